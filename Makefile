@@ -1,0 +1,61 @@
+# The only entry points a person needs: demo, test, bench, lint (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Debian packages the build and tests need. Installed only when missing.
+#   pkg-config, gcc       build the peer harness linking the C libraries below
+#   libspandsp-dev        the spandsp peer (DTMF, echo, G.711) for interop tests and benchmarks
+#   libspeexdsp-dev       the speexdsp peer (echo) for benchmarks
+#   espeak-ng             speech for the DTMF talk-off corpus
+#   sox                   audio conversions in tests and the demo
+DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox
+
+CARGO ?= cargo
+TEST_JOBS ?= 2
+
+.PHONY: help deps demo test lint fmt-check clippy unit bench peers fuzz clean
+
+help:
+	@echo "make demo    build and run the demo (installs what is missing)"
+	@echo "make test    lint and run every test (installs what is missing)"
+	@echo "make bench   criterion benches and the side-by-side peer comparison"
+	@echo "make lint    rustfmt check and clippy -D warnings"
+	@echo "make fuzz    run each fuzz target for a short while (needs nightly + cargo-fuzz)"
+
+# Idempotent and quiet when everything is present; needs root (or sudo) only when installing.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+demo: deps
+	$(CARGO) build --release --locked -p media-dsp --features cli
+	@bash scripts/demo.sh target/release/dsp
+
+lint: fmt-check clippy
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
+
+unit:
+	$(CARGO) test --locked --workspace --all-features --jobs $(TEST_JOBS)
+
+test: deps lint unit
+
+bench: deps
+	$(CARGO) bench --locked -p media-dsp --all-features
+	@bash scripts/bench-peers.sh
+
+fuzz:
+	cd fuzz && for t in $$($(CARGO) +nightly fuzz list); do $(CARGO) +nightly fuzz run $$t -- -max_total_time=30 || exit 1; done
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,1 @@
+//! DTMF generation and detection (ITU-T Q.23/Q.24).

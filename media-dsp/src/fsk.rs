@@ -1,0 +1,1 @@
+//! FSK modems for caller ID: V.23 and Bell 202.

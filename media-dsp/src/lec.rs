@@ -1,0 +1,1 @@
+//! Line echo canceller (ITU-T G.168).

@@ -1,0 +1,1 @@
+//! Packet-loss concealment for G.711 frames.

@@ -1,0 +1,1 @@
+//! Call-progress tone generation and detection with country profiles.
