@@ -13,3 +13,8 @@ pub(crate) fn generate(_digits: &str, _out: &Path, _level: f32, _on: u32, _off: 
 pub(crate) fn detect(_files: &[PathBuf]) -> Result<()> {
     bail!("dtmf-detect: not built yet")
 }
+
+/// Measures the DTMF detector (kernel "dtmf_rx") on a signal written to `dir`.
+pub(crate) fn bench(_dir: &Path, _seconds: f64) -> Result<Vec<crate::bench::BenchResult>> {
+    bail!("dtmf bench: not built yet")
+}

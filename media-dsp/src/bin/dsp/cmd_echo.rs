@@ -8,3 +8,8 @@ use anyhow::{Result, bail};
 pub(crate) fn cancel(_tail_ms: u32, _far: &Path, _near: &Path, _out: &Path) -> Result<()> {
     bail!("echo-cancel: not built yet")
 }
+
+/// Measures the echo canceller (kernel "echo_128ms") on signals written to `dir`.
+pub(crate) fn bench(_dir: &Path, _seconds: f64) -> Result<Vec<crate::bench::BenchResult>> {
+    bail!("echo bench: not built yet")
+}

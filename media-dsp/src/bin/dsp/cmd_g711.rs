@@ -1,6 +1,7 @@
 //! `dsp g711 encode|decode`: stdin to stdout, raw s16le <-> one byte per sample.
 
 use std::io::{BufWriter, Read, Write};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use media_dsp::g711::Law;
@@ -70,4 +71,25 @@ fn read_some(input: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
             Err(e) => return Err(e).context("stdin: read failed"),
         }
     }
+}
+
+/// Measures G.711 encode and decode (kernels "g711_{alaw,ulaw}_{encode,decode}").
+pub(crate) fn bench(dir: &Path, seconds: f64) -> Result<Vec<crate::bench::BenchResult>> {
+    use crate::bench::{BenchResult, median_ns_per_sample, write_signal};
+    let n = ((seconds * 8000.0) as usize).max(8000);
+    let mut noise = media_dsp::noise::Noise::new(711);
+    let mut pcm = vec![0i16; n];
+    noise.fill_white(&mut pcm, media_dsp::level::rms_for_dbm0(-15.0));
+    write_signal(dir, "g711", &pcm)?;
+    let mut codes = vec![0u8; n];
+    let mut back = vec![0i16; n];
+    let mut out = Vec::new();
+    for (law, name) in [(Law::Alaw, "alaw"), (Law::Ulaw, "ulaw")] {
+        let enc = median_ns_per_sample(n, 5, || law.encode(std::hint::black_box(&pcm), &mut codes));
+        out.push(BenchResult::new(&format!("g711_{name}_encode"), enc));
+        let dec =
+            median_ns_per_sample(n, 5, || law.decode(std::hint::black_box(&codes), &mut back));
+        out.push(BenchResult::new(&format!("g711_{name}_decode"), dec));
+    }
+    Ok(out)
 }

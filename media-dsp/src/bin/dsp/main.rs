@@ -5,6 +5,7 @@
 //! is left behind (outputs are written to a temporary file and renamed into place).
 //! Results are JSON, one object per line.
 
+mod bench;
 mod cmd_bench;
 mod cmd_cid;
 mod cmd_dtmf;
@@ -106,6 +107,9 @@ enum Command {
         /// Seconds of audio per kernel measurement.
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
+        /// Keep the measured signals here (raw s16le) for the peer harness; default: a temp dir.
+        #[arg(long)]
+        signals: Option<PathBuf>,
     },
 }
 
@@ -177,7 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         } => cmd_cid::generate(standard, &number, name.as_deref(), &out),
         Command::CidDecode { file } => cmd_cid::decode(&file),
-        Command::Bench { seconds } => cmd_bench::run(seconds),
+        Command::Bench { seconds, signals } => cmd_bench::run(seconds, signals.as_deref()),
     }
 }
 

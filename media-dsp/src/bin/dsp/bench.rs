@@ -1,0 +1,63 @@
+//! Shared pieces of `dsp bench` and the side-by-side peer comparison.
+//!
+//! Each kernel's bench function writes the exact signal it measures to `<dir>/<name>.raw`
+//! (s16le, 8 kHz mono) so that the C peer harness (`media-dsp/benches/peers/`) can run the
+//! peer library on identical samples, then reports one [`BenchResult`] per measurement.
+//! `scripts/bench-peers.sh` runs both sides in one run and tabulates them.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+/// One measurement, printed as one JSON line. The C peers print the same shape.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct BenchResult {
+    /// Kernel name, shared with the peer harness (e.g. "g711_ulaw_encode", "dtmf_rx", "echo_128ms").
+    pub kernel: String,
+    /// Implementation, e.g. "media-dsp" or "spandsp-0.0.6".
+    pub implementation: String,
+    /// Median CPU cost per sample over the runs, in nanoseconds.
+    pub ns_per_sample: f64,
+    /// Channels one core can process in real time at 8 kHz: 1e9 / (ns_per_sample * 8000).
+    pub channels_per_core: f64,
+    /// Kernel-specific quality figures (detections, ERLE...), when the kernel has any.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub quality: serde_json::Map<String, serde_json::Value>,
+}
+
+impl BenchResult {
+    /// A result for `kernel` from a median cost per sample.
+    pub(crate) fn new(kernel: &str, ns_per_sample: f64) -> Self {
+        Self {
+            kernel: kernel.to_owned(),
+            implementation: "media-dsp".to_owned(),
+            ns_per_sample,
+            channels_per_core: 1e9 / (ns_per_sample * 8000.0),
+            quality: serde_json::Map::new(),
+        }
+    }
+}
+
+/// Runs `f` (which processes `samples` samples) `runs` times and returns the median
+/// nanoseconds per sample. `f` is called once before timing to warm caches.
+pub(crate) fn median_ns_per_sample(samples: usize, runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_nanos() as f64 / samples as f64
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Writes `samples` as raw s16le to `<dir>/<name>.raw` for the peer harness.
+pub(crate) fn write_signal(dir: &Path, name: &str, samples: &[i16]) -> Result<()> {
+    let path = dir.join(format!("{name}.raw"));
+    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    std::fs::write(&path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+}
