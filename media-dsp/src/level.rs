@@ -4,7 +4,8 @@
 //! carries is +3.14 dBm0, so a 0 dBm0 sine has a peak of `32767 · 10^(-3.14/20)` ≈ 22,826 and
 //! an RMS of ≈ 16,140. Levels of other signals are RMS levels on the same scale.
 
-/// Level of a full-scale sine (peak 32767), in dBm0.
+/// Level of a full-scale sine (peak 32767), in dBm0 (G.711: +3.14 dBm0; not π).
+#[allow(clippy::approx_constant)]
 pub const FULL_SCALE_SINE_DBM0: f32 = 3.14;
 
 /// RMS value of a 0 dBm0 signal on a 16-bit linear scale.

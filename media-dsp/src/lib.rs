@@ -20,6 +20,7 @@
 //! Levels follow the usual telephony convention ([`level`]): a 0 dBm0 sine has a peak of
 //! 3.14 dB below digital full scale.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 
 pub mod g711;
 pub mod goertzel;
