@@ -89,9 +89,6 @@ pub enum CidError {
     /// A reason for absence other than `O` (unavailable) or `P` (private).
     #[error("invalid reason for absence {0:#04x}")]
     InvalidAbsenceReason(u8),
-    /// Both a number and a reason for its absence (or a name and a reason for its absence).
-    #[error("parameter {0:#04x} and its reason for absence both present")]
-    Conflicting(u8),
     /// SDMF carries a date/time and a number or reason: this message has not got them.
     #[error("SDMF message lacks date/time or number")]
     IncompleteSdmf,

@@ -155,7 +155,8 @@ impl CidTx {
         self.done
     }
 
-    /// Total length of the signal in samples.
+    /// Total length of the signal in samples (at the nominal bit rate: a transmitter made
+    /// with a clock error runs longer or shorter by that error).
     #[must_use]
     pub fn total_samples(&self) -> usize {
         let p = self.bits.preamble;
