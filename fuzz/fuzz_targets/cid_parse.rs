@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(clip) = DtmfClip::decode(data) {
         let mut buf = [0u8; MAX_DTMF_CLIP_LEN];
-        let n = clip.encode(&mut buf).expect("a decoded string can be encoded");
+        let n = clip
+            .encode(&mut buf)
+            .expect("a decoded string can be encoded");
         assert_eq!(DtmfClip::decode(&buf[..n]), Ok(clip));
     }
 });
