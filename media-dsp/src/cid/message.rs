@@ -606,6 +606,23 @@ mod tests {
         assert_eq!(&out[..n], &m[..21]);
     }
 
+    /// The SDMF example printed in Bellcore's CND documentation and reproduced in many
+    /// caller-ID write-ups: September 30, 12:24, number 609-555-1212, checksum 0x51.
+    #[test]
+    fn bellcore_sdmf_example() {
+        let bytes = [
+            0x04, 0x12, 0x30, 0x39, 0x33, 0x30, 0x31, 0x32, 0x32, 0x34, 0x36, 0x30, 0x39, 0x35,
+            0x35, 0x35, 0x31, 0x32, 0x31, 0x32, 0x51,
+        ];
+        let c = CallerId::parse(&Message::new_checked(&bytes[..]).expect("checksum 0x51"))
+            .expect("parse");
+        assert_eq!(c.date_time, Some(DateTime::new(9, 30, 12, 24).expect("dt")));
+        assert_eq!(c.number.expect("number").as_bytes(), b"6095551212");
+        let mut out = [0u8; 32];
+        assert_eq!(c.emit(&mut out), Ok(bytes.len()));
+        assert_eq!(out[..bytes.len()], bytes);
+    }
+
     #[test]
     fn checksum_makes_sum_zero() {
         let mut c = CallerId::mdmf();
