@@ -264,6 +264,21 @@ impl AnsDetector {
         self.events.pop()
     }
 
+    /// Ends the stream: a confirmed tone still present is reported (`ToneOn` if it was not
+    /// yet, then `ToneOff` at its last block).
+    pub fn finish(&mut self) {
+        if self.state == State::Present {
+            if !self.announced {
+                self.announce(false);
+            }
+            self.events.push(AnsEvent::ToneOff {
+                end_sample: self.last_good_end,
+                reversals: self.reversals,
+            });
+        }
+        self.state = State::Idle;
+    }
+
     /// Whether a confirmed 2100 Hz tone is present now.
     #[must_use]
     pub fn tone_present(&self) -> bool {
