@@ -575,6 +575,8 @@ pub struct EchoCancellerDisabler {
     mode: DisablerMode,
     disabled: bool,
     quiet_blocks: u32,
+    /// Mean block power below which the line counts as quiet ([`RELEASE_DBM0`]).
+    release_power: f32,
 }
 
 impl Default for EchoCancellerDisabler {
@@ -598,15 +600,16 @@ impl EchoCancellerDisabler {
             mode,
             disabled: false,
             quiet_blocks: 0,
+            release_power: {
+                let r = crate::level::DBM0_RMS * crate::level::db_to_ratio(RELEASE_DBM0);
+                r * r
+            },
         }
     }
 
     /// Feeds line samples (any length).
     pub fn process(&mut self, samples: &[i16]) {
-        let release_power = {
-            let r = crate::level::DBM0_RMS * crate::level::db_to_ratio(RELEASE_DBM0);
-            r * r
-        };
+        let release_power = self.release_power;
         let hold = u64::from(DISABLE_HOLD_MS) * 8;
         let release_blocks = RELEASE_MS / 10;
         let mode = self.mode;
