@@ -34,7 +34,7 @@
 //! document numbers and the ETSI call-waiting pattern are [mem].
 //!
 //! **Limits.** Call waiting is generated but not detected (it is heard over speech). Only
-//! the profile's exact frequencies are accepted (about ±10 Hz): a 450 Hz tone is not an
+//! the profile's frequencies are accepted (within about ±15 Hz): a 450 Hz tone is not an
 //! ETSI tone. SIT is the common low/mid/high variant; the alternative 985.2/1428.5 Hz
 //! segments are not recognised. Time resolution is one block (about 23 ms). Events wait
 //! in a queue of [`EVENT_QUEUE`] entries; poll after each `process` call or the oldest are

@@ -315,3 +315,36 @@ proptest! {
         prop_assert_eq!(evs, reference);
     }
 }
+
+/// Network tone sources are not exact: ±12 Hz (about 2.5 %) is still the tone; ±22 Hz is
+/// not (it would make 450 Hz an ETSI tone).
+#[test]
+fn frequency_tolerance_is_about_15_hz() {
+    for (country, base) in [
+        (Country::China, [450.0f32, 0.0]),
+        (Country::Etsi, [425.0, 0.0]),
+        (Country::NorthAmerica, [350.0, 440.0]),
+    ] {
+        for (dev, detected) in [
+            (-22.0f32, false),
+            (-12.0, true),
+            (12.0, true),
+            (22.0, false),
+        ] {
+            let f = [
+                base[0] + dev,
+                if base[1] > 0.0 { base[1] + dev } else { 0.0 },
+            ];
+            let segs: &'static [media_dsp::tones::Segment] =
+                Box::leak(Box::new([media_dsp::tones::Segment { freqs: f, ms: 0 }]));
+            let spec: &'static ToneSpec = Box::leak(Box::new(ToneSpec {
+                kind: ToneKind::Dial,
+                segments: segs,
+                level_dbm0: -20.0,
+            }));
+            let (sig, _, _) = signal(spec, -20.0, 3000);
+            let evs = run(country, &sig, 8);
+            assert_eq!(!evs.is_empty(), detected, "{country:?} {f:?}: {evs:?}");
+        }
+    }
+}
