@@ -66,7 +66,10 @@ fn busy_and_congestion_per_country() {
         (Country::Etsi, "etsi"),
         (Country::NorthAmerica, "us"),
     ] {
-        for (kind, name) in [(ToneKind::Busy, "busy"), (ToneKind::Congestion, "congestion")] {
+        for (kind, name) in [
+            (ToneKind::Busy, "busy"),
+            (ToneKind::Congestion, "congestion"),
+        ] {
             let path = tone_file(dir.path(), country, kind, 4000);
             let got = lines(&dsp(&["--country", arg], &path));
             assert_eq!(got.len(), 1, "{arg} {name}: {got:?}");
@@ -124,8 +127,14 @@ fn answer_tone_reports_its_phase_reversals() {
             let expected = 100 + 450 * (k as u64 + 1);
             assert!(r.abs_diff(expected) <= 5, "{l}");
         }
-        assert!(l["start_ms"].as_u64().expect("start").abs_diff(100) <= 10, "{l}");
-        assert!(l["end_ms"].as_u64().expect("end").abs_diff(3100) <= 10, "{l}");
+        assert!(
+            l["start_ms"].as_u64().expect("start").abs_diff(100) <= 10,
+            "{l}"
+        );
+        assert!(
+            l["end_ms"].as_u64().expect("end").abs_diff(3100) <= 10,
+            "{l}"
+        );
     }
 }
 
@@ -140,7 +149,11 @@ fn tone_still_on_at_the_end_of_the_file_is_reported() {
     let got = lines(&dsp(&["--country", "cn"], &path));
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0]["tone"], "dial");
-    assert!(got[0]["end_ms"].as_u64().expect("end") >= 1950, "{}", got[0]);
+    assert!(
+        got[0]["end_ms"].as_u64().expect("end") >= 1950,
+        "{}",
+        got[0]
+    );
 }
 
 #[test]
