@@ -30,7 +30,7 @@
 //! signal stays below about −36 dBm0 for 250 ± 150 ms); G.164 §5 (echo-suppressor disabler:
 //! any 2100 Hz, offered here as [`DisablerMode::G164`]); T.30 §5.4.3 (CNG: 1100 ± 38 Hz,
 //! 0.5 s on, 3 s off). Figures from the brief and `specs/dsp.md`; the clause numbers are
-//! [mem].
+//! \[mem\].
 //!
 //! **Limits.** Time resolution is one 10 ms block (reversal positions are interpolated to a
 //! few samples). Tones below [`MIN_TONE_DBM0`] are ignored. Reversal spacing is reported
