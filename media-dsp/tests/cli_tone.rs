@@ -190,3 +190,35 @@ fn bad_input_fails_with_the_file_name() {
     let out = dsp(&["--country", "mars"], &dir.path().join("x.wav"));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn fax_calling_tone_bursts_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let amp = media_dsp::level::sine_peak(-15.0);
+    let mut sig = vec![0i16; 800];
+    for _ in 0..2 {
+        for n in 0..4000 {
+            let t = n as f32 / 8000.0;
+            sig.push(media_dsp::level::saturate(
+                amp * (2.0 * std::f32::consts::PI * 1100.0 * t).sin(),
+            ));
+        }
+        sig.extend(std::iter::repeat_n(0, 24_000));
+    }
+    let path = dir.path().join("cng.wav");
+    write_wav(&path, &sig, 8000, 1);
+    let got = lines(&dsp(&["--country", "etsi"], &path));
+    assert_eq!(got.len(), 2, "{got:?}");
+    for (k, l) in got.iter().enumerate() {
+        assert_eq!(l["tone"], "cng");
+        let start = 100 + 3500 * k as u64;
+        assert!(
+            l["start_ms"].as_u64().expect("start").abs_diff(start) <= 10,
+            "{l}"
+        );
+        assert!(
+            l["end_ms"].as_u64().expect("end").abs_diff(start + 500) <= 10,
+            "{l}"
+        );
+    }
+}

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use media_dsp::ans::{AnsDetector, AnsEvent};
+use media_dsp::ans::{AnsDetector, AnsEvent, CngDetector, CngEvent};
 use media_dsp::tones::{self, ToneDetector, ToneEvent};
 use serde::Serialize;
 
@@ -14,8 +14,8 @@ use crate::wav::ms;
 /// Prints JSON lines of call-progress tone events found in `file`.
 ///
 /// The file is fed in 1 ms chunks (8 samples), as the media thread does, to the
-/// call-progress detector of `country` (dial, ringback, busy, congestion, SIT) and to the
-/// 2100 Hz answer-tone detector. One line is printed per tone, when it ends (or at the end
+/// call-progress detector of `country` (dial, ringback, busy, congestion, SIT), to the
+/// 2100 Hz answer-tone detector and to the 1100 Hz fax calling-tone (CNG) detector. One line is printed per tone, when it ends (or at the end
 /// of the file), in that order:
 ///
 /// ```text
@@ -24,7 +24,8 @@ use crate::wav::ms;
 /// ```
 ///
 /// - `tone`: `dial`, `ringback`, `busy`, `congestion` (reorder in North America), `sit`,
-///   or `ans` (2100 Hz answer tone, V.25 ANS or V.8 ANSam).
+///   `ans` (2100 Hz answer tone, V.25 ANS or V.8 ANSam) or `cng` (one T.30 fax calling-tone
+///   burst; a calling fax repeats it every 3.5 s).
 /// - `start_ms`/`end_ms`: where the tone's first on-segment began and its last ended.
 /// - `detected_ms`: when the detector confirmed the tone (frequency and cadence), i.e. when
 ///   a live call would have learnt it.
@@ -43,6 +44,7 @@ pub(crate) fn detect(file: &Path, country: Country) -> Result<()> {
     };
     let mut cp = ToneDetector::new(country);
     let mut ans = AnsDetector::new();
+    let mut cng = CngDetector::new();
     let mut out = std::io::stdout().lock();
     let mut lines = Vec::new();
     let mut cp_detected = None;
@@ -52,6 +54,7 @@ pub(crate) fn detect(file: &Path, country: Country) -> Result<()> {
     for (i, chunk) in chunks.enumerate() {
         cp.process(chunk);
         ans.process(chunk);
+        cng.process(chunk);
         if i + 1 == n {
             cp.finish();
             ans.finish();
@@ -75,10 +78,27 @@ pub(crate) fn detect(file: &Path, country: Country) -> Result<()> {
                 _ => {}
             }
         }
-        let at = (i as u64 + 1) * 8;
+        let at = ((i + 1) * 8).min(samples.len()) as u64;
         while let Some(ev) = ans.poll_event() {
             if let Some(line) = ans_state.event(ev, at, &name) {
                 lines.push(line);
+            }
+        }
+        while let Some(ev) = cng.poll_event() {
+            if let CngEvent::Burst {
+                start_sample,
+                end_sample,
+            } = ev
+            {
+                lines.push(Line {
+                    file: &name,
+                    tone: "cng",
+                    start_ms: Some(ms(start_sample)),
+                    end_ms: ms(end_sample),
+                    detected_ms: Some(ms(at)),
+                    phase_reversals: None,
+                    reversal_ms: None,
+                });
             }
         }
         for line in lines.drain(..) {
