@@ -408,7 +408,8 @@ pub enum ToneEvent {
         tone: ToneKind,
         /// Where it started (as in `Detected`).
         start_sample: u64,
-        /// One past its last on-sample (block resolution).
+        /// One past the last on-sample that kept the cadence (block resolution); a final
+        /// burst cut short is not part of the tone.
         end_sample: u64,
     },
 }

@@ -348,3 +348,30 @@ fn frequency_tolerance_is_about_15_hz() {
         }
     }
 }
+
+/// Block edges fall anywhere in the cadence: busy and congestion are found at every
+/// alignment (their 20 % windows absorb the block resolution).
+#[test]
+fn detected_at_every_block_alignment() {
+    for country in COUNTRIES {
+        for kind in [ToneKind::Busy, ToneKind::Congestion] {
+            let s = spec(country, kind);
+            // Whole cycles, so the last burst is complete.
+            let cycle: u32 = s.segments.iter().map(|g| g.ms).sum();
+            let ms = (3000u32).div_ceil(cycle) * cycle;
+            for lead in (0..200).step_by(10) {
+                let (sig0, start, end) = signal(s, -20.0, ms as usize);
+                let mut sig = vec![0i16; lead];
+                sig.extend_from_slice(&sig0);
+                let what = format!("{country:?} {kind:?} lead {lead}");
+                assert_one(
+                    &run(country, &sig, 8),
+                    kind,
+                    start + lead,
+                    end + lead,
+                    &what,
+                );
+            }
+        }
+    }
+}

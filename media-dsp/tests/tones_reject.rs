@@ -189,6 +189,21 @@ fn other_countries_tones_are_not_reported() {
     }
 }
 
+/// Call waiting is generated but not detected; it must not pass for busy or congestion
+/// (ETSI's 0.2/0.2 s bursts are close to congestion's 0.25/0.25 s), at any block alignment.
+#[test]
+fn own_call_waiting_is_not_busy_or_congestion() {
+    for country in COUNTRIES {
+        let spec = country.profile().tone(ToneKind::CallWaiting).expect("cw");
+        for lead in (0..200).step_by(20) {
+            let mut sig = vec![0i16; 4000 + lead];
+            sig.extend(play(spec, 22_000));
+            let evs = run(country, &sig);
+            assert!(evs.is_empty(), "{country:?} lead {lead}: {evs:?}");
+        }
+    }
+}
+
 fn cadenced(freq: [f32; 2], on_ms: u32, off_ms: u32) -> &'static ToneSpec {
     let segs: &'static [Segment] = Box::leak(Box::new([
         Segment {
