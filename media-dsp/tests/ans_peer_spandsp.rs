@@ -9,6 +9,13 @@ use std::process::{Command, Stdio};
 
 use media_dsp::ans::{AnsDetector, AnsEvent, AnsGenerator};
 
+/// The peer, built once per test binary (two tests compiling it into the same path at
+/// once would race).
+fn peer() -> &'static std::path::Path {
+    static EXE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    EXE.get_or_init(|| common::build_peer("spandsp_ans", &["spandsp"]))
+}
+
 /// spandsp's MODEM_CONNECT_TONES_* codes.
 const ANS: i32 = 2;
 const ANS_PR: i32 = 3;
@@ -68,10 +75,10 @@ fn ours(sig: &[i16]) -> Vec<AnsEvent> {
 
 #[test]
 fn we_detect_spandsp_answer_tones() {
-    let exe = common::build_peer("spandsp_ans", &["spandsp"]);
+    let exe = peer();
     for kind in [ANS, ANS_PR, ANSAM, ANSAM_PR] {
         let mut sig = vec![0i16; 800];
-        sig.extend(spandsp_tx(&exe, kind, 32_000));
+        sig.extend(spandsp_tx(exe, kind, 32_000));
         let evs = ours(&sig);
         let pr = kind == ANS_PR || kind == ANSAM_PR;
         let on = evs.iter().find_map(|e| match e {
@@ -106,7 +113,7 @@ fn we_detect_spandsp_answer_tones() {
 
 #[test]
 fn spandsp_detects_our_answer_tones() {
-    let exe = common::build_peer("spandsp_ans", &["spandsp"]);
+    let exe = peer();
     for (reversals, am, kind) in [
         (false, false, ANS),
         (true, false, ANS_PR),
@@ -117,7 +124,7 @@ fn spandsp_detects_our_answer_tones() {
         let mut tone = vec![0i16; 32_000];
         AnsGenerator::new(2100.0, -12.0, reversals, am).fill(&mut tone);
         sig.extend(tone);
-        let codes = spandsp_rx(&exe, ANS_PR, &sig);
+        let codes = spandsp_rx(exe, ANS_PR, &sig);
         assert_eq!(
             codes.first().map(|c| c.0),
             Some(kind),
