@@ -1,5 +1,6 @@
 //! 2100 Hz answer tone (ANS/ANSam, V.25/V.8) detection with phase reversals, and the
-//! echo-canceller tone disabler built on it (G.164/G.165/G.168).
+//! echo-canceller tone disabler built on it (G.164/G.165/G.168); also the T.30 CNG
+//! (1100 Hz fax calling tone) detector, [`CngDetector`], built the same way.
 //!
 //! **What it does.** [`AnsDetector`] finds the 2100 Hz answer tone that fax machines and
 //! modems send when they answer, tells whether it carries the 180° phase reversals of
@@ -27,8 +28,9 @@
 //! §7.2 (ANSam: 15 Hz AM, 0.8–1.2 envelope); G.165 §5 and G.168 §7 (tone disabler:
 //! disabled only by 2100 Hz with phase reversals, about 400 ms of tone, released when the
 //! signal stays below about −36 dBm0 for 250 ± 150 ms); G.164 §5 (echo-suppressor disabler:
-//! any 2100 Hz, offered here as [`DisablerMode::G164`]). Figures from the brief and
-//! `specs/dsp.md`; the clause numbers are [mem].
+//! any 2100 Hz, offered here as [`DisablerMode::G164`]); T.30 §5.4.3 (CNG: 1100 ± 38 Hz,
+//! 0.5 s on, 3 s off). Figures from the brief and `specs/dsp.md`; the clause numbers are
+//! \[mem\].
 //!
 //! **Limits.** Time resolution is one 10 ms block (reversal positions are interpolated to a
 //! few samples). Tones below [`MIN_TONE_DBM0`] are ignored. Reversal spacing is reported
@@ -262,6 +264,21 @@ impl AnsDetector {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<AnsEvent> {
         self.events.pop()
+    }
+
+    /// Ends the stream: a confirmed tone still present is reported (`ToneOn` if it was not
+    /// yet, then `ToneOff` at its last block).
+    pub fn finish(&mut self) {
+        if self.state == State::Present {
+            if !self.announced {
+                self.announce(false);
+            }
+            self.events.push(AnsEvent::ToneOff {
+                end_sample: self.last_good_end,
+                reversals: self.reversals,
+            });
+        }
+        self.state = State::Idle;
     }
 
     /// Whether a confirmed 2100 Hz tone is present now.
@@ -522,6 +539,136 @@ impl AnsGenerator {
     }
 }
 
+/// T.30 CNG (fax calling tone) frequency, Hz.
+pub const CNG_FREQ_HZ: f32 = 1100.0;
+/// Accepted CNG burst length, ms (T.30: 0.5 s on; ±15 % plus one block either side).
+pub const CNG_BURST_MS: (u32, u32) = (400, 650);
+
+/// What the CNG detector reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CngEvent {
+    /// A 1100 Hz burst of CNG length ended: a fax machine is calling.
+    Burst {
+        /// First sample of the burst (block resolution).
+        start_sample: u64,
+        /// One past its last sample (block resolution).
+        end_sample: u64,
+    },
+}
+
+/// Streaming T.30 CNG detector (1100 Hz, 0.5 s on / 3 s off), for fax detection on
+/// incoming calls.
+///
+/// Same front end as [`AnsDetector`] (80-sample blocks, 11 whole cycles of 1100 Hz; energy
+/// share at least 50 %, which accepts the T.30 ±38 Hz and rejects beyond about ±45 Hz;
+/// level at least [`MIN_TONE_DBM0`]). A burst is reported when it ends (two blocks
+/// without tone) if it lasted [`CNG_BURST_MS`]; continuous 1100 Hz is not CNG.
+///
+/// ```
+/// use media_dsp::ans::CngDetector;
+/// let mut det = CngDetector::new();
+/// det.process(&[0i16; 8]);
+/// assert!(det.poll_event().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct CngDetector {
+    cos: [f32; BLOCK],
+    sin: [f32; BLOCK],
+    idx: usize,
+    acc: Cx,
+    energy: f32,
+    block_start: u64,
+    run_start: Option<u64>,
+    last_good_end: u64,
+    miss: u32,
+    events: EventQueue<CngEvent, EVENT_QUEUE>,
+}
+
+impl Default for CngDetector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CngDetector {
+    /// A CNG detector.
+    #[must_use]
+    pub fn new() -> Self {
+        let w = 2.0 * PI * CNG_FREQ_HZ / 8000.0;
+        Self {
+            cos: core::array::from_fn(|n| libm::cosf(w * n as f32)),
+            sin: core::array::from_fn(|n| libm::sinf(w * n as f32)),
+            idx: 0,
+            acc: Cx::ZERO,
+            energy: 0.0,
+            block_start: 0,
+            run_start: None,
+            last_good_end: 0,
+            miss: 0,
+            events: EventQueue::new(),
+        }
+    }
+
+    /// Feeds line samples (any length).
+    pub fn process(&mut self, samples: &[i16]) {
+        for &s in samples {
+            let x = f32::from(s);
+            self.acc.re += x * self.cos[self.idx];
+            self.acc.im -= x * self.sin[self.idx];
+            self.energy += x * x;
+            self.idx += 1;
+            if self.idx == BLOCK {
+                let (z, energy) = (self.acc, self.energy);
+                self.acc = Cx::ZERO;
+                self.energy = 0.0;
+                self.idx = 0;
+                self.block(z, energy);
+                self.block_start += BLOCK as u64;
+            }
+        }
+    }
+
+    /// The next event, oldest first.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<CngEvent> {
+        self.events.pop()
+    }
+
+    fn block(&mut self, z: Cx, energy: f32) {
+        let n = BLOCK as f32;
+        let bin = z.norm_sqr();
+        let share = if energy > 0.0 {
+            bin * 2.0 / (n * energy)
+        } else {
+            0.0
+        };
+        let amp = 2.0 * libm::sqrtf(bin) / n;
+        let candidate =
+            share >= 0.5 && crate::level::power_to_dbm0(amp * amp / 2.0) >= MIN_TONE_DBM0;
+        if candidate {
+            self.miss = 0;
+            self.last_good_end = self.block_start + BLOCK as u64;
+            if self.run_start.is_none() {
+                self.run_start = Some(self.block_start);
+            }
+            return;
+        }
+        let Some(start) = self.run_start else { return };
+        self.miss += 1;
+        if self.miss >= 2 {
+            let len_ms = (self.last_good_end - start) / 8;
+            if (u64::from(CNG_BURST_MS.0)..=u64::from(CNG_BURST_MS.1)).contains(&len_ms) {
+                self.events.push(CngEvent::Burst {
+                    start_sample: start,
+                    end_sample: self.last_good_end,
+                });
+            }
+            self.run_start = None;
+        }
+    }
+}
+
 /// Which tones disable the echo canceller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -560,6 +707,8 @@ pub struct EchoCancellerDisabler {
     mode: DisablerMode,
     disabled: bool,
     quiet_blocks: u32,
+    /// Mean block power below which the line counts as quiet ([`RELEASE_DBM0`]).
+    release_power: f32,
 }
 
 impl Default for EchoCancellerDisabler {
@@ -583,15 +732,16 @@ impl EchoCancellerDisabler {
             mode,
             disabled: false,
             quiet_blocks: 0,
+            release_power: {
+                let r = crate::level::DBM0_RMS * crate::level::db_to_ratio(RELEASE_DBM0);
+                r * r
+            },
         }
     }
 
     /// Feeds line samples (any length).
     pub fn process(&mut self, samples: &[i16]) {
-        let release_power = {
-            let r = crate::level::DBM0_RMS * crate::level::db_to_ratio(RELEASE_DBM0);
-            r * r
-        };
+        let release_power = self.release_power;
         let hold = u64::from(DISABLE_HOLD_MS) * 8;
         let release_blocks = RELEASE_MS / 10;
         let mode = self.mode;

@@ -23,18 +23,18 @@
 //! segment must keep the cadence, or the tone ends. Samples go through running
 //! accumulators, so any block size (8-sample chunks or whole files) gives the same events.
 //!
-//! **Spec.** ITU-T E.180 (and its supplement listing each country's tones) §2–§4 for
-//! the cadences; North America: ANSI T1.401 / Bellcore LSSGR (precise tone plan: dial
-//! 350+440, ringback 440+480 2/4 s, busy 480+620 0.5/0.5 s, reorder 0.25/0.25 s, call
-//! waiting 440 Hz 0.3 s); China: YD/T 1118 / GB 3380 (450 Hz, busy 0.35/0.35 s, ringback
-//! 1/4 s, congestion 0.7/0.7 s, call waiting 0.4/4 s); ETSI: ETSI TR 101 041 / EG 201 188
-//! (425 Hz, ringback 1/4 s, busy 0.5/0.5 s, congestion 0.25/0.25 s, call waiting
-//! 0.2/0.2/0.2/5 s as in Germany); SIT: ITU-T Q.35 / E.180 §6 and Bellcore SR-2275 (913.8,
-//! 1370.6, 1776.7 Hz, 274–380 ms each). Figures from the brief and `specs/dsp.md` §4;
-//! document numbers and the ETSI call-waiting pattern are [mem].
+//! **Spec.** ITU-T E.180 and its supplement (the national tone plans); `specs/dsp.md` §4.
+//! North America (Bellcore/ANSI T1.401, precise tone plan): dial 350+440 Hz, ringback
+//! 440+480 Hz 2/4 s, busy 480+620 Hz 0.5/0.5 s, reorder 0.25/0.25 s, call waiting 440 Hz
+//! 0.3 s. China: 450 Hz; busy 0.35/0.35 s, ringback 1/4 s, congestion 0.7/0.7 s, call
+//! waiting 0.4/4 s (figures from the project's issue). ETSI (E.180, ETSI TR 101 041):
+//! 425 Hz; ringback 1/4 s, busy 0.5/0.5 s, congestion 0.25/0.25 s; call waiting
+//! 0.2/0.2/0.2/5 s as in Germany. SIT (ITU-T Q.35, E.180 §6): 913.8, 1370.6, 1776.7 Hz,
+//! 274–380 ms each. The document numbers, the call-waiting patterns and the nominal levels
+//! are \[mem\]; the rest is from the brief and `specs/dsp.md`.
 //!
 //! **Limits.** Call waiting is generated but not detected (it is heard over speech). Only
-//! the profile's exact frequencies are accepted (about ±10 Hz): a 450 Hz tone is not an
+//! the profile's frequencies are accepted (within about ±15 Hz): a 450 Hz tone is not an
 //! ETSI tone. SIT is the common low/mid/high variant; the alternative 985.2/1428.5 Hz
 //! segments are not recognised. Time resolution is one block (about 23 ms). Events wait
 //! in a queue of [`EVENT_QUEUE`] entries; poll after each `process` call or the oldest are
@@ -345,6 +345,29 @@ pub const TOLERANCE_FLOOR_MS: u32 = 40;
 /// Events the detector queues between polls.
 pub const EVENT_QUEUE: usize = 16;
 
+/// Shortest and longest detector block, in samples (5 ms to 100 ms).
+pub const MIN_BLOCK: usize = 40;
+/// See [`MIN_BLOCK`].
+pub const MAX_BLOCK: usize = 800;
+
+/// Why a [`Profile`] cannot drive a [`ToneDetector`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// `block` is outside [`MIN_BLOCK`]..=[`MAX_BLOCK`].
+    #[error("detector block length must be 40 to 800 samples")]
+    BlockLength,
+    /// A detectable tone has a frequency that is not inside (0, 4000) Hz.
+    #[error("tone frequency must be above 0 and below 4000 Hz")]
+    Frequency,
+    /// The plan's detectable tones and SIT use more than 8 distinct frequencies.
+    #[error("tone plan uses more than 8 distinct frequencies")]
+    TooManyFrequencies,
+    /// The plan has more than 6 detectable tones or 8 distinct frequency sets.
+    #[error("tone plan has too many detectable tones")]
+    TooManyTones,
+}
+
 /// Share of the block energy the tone's bins must hold.
 const PURITY: f32 = 0.6;
 /// Share each frequency of a pair must hold.
@@ -385,7 +408,8 @@ pub enum ToneEvent {
         tone: ToneKind,
         /// Where it started (as in `Detected`).
         start_sample: u64,
-        /// One past its last on-sample (block resolution).
+        /// One past the last on-sample that kept the cadence (block resolution); a final
+        /// burst cut short is not part of the tone.
         end_sample: u64,
     },
 }
@@ -444,8 +468,8 @@ pub struct ToneDetector {
     /// Frequency sets as bin indices (second = `u8::MAX` for single tones).
     sets: [[u8; 2]; MAX_SETS],
     n_sets: usize,
-    /// Index of the first SIT set (low, mid, high follow).
-    sit_set: u8,
+    /// SIT low, mid and high sets.
+    sit_sets: [u8; 3],
     cadences: [Option<Cadence>; MAX_CADENCES],
     min_bin_energy: f32,
     // Block accumulation.
@@ -470,35 +494,50 @@ impl ToneDetector {
     /// A detector for `country`'s dial, ringback, busy, congestion and SIT tones.
     #[must_use]
     pub fn new(country: Country) -> Self {
-        Self::for_profile(country.profile())
+        // The built-in plans fit the fixed tables (unit test `builtin_profiles_are_valid`).
+        Self::for_profile(country.profile()).expect("built-in tone plans are valid")
     }
 
     /// A detector for the detectable tones of `profile` (dial, ringback, busy, congestion;
     /// SIT always).
-    #[must_use]
-    pub fn for_profile(profile: &Profile) -> Self {
+    ///
+    /// # Errors
+    /// [`ProfileError`] when the plan does not fit the detector's fixed-size tables or
+    /// names an unusable block length or frequency.
+    pub fn for_profile(profile: &Profile) -> Result<Self, ProfileError> {
+        if !(MIN_BLOCK..=MAX_BLOCK).contains(&profile.block) {
+            return Err(ProfileError::BlockLength);
+        }
         let mut freqs = [0.0f32; MAX_BINS];
         let mut n_bins = 0;
-        let mut bin_of = |f: f32, freqs: &mut [f32; MAX_BINS]| -> u8 {
-            if let Some(i) = freqs[..n_bins].iter().position(|&g| g == f) {
-                return i as u8;
+        let mut bin_of = |f: f32, freqs: &mut [f32; MAX_BINS]| -> Result<u8, ProfileError> {
+            if !(f > 0.0 && f < 4000.0) {
+                return Err(ProfileError::Frequency);
             }
-            assert!(n_bins < MAX_BINS, "tone profile has too many frequencies");
+            if let Some(i) = freqs[..n_bins].iter().position(|&g| g == f) {
+                return Ok(i as u8);
+            }
+            if n_bins == MAX_BINS {
+                return Err(ProfileError::TooManyFrequencies);
+            }
             freqs[n_bins] = f;
             n_bins += 1;
-            (n_bins - 1) as u8
+            Ok((n_bins - 1) as u8)
         };
         let mut sets = [[u8::MAX; 2]; MAX_SETS];
         let mut n_sets = 0;
-        let mut set_of = |pair: [u8; 2], sets: &mut [[u8; 2]; MAX_SETS]| -> u8 {
-            if let Some(i) = sets[..n_sets].iter().position(|&s| s == pair) {
-                return i as u8;
-            }
-            assert!(n_sets < MAX_SETS, "tone profile has too many tones");
-            sets[n_sets] = pair;
-            n_sets += 1;
-            (n_sets - 1) as u8
-        };
+        let mut set_of =
+            |pair: [u8; 2], sets: &mut [[u8; 2]; MAX_SETS]| -> Result<u8, ProfileError> {
+                if let Some(i) = sets[..n_sets].iter().position(|&s| s == pair) {
+                    return Ok(i as u8);
+                }
+                if n_sets == MAX_SETS {
+                    return Err(ProfileError::TooManyTones);
+                }
+                sets[n_sets] = pair;
+                n_sets += 1;
+                Ok((n_sets - 1) as u8)
+            };
         let mut cadences = [None; MAX_CADENCES];
         let mut n_cad = 0;
         for spec in profile.tones {
@@ -518,29 +557,27 @@ impl ToneDetector {
                 _ => continue,
             };
             let f = segs[0].freqs;
-            let a = bin_of(f[0], &mut freqs);
+            let a = bin_of(f[0], &mut freqs)?;
             let b = if f[1] > 0.0 {
-                bin_of(f[1], &mut freqs)
+                bin_of(f[1], &mut freqs)?
             } else {
                 u8::MAX
             };
-            let set = set_of([a, b], &mut sets);
-            if n_cad < MAX_CADENCES {
-                cadences[n_cad] = Some(Cadence {
-                    kind: spec.kind,
-                    set,
-                    pattern,
-                });
-                n_cad += 1;
+            let set = set_of([a, b], &mut sets)?;
+            if n_cad == MAX_CADENCES {
+                return Err(ProfileError::TooManyTones);
             }
+            cadences[n_cad] = Some(Cadence {
+                kind: spec.kind,
+                set,
+                pattern,
+            });
+            n_cad += 1;
         }
-        let mut sit_set = u8::MAX;
-        for (i, &f) in SIT_FREQS.iter().enumerate() {
-            let b = bin_of(f, &mut freqs);
-            let s = set_of([b, u8::MAX], &mut sets);
-            if i == 0 {
-                sit_set = s;
-            }
+        let mut sit_sets = [0u8; 3];
+        for (slot, &f) in sit_sets.iter_mut().zip(SIT_FREQS.iter()) {
+            let b = bin_of(f, &mut freqs)?;
+            *slot = set_of([b, u8::MAX], &mut sets)?;
         }
         // Dial must outlast any cadenced on-time of the same frequencies.
         for i in 0..n_cad {
@@ -560,13 +597,13 @@ impl ToneDetector {
         }
         let block = profile.block;
         let amp = level::sine_peak(MIN_LEVEL_DBM0) * block as f32 / 2.0;
-        Self {
+        Ok(Self {
             block,
             bins: core::array::from_fn(|i| Goertzel::new(GoertzelCoeff::new(freqs[i]))),
             n_bins,
             sets,
             n_sets,
-            sit_set,
+            sit_sets,
             cadences,
             min_bin_energy: amp * amp,
             idx: 0,
@@ -581,7 +618,7 @@ impl ToneDetector {
             },
             active: None,
             events: EventQueue::new(),
-        }
+        })
     }
 
     /// Feeds line samples (any length, including 0). Call [`poll_event`](Self::poll_event)
@@ -604,7 +641,7 @@ impl ToneDetector {
     /// processed (or at its last on-segment for a cadenced tone now in an off phase).
     pub fn finish(&mut self) {
         if let Some(a) = self.active.take() {
-            let on_set = a.cad.map_or(self.sit_set + 2, |c| c.set);
+            let on_set = a.cad.map_or(self.sit_sets[2], |c| c.set);
             let end = if self.current.tok == Some(on_set) {
                 self.current.start + self.current.len
             } else {
@@ -721,7 +758,7 @@ impl ToneDetector {
         match a.cad {
             None => {
                 // SIT: ends with its high segment.
-                if s.tok == Some(self.sit_set + 2) {
+                if s.tok == Some(self.sit_sets[2]) {
                     self.end_active(end);
                 }
             }
@@ -821,7 +858,7 @@ impl ToneDetector {
 
     fn try_sit(&mut self, now: u64) {
         let cur = self.current;
-        let (lo, mid, hi) = (self.sit_set, self.sit_set + 1, self.sit_set + 2);
+        let [lo, mid, hi] = self.sit_sets;
         let min = u64::from(SIT_MIN_MS) * 8;
         let max = u64::from(SIT_MAX_MS) * 8;
         if cur.tok != Some(hi) || cur.len < min || cur.len > max {
@@ -875,12 +912,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn builtin_profiles_are_valid() {
+        for p in [&CHINA, &ETSI, &NORTH_AMERICA] {
+            assert!(ToneDetector::for_profile(p).is_ok(), "{:?}", p.country);
+        }
+    }
+
+    #[test]
+    fn bad_profiles_are_errors() {
+        let mut p = ETSI;
+        p.block = 0;
+        assert_eq!(
+            ToneDetector::for_profile(&p).err(),
+            Some(ProfileError::BlockLength)
+        );
+        static ZERO: [ToneSpec; 1] = [ToneSpec {
+            kind: ToneKind::Busy,
+            segments: &[on(0.0, 500), off(500)],
+            level_dbm0: -10.0,
+        }];
+        p = ETSI;
+        p.tones = &ZERO;
+        assert_eq!(
+            ToneDetector::for_profile(&p).err(),
+            Some(ProfileError::Frequency)
+        );
+        macro_rules! busy_at {
+            ($f:expr) => {
+                ToneSpec {
+                    kind: ToneKind::Busy,
+                    segments: &[on($f, 500), off(500)],
+                    level_dbm0: -10.0,
+                }
+            };
+        }
+        static MANY: [ToneSpec; 6] = [
+            busy_at!(300.0),
+            busy_at!(310.0),
+            busy_at!(320.0),
+            busy_at!(330.0),
+            busy_at!(340.0),
+            busy_at!(350.0),
+        ];
+        p.tones = &MANY;
+        assert_eq!(
+            ToneDetector::for_profile(&p).err(),
+            Some(ProfileError::TooManyFrequencies)
+        );
+    }
+
+    #[test]
     fn profiles_fit_the_fixed_arrays() {
         for c in [Country::China, Country::Etsi, Country::NorthAmerica] {
             let d = ToneDetector::new(c);
             assert!(d.n_bins <= MAX_BINS);
             assert_eq!(d.cadences.iter().flatten().count(), 4, "{c:?}");
-            assert!(usize::from(d.sit_set) + 3 == d.n_sets);
+            assert_eq!(usize::from(d.sit_sets[0]) + 3, d.n_sets);
         }
     }
 

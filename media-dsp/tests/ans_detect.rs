@@ -185,6 +185,25 @@ fn plain_ans_is_reported_before_its_end() {
 }
 
 #[test]
+fn finish_reports_a_tone_still_present() {
+    let sig = tone(2100.0, -12.0, true, false, 8000);
+    let mut det = AnsDetector::new();
+    det.process(&sig);
+    det.finish();
+    let evs: Vec<_> = std::iter::from_fn(|| det.poll_event()).collect();
+    assert!(
+        matches!(
+            evs.last(),
+            Some(AnsEvent::ToneOff {
+                end_sample: 8000,
+                reversals: 2
+            })
+        ),
+        "{evs:?}"
+    );
+}
+
+#[test]
 fn short_plain_tone_is_reported_at_its_end() {
     let evs = events(&padded(&tone(2100.0, -12.0, false, false, 2400)));
     assert_plain(&evs, 1000, 3400, "300 ms");

@@ -169,3 +169,40 @@ fn a_second_ans_pr_disables_again() {
     let tr = trace(&mut dis, &sig);
     assert!(tr.contains(&false) && *tr.last().expect("non-empty"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// The disabler's decision at any block boundary does not depend on how the samples
+    /// were chunked.
+    #[test]
+    fn decisions_do_not_depend_on_chunking(
+        chunks in proptest::collection::vec(1usize..700, 1..30),
+        gap_ms in 0usize..400,
+    ) {
+        let (sig, _) = session(gap_ms, false);
+        let mut whole = EchoCancellerDisabler::new();
+        let reference: Vec<bool> = sig
+            .chunks(80)
+            .map(|c| {
+                whole.process(c);
+                whole.disabled()
+            })
+            .collect();
+        let mut dis = EchoCancellerDisabler::new();
+        let mut at_blocks = Vec::new();
+        let (mut fed, mut i) = (0usize, 0usize);
+        while fed < sig.len() {
+            let n = chunks[i % chunks.len()].min(sig.len() - fed);
+            // Feed up to the next block boundary at most, so each block end is observed.
+            let n = n.min(80 - fed % 80);
+            dis.process(&sig[fed..fed + n]);
+            fed += n;
+            i += 1;
+            if fed % 80 == 0 || fed == sig.len() {
+                at_blocks.push(dis.disabled());
+            }
+        }
+        proptest::prop_assert_eq!(at_blocks, reference);
+    }
+}

@@ -315,3 +315,63 @@ proptest! {
         prop_assert_eq!(evs, reference);
     }
 }
+
+/// Network tone sources are not exact: ±12 Hz (about 2.5 %) is still the tone; ±22 Hz is
+/// not (it would make 450 Hz an ETSI tone).
+#[test]
+fn frequency_tolerance_is_about_15_hz() {
+    for (country, base) in [
+        (Country::China, [450.0f32, 0.0]),
+        (Country::Etsi, [425.0, 0.0]),
+        (Country::NorthAmerica, [350.0, 440.0]),
+    ] {
+        for (dev, detected) in [
+            (-22.0f32, false),
+            (-12.0, true),
+            (12.0, true),
+            (22.0, false),
+        ] {
+            let f = [
+                base[0] + dev,
+                if base[1] > 0.0 { base[1] + dev } else { 0.0 },
+            ];
+            let segs: &'static [media_dsp::tones::Segment] =
+                Box::leak(Box::new([media_dsp::tones::Segment { freqs: f, ms: 0 }]));
+            let spec: &'static ToneSpec = Box::leak(Box::new(ToneSpec {
+                kind: ToneKind::Dial,
+                segments: segs,
+                level_dbm0: -20.0,
+            }));
+            let (sig, _, _) = signal(spec, -20.0, 3000);
+            let evs = run(country, &sig, 8);
+            assert_eq!(!evs.is_empty(), detected, "{country:?} {f:?}: {evs:?}");
+        }
+    }
+}
+
+/// Block edges fall anywhere in the cadence: busy and congestion are found at every
+/// alignment (their 20 % windows absorb the block resolution).
+#[test]
+fn detected_at_every_block_alignment() {
+    for country in COUNTRIES {
+        for kind in [ToneKind::Busy, ToneKind::Congestion] {
+            let s = spec(country, kind);
+            // Whole cycles, so the last burst is complete.
+            let cycle: u32 = s.segments.iter().map(|g| g.ms).sum();
+            let ms = (3000u32).div_ceil(cycle) * cycle;
+            for lead in (0..200).step_by(10) {
+                let (sig0, start, end) = signal(s, -20.0, ms as usize);
+                let mut sig = vec![0i16; lead];
+                sig.extend_from_slice(&sig0);
+                let what = format!("{country:?} {kind:?} lead {lead}");
+                assert_one(
+                    &run(country, &sig, 8),
+                    kind,
+                    start + lead,
+                    end + lead,
+                    &what,
+                );
+            }
+        }
+    }
+}
