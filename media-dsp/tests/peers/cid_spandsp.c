@@ -5,7 +5,9 @@
  *                                   spandsp's own preamble, 100 ms of silence either side.
  *   cid_spandsp rx class|clip       reads raw s16le from stdin and prints each message
  *                                   spandsp accepts as one line of hex.
- * CLASS is Bell 202 (Bellcore), CLIP is V.23 (ETSI). */
+ *   cid_spandsp tx clip-dtmf DIGITS DTMF CLIP: the digit string (e.g. A12345678C) as tones.
+ *   cid_spandsp rx clip-dtmf        prints each DTMF CLIP string received, as text.
+ * CLASS is Bell 202 (Bellcore), CLIP is V.23 (ETSI), CLIP-DTMF is EN 300 659-1 Annex B. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +21,13 @@ static int standard_of(const char *s)
         return ADSI_STANDARD_CLASS;
     if (strcmp(s, "clip") == 0)
         return ADSI_STANDARD_CLIP;
+    if (strcmp(s, "clip-dtmf") == 0)
+        return ADSI_STANDARD_CLIP_DTMF;
     fprintf(stderr, "unknown standard %s\n", s);
     exit(2);
 }
+
+static int text_output = 0;
 
 static void put_msg(void *user_data, const uint8_t *msg, int len)
 {
@@ -29,7 +35,7 @@ static void put_msg(void *user_data, const uint8_t *msg, int len)
     if (len < 0)
         return;
     for (int i = 0;  i < len;  i++)
-        printf("%02x", msg[i]);
+        printf(text_output ? "%c" : "%02x", msg[i]);
     printf("\n");
     fflush(stdout);
 }
@@ -42,6 +48,14 @@ int main(int argc, char *argv[])
         uint8_t msg[300];
         int len = 0;
         const char *hex = argv[3];
+        if (standard_of(argv[2]) == ADSI_STANDARD_CLIP_DTMF)
+        {
+            len = (int) strlen(hex);
+            if (len > 256)
+                len = 256;
+            memcpy(msg, hex, len);
+            hex = "";
+        }
         while (hex[0] && hex[1] && len < 256)
         {
             unsigned int b;
@@ -69,6 +83,7 @@ int main(int argc, char *argv[])
     }
     if (argc >= 3 && strcmp(argv[1], "rx") == 0)
     {
+        text_output = (standard_of(argv[2]) == ADSI_STANDARD_CLIP_DTMF);
         adsi_rx_state_t *rx = adsi_rx_init(NULL, standard_of(argv[2]), put_msg, NULL);
         size_t n;
         while ((n = fread(amp, sizeof(int16_t), 160, stdin)) > 0)
@@ -79,6 +94,6 @@ int main(int argc, char *argv[])
         adsi_rx_free(rx);
         return 0;
     }
-    fprintf(stderr, "usage: cid_spandsp tx class|clip HEX | rx class|clip\n");
+    fprintf(stderr, "usage: cid_spandsp tx class|clip HEX | tx clip-dtmf DIGITS | rx class|clip|clip-dtmf\n");
     return 2;
 }
