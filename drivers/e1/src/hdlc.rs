@@ -220,7 +220,7 @@ impl HdlcDecoder {
     #[inline]
     fn bit(&mut self, bit: u8) {
         if bit == 1 {
-            self.ones += 1;
+            self.ones = self.ones.saturating_add(1);
             if self.ones == 7 && self.in_frame {
                 // Abort (ISO/IEC 13239 §4.4). A frame is only reported if it had content.
                 if !self.buf.is_empty() || self.nbits > 1 {

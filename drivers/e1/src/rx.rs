@@ -42,7 +42,7 @@ pub const CRC4_WINDOW_BLOCKS: u32 = 1000;
 /// Errored CRC-4 blocks of 1000 that mean false frame alignment: "more than 914"
 /// (G.706 §4.3.2) *(verify)*.
 pub const CRC4_FALSE_ALIGN_ERRORS: u32 = 915;
-/// Consecutive zero bits that mean LOS: 255, the top of the 10..=255 range of G.775 §? for
+/// Consecutive zero bits that mean LOS: 255, the top of the 10..=255 range G.775 allows for
 /// 2048 kbit/s *(verify)*.
 pub const LOS_ZERO_BITS: u32 = 255;
 /// Ones in a 256-bit window (12.5 % density) that clear LOS (G.775) *(verify)*.
@@ -389,9 +389,9 @@ impl Receiver {
     #[inline]
     fn line_monitor(&mut self, b: u8) {
         if b == 0 {
-            self.zero_run += 8;
+            self.zero_run = self.zero_run.saturating_add(8);
         } else {
-            self.zero_run += b.leading_zeros();
+            self.zero_run = self.zero_run.saturating_add(b.leading_zeros());
             if self.zero_run >= LOS_ZERO_BITS {
                 self.los_hit_in_window = true;
             }
@@ -546,7 +546,7 @@ impl Receiver {
         if !self.expect_fas {
             self.nfas(ts0);
         }
-        self.crc4(ts0, is_fas);
+        self.crc4(ts0);
         if self.cfg.signalling == Signalling::Cas {
             self.cas_frame(self.frame[16]);
         }
@@ -593,7 +593,7 @@ impl Receiver {
         }
     }
 
-    fn crc4(&mut self, ts0: u8, _is_fas: bool) {
+    fn crc4(&mut self, ts0: u8) {
         let si = ts0 >> 7;
         match self.mf {
             Mf::Off => {}
@@ -662,7 +662,7 @@ impl Receiver {
                 self.counters.crc4_errors += 1;
                 self.second.crc4_errors += 1;
                 self.window_errors += 1;
-                self.ebits_to_send += 1;
+                self.ebits_to_send = self.ebits_to_send.saturating_add(1);
             }
             if self.window_blocks >= CRC4_WINDOW_BLOCKS {
                 let false_alignment = self.window_errors >= CRC4_FALSE_ALIGN_ERRORS;

@@ -108,6 +108,12 @@ impl Transmitter {
         &mut self.hdlc
     }
 
+    /// HDLC frames waiting to be sent on TS16.
+    #[must_use]
+    pub fn hdlc_queued(&self) -> usize {
+        self.hdlc.queued()
+    }
+
     /// Frames built so far.
     #[must_use]
     pub fn frames(&self) -> u64 {

@@ -128,3 +128,18 @@ fn a_signal_with_few_zeros_is_not_ais_if_it_has_three_per_double_frame() {
     }
     assert!(r.alarms().ais);
 }
+
+#[test]
+fn forty_minutes_of_los_do_not_overflow_the_zero_run_counter() {
+    // 40 min of all zeros = 4.9e9 zero bits: more than a 32-bit run counter holds.
+    let mut r = e1::rx::Receiver::new(e1::rx::RxConfig {
+        frame_queue: 0,
+        ..e1::rx::RxConfig::default()
+    });
+    let zeros = vec![0u8; 1 << 16];
+    for _ in 0..(40u64 * 60 * 256_000 / (1 << 16)) {
+        r.handle_input(&zeros);
+        while r.poll_event().is_some() {}
+    }
+    assert!(r.alarms().los);
+}
