@@ -144,21 +144,21 @@ impl Default for Config {
     }
 }
 
-/// One alarm condition (DAHDI names in brackets).
+/// One alarm condition (with the DAHDI name where one exists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Alarm {
-    /// Loss of signal: 255 consecutive zeros (G.775) [RED, LOS].
+    /// Loss of signal: 255 consecutive zeros (G.775) (DAHDI: RED, LOS).
     Los,
-    /// Loss of frame alignment (G.706 §4.1.1) [RED, LFA].
+    /// Loss of frame alignment (G.706 §4.1.1) (DAHDI: RED, LFA).
     Lof,
-    /// Alarm indication signal: all ones, < 3 zeros per 512 bits (G.775) [BLUE].
+    /// Alarm indication signal: all ones, < 3 zeros per 512 bits (G.775) (DAHDI: BLUE).
     Ais,
-    /// Remote alarm indication: A bit = 1 from the far end (G.704 §2.3.2) [YELLOW].
+    /// Remote alarm indication: A bit = 1 from the far end (G.704 §2.3.2) (DAHDI: YELLOW).
     Rai,
-    /// Red/blue cleared, waiting out the recovery hold-off [RECOVER].
+    /// Red/blue cleared, waiting out the recovery hold-off (DAHDI: RECOVER).
     Recover,
-    /// No CRC-4 multiframe alignment with [`Crc4Mode::On`] (G.706 §4.2) [LMFA].
+    /// No CRC-4 multiframe alignment with [`Crc4Mode::On`] (G.706 §4.2) (DAHDI: LMFA).
     Lmfa,
     /// Loss of TS16 CAS multiframe alignment (G.732 §5.2).
     CasMultiframe,

@@ -242,9 +242,26 @@ impl Receiver {
     }
 
     /// Feeds received line bytes (whole frames or any split; MSB = first bit on the wire).
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        for &b in bytes {
+    pub fn handle_input(&mut self, mut bytes: &[u8]) {
+        while let Some((&b, rest)) = bytes.split_first() {
+            // Fast path: a whole aligned frame that also fills one frame period and half of an
+            // AIS window (the usual case once aligned, see `gain_alignment`).
+            if self.aligned
+                && self.fpos == 0
+                && self.byte_in_period == 0
+                && self.ais_bytes.is_multiple_of(FRAME_LEN as u32)
+                && let Some((f, rest)) = bytes.split_first_chunk::<FRAME_LEN>()
+                && !f.contains(&0)
+            {
+                self.line_monitor_frame(f);
+                self.frame = *f;
+                self.process_frame();
+                self.tick();
+                bytes = rest;
+                continue;
+            }
             self.handle_byte(b);
+            bytes = rest;
         }
     }
 
@@ -385,6 +402,26 @@ impl Receiver {
         }
     }
 
+    /// [`line_monitor`](Self::line_monitor) for 32 bytes none of which is zero: no zero run
+    /// can reach the LOS threshold inside them.
+    #[inline]
+    fn line_monitor_frame(&mut self, f: &[u8; FRAME_LEN]) {
+        let (ones, zeros) = f.iter().fold((0, 0), |(o, z), b| {
+            (o + b.count_ones(), z + b.count_zeros())
+        });
+        self.zero_run = self.zero_run.saturating_add(f[0].leading_zeros());
+        if self.zero_run >= LOS_ZERO_BITS {
+            self.los_hit_in_window = true;
+        }
+        self.zero_run = f[FRAME_LEN - 1].trailing_zeros();
+        self.ones_in_window += ones;
+        self.ais_zeros += zeros;
+        self.ais_bytes += FRAME_LEN as u32;
+        if self.ais_bytes == AIS_WINDOW_BYTES {
+            self.end_ais_window();
+        }
+    }
+
     /// LOS and AIS work on the raw stream, aligned or not (G.775).
     #[inline]
     fn line_monitor(&mut self, b: u8) {
@@ -408,22 +445,26 @@ impl Receiver {
         self.ais_zeros += b.count_zeros();
         self.ais_bytes += 1;
         if self.ais_bytes == AIS_WINDOW_BYTES {
-            if self.ais_zeros < AIS_ZEROS {
-                self.ais_low = self.ais_low.saturating_add(1);
-                self.ais_high = 0;
-            } else {
-                self.ais_high = self.ais_high.saturating_add(1);
-                self.ais_low = 0;
-            }
-            if self.ais_low >= 2 && !self.alarms.ais {
-                self.raise(Alarm::Ais);
-                self.second_defect = true;
-            } else if self.ais_high >= 2 && self.alarms.ais {
-                self.clear(Alarm::Ais);
-            }
-            self.ais_bytes = 0;
-            self.ais_zeros = 0;
+            self.end_ais_window();
         }
+    }
+
+    fn end_ais_window(&mut self) {
+        if self.ais_zeros < AIS_ZEROS {
+            self.ais_low = self.ais_low.saturating_add(1);
+            self.ais_high = 0;
+        } else {
+            self.ais_high = self.ais_high.saturating_add(1);
+            self.ais_low = 0;
+        }
+        if self.ais_low >= 2 && !self.alarms.ais {
+            self.raise(Alarm::Ais);
+            self.second_defect = true;
+        } else if self.ais_high >= 2 && self.alarms.ais {
+            self.clear(Alarm::Ais);
+        }
+        self.ais_bytes = 0;
+        self.ais_zeros = 0;
     }
 
     /// Parallel search at every byte position (G.706 §4.1.2 a-c).
@@ -443,6 +484,13 @@ impl Receiver {
     }
 
     fn gain_alignment(&mut self, ts0: u8) {
+        // Re-phase the frame-period clock to the frame boundary (this period ends after the
+        // 31 bytes still to come, so it is shortened or lengthened by less than one frame),
+        // which lets aligned frames take the fast path in `handle_input`. The AIS window is
+        // re-phased the same way; the partial window is dropped, not judged.
+        self.byte_in_period = 0;
+        self.ais_bytes = 1;
+        self.ais_zeros = ts0.count_zeros();
         self.aligned = true;
         self.aligned_at = self.now;
         self.frame[0] = ts0;
