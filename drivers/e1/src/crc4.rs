@@ -4,6 +4,11 @@
 //! multiplied by x^4 and divided by the generator x^4 + x + 1; the remainder is sent, most
 //! significant bit first, as C1..C4 in the next sub-multiframe. Bits enter the division in
 //! wire order: the most significant bit of each byte first. Byte-wise with a 256-entry table.
+//!
+//! The table is checked against long division (unit tests) and the transmitter against this
+//! definition (`tests/crc4_multiframe.rs`); it has not yet been checked against a real framer
+//! or a published reference vector *(verify at the first interop test: the `crc` crate's
+//! "CRC-4/G-704" catalogue entry is the bit-reflected form, which is not what this is)*.
 
 /// Generator x^4 + x + 1 without the x^4 term.
 const POLY: u8 = 0b0011;

@@ -15,8 +15,28 @@
 //! in loss of frame alignment). The search is parallel over all 32 byte positions: the first
 //! position showing FAS, then bit 2 = 1 one frame later, then FAS again one frame later wins.
 //!
+//! Alarms follow DAHDI's model: the receiver starts in LOF (red), as a card does. When the
+//! last of LOS/LOF/AIS clears, [`Alarm::Recover`] is raised for
+//! [`RxConfig::recovery_holdoff`] frames and then cleared; a fault returning during the
+//! hold-off cancels it and the hold-off starts again after the next clearing.
+//!
 //! Values not confirmed from the ITU text itself in this pass (taken from framer data sheets
 //! that quote it, or chosen here) are marked *(verify)* on the constants below.
+//!
+//! **Limits (known, deliberate):**
+//! - G.706 §4.2 asks, when no CRC-4 multiframe is found within 8 ms, for a parallel
+//!   re-search of frame alignment (the first one may be a spurious FAS). Not done: the
+//!   primary alignment is kept; a false alignment is still caught by the FAS check and, once
+//!   CRC-4 is aligned, by the 915-of-1000 rule. With [`Crc4Mode::On`] [`Alarm::Lmfa`] is
+//!   raised instead.
+//! - Slips are recognised when they flip the FAS parity (one frame dropped or repeated, or any
+//!   odd number). An even slip keeps the FAS parity; CRC-4 then fails and the 915-of-1000
+//!   rule re-aligns after one to two seconds; it is not counted as a slip.
+//! - TS16 AIS (all ones in TS16 only) is not detected. [`Alarm::CasMultiframe`] is raised on
+//!   loss of a CAS multiframe alignment that was held, not when none is ever found.
+//! - Frame alignment is searched at byte positions only (see above).
+//! - When alignment is gained the frame-period clock is re-phased to the frame boundary:
+//!   that one period is shorter or longer by less than 32 bytes.
 
 use std::collections::VecDeque;
 
@@ -347,7 +367,7 @@ impl Receiver {
     }
 
     /// Whether our transmitter should send RAI (A = 1): while LOS, LOF or AIS is present
-    /// (G.732 §4.2.3 consequent actions, DAHDI "yellow while red").
+    /// (the G.732 consequent actions table *(verify clause)*; DAHDI sends yellow while red).
     #[must_use]
     pub fn wants_rai(&self) -> bool {
         self.alarms.los || self.alarms.lof || self.alarms.ais
