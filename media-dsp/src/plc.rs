@@ -119,7 +119,7 @@ impl Plc {
             for (j, s) in frame[..overlap].iter_mut().enumerate() {
                 let synth = self.next_synthetic();
                 let w = (j + 1) as f32 / (overlap + 1) as f32;
-                *s = crate::level::saturate(synth * (1.0 - w) + f32::from(*s) * w);
+                *s = round_sat(synth * (1.0 - w) + f32::from(*s) * w);
             }
             self.lost = 0;
             self.fade = None;
@@ -134,7 +134,7 @@ impl Plc {
             self.start_erasure();
         }
         for s in frame.iter_mut() {
-            *s = crate::level::saturate(self.next_synthetic());
+            *s = round_sat(self.next_synthetic());
         }
         self.push_history(frame);
     }
@@ -221,36 +221,77 @@ impl Plc {
 
 /// The period in `PITCH_MIN..=PITCH_MAX` maximising the normalised cross-correlation of the
 /// last [`CORR_LEN`] samples with the samples one period earlier.
+///
+/// A coarse search over every lag correlates every second sample (Appendix I decimates by
+/// two as well), then the best coarse lag is refined by ±1 at full rate: about half the
+/// work of a full search.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1", "aarch64+neon"))]
 fn find_pitch(h: &[f32; HISTORY_LEN]) -> usize {
     let end = HISTORY_LEN;
     let recent = &h[end - CORR_LEN..];
-    let power: f32 = recent.iter().map(|x| x * x).sum::<f32>() / CORR_LEN as f32;
-    if power < MIN_CORR_POWER {
+    let (power, _) = dot_and_energy(recent, recent);
+    if power / (CORR_LEN as f32) < MIN_CORR_POWER {
         return PITCH_MAX;
     }
-    let mut best = PITCH_MAX;
-    let mut best_score = 0.0f32;
+    // Coarse: every lag, on every second sample (even and odd phases of the history).
+    let even: [f32; HISTORY_LEN / 2] = core::array::from_fn(|k| h[2 * k]);
+    let odd: [f32; HISTORY_LEN / 2] = core::array::from_fn(|k| h[2 * k + 1]);
+    let r0 = (end - CORR_LEN) / 2; // `end - CORR_LEN` is even
+    let drecent = &even[r0..r0 + CORR_LEN / 2];
+    let mut best = None;
     for p in PITCH_MIN..=PITCH_MAX {
+        let past = if p % 2 == 0 {
+            &even[r0 - p / 2..r0 - p / 2 + CORR_LEN / 2]
+        } else {
+            let m = (end - CORR_LEN - p) / 2;
+            &odd[m..m + CORR_LEN / 2]
+        };
+        best = better(best, p, dot_and_energy(drecent, past));
+    }
+    let coarse = best.map_or(PITCH_MAX, |(p, _)| p);
+    // Fine: ±1 around the coarse lag at full rate.
+    let mut best = None;
+    for p in coarse.saturating_sub(1).max(PITCH_MIN)..=(coarse + 1).min(PITCH_MAX) {
         let past = &h[end - CORR_LEN - p..end - p];
-        // Eight independent partial sums so the loop vectorises (CORR_LEN is a multiple of 8).
-        let (mut c8, mut e8) = ([0.0f32; 8], [0.0f32; 8]);
-        for (a, b) in recent.chunks_exact(8).zip(past.chunks_exact(8)) {
-            for l in 0..8 {
-                c8[l] += a[l] * b[l];
-                e8[l] += b[l] * b[l];
-            }
-        }
-        let (c, e): (f32, f32) = (c8.iter().sum(), e8.iter().sum());
-        if c > 0.0 && e > 0.0 {
-            let score = c / libm::sqrtf(e);
-            // Strictly greater: among equal scores keep the shortest period.
-            if score > best_score {
-                best_score = score;
-                best = p;
-            }
+        best = better(best, p, dot_and_energy(recent, past));
+    }
+    best.map_or(coarse, |(p, _)| p)
+}
+
+/// Keeps the lag with the larger normalised correlation `c / sqrt(e)` (positive only; on
+/// equal scores the earlier, i.e. shorter, lag).
+#[inline(always)]
+fn better(best: Option<(usize, f32)>, p: usize, (c, e): (f32, f32)) -> Option<(usize, f32)> {
+    if c <= 0.0 || e <= 0.0 {
+        return best;
+    }
+    let score = c / libm::sqrtf(e);
+    match best {
+        Some((_, s)) if s >= score => best,
+        _ => Some((p, score)),
+    }
+}
+
+/// `(Σ a·b, Σ b²)` with eight independent partial sums, so the loop vectorises. The
+/// lengths are multiples of 8 (80 or 160).
+#[inline(always)]
+fn dot_and_energy(a: &[f32], b: &[f32]) -> (f32, f32) {
+    let (mut c8, mut e8) = ([0.0f32; 8], [0.0f32; 8]);
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for l in 0..8 {
+            c8[l] += x[l] * y[l];
+            e8[l] += y[l] * y[l];
         }
     }
-    best
+    (c8.iter().sum(), e8.iter().sum())
+}
+
+/// Rounds to the nearest integer (halves away from zero) and saturates to 16 bits: the same
+/// as [`crate::level::saturate`] for finite values, without a libm call per sample.
+#[inline(always)]
+fn round_sat(x: f32) -> i16 {
+    // `as` saturates (and maps NaN to 0).
+    (if x >= 0.0 { x + 0.5 } else { x - 0.5 }) as i16
 }
 
 #[cfg(test)]
