@@ -55,11 +55,12 @@ static const struct kernel kernels[] = {
     { "g711", peer_g711 },
     { "dtmf", peer_dtmf },
     { "echo", peer_echo },
+    { "plc", peer_plc },
 };
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { fprintf(stderr, "usage: peers DIR [g711|dtmf|echo ...]\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: peers DIR [g711|dtmf|echo|plc ...]\n"); return 2; }
     int rc = 0;
     for (size_t k = 0; k < sizeof(kernels) / sizeof(kernels[0]); k++) {
         int wanted = argc == 2;

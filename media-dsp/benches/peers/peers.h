@@ -20,4 +20,5 @@ double peer_median(double *v, int n);
 int peer_g711(const char *dir);
 int peer_dtmf(const char *dir);
 int peer_echo(const char *dir);
+int peer_plc(const char *dir);
 #endif
