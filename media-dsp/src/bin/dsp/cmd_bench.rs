@@ -28,14 +28,9 @@ pub(crate) enum Group {
     Plc,
 }
 
-/// Runs every kernel group (see [`run_groups`]).
-pub(crate) fn run(seconds: f64, signals: Option<&Path>) -> Result<()> {
-    run_groups(seconds, signals, &[])
-}
-
 /// Runs each kernel of `groups` (all when empty) on generated audio and prints its
 /// real-time channel capacity. Any group's failure fails the whole run (nothing printed).
-pub(crate) fn run_groups(seconds: f64, signals: Option<&Path>, groups: &[Group]) -> Result<()> {
+pub(crate) fn run(seconds: f64, signals: Option<&Path>, groups: &[Group]) -> Result<()> {
     anyhow::ensure!(
         seconds > 0.0 && seconds <= 600.0,
         "--seconds must be in (0, 600]"
