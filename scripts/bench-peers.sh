@@ -82,7 +82,7 @@ BENCH_WRITE=$write BENCH_CMD=$command_line BENCH_CPU=${cpu:-unknown} BENCH_FLAGS
 BENCH_CORES=$(nproc) BENCH_LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') \
 BENCH_RUSTC=$(rustc --version) BENCH_CC=$(cc --version | head -1) \
 BENCH_SPANDSP=$(pkg-config --modversion spandsp) BENCH_SPEEXDSP=$(pkg-config --modversion speexdsp) \
-BENCH_COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
+BENCH_COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown) \
 python3 - "$out/ours.jsonl" "$out/peers.jsonl" <<'PY'
 import datetime, json, os, sys
 

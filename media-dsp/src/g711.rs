@@ -146,7 +146,7 @@ const A2U: [u8; 128] = [
     116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127,
 ];
 
-/// Branch-free A-law encoder, bit-exact with [`alaw_compress_ref`] for every input.
+/// Branch-free A-law encoder, bit-exact with the G.191 loop (`alaw_compress_ref`, the test oracle) for every input.
 ///
 /// The segment is the position of the leading one of the 12-bit magnitude, so the G.191
 /// normalising loop becomes one leading-zero count, two clamps and one variable shift:
@@ -163,7 +163,7 @@ fn alaw_compress(x: i16) -> u8 {
     (((exp << 4) | mant | sign) ^ 0x55) as u8
 }
 
-/// Branch-free µ-law encoder, bit-exact with [`ulaw_compress_ref`] for every input.
+/// Branch-free µ-law encoder, bit-exact with the G.191 loop (`ulaw_compress_ref`, the test oracle) for every input.
 ///
 /// With the bias of 33 the biased magnitude is at least 33, so its leading one sits at bit
 /// 5..=12 and the segment is that position minus 5, with no special case for segment 0.
