@@ -160,6 +160,31 @@ pub enum MixError {
 }
 
 /// An N-party conference of up to `MAX` legs with fixed-size state.
+///
+/// A monitored call: customer (leg 0), agent (leg 1), and a supervisor (leg 2) who first
+/// listens, then coaches the agent without the customer hearing.
+///
+/// ```
+/// use media_dsp::mixer::{Leg, Mixer};
+///
+/// let mut conf = Mixer::<4>::new();
+/// conf.set_leg(2, Leg::LISTEN)?;
+/// let (customer, agent, supervisor) = ([1000i16; 8], [200i16; 8], [30i16; 8]);
+/// let (mut to_customer, mut to_agent, mut to_supervisor) = ([0i16; 8], [0i16; 8], [0i16; 8]);
+/// conf.mix(
+///     &[&customer, &agent, &supervisor],
+///     &mut [&mut to_customer, &mut to_agent, &mut to_supervisor],
+/// )?;
+/// assert_eq!((to_customer[0], to_agent[0], to_supervisor[0]), (200, 1000, 1200));
+///
+/// conf.set_leg(2, Leg::whisper(1))?; // now the agent hears the supervisor too
+/// conf.mix(
+///     &[&customer, &agent, &supervisor],
+///     &mut [&mut to_customer, &mut to_agent, &mut to_supervisor],
+/// )?;
+/// assert_eq!((to_customer[0], to_agent[0]), (200, 1030));
+/// # Ok::<(), media_dsp::mixer::MixError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Mixer<const MAX: usize> {
     legs: [Leg; MAX],

@@ -56,6 +56,25 @@ const MAX_PERIODS: usize = 3;
 const MIN_CORR_POWER: f32 = 250.0;
 
 /// Concealment state of one channel: history, pitch and position in the repeated stretch.
+///
+/// Feed every decoded frame in order; for a frame that did not arrive, ask for a
+/// replacement instead:
+///
+/// ```
+/// use media_dsp::plc::Plc;
+///
+/// let mut plc = Plc::new();
+/// let mut frame = [0i16; 160]; // 20 ms of decoded G.711
+/// for arrived in [true, true, false, true] {
+///     if arrived {
+///         // ... decode the packet into `frame` ...
+///         plc.good_frame(&mut frame); // may smooth the start after a loss
+///     } else {
+///         plc.lost_frame(&mut frame); // writes the concealment
+///     }
+///     // ... play or forward `frame` ...
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Plc {
     /// Last `HISTORY_LEN` output samples, newest last.
