@@ -252,20 +252,28 @@ fn find_pitch(h: &[f32; HISTORY_LEN]) -> usize {
     if power / (CORR_LEN as f32) < MIN_CORR_POWER {
         return PITCH_MAX;
     }
-    // Coarse: every lag, on every second sample (even and odd phases of the history).
-    let even: [f32; HISTORY_LEN / 2] = core::array::from_fn(|k| h[2 * k]);
-    let odd: [f32; HISTORY_LEN / 2] = core::array::from_fn(|k| h[2 * k + 1]);
-    let r0 = (end - CORR_LEN) / 2; // `end - CORR_LEN` is even
-    let drecent = &even[r0..r0 + CORR_LEN / 2];
+    // Coarse: every lag, on every second sample of the window. Accumulated lag-major over a
+    // time-reversed copy of the history, so the inner loop runs over the 81 lags with
+    // contiguous loads and no reduction, which vectorises well.
+    const LAGS: usize = PITCH_MAX - PITCH_MIN + 1;
+    let rev: [f32; HISTORY_LEN] = core::array::from_fn(|i| h[end - 1 - i]);
+    let (mut c, mut e) = ([0.0f32; LAGS], [0.0f32; LAGS]);
+    for j in (0..CORR_LEN).step_by(2) {
+        let r = h[end - CORR_LEN + j];
+        // h[end - CORR_LEN + j - p] is rev[CORR_LEN - 1 - j + p].
+        let start = CORR_LEN - 1 - j + PITCH_MIN;
+        for ((c, e), &x) in c
+            .iter_mut()
+            .zip(e.iter_mut())
+            .zip(&rev[start..start + LAGS])
+        {
+            *c += r * x;
+            *e += x * x;
+        }
+    }
     let mut best = None;
-    for p in PITCH_MIN..=PITCH_MAX {
-        let past = if p % 2 == 0 {
-            &even[r0 - p / 2..r0 - p / 2 + CORR_LEN / 2]
-        } else {
-            let m = (end - CORR_LEN - p) / 2;
-            &odd[m..m + CORR_LEN / 2]
-        };
-        best = better(best, p, dot_and_energy(drecent, past));
+    for (l, (&c, &e)) in c.iter().zip(&e).enumerate() {
+        best = better(best, PITCH_MIN + l, (c, e));
     }
     let coarse = best.map_or(PITCH_MAX, |(p, _)| p);
     // Fine: ±1 around the coarse lag at full rate.
