@@ -16,8 +16,8 @@ int peer_g711(const char *dir)
     volatile unsigned sink = 0;
     static const char *names[2][2] = { { "g711_alaw_encode", "g711_alaw_decode" }, { "g711_ulaw_encode", "g711_ulaw_decode" } };
     for (int law = 0; law < 2; law++) {
-        double enc[5], dec[5];
-        for (int r = 0; r < 6; r++) {
+        double enc[PEER_RUNS], dec[PEER_RUNS];
+        for (int r = 0; r <= PEER_RUNS; r++) {
             double t0 = peer_now_ns();
             if (law == 0) for (size_t i = 0; i < n; i++) codes[i] = linear_to_alaw(pcm[i]);
             else for (size_t i = 0; i < n; i++) codes[i] = linear_to_ulaw(pcm[i]);
@@ -28,8 +28,8 @@ int peer_g711(const char *dir)
             sink += codes[n / 2] + (unsigned) back[n / 3];
             if (r > 0) { enc[r - 1] = (t1 - t0) / n; dec[r - 1] = (t2 - t1) / n; }
         }
-        peer_print(names[law][0], "spandsp-0.0.6", peer_median(enc, 5), "");
-        peer_print(names[law][1], "spandsp-0.0.6", peer_median(dec, 5), "");
+        peer_print(names[law][0], "spandsp-0.0.6", peer_min(enc, PEER_RUNS), "");
+        peer_print(names[law][1], "spandsp-0.0.6", peer_min(dec, PEER_RUNS), "");
     }
     free(pcm); free(codes); free(back);
     return sink == 0xffffffffu;
@@ -49,8 +49,8 @@ int peer_plc(const char *dir)
     for (int c = 0; c < 2; c++) {
         int frame = cfg[c].frame;
         size_t frames = n / (size_t) frame;
-        double t[5];
-        for (int r = 0; r < 6; r++) {
+        double t[PEER_RUNS];
+        for (int r = 0; r <= PEER_RUNS; r++) {
             memcpy(y, truth, n * sizeof(int16_t));
             plc_state_t *s = plc_init(NULL);
             if (!s) return 1;
@@ -74,7 +74,7 @@ int peer_plc(const char *dir)
         }
         char q[64];
         snprintf(q, sizeof(q), "\"snr_db\":%.2f", 10.0 * log10(sig / (err > 1.0 ? err : 1.0)));
-        peer_print(cfg[c].name, "spandsp-0.0.6", peer_median(t, 5), q);
+        peer_print(cfg[c].name, "spandsp-0.0.6", peer_min(t, PEER_RUNS), q);
     }
     free(truth); free(y);
     return 0;

@@ -40,6 +40,14 @@ double peer_median(double *v, int n)
     return v[n / 2];
 }
 
+double peer_min(const double *v, int n)
+{
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        if (v[i] < m) m = v[i];
+    return m;
+}
+
 void peer_print(const char *kernel, const char *impl, double ns, const char *quality)
 {
     printf("{\"kernel\":\"%s\",\"implementation\":\"%s\",\"ns_per_sample\":%.4f,\"channels_per_core\":%.1f",

@@ -11,7 +11,10 @@ use clap::ValueEnum;
 use media_dsp::mixer::{Leg, Mixer};
 use media_dsp::plc::Plc;
 
-use crate::bench::{BenchResult, median_ns_per_sample, write_signal};
+use crate::bench::{BenchResult, min_ns_per_sample, write_signal};
+
+/// Timed runs per kernel measurement; the fastest counts (see [`crate::bench::min_ns_per_sample`]).
+pub(crate) const RUNS: usize = 11;
 
 /// A group of kernels `dsp bench` can measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,7 +93,7 @@ fn mixer(seconds: f64) -> Result<Vec<BenchResult>> {
         // One supervisor listening in, as in a monitored call-center conference.
         m.set_leg(legs - 1, Leg::LISTEN)?;
         let mut failed = None;
-        let ns = median_ns_per_sample(n * legs, 5, || {
+        let ns = min_ns_per_sample(n * legs, RUNS, || {
             for start in (0..n).step_by(BLOCK) {
                 let ins: [&[i16]; 32] = core::array::from_fn(|i| {
                     inputs.get(i).map_or(&[][..], |x| &x[start..start + BLOCK])
@@ -168,7 +171,7 @@ fn plc(dir: &Path, seconds: f64) -> Result<Vec<BenchResult>> {
             }
             std::hint::black_box(&mut y);
         };
-        let ns = median_ns_per_sample(n, 5, &mut pass);
+        let ns = min_ns_per_sample(n, RUNS, &mut pass);
         pass();
         let (mut sig, mut err) = (0.0f64, 0.0f64);
         for (i, (t, c)) in truth
