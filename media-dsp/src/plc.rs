@@ -10,8 +10,8 @@
 //! erasure the pitch period P (40..=120 samples, 66–200 Hz) is found by normalised
 //! cross-correlation of the last 20 ms with the signal P samples earlier. The gap is
 //! filled by repeating the last P samples of history; the last P/4 samples of the repeated
-//! stretch are cross-faded with the samples just before it, so each wrap joins two
-//! originally adjacent samples. The very first concealed samples carry a decaying offset
+//! stretch are cross-faded with the samples that lead into its first sample, so each wrap
+//! joins two originally adjacent samples. The very first concealed samples carry a decaying offset
 //! that makes them continue exactly from the last real sample (this replaces Appendix I's
 //! 3.75 ms output delay, see Limits). After each further 10 ms of loss the repeated stretch
 //! grows by one period (up to three), entered at the same phase with a P/4 overlap-add,
@@ -25,14 +25,15 @@
 //! period-count growth per 10 ms, 20% per 10 ms attenuation after the first 10 ms, and the
 //! growing end overlap (its `EOVERLAPINCR` of 32 samples). Not bit-exact with its reference
 //! code, which is floating point with different rounding, and which delays all output by
-//! 30 samples.
+//! 30 samples. (The constants are quoted from memory of the Appendix I reference code and
+//! have not been checked against the Recommendation's text here.)
 //!
 //! **Limits.** No added delay: where Appendix I overlap-adds the last quarter period
 //! *before* the loss (which needs a 3.75 ms output delay), this module corrects the
 //! start of the synthetic signal instead, so the first concealed samples are continuous
-//! but the quarter period before the loss is left as it was. Pitch below 66 Hz is
-//! repeated as a multiple, above 200 Hz as a multiple of its period (both fine for
-//! speech). Unvoiced sounds and music are repeated too (a known property of the
+//! but the quarter period before the loss is left as it was. Voices above 200 Hz are
+//! repeated with a multiple of their period, which is fine; below 66 Hz (rare) the period
+//! lies outside the search and the repetition is rougher. Unvoiced sounds and music are repeated too (a known property of the
 //! algorithm); after 60 ms everything fades to silence and there is no comfort noise.
 //! Frames of any length work; the 10 ms steps are counted in samples.
 
