@@ -135,6 +135,10 @@ fn supervisor_listen_whisper_and_barge() {
         (0, 1030, 1100),
         "deaf and gain"
     );
+
+    m.set_leg(2, Leg::ABSENT).unwrap();
+    let o = run(&m, &inputs);
+    assert_eq!((o[0][0], o[1][0], o[2][0]), (0, 1000, 0), "absent slot");
 }
 
 #[test]
