@@ -74,6 +74,10 @@ const GEIGEL_MAX: f32 = 1.0;
 const GEIGEL_MARGIN: f32 = 2.5;
 /// Double-talk hangover, in samples (30 ms).
 const DT_HANGOVER: u32 = 240;
+/// The residual double-talk detector works once the output filter has this ERLE (dB).
+const RES_DT_ERLE: f32 = 25.0;
+/// Net samples of residual double talk after which it is taken for an echo path change.
+const RES_DT_ESCAPE: u32 = 12_000;
 /// IPNLMS step size.
 const MU: f32 = 0.9;
 /// IPNLMS proportionality (-1 = NLMS, 1 = fully proportionate).
@@ -228,6 +232,9 @@ pub struct EchoCanceller {
     peak_cur: f32,
     peak_max: f32,
     dt_hold: u32,
+    res_dt: bool,
+    res_dt_count: u32,
+    converged: bool,
     geigel: f32,
     erl_d: f32,
     erl_x: f32,
@@ -286,6 +293,9 @@ impl EchoCanceller {
             peak_cur: 0.0,
             peak_max: 0.0,
             dt_hold: 0,
+            res_dt: false,
+            res_dt_count: 0,
+            converged: false,
             geigel: GEIGEL_START,
             erl_d: 0.0,
             erl_x: 0.0,
@@ -360,7 +370,7 @@ impl EchoCanceller {
     /// True while double talk (near-end talk over far-end talk) is flagged.
     #[must_use]
     pub fn double_talk(&self) -> bool {
-        self.dt_hold > 0
+        self.dt_hold > 0 || self.res_dt
     }
 
     /// True while the NLP replaces the output with comfort noise or silence.
@@ -455,20 +465,6 @@ impl EchoCanceller {
             return near;
         }
 
-        let adapt = far_active && self.dt_hold == 0;
-        self.step = if adapt {
-            MU * eb / (sums.q + 1_000.0 * taps as f32)
-        } else {
-            0.0
-        };
-
-        self.compare_filters(d, eb, ef, far_active);
-        if adapt {
-            self.erle_d += (d * d - self.erle_d) * (1.0 / 1024.0);
-            self.erle_e += (ef * ef - self.erle_e) * (1.0 / 1024.0);
-        }
-        self.track_background(ef);
-
         self.p_e += (ef * ef - self.p_e) * (1.0 / 64.0);
         self.p_y += (sums.yf * sums.yf - self.p_y) * (1.0 / 64.0);
         self.p_d += (d * d - self.p_d) * (1.0 / 64.0);
@@ -479,8 +475,43 @@ impl EchoCanceller {
             let ratio = libm::sqrtf(self.erl_d / self.erl_x.max(1.0));
             self.geigel = (GEIGEL_MARGIN * ratio).clamp(GEIGEL_MIN, GEIGEL_MAX);
         }
+        // Residual double-talk detector: once the output filter is converged, a residual
+        // within 3 dB of the echo estimate is near-end talk (or a changed echo path).
+        if self.erle_db() >= RES_DT_ERLE {
+            self.converged = true;
+        }
+        let res_dt = far_active && self.converged && self.p_e * 2.0 > self.p_y;
+        if res_dt {
+            self.res_dt_count += 1;
+            if self.res_dt_count > RES_DT_ESCAPE {
+                // Residual "double talk" that will not end is an echo path change: forget
+                // the convergence so that the filters adapt again.
+                self.erle_d = 0.0;
+                self.erle_e = 0.0;
+                self.res_dt_count = 0;
+                self.converged = false;
+            }
+        } else if far_active {
+            self.res_dt_count = self.res_dt_count.saturating_sub(1);
+        }
+        self.res_dt = res_dt;
+
+        let adapt = far_active && self.dt_hold == 0 && !res_dt;
+        self.step = if adapt {
+            MU * eb / (sums.q + 1_000.0 * taps as f32)
+        } else {
+            0.0
+        };
+
+        self.compare_filters(d, eb, ef, far_active && !res_dt);
+        if adapt {
+            self.erle_d += (d * d - self.erle_d) * (1.0 / 1024.0);
+            self.erle_e += (ef * ef - self.erle_e) * (1.0 / 1024.0);
+        }
+        self.track_background(ef);
+
         self.nlp_active =
-            self.cfg.nlp && far_active && self.dt_hold == 0 && self.p_e * 8.0 < self.p_y;
+            self.cfg.nlp && far_active && !self.double_talk() && self.p_e * 8.0 < self.p_y;
         if self.nlp_active {
             if self.cfg.cng {
                 saturate(self.noise.gaussian() * libm::sqrtf(self.background_power()))
@@ -504,7 +535,7 @@ impl EchoCanceller {
         }
         let taps = self.taps;
         if self.cmp_far * 8 >= CMP_WINDOW * 7 {
-            if self.sum_eb < 0.8 * self.sum_ef && self.sum_eb < self.sum_d {
+            if self.sum_eb < 0.8 * self.sum_ef && self.sum_eb * 8.0 < self.sum_d {
                 self.good_runs += 1;
                 self.bad_runs = 0;
                 if self.good_runs >= 2 {
