@@ -78,6 +78,14 @@ const DT_HANGOVER: u32 = 240;
 const RES_DT_ERLE: f32 = 25.0;
 /// Net samples of residual double talk after which it is taken for an echo path change.
 const RES_DT_ESCAPE: u32 = 12_000;
+/// Once converged: consecutive better windows before the background is copied.
+const COPY_RUNS_CONVERGED: u32 = 3;
+/// Once converged: power ratio the background must cancel in each of those windows.
+const COPY_CANCEL_CONVERGED: f32 = 32.0;
+/// The residual double-talk detector ignores residuals below this power (-50 dBm0).
+const RES_DT_FLOOR: f32 = 2_600.0;
+/// Before convergence: power ratio the background must cancel in a window to be copied.
+const COPY_CANCEL: f32 = 8.0;
 /// IPNLMS step size.
 const MU: f32 = 0.9;
 /// IPNLMS proportionality (-1 = NLMS, 1 = fully proportionate).
@@ -251,6 +259,8 @@ pub struct EchoCanceller {
     erle_d: f32,
     erle_e: f32,
     p_e: f32,
+    p_out: f32,
+    use_bg: bool,
     p_y: f32,
     // Background (comfort-noise) level, minimum statistics.
     nf_smooth: f32,
@@ -310,6 +320,8 @@ impl EchoCanceller {
             erle_d: 0.0,
             erle_e: 0.0,
             p_e: 0.0,
+            p_out: 0.0,
+            use_bg: false,
             p_y: 0.0,
             nf_smooth: 0.0,
             nf_cur_min: f32::MAX,
@@ -365,6 +377,12 @@ impl EchoCanceller {
             return 0.0;
         }
         10.0 * libm::log10f(self.erle_d / self.erle_e)
+    }
+
+    /// (Geigel, residual) double-talk flags, for diagnostics.
+    #[must_use]
+    pub fn double_talk_detail(&self) -> (bool, bool) {
+        (self.dt_hold > 0, self.res_dt)
     }
 
     /// True while double talk (near-end talk over far-end talk) is flagged.
@@ -480,7 +498,9 @@ impl EchoCanceller {
         if self.erle_db() >= RES_DT_ERLE {
             self.converged = true;
         }
-        let res_dt = far_active && self.converged && self.p_e * 2.0 > self.p_y;
+        let res_floor = (4.0 * self.background_power()).max(RES_DT_FLOOR);
+        let res_dt =
+            far_active && self.converged && self.p_e * 2.0 > self.p_y && self.p_e > res_floor;
         if res_dt {
             self.res_dt_count += 1;
             if self.res_dt_count > RES_DT_ESCAPE {
@@ -504,14 +524,21 @@ impl EchoCanceller {
         };
 
         self.compare_filters(d, eb, ef, far_active && !res_dt);
+        // The output: the background filter's residual while it is trusted (it tracks
+        // coloured speech closest), else the foreground's, which double talk cannot touch.
+        if self.double_talk() {
+            self.use_bg = false;
+        }
+        let e = if self.use_bg { eb } else { ef };
         if adapt {
             self.erle_d += (d * d - self.erle_d) * (1.0 / 1024.0);
-            self.erle_e += (ef * ef - self.erle_e) * (1.0 / 1024.0);
+            self.erle_e += (e * e - self.erle_e) * (1.0 / 1024.0);
         }
-        self.track_background(ef);
+        self.track_background(e);
+        self.p_out += (e * e - self.p_out) * (1.0 / 64.0);
 
         self.nlp_active =
-            self.cfg.nlp && far_active && !self.double_talk() && self.p_e * 8.0 < self.p_y;
+            self.cfg.nlp && far_active && !self.double_talk() && self.p_out * 8.0 < self.p_y;
         if self.nlp_active {
             if self.cfg.cng {
                 saturate(self.noise.gaussian() * libm::sqrtf(self.background_power()))
@@ -519,7 +546,7 @@ impl EchoCanceller {
                 0
             }
         } else {
-            saturate(ef)
+            saturate(e)
         }
     }
 
@@ -534,11 +561,22 @@ impl EchoCanceller {
             return;
         }
         let taps = self.taps;
-        if self.cmp_far * 8 >= CMP_WINDOW * 7 {
-            if self.sum_eb < 0.8 * self.sum_ef && self.sum_eb * 8.0 < self.sum_d {
+        // Once converged, undetected quiet double talk is the danger: a background filter
+        // adapting on it can look better than the foreground over a short window, so demand
+        // more cancellation and several windows in a row.
+        let (cancel, runs) = if self.converged {
+            (COPY_CANCEL_CONVERGED, COPY_RUNS_CONVERGED)
+        } else {
+            (COPY_CANCEL, 1)
+        };
+        self.use_bg = self.cmp_far == CMP_WINDOW
+            && self.sum_eb < self.sum_ef
+            && self.sum_eb * cancel < self.sum_d;
+        if self.cmp_far * 4 >= CMP_WINDOW * 3 {
+            if self.sum_eb < 0.8 * self.sum_ef && self.sum_eb * cancel < self.sum_d {
                 self.good_runs += 1;
                 self.bad_runs = 0;
-                if self.good_runs >= 2 {
+                if self.good_runs >= runs {
                     self.h_fg[..taps].copy_from_slice(&self.h_bg[..taps]);
                     self.good_runs = 0;
                 }

@@ -54,6 +54,16 @@ fn no_divergence_after_4s_of_double_talk_on_noise() {
     }
 }
 
+/// 10 s of far-end speech (espeak-ng, two voices) at -15 dBm0.
+fn far_speech() -> Vec<i16> {
+    let mut far = espeak(SENTENCES, "en-us", -15.0);
+    far.extend(espeak(SENTENCES, "en-us+f3", -15.0));
+    far.truncate(secs(10.0));
+    assert_eq!(far.len(), secs(10.0));
+    far
+}
+
+/// Far end: espeak-ng speech; near end: the synthetic speech-like source.
 #[test]
 fn no_divergence_after_4s_of_double_talk_on_speech() {
     // Speech converges more slowly than noise: the far end talks alone for 5 s first.
@@ -62,7 +72,7 @@ fn no_divergence_after_4s_of_double_talk_on_speech() {
         (-18.0, 8, 100.0, None),
         (-12.0, 5, 50.0, Some(Law::Ulaw)),
     ] {
-        let far = speech_like(10.0, -12.0, 11);
+        let far = far_speech();
         let (echo, out, _) = double_talk(&far, 5.0, near_dbm0, model, delay, law);
         let before = erle_windows(&echo, &out, secs(4.0), secs(5.0), secs(0.125));
         let after = erle_windows(&echo, &out, secs(9.0), secs(10.0), secs(0.125));
@@ -73,7 +83,7 @@ fn no_divergence_after_4s_of_double_talk_on_speech() {
         let last = after.last().expect("a window").1;
         assert!(last >= 25.0, "ERLE {last:.1} dB 1 s after double talk");
         for (at, e) in before.into_iter().chain(after) {
-            assert!(e >= 15.0, "diverged: {e:.1} dB at sample {at}");
+            assert!(e >= 12.0, "diverged: {e:.1} dB at sample {at}");
         }
     }
 }

@@ -228,3 +228,38 @@ pub fn erle_windows(
 pub fn secs(s: f32) -> usize {
     (s * RATE as f32) as usize
 }
+
+/// Speech from espeak-ng (generated at test time, resampled to 8 kHz with sox), scaled to
+/// `dbm0` over the whole utterance.
+pub fn espeak(text: &str, voice: &str, dbm0: f32) -> Vec<i16> {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = dir.path().join("raw.wav");
+    let pcm = dir.path().join("pcm.wav");
+    let st = Command::new("espeak-ng")
+        .args(["-v", voice, "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .expect("espeak-ng not found: run `make deps`");
+    assert!(st.success(), "espeak-ng failed");
+    let st = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "8000", "-b", "16", "-c", "1"])
+        .arg(&pcm)
+        .status()
+        .expect("sox not found: run `make deps`");
+    assert!(st.success(), "sox failed");
+    let r = hound::WavReader::open(&pcm).expect("sox output");
+    let sp: Vec<i16> = r
+        .into_samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
+    let p = sp.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / sp.len() as f64;
+    let g = (f64::from(rms_for_dbm0(dbm0)) / p.sqrt()) as f32;
+    sp.iter().map(|&s| saturate(f32::from(s) * g)).collect()
+}
+
+/// Sentences for the speech tests.
+pub const SENTENCES: &str = "The quick brown fox jumps over the lazy dog. Please hold while \
+     we connect your call to the next available agent. Your call is important to us.";
