@@ -86,6 +86,8 @@ const COPY_CANCEL_CONVERGED: f32 = 32.0;
 const RES_DT_FLOOR: f32 = 2_600.0;
 /// Before convergence: power ratio the background must cancel in a window to be copied.
 const COPY_CANCEL: f32 = 8.0;
+/// IPNLMS step size once converged (less misadjustment noise: μ/(2−μ) of the noise floor).
+const MU_CONVERGED: f32 = 0.4;
 /// IPNLMS step size.
 const MU: f32 = 0.9;
 /// IPNLMS proportionality (-1 = NLMS, 1 = fully proportionate).
@@ -518,7 +520,8 @@ impl EchoCanceller {
 
         let adapt = far_active && self.dt_hold == 0 && !res_dt;
         self.step = if adapt {
-            MU * eb / (sums.q + 1_000.0 * taps as f32)
+            let mu = if self.converged { MU_CONVERGED } else { MU };
+            mu * eb / (sums.q + 1_000.0 * taps as f32)
         } else {
             0.0
         };
