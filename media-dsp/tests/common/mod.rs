@@ -2,8 +2,14 @@
 //! Debian peer libraries (spandsp, speexdsp), so tests compare against the real peer.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
+
+/// Peers already built by this test process, so parallel tests share one executable and
+/// never run a file that another thread is still writing ("Text file busy").
+static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
 
 /// Compiles `tests/peers/<name>.c` against the pkg-config packages `libs` and returns the
 /// path of the executable (in a per-process temporary directory under target/).
@@ -11,6 +17,19 @@ use std::process::Command;
 /// Panics with a message saying what to install when the compiler or a library is missing:
 /// `make test` installs them (see the Makefile's DEB_PACKAGES).
 pub fn build_peer(name: &str, libs: &[&str]) -> PathBuf {
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let built = built.get_or_insert_with(HashMap::new);
+    if let Some(exe) = built.get(name) {
+        return exe.clone();
+    }
+    let exe = compile_peer(name, libs);
+    built.insert(name.to_owned(), exe.clone());
+    exe
+}
+
+fn compile_peer(name: &str, libs: &[&str]) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/peers")
         .join(format!("{name}.c"));
