@@ -4,8 +4,8 @@
 //! from the near-end signal (what came back: hybrid echo plus near-end talk), sample by
 //! sample, so it works on DAHDI-style 1 ms chunks of 8 samples with no added delay. It has a
 //! non-linear processor (NLP) that suppresses the residual echo while only the far end talks,
-//! comfort noise (CNG) at the measured background level, and a tone disabler input for
-//! V-series modems and fax (2100 Hz with phase reversals, G.165 §5 / G.168 §7).
+//! comfort noise (CNG) at the measured background level, and a tone disabler for V-series
+//! modems and fax (2100 Hz with phase reversals, G.165 §5 / G.168 §7).
 //!
 //! **How it works.**
 //! 1. Both inputs go through the same DC/hum high-pass (a one-pole DC blocker, as OSLEC does
@@ -15,20 +15,30 @@
 //!    *background* filter adapts on every sample where the far end is active and no double
 //!    talk is flagged, with proportionate NLMS (IPNLMS, Benesty & Gay 2002): the step of
 //!    each tap grows with its magnitude, so the few active taps of a sparse line echo path
-//!    (a short hybrid response behind up to 100 ms of pure delay) converge many times faster
-//!    than with plain NLMS, also on coloured input such as speech. The *foreground* filter
-//!    never adapts; it produces the output, and takes a copy of the background filter when
-//!    that has cancelled measurably better over the last 32 ms window (twice in a row). So
-//!    double talk can disturb the background filter but never the output. If the background
-//!    filter falls far behind (after double talk), it is reset to the foreground.
-//! 3. A Geigel detector (near-end peak above half the far-end peak over the tail, G.168
-//!    Appendix) freezes adaptation with a 30 ms hangover, which keeps the background filter
-//!    useful during double talk.
-//! 4. The filter output, the background update and all norms run in one fused pass over the
+//!    (a short hybrid response behind up to 100 ms of pure delay) converge several times
+//!    faster than with plain NLMS. The step is 0.9 until the canceller has converged, 0.4
+//!    after (less misadjustment noise). The *foreground* filter never adapts: it takes a copy
+//!    of the background filter when that has cancelled better over a 32 ms window (once
+//!    converged: by ≥ 15 dB, three windows in a row, which undetected quiet near-end talk
+//!    cannot fake), and is copied back into the background filter when that falls far
+//!    behind (after double talk).
+//! 3. The output is the background filter's residual while it is trusted (it beat the
+//!    foreground in the last window, with no double talk flagged; on coloured speech the
+//!    constantly adapting filter cancels best), else the foreground's, which double talk
+//!    cannot disturb.
+//! 4. Double talk freezes adaptation. Two detectors: Geigel (near-end peak above a threshold
+//!    times the far-end peak over the tail; the threshold follows the measured echo return
+//!    loss, between 0.3 and 1.0), and, once the canceller has converged (ERLE ≥ 25 dB), a
+//!    residual detector (output residual within 3 dB of the echo estimate). A residual
+//!    "double talk" that lasts is taken for an echo path change, and re-convergence starts.
+//! 5. The filter update, both filter outputs and the normaliser run in one pass over the
 //!    taps (the update for sample n−1 is applied lazily while computing sample n), written as
-//!    8-lane loops that the compiler vectorises; with the `std` feature an AVX2+FMA version is
-//!    chosen at run time (`multiversion`).
-//! 5. The NLP replaces the output with comfort noise when the far end is active, no double
+//!    32-lane loops that the compiler vectorises; with the `std` feature an AVX2 version is
+//!    chosen at run time (`multiversion`). The IPNLMS gains are refreshed every 8 samples of
+//!    the stream (its own clock, so chunking does not matter).
+//! 6. The tone disabler ([`crate::ans`]) watches both inputs; while it (or the caller) says
+//!    so, the near end passes unchanged and nothing adapts.
+//! 7. The NLP replaces the output with comfort noise when the far end is active, no double
 //!    talk is flagged and the residual is at least 9 dB below the echo estimate. The comfort
 //!    noise level is a minimum-statistics estimate of the residual's background (minimum of
 //!    the smoothed power over eight 250 ms sub-windows), which falls fast and rises only as
@@ -40,12 +50,15 @@
 //!
 //! **Limits.** The comfort noise is white, not spectrally matched. Near-end talk more than
 //! about 9 dB below the echo, while the far end talks and before the Geigel detector sees
-//! it, can be clipped by the NLP. Echo paths longer than the tail are not cancelled. The
-//! disabler only acts on what its caller reports through [`EchoCanceller::set_disabled`] or
-//! on the built-in detector's decisions (see there). Floating-point results are identical
-//! for any chunking on one machine, but may differ in the last bits between the AVX2 and
-//! portable code paths.
+//! it, can be clipped by the NLP. Echo paths longer than the tail are not cancelled (the
+//! tail is rounded up to a multiple of 4 ms internally). The tone disabler follows
+//! [`crate::ans::EchoCancellerDisabler`] on each side (it acts about 0.45 s into the tone,
+//! at the first phase reversal after 400 ms); callers can also force it with
+//! [`EchoCanceller::set_disabled`]. Floating-point results are identical for any chunking
+//! on one machine, but may differ in the last bits between the AVX2 and portable code
+//! paths.
 
+use crate::ans::EchoCancellerDisabler;
 use crate::level::saturate;
 use crate::noise::Noise;
 
@@ -114,15 +127,19 @@ pub struct EchoConfig {
     pub nlp: bool,
     /// Fill NLP-suppressed samples with comfort noise at the background level (else silence).
     pub cng: bool,
+    /// Watch both directions for 2100 Hz with phase reversals ([`crate::ans`]) and pass the
+    /// near end through unchanged while it says so (G.165 §5 / G.168 §7).
+    pub tone_disabler: bool,
 }
 
 impl Default for EchoConfig {
-    /// 128 ms tail, NLP and comfort noise on.
+    /// 128 ms tail, NLP, comfort noise and the tone disabler on.
     fn default() -> Self {
         Self {
             tail_ms: MAX_TAIL_MS,
             nlp: true,
             cng: true,
+            tone_disabler: true,
         }
     }
 }
@@ -312,7 +329,12 @@ pub struct EchoCanceller {
     nf_idx: usize,
     noise: Noise,
     nlp_active: bool,
+    /// Disabled by the caller ([`EchoCanceller::set_disabled`]).
     disabled: bool,
+    /// Tone disablers on the far-end and near-end signals.
+    dis_far: EchoCancellerDisabler,
+    dis_near: EchoCancellerDisabler,
+    tone_disabled: bool,
 }
 
 impl EchoCanceller {
@@ -377,6 +399,9 @@ impl EchoCanceller {
             noise: Noise::new(0x6c65_6321),
             nlp_active: false,
             disabled: false,
+            dis_far: EchoCancellerDisabler::new(),
+            dis_near: EchoCancellerDisabler::new(),
+            tone_disabled: false,
         })
     }
 
@@ -443,15 +468,17 @@ impl EchoCanceller {
         self.nlp_active
     }
 
-    /// True while cancellation is disabled (tone disabler): the near end passes unchanged.
+    /// True while cancellation is disabled, by the tone disabler (2100 Hz with phase
+    /// reversals seen on either side, until the line has been quiet for 250 ms) or by
+    /// [`set_disabled`](Self::set_disabled): the near end then passes unchanged.
     #[must_use]
     pub fn disabled(&self) -> bool {
-        self.disabled
+        self.disabled || self.tone_disabled
     }
 
-    /// Disables (true) or re-enables (false) cancellation, e.g. from a G.165 tone disabler.
-    /// While disabled the near-end signal passes unchanged and nothing adapts; the learned
-    /// echo path is kept.
+    /// Disables (true) or re-enables (false) cancellation from outside, e.g. for a data call
+    /// signalled in the call setup. While disabled the near-end signal passes unchanged and
+    /// nothing adapts; the learned echo path is kept.
     pub fn set_disabled(&mut self, disabled: bool) {
         self.disabled = disabled;
     }
@@ -498,6 +525,11 @@ impl EchoCanceller {
     }
 
     fn process_sample(&mut self, far: i16, near: i16) -> i16 {
+        if self.cfg.tone_disabler {
+            self.dis_far.process(core::slice::from_ref(&far));
+            self.dis_near.process(core::slice::from_ref(&near));
+            self.tone_disabled = self.dis_far.disabled() || self.dis_near.disabled();
+        }
         let x = self.hp_far.run(f32::from(far));
         let d = self.hp_near.run(f32::from(near));
         self.push_far(x);
@@ -530,7 +562,7 @@ impl EchoCanceller {
             self.dt_hold -= 1;
         }
 
-        if self.disabled {
+        if self.disabled() {
             self.step = 0.0;
             self.nlp_active = false;
             return near;
@@ -744,6 +776,7 @@ mod tests {
             tail_ms: 16,
             nlp: false,
             cng: false,
+            tone_disabler: false,
         })
         .unwrap();
         let mut n = Noise::new(9);

@@ -193,6 +193,7 @@ pub fn linear(tail_ms: u32) -> EchoConfig {
         tail_ms,
         nlp: false,
         cng: false,
+        tone_disabler: true,
     }
 }
 

@@ -113,6 +113,7 @@ pub(crate) fn bench(dir: &Path, seconds: f64) -> Result<Vec<crate::bench::BenchR
         tail_ms: 128,
         nlp: false,
         cng: false,
+        tone_disabler: true,
     };
     let mut out = vec![0i16; n];
     let ns = median_ns_per_sample(n, 5, || {
