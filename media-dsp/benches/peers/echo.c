@@ -62,14 +62,15 @@ int peer_echo(const char *dir)
     snprintf(qq, sizeof(qq), "%s,\"block_ms\":20", q);
     peer_print("echo_128ms", "speexdsp-1.2.1", peer_median(t, 5), qq);
 
-    /* spandsp: 1024 taps, adaption only (no NLP/CNG, like the others). Its per-sample debug
-     * printf goes to stdout, so stdout is pointed at /dev/null while it runs. */
+    /* spandsp: 1024 taps, adaption with its TX/RX high-pass filters (without them it does
+     * not converge on this signal), no NLP/CNG, like the others. Its per-sample debug printf
+     * goes to stdout, so stdout is pointed at /dev/null while it runs. */
     fflush(stdout);
     int saved = dup(STDOUT_FILENO);
     int devnull = open("/dev/null", O_WRONLY);
     for (int r = 0; r < 6; r++) {
         dup2(devnull, STDOUT_FILENO);
-        echo_can_state_t *ec = echo_can_init(1024, ECHO_CAN_USE_ADAPTION);
+        echo_can_state_t *ec = echo_can_init(1024, ECHO_CAN_USE_ADAPTION | ECHO_CAN_USE_TX_HPF | ECHO_CAN_USE_RX_HPF);
         double t0 = peer_now_ns();
         for (size_t i = 0; i < n; i++)
             out[i] = echo_can_update(ec, far[i], near[i]);
