@@ -105,8 +105,8 @@ const MU_CONVERGED: f32 = 0.4;
 const MU: f32 = 0.9;
 /// IPNLMS proportionality (-1 = NLMS, 1 = fully proportionate).
 const ALPHA: f32 = 0.5;
-/// Samples per foreground/background comparison window (32 ms).
-const CMP_WINDOW: u32 = 256;
+/// Sampled points (every 4th sample) per foreground/background comparison window (32 ms).
+const CMP_WINDOW: u32 = 64;
 /// Samples per sub-window of the minimum-statistics background estimate (250 ms).
 const NF_SUBWINDOW: u32 = 2000;
 /// Sub-windows the background estimate remembers (2 s).
@@ -218,6 +218,27 @@ fn fold(v: [f32; LANES]) -> f32 {
 #[multiversion::multiversion(targets("x86_64+avx2+fma"))]
 fn fused_pass(
     h_bg: &mut [f32],
+    h_fg: Option<&[f32]>,
+    g: &[f32],
+    x_cur: &[f32],
+    x_prev: &[f32],
+    x2_cur: &[f32],
+    step: f32,
+) -> TapSums {
+    // Skipping the update when the step is 0 gives bit-identical results (h + 0·x = h).
+    match (h_fg, step != 0.0) {
+        (Some(hf), true) => pass_body::<true, true>(h_bg, hf, g, x_cur, x_prev, x2_cur, step),
+        (Some(hf), false) => pass_body::<true, false>(h_bg, hf, g, x_cur, x_prev, x2_cur, step),
+        (None, true) => pass_body::<false, true>(h_bg, &[], g, x_cur, x_prev, x2_cur, step),
+        (None, false) => pass_body::<false, false>(h_bg, &[], g, x_cur, x_prev, x2_cur, step),
+    }
+}
+
+/// The body of [`fused_pass`]: `FG` computes the foreground output, `UPD` applies the update.
+/// Inlined into each target-feature version of its caller.
+#[inline(always)]
+fn pass_body<const FG: bool, const UPD: bool>(
+    h_bg: &mut [f32],
     h_fg: &[f32],
     g: &[f32],
     x_cur: &[f32],
@@ -230,6 +251,8 @@ fn fused_pass(
     let mut yb = [0.0f32; LANES];
     let mut yf = [0.0f32; LANES];
     let mut q = [0.0f32; LANES];
+    let n = h_bg.len();
+    let h_fg = if FG { &h_fg[..n] } else { &x_cur[..n] };
     for (((((hb, hf), gk), xc), xp), x2) in h_bg
         .chunks_exact_mut(LANES)
         .zip(h_fg.chunks_exact(LANES))
@@ -239,10 +262,17 @@ fn fused_pass(
         .zip(x2_cur.chunks_exact(LANES))
     {
         for j in 0..LANES {
-            let nh = hb[j] + step * (gk[j] * xp[j]);
-            hb[j] = nh;
+            let nh = if UPD {
+                let nh = hb[j] + step * (gk[j] * xp[j]);
+                hb[j] = nh;
+                nh
+            } else {
+                hb[j]
+            };
             yb[j] += nh * xc[j];
-            yf[j] += hf[j] * xc[j];
+            if FG {
+                yf[j] += hf[j] * xc[j];
+            }
             q[j] += gk[j] * x2[j];
         }
     }
@@ -251,6 +281,19 @@ fn fused_pass(
         yf: fold(yf),
         q: fold(q),
     }
+}
+
+/// Dot product with the lane layout of [`fused_pass`] (the foreground output on samples
+/// where the fused pass skipped it).
+#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
+fn dot(h: &[f32], x: &[f32]) -> f32 {
+    let mut y = [0.0f32; LANES];
+    for (hk, xk) in h.chunks_exact(LANES).zip(x.chunks_exact(LANES)) {
+        for j in 0..LANES {
+            y[j] += hk[j] * xk[j];
+        }
+    }
+    fold(y)
 }
 
 /// IPNLMS gains `g_k = c0 + c1·|h_k|` from the background filter; returns Σ|h_k| for the
@@ -540,10 +583,14 @@ impl EchoCanceller {
             let l1 = ipnlms_gains(&self.h_bg[..taps], &mut self.gains[..taps], c0, self.c1);
             self.c1 = (1.0 + ALPHA) * 0.5 * taps as f32 / (l1 + 1e-3);
         }
+        // Foreground/background comparisons and the foreground's levels use every 4th sample;
+        // the foreground output is needed on every sample only while it is the output.
+        let sampled = self.phase & 3 == 0;
         self.phase = (self.phase + 1) & 7;
+        let fg_known = sampled || !self.use_bg || self.double_talk();
         let sums = fused_pass(
             &mut self.h_bg[..taps],
-            &self.h_fg[..taps],
+            fg_known.then_some(&self.h_fg[..taps]),
             &self.gains[..taps],
             &self.xbuf[self.pos..self.pos + taps],
             &self.xbuf[self.pos + 1..=self.pos + taps],
@@ -551,7 +598,7 @@ impl EchoCanceller {
             self.step,
         );
         let eb = d - sums.yb;
-        let ef = d - sums.yf;
+        let mut yf = sums.yf;
 
         let far_power = (self.pow_x / taps as f64) as f32;
         let far_active = far_power > FAR_ACTIVE_POWER;
@@ -568,11 +615,15 @@ impl EchoCanceller {
             return near;
         }
 
-        self.p_e += (ef * ef - self.p_e) * (1.0 / 64.0);
-        self.p_y += (sums.yf * sums.yf - self.p_y) * (1.0 / 64.0);
+        if sampled {
+            let ef = d - yf;
+            self.p_e += (ef * ef - self.p_e) * (1.0 / 16.0);
+            self.p_y += (yf * yf - self.p_y) * (1.0 / 16.0);
+        }
         self.p_d += (d * d - self.p_d) * (1.0 / 64.0);
-        if far_active && self.p_e * 16.0 < self.p_d {
-            // The near end is (almost) all echo: learn the ERL for the Geigel threshold.
+        if far_active && self.p_e * 16.0 < self.p_d && self.erle_d > 16.0 * self.erle_e {
+            // The canceller works and the near end is (almost) all echo: learn the ERL for
+            // the Geigel threshold.
             self.erl_d += (d * d - self.erl_d) * (1.0 / 512.0);
             self.erl_x += (far_power - self.erl_x) * (1.0 / 512.0);
             let ratio = libm::sqrtf(self.erl_d / self.erl_x.max(1.0));
@@ -580,7 +631,7 @@ impl EchoCanceller {
         }
         // Residual double-talk detector: once the output filter is converged, a residual
         // within 3 dB of the echo estimate is near-end talk (or a changed echo path).
-        if self.erle_db() >= RES_DT_ERLE {
+        if !self.converged && self.erle_db() >= RES_DT_ERLE {
             self.converged = true;
         }
         let res_floor = (4.0 * self.background_power()).max(RES_DT_FLOOR);
@@ -609,13 +660,22 @@ impl EchoCanceller {
             0.0
         };
 
-        self.compare_filters(d, eb, ef, far_active && !res_dt);
+        if sampled {
+            self.compare_filters(d, eb, d - yf, far_active && !res_dt);
+        }
         // The output: the background filter's residual while it is trusted (it tracks
         // coloured speech closest), else the foreground's, which double talk cannot touch.
         if self.double_talk() {
             self.use_bg = false;
         }
-        let e = if self.use_bg { eb } else { ef };
+        let e = if self.use_bg {
+            eb
+        } else {
+            if !fg_known {
+                yf = dot(&self.h_fg[..taps], &self.xbuf[self.pos..self.pos + taps]);
+            }
+            d - yf
+        };
         if adapt {
             self.erle_d += (d * d - self.erle_d) * (1.0 / 1024.0);
             self.erle_e += (e * e - self.erle_e) * (1.0 / 1024.0);
@@ -761,7 +821,7 @@ mod tests {
             yb += f64::from(expect_hb[k] * s[k]);
             yf += f64::from(hf[k] * s[k]);
         }
-        let sums = fused_pass(&mut hb, &hf, &g, &s[..64], &s[1..], &s2[..64], step);
+        let sums = fused_pass(&mut hb, Some(&hf), &g, &s[..64], &s[1..], &s2[..64], step);
         for k in 0..taps {
             assert!((hb[k] - expect_hb[k]).abs() < 1e-5);
         }
