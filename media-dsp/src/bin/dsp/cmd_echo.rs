@@ -46,7 +46,12 @@ fn cpu_time_ns() -> f64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .unwrap_or_else(|| START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as f64)
+        .unwrap_or_else(|| {
+            START
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_nanos() as f64
+        })
 }
 
 /// The bench's echo path: 60 ms of pure delay, then a decaying, ringing 8 ms hybrid
@@ -132,7 +137,8 @@ pub(crate) fn bench(dir: &Path, seconds: f64) -> Result<Vec<crate::bench::BenchR
             let t0 = cpu_time_ns();
             let mut ec = EchoCanceller::new(cfg).expect("valid config");
             for ((f, x), o) in far.chunks(8).zip(near.chunks(8)).zip(out.chunks_mut(8)) {
-                ec.process(std::hint::black_box(f), x, o).expect("equal blocks");
+                ec.process(std::hint::black_box(f), x, o)
+                    .expect("equal blocks");
             }
             (cpu_time_ns() - t0) / n as f64
         })
