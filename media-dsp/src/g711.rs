@@ -6,9 +6,16 @@
 //! **How it works.** The encoders follow the G.191 reference bit for bit, including its
 //! treatment of negative inputs as ones' complement (`~x`, so -1 encodes like 0 with the sign
 //! bit clear); at least one widely used C library forms `-x` instead and differs on 127
-//! µ-law inputs. Encoding is a lookup in a 64 KiB table per law and decoding a 256-entry
-//! table; both are computed at compile time from the reference algorithm, so there is no
-//! hand-typed table to get wrong. Transcoding uses the G.711 conversion tables (Tables 3
+//! µ-law inputs. Encoding is computed without branches: the segment is the position of the
+//! leading one of the magnitude (one leading-zero count), the mantissa one variable shift.
+//! The slice encoders are plain loops over that kernel which LLVM vectorises; with the `std`
+//! feature they are compiled for AVX-512BW, AVX2 and SSE4.1 besides the baseline and picked
+//! at run time (`multiversion`). Criterion (`benches/g711.rs`) on a 2-vCPU AMD EPYC:
+//! about 0.4 ns per sample with AVX2 and 0.17 ns with AVX-512, against 0.5 ns for a 64 KiB
+//! lookup table in the same run; the SSE4.1-only build (no AVX2) is about 1 ns, slower than
+//! the table, because it lacks per-lane variable shifts. Decoding is a 256-entry table computed at
+//! compile time from the reference algorithm, so there is no hand-typed table to get wrong.
+//! Unit tests check the computed encoders against the G.191 loop for all 65,536 inputs. Transcoding uses the G.711 conversion tables (Tables 3
 //! and 4), which are not the same as decode-then-encode for a handful of codes.
 //!
 //! **Spec.** ITU-T G.711 (11/88) §2–§4 and Tables 1–4; ITU-T G.191 `alaw_compress`,
@@ -17,7 +24,9 @@
 //! **Limits.** Linear values are 16-bit, left-justified (A-law uses 13 significant bits,
 //! µ-law 14), as in G.191.
 
-/// Encodes one sample to A-law with the G.191 reference algorithm (used to build the table).
+/// Encodes one sample to A-law with the G.191 reference algorithm (the test oracle for the
+/// branch-free encoder).
+#[cfg(test)]
 const fn alaw_compress_ref(x: i16) -> u8 {
     // G.191: negative samples are ones' complement, then the 12-bit magnitude is segmented.
     let mut ix: i32 = if x < 0 {
@@ -59,7 +68,8 @@ const fn alaw_expand_ref(code: u8) -> i16 {
     }
 }
 
-/// Encodes one sample to µ-law with the G.191 reference algorithm.
+/// Encodes one sample to µ-law with the G.191 reference algorithm (the test oracle).
+#[cfg(test)]
 const fn ulaw_compress_ref(x: i16) -> u8 {
     // G.191: ones' complement for negatives, 14-bit magnitude plus the bias of 33, clipped.
     let mut absno: i32 = if x < 0 {
@@ -96,22 +106,6 @@ const fn ulaw_expand_ref(code: u8) -> i16 {
     (sign * ((0x80 << exponent) + step * mantissa + step / 2 - 4 * 33)) as i16
 }
 
-const fn build_encode_table(alaw: bool) -> [u8; 65536] {
-    let mut t = [0u8; 65536];
-    let mut i = 0;
-    while i < 65536 {
-        // Index by the sample's bit pattern (u16), so the lookup is `x as u16 as usize`.
-        let x = i as u16 as i16;
-        t[i] = if alaw {
-            alaw_compress_ref(x)
-        } else {
-            ulaw_compress_ref(x)
-        };
-        i += 1;
-    }
-    t
-}
-
 const fn build_decode_table(alaw: bool) -> [i16; 256] {
     let mut t = [0i16; 256];
     let mut i = 0;
@@ -126,8 +120,6 @@ const fn build_decode_table(alaw: bool) -> [i16; 256] {
     t
 }
 
-static ALAW_ENCODE: [u8; 65536] = build_encode_table(true);
-static ULAW_ENCODE: [u8; 65536] = build_encode_table(false);
 static ALAW_DECODE: [i16; 256] = build_decode_table(true);
 static ULAW_DECODE: [i16; 256] = build_decode_table(false);
 
@@ -154,11 +146,44 @@ const A2U: [u8; 128] = [
     116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127,
 ];
 
+/// Branch-free A-law encoder, bit-exact with the G.191 loop (`alaw_compress_ref`, the test oracle) for every input.
+///
+/// The segment is the position of the leading one of the 12-bit magnitude, so the G.191
+/// normalising loop becomes one leading-zero count, two clamps and one variable shift:
+/// operations every SIMD level has (or LLVM emulates cheaply), so slice loops vectorise.
+#[inline(always)]
+fn alaw_compress(x: i16) -> u8 {
+    let x = i32::from(x);
+    let neg = x >> 31; // -1 for negative samples, 0 otherwise
+    let ix = (x ^ neg) >> 4; // G.191 ones' complement magnitude, 0..=2047
+    let lg = 31 - (ix | 1).leading_zeros() as i32; // floor(log2), 0..=10
+    let exp = (lg - 3).max(0); // segment 0..=7
+    let mant = (ix >> (lg - 4).max(0)) & 0x0f;
+    let sign = !neg & 0x80;
+    (((exp << 4) | mant | sign) ^ 0x55) as u8
+}
+
+/// Branch-free µ-law encoder, bit-exact with the G.191 loop (`ulaw_compress_ref`, the test oracle) for every input.
+///
+/// With the bias of 33 the biased magnitude is at least 33, so its leading one sits at bit
+/// 5..=12 and the segment is that position minus 5, with no special case for segment 0.
+#[inline(always)]
+fn ulaw_compress(x: i16) -> u8 {
+    let x = i32::from(x);
+    let neg = x >> 31;
+    let absno = (((x ^ neg) >> 2) + 33).min(0x1fff); // 33..=8191
+    let lg = 31 - absno.leading_zeros() as i32; // 5..=12
+    let seg = lg - 5;
+    let mant = (absno >> (lg - 4)) & 0x0f;
+    // G.191 inverts segment and mantissa; positive samples also get the sign bit.
+    (((seg << 4) | mant) ^ (0x7f | (!neg & 0x80))) as u8
+}
+
 /// Encodes one linear sample to A-law.
 #[inline]
 #[must_use]
 pub fn linear_to_alaw(x: i16) -> u8 {
-    ALAW_ENCODE[x as u16 as usize]
+    alaw_compress(x)
 }
 
 /// Decodes one A-law byte to linear.
@@ -172,7 +197,7 @@ pub fn alaw_to_linear(code: u8) -> i16 {
 #[inline]
 #[must_use]
 pub fn linear_to_ulaw(x: i16) -> u8 {
-    ULAW_ENCODE[x as u16 as usize]
+    ulaw_compress(x)
 }
 
 /// Decodes one µ-law byte to linear.
@@ -224,12 +249,9 @@ impl Law {
             output.len(),
             "g711 encode: slice lengths differ"
         );
-        let table: &[u8; 65536] = match self {
-            Self::Alaw => &ALAW_ENCODE,
-            Self::Ulaw => &ULAW_ENCODE,
-        };
-        for (o, &x) in output.iter_mut().zip(input) {
-            *o = table[x as u16 as usize];
+        match self {
+            Self::Alaw => encode_alaw_slice(input, output),
+            Self::Ulaw => encode_ulaw_slice(input, output),
         }
     }
 
@@ -270,6 +292,34 @@ impl Law {
             Self::Alaw => 0xd5,
             Self::Ulaw => 0xff,
         }
+    }
+}
+
+/// Slice A-law encoder: a plain loop over the branch-free kernel, compiled for AVX-512BW,
+/// AVX2 and SSE4.1 besides the baseline and picked at run time (with the `std` feature) or
+/// at compile time (without it).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "x86_64+sse4.1",
+    "aarch64+neon"
+))]
+fn encode_alaw_slice(input: &[i16], output: &mut [u8]) {
+    for (o, &x) in output.iter_mut().zip(input) {
+        *o = alaw_compress(x);
+    }
+}
+
+/// Slice µ-law encoder; see [`encode_alaw_slice`].
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "x86_64+sse4.1",
+    "aarch64+neon"
+))]
+fn encode_ulaw_slice(input: &[i16], output: &mut [u8]) {
+    for (o, &x) in output.iter_mut().zip(input) {
+        *o = ulaw_compress(x);
     }
 }
 
@@ -322,6 +372,40 @@ mod tests {
             "04ec1f083fd78c2d",
             "µ-law encode changed"
         );
+    }
+
+    #[test]
+    fn computed_encoders_equal_the_g191_loop_for_every_input() {
+        for x in i16::MIN..=i16::MAX {
+            assert_eq!(linear_to_alaw(x), alaw_compress_ref(x), "A-law {x}");
+            assert_eq!(linear_to_ulaw(x), ulaw_compress_ref(x), "µ-law {x}");
+        }
+    }
+
+    #[test]
+    fn slice_encoders_equal_scalar_for_every_input_and_odd_lengths() {
+        let all: Vec<i16> = (i16::MIN..=i16::MAX).collect();
+        let mut codes = vec![0u8; all.len()];
+        Law::Alaw.encode(&all, &mut codes);
+        assert!(
+            all.iter()
+                .zip(&codes)
+                .all(|(&x, &c)| c == alaw_compress_ref(x))
+        );
+        Law::Ulaw.encode(&all, &mut codes);
+        assert!(
+            all.iter()
+                .zip(&codes)
+                .all(|(&x, &c)| c == ulaw_compress_ref(x))
+        );
+        // Lengths that leave a scalar tail after the vector body.
+        for len in [0, 1, 7, 8, 9, 31, 33, 65] {
+            let mut c = vec![0u8; len];
+            Law::Ulaw.encode(&all[1000..1000 + len], &mut c);
+            for (i, &code) in c.iter().enumerate() {
+                assert_eq!(code, ulaw_compress_ref(all[1000 + i]));
+            }
+        }
     }
 
     #[test]

@@ -40,6 +40,14 @@ double peer_median(double *v, int n)
     return v[n / 2];
 }
 
+double peer_min(const double *v, int n)
+{
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        if (v[i] < m) m = v[i];
+    return m;
+}
+
 void peer_print(const char *kernel, const char *impl, double ns, const char *quality)
 {
     printf("{\"kernel\":\"%s\",\"implementation\":\"%s\",\"ns_per_sample\":%.4f,\"channels_per_core\":%.1f",
@@ -55,11 +63,12 @@ static const struct kernel kernels[] = {
     { "g711", peer_g711 },
     { "dtmf", peer_dtmf },
     { "echo", peer_echo },
+    { "plc", peer_plc },
 };
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { fprintf(stderr, "usage: peers DIR [g711|dtmf|echo ...]\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: peers DIR [g711|dtmf|echo|plc ...]\n"); return 2; }
     int rc = 0;
     for (size_t k = 0; k < sizeof(kernels) / sizeof(kernels[0]); k++) {
         int wanted = argc == 2;

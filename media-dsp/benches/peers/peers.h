@@ -15,9 +15,14 @@ double peer_now_ns(void);
 void peer_print(const char *kernel, const char *impl, double ns_per_sample, const char *quality_json);
 /* Median of n doubles (sorts in place). */
 double peer_median(double *v, int n);
+/* Smallest of n doubles. */
+double peer_min(const double *v, int n);
+/* Timed runs per measurement for kernels reported as the fastest run (G.711, PLC). */
+#define PEER_RUNS 11
 
 /* Kernel entry points: each prints its result lines and returns 0, or non-zero on error. */
 int peer_g711(const char *dir);
 int peer_dtmf(const char *dir);
 int peer_echo(const char *dir);
+int peer_plc(const char *dir);
 #endif

@@ -75,7 +75,7 @@ fn read_some(input: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
 
 /// Measures G.711 encode and decode (kernels "g711_{alaw,ulaw}_{encode,decode}").
 pub(crate) fn bench(dir: &Path, seconds: f64) -> Result<Vec<crate::bench::BenchResult>> {
-    use crate::bench::{BenchResult, median_ns_per_sample, write_signal};
+    use crate::bench::{BenchResult, min_ns_per_sample, write_signal};
     let n = ((seconds * 8000.0) as usize).max(8000);
     let mut noise = media_dsp::noise::Noise::new(711);
     let mut pcm = vec![0i16; n];
@@ -85,10 +85,15 @@ pub(crate) fn bench(dir: &Path, seconds: f64) -> Result<Vec<crate::bench::BenchR
     let mut back = vec![0i16; n];
     let mut out = Vec::new();
     for (law, name) in [(Law::Alaw, "alaw"), (Law::Ulaw, "ulaw")] {
-        let enc = median_ns_per_sample(n, 5, || law.encode(std::hint::black_box(&pcm), &mut codes));
+        let enc = min_ns_per_sample(n, crate::cmd_bench::RUNS, || {
+            law.encode(std::hint::black_box(&pcm), &mut codes);
+            std::hint::black_box(&mut codes);
+        });
         out.push(BenchResult::new(&format!("g711_{name}_encode"), enc));
-        let dec =
-            median_ns_per_sample(n, 5, || law.decode(std::hint::black_box(&codes), &mut back));
+        let dec = min_ns_per_sample(n, crate::cmd_bench::RUNS, || {
+            law.decode(std::hint::black_box(&codes), &mut back);
+            std::hint::black_box(&mut back);
+        });
         out.push(BenchResult::new(&format!("g711_{name}_decode"), dec));
     }
     Ok(out)

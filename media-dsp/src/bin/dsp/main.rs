@@ -110,6 +110,9 @@ enum Command {
         /// Keep the measured signals here (raw s16le) for the peer harness; default: a temp dir.
         #[arg(long)]
         signals: Option<PathBuf>,
+        /// Kernel groups to measure (default: all).
+        #[arg(value_enum)]
+        groups: Vec<cmd_bench::Group>,
     },
 }
 
@@ -181,7 +184,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         } => cmd_cid::generate(standard, &number, name.as_deref(), &out),
         Command::CidDecode { file } => cmd_cid::decode(&file),
-        Command::Bench { seconds, signals } => cmd_bench::run(seconds, signals.as_deref()),
+        Command::Bench {
+            seconds,
+            signals,
+            groups,
+        } => cmd_bench::run(seconds, signals.as_deref(), &groups),
     }
 }
 

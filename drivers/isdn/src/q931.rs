@@ -1,0 +1,1 @@
+//! Q.931 call control.
