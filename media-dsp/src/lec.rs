@@ -796,7 +796,7 @@ mod tests {
 
     #[test]
     fn state_is_small_and_fixed() {
-        let size = core::mem::size_of::<EchoCanceller>();
+        let size = size_of::<EchoCanceller>();
         assert!(size < 48 * 1024, "{size} bytes");
     }
 
