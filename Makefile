@@ -46,7 +46,7 @@ clippy:
 	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
 
 unit:
-	$(CARGO) test --locked --workspace --all-features --jobs $(TEST_JOBS)
+	$(CARGO) test --locked --workspace --all-features --no-fail-fast --jobs $(TEST_JOBS)
 
 test: deps lint unit
 
