@@ -72,10 +72,7 @@ impl Digit {
     #[must_use]
     pub fn from_char(c: char) -> Option<Self> {
         let c = c.to_ascii_uppercase();
-        KEYPAD
-            .iter()
-            .position(|&k| k == c)
-            .map(|i| Self(i as u8))
+        KEYPAD.iter().position(|&k| k == c).map(|i| Self(i as u8))
     }
 
     /// The digit from its row (low group, 0–3) and column (high group, 0–3).

@@ -83,7 +83,12 @@ const TEXTS: &[(&str, &str)] = &[
 ];
 
 /// Voice variants: (espeak-ng voice suffix, pitch 0-99, words per minute).
-const VOICES: &[(&str, u32, u32)] = &[("", 35, 160), ("+f3", 75, 180), ("+f5", 99, 140), ("+m3", 5, 200)];
+const VOICES: &[(&str, u32, u32)] = &[
+    ("", 35, 160),
+    ("+f3", 75, 180),
+    ("+f5", 99, 140),
+    ("+m3", 5, 200),
+];
 
 /// Levels the corpus is played at, as the active speech/music level in dBm0.
 const LEVELS: &[f32] = &[-3.0, -12.0, -22.0, -32.0];
@@ -108,7 +113,9 @@ fn read_wav(path: &Path) -> Vec<i16> {
         (spec.sample_rate, spec.channels, spec.bits_per_sample),
         (8000, 1, 16)
     );
-    r.into_samples::<i16>().map(|s| s.expect("sample")).collect()
+    r.into_samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect()
 }
 
 /// Scales `x` so that its RMS over the parts louder than −50 dBm0 (in 20 ms frames) is
@@ -275,7 +282,16 @@ fn music() -> Vec<Item> {
         let root = [-9, -4, -2, 3, -7][bar % 5];
         for (k, &s) in pattern.iter().enumerate() {
             let start = sec(bar as f64 + k as f64 * 0.125);
-            add_note(&mut x, start, sec(0.6), note(f64::from(root + s)), 8, 0.8, 4.0, 0.0);
+            add_note(
+                &mut x,
+                start,
+                sec(0.6),
+                note(f64::from(root + s)),
+                8,
+                0.8,
+                4.0,
+                0.0,
+            );
         }
     }
     items.push(Item {
@@ -286,12 +302,17 @@ fn music() -> Vec<Item> {
     // A pure-sine melody (one note at a time, legato) over a pure-sine bass: two pure tones
     // at once, so every pair is checked not to be DTMF-like (within 4 %).
     let mut x = vec![0.0; sec(20.0)];
-    let melody = [3, 5, 7, 8, 10, 12, 10, 8, 7, 5, 3, 0, 2, 3, 7, 12, 15, 14, 12, 10];
+    let melody = [
+        3, 5, 7, 8, 10, 12, 10, 8, 7, 5, 3, 0, 2, 3, 7, 12, 15, 14, 12, 10,
+    ];
     let bass = [-21, -24, -19, -17];
     for i in 0..80 {
         let m = note(f64::from(melody[i % melody.len()]));
         let b = note(f64::from(bass[(i / 4) % bass.len()]));
-        assert!(!dtmf_like(m, b, 0.04), "melody {m} over bass {b} is DTMF-like");
+        assert!(
+            !dtmf_like(m, b, 0.04),
+            "melody {m} over bass {b} is DTMF-like"
+        );
         let start = sec(i as f64 * 0.25);
         add_note(&mut x, start, sec(0.27), m, 1, 1.0, 0.5, 0.0);
         add_note(&mut x, start, sec(0.27), b, 1, 1.0, 0.2, 0.0);
@@ -307,7 +328,13 @@ fn music() -> Vec<Item> {
     let mut ph2: f64 = 0.0;
     for (n, v) in x.iter_mut().enumerate() {
         let t = n as f64 / 8000.0;
-        let u = if t < 4.0 { t / 4.0 } else if t < 8.0 { (8.0 - t) / 4.0 } else { -1.0 };
+        let u = if t < 4.0 {
+            t / 4.0
+        } else if t < 8.0 {
+            (8.0 - t) / 4.0
+        } else {
+            -1.0
+        };
         if u >= 0.0 {
             ph += 2.0 * PI * 300.0 * (3400.0f64 / 300.0).powf(u) / 8000.0;
             *v = ph.sin();
@@ -324,12 +351,26 @@ fn music() -> Vec<Item> {
 
     // Sustained pad: a slowly changing chord of sawtooth-like voices with vibrato.
     let mut x = vec![0.0; sec(16.0)];
-    for (i, chord) in [[-9, -5, -2, 3], [-7, -3, 0, 5], [-4, 0, 3, 8], [-5, -1, 2, 7]]
-        .iter()
-        .enumerate()
+    for (i, chord) in [
+        [-9, -5, -2, 3],
+        [-7, -3, 0, 5],
+        [-4, 0, 3, 8],
+        [-5, -1, 2, 7],
+    ]
+    .iter()
+    .enumerate()
     {
         for &s in chord {
-            add_note(&mut x, sec(i as f64 * 4.0), sec(4.2), note(f64::from(s)), 12, 1.0, 0.0, 0.02);
+            add_note(
+                &mut x,
+                sec(i as f64 * 4.0),
+                sec(4.2),
+                note(f64::from(s)),
+                12,
+                1.0,
+                0.0,
+                0.02,
+            );
         }
     }
     items.push(Item {
@@ -434,7 +475,10 @@ fn spandsp_on_the_same_corpus() {
             }
         }
     }
-    let out = Command::new(&exe).args(&files).output().expect("run spandsp peer");
+    let out = Command::new(&exe)
+        .args(&files)
+        .output()
+        .expect("run spandsp peer");
     assert!(out.status.success(), "spandsp peer failed");
     let text = String::from_utf8(out.stdout).expect("utf8");
     let (mut speech, mut music) = (0usize, 0usize);
@@ -444,7 +488,10 @@ fn spandsp_on_the_same_corpus() {
             let i: usize = f[0].parse().expect("index");
             let n: usize = f[2].parse().expect("count");
             if n > 0 {
-                println!("spandsp: {} {} at {} dBm0: {n} digit(s)", names[i].0, names[i].1, names[i].2);
+                println!(
+                    "spandsp: {} {} at {} dBm0: {n} digit(s)",
+                    names[i].0, names[i].1, names[i].2
+                );
             }
             if names[i].0 == "speech" {
                 speech += n;

@@ -86,7 +86,10 @@ impl DetectorConfig {
                 "freq_tolerance must be in 0.001..=0.05",
             ),
             (ok(self.min_purity, 0.0, 1.0), "min_purity must be in 0..=1"),
-            (ok(self.max_step_db, 0.1, 20.0), "max_step_db must be in 0.1..=20"),
+            (
+                ok(self.max_step_db, 0.1, 20.0),
+                "max_step_db must be in 0.1..=20",
+            ),
             (
                 (2..=MAX_RUN).contains(&self.on_windows),
                 "on_windows must be in 2..=20",
@@ -195,9 +198,8 @@ fn atan2(y: f32, x: f32) -> f32 {
     }
     let a = lo / hi;
     let s = a * a;
-    let mut r = ((((0.020_835_1 * s - 0.085_133) * s + 0.180_141) * s - 0.330_299_5) * s
-        + 0.999_866)
-        * a;
+    let mut r =
+        ((((0.020_835_1 * s - 0.085_133) * s + 0.180_141) * s - 0.330_299_5) * s + 0.999_866) * a;
     if ay > ax {
         r = FRAC_PI_2 - r;
     }
@@ -818,5 +820,3 @@ mod tests {
         assert!(bad.validate().is_err());
     }
 }
-
-

@@ -1,7 +1,7 @@
 //! DTMF generation: dual tones at exact frequencies, chosen levels and twist, on/off timing.
 
 use super::{Digit, DtmfError};
-use crate::level::{saturate, sine_peak};
+use crate::level::{FULL_SCALE_SINE_DBM0, saturate, sine_peak};
 
 /// Samples per millisecond at 8 kHz.
 const PER_MS: u32 = 8;
@@ -100,7 +100,7 @@ impl GeneratorConfig {
     /// [`DtmfError::Generator`] naming the setting.
     pub fn validate(&self) -> Result<(), DtmfError> {
         let ok = |v: f32, lo: f32, hi: f32| v.is_finite() && (lo..=hi).contains(&v);
-        if !ok(self.level_dbm0, -60.0, 3.14) {
+        if !ok(self.level_dbm0, -60.0, FULL_SCALE_SINE_DBM0) {
             return Err(DtmfError::Generator(
                 "level must be between -60 and +3 dBm0",
             ));
@@ -108,7 +108,7 @@ impl GeneratorConfig {
         if !ok(self.twist_db, -20.0, 20.0) {
             return Err(DtmfError::Generator("twist must be within ±20 dB"));
         }
-        if !ok(self.level_dbm0 + self.twist_db, -60.0, 3.14) {
+        if !ok(self.level_dbm0 + self.twist_db, -60.0, FULL_SCALE_SINE_DBM0) {
             return Err(DtmfError::Generator(
                 "high-group level (level + twist) must be between -60 and +3 dBm0",
             ));

@@ -219,7 +219,10 @@ mod tests {
             }
         }
         let mag = libm::sqrt(re[2] * re[2] + im[2] * im[2]);
-        assert!((mag / (a * f64::from(WIN_SUM) / 2.0) - 1.0).abs() < 1e-3, "{mag}");
+        assert!(
+            (mag / (a * f64::from(WIN_SUM) / 2.0) - 1.0).abs() < 1e-3,
+            "{mag}"
+        );
         let off = libm::sqrt(re[0] * re[0] + im[0] * im[0]);
         assert!(off < mag * 0.2, "697 bin sees {off} of {mag}");
     }

@@ -140,9 +140,11 @@ pub fn score(truth: &[DigitEvent], found: &[DigitEvent]) -> (usize, usize, usize
     let mut used = vec![false; found.len()];
     let mut hit = 0;
     for t in truth {
-        if let Some(i) = found.iter().enumerate().position(|(i, f)| {
-            !used[i] && f.digit == t.digit && f.start < t.end && t.start < f.end
-        }) {
+        if let Some(i) = found
+            .iter()
+            .enumerate()
+            .position(|(i, f)| !used[i] && f.digit == t.digit && f.start < t.end && t.start < f.end)
+        {
             used[i] = true;
             hit += 1;
         }

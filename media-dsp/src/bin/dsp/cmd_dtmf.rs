@@ -65,8 +65,8 @@ pub(crate) fn detect(files: &[PathBuf]) -> Result<()> {
             let line = DigitLine {
                 file: &name,
                 digit: d.digit.to_string(),
-                start_ms: wav::ms(d.start),
-                end_ms: wav::ms(d.end),
+                start_ms: ms_rounded(d.start),
+                end_ms: ms_rounded(d.end),
             };
             use std::io::Write;
             writeln!(out, "{}", serde_json::to_string(&line)?).context("stdout: write failed")?;
@@ -74,6 +74,11 @@ pub(crate) fn detect(files: &[PathBuf]) -> Result<()> {
     }
     use std::io::Write;
     out.flush().context("stdout: write failed")
+}
+
+/// Milliseconds from a sample index at 8 kHz, to the nearest millisecond.
+fn ms_rounded(sample: u64) -> u64 {
+    wav::ms(sample + u64::from(wav::RATE / 2000))
 }
 
 /// The benchmark signal: digits in keypad order, 50 ms of tone at −10 dBm0 per tone then
