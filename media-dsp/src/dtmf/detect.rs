@@ -1,8 +1,8 @@
 //! The streaming DTMF detector (see the module documentation of [`crate::dtmf`]).
 
 use super::tables::{
-    ALL_LANES, BINS, FREQS, GAIN, GAIN_SPAN_HZ, HOP, HOP_ROTATION, KERNEL, LANES, TAIL, WEIGHT,
-    WIN, WIN_SUM,
+    ALL_LANES, BINS, DIAL_KERNEL, FREQS, GAIN, GAIN_SPAN_HZ, HOP, HOP_ROTATION, KERNEL, LANES,
+    TAIL, WEIGHT, WIN, WIN_SUM,
 };
 use super::{Digit, DtmfError};
 use crate::level::rms_for_dbm0;
@@ -144,6 +144,8 @@ struct Limits {
     purity: f32,
     /// Largest relative change of a tone's magnitude between windows (before noise slack).
     step_frac: f32,
+    /// The largest power ratio between windows that the step check with full slack allows.
+    step_pow2: f32,
     /// `|X|²` a tone at the minimum level shows even at the edge of the tolerance.
     quick_level: f32,
     /// 1/g² at the edge of the tolerance: the most the off-centre correction can add.
@@ -168,6 +170,11 @@ impl Limits {
             tolerance: c.freq_tolerance,
             purity: c.min_purity,
             step_frac: 1.0 - libm::powf(10.0, -c.max_step_db / 20.0),
+            step_pow2: {
+                let f = 2.0 * (1.0 - libm::powf(10.0, -c.max_step_db / 20.0));
+                let r = 1.0 / (1.0 - f.min(0.999));
+                r * r
+            },
             quick_level: min_power / POWER_PER_MAG2 * g_edge * g_edge,
             max_correction: 1.0 / (g_edge * g_edge),
             on: c.on_windows,
@@ -177,35 +184,27 @@ impl Limits {
 }
 
 /// The window's gain for a tone `hz` away from a bin centre (linear interpolation in
-/// [`GAIN`]; 0 beyond its span, where it is below −50 dB).
+/// [`GAIN`]; offsets beyond its span, where the gain is below −50 dB, read its last entry).
 fn gain(hz: f32) -> f32 {
-    let a = hz.abs();
-    if a >= GAIN_SPAN_HZ as f32 {
-        return 0.0;
-    }
-    let i = a as usize;
+    let a = hz.abs().min(GAIN_SPAN_HZ as f32 - 1.0);
+    let i = (a as usize).min(GAIN_SPAN_HZ - 1);
     let f = a - i as f32;
-    GAIN[i] + (GAIN[i + 1] - GAIN[i]) * f
+    let (g0, g1) = (GAIN[i], GAIN[i + 1]);
+    g0 + (g1 - g0) * f
 }
 
-/// `atan2` to within 1e-5 rad, without the cost of the libm one.
+/// `atan2` to within 1e-5 rad, without the cost of the libm one (Abramowitz & Stegun
+/// 4.4.49 on the octant, then selects rather than branches).
 fn atan2(y: f32, x: f32) -> f32 {
     use core::f32::consts::{FRAC_PI_2, PI};
     let (ax, ay) = (x.abs(), y.abs());
     let (lo, hi) = (ax.min(ay), ax.max(ay));
-    if hi == 0.0 {
-        return 0.0;
-    }
-    let a = lo / hi;
+    let a = if hi > 0.0 { lo / hi } else { 0.0 };
     let s = a * a;
-    let mut r =
+    let r =
         ((((0.020_835_1 * s - 0.085_133) * s + 0.180_141) * s - 0.330_299_5) * s + 0.999_866) * a;
-    if ay > ax {
-        r = FRAC_PI_2 - r;
-    }
-    if x < 0.0 {
-        r = PI - r;
-    }
+    let r = if ay > ax { FRAC_PI_2 - r } else { r };
+    let r = if x < 0.0 { PI - r } else { r };
     if y < 0.0 { -r } else { r }
 }
 
@@ -296,6 +295,8 @@ pub struct DtmfDetector {
     config: DetectorConfig,
     /// Samples of the current hop so far.
     buf: [f32; HOP],
+    /// Samples of the previous hop (the first half of the window completing next).
+    prev_buf: [f32; HOP],
     /// Position within the current hop.
     q: usize,
     /// The previous hop's share of the window it began: (re, im) of the bins.
@@ -320,14 +321,40 @@ impl Default for DtmfDetector {
 }
 
 /// The analysis of one window, as far as it got.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Window<'a> {
     x: &'a [f32; LANES],
     m2: [f32; 8],
-    /// Mean power of the samples under the window, less the dial tone's.
-    rest: f32,
+    /// Window-weighted mean power of the samples under the window.
+    power: f32,
+    /// The samples under the window: the previous hop's, then this hop's.
+    samples: (&'a [f32; HOP], &'a [f32; HOP]),
+    /// `power` less the dial tone's, worked out when first needed (NaN until then).
+    rest: core::cell::Cell<f32>,
     row: usize,
     col: usize,
+}
+
+impl Window<'_> {
+    /// Power not accounted for by dial tone (350 + 440 Hz). Dial-tone bins are not part of
+    /// the per-sample DFT: they are computed here, from the window's samples, only for
+    /// windows whose DTMF bins are strong enough for the answer to matter.
+    fn rest(&self) -> f32 {
+        let r = self.rest.get();
+        if !r.is_nan() {
+            return r;
+        }
+        let r = (self.power - dial_power(self.samples.0, self.samples.1)).max(0.0);
+        self.rest.set(r);
+        r
+    }
+
+    /// True if `tones` (mean power of the two tones) is at least `share` of the power not
+    /// accounted for by dial tone. The whole power is tried first, since it can only make
+    /// the test harder, and the dial tone worked out only if that fails.
+    fn pure(&self, tones: f32, share: f32) -> bool {
+        tones >= share * self.power || tones >= share * self.rest()
+    }
 }
 
 impl DtmfDetector {
@@ -351,6 +378,7 @@ impl DtmfDetector {
             limits: Limits::new(&config),
             config,
             buf: [0.0; HOP],
+            prev_buf: [0.0; HOP],
             q: 0,
             half: [0.0; LANES],
             half_energy: 0.0,
@@ -428,6 +456,7 @@ impl DtmfDetector {
         self.half_energy = weighted;
         self.analyse(&x, &m2, power, on_event);
         self.prev = x;
+        self.prev_buf = self.buf;
         self.window += 1;
     }
 
@@ -451,7 +480,9 @@ impl DtmfDetector {
         let win = Window {
             x,
             m2,
-            rest: (power - dial_power(x)).max(0.0),
+            power,
+            samples: (&self.prev_buf, &self.buf),
+            rest: core::cell::Cell::new(f32::NAN),
             row,
             col: col + 4,
         };
@@ -459,7 +490,15 @@ impl DtmfDetector {
         // While the digit being reported keeps going, its bins are the strongest, so no
         // other digit can build up a run: the full checks are skipped.
         let continuing = self.active.is_some_and(|a| self.continues(&win, &a));
-        let strict = if continuing { None } else { self.strict(&win) };
+        // Most windows (silence, noise, speech) have no strong bin in one of the groups:
+        // turned away here, before the full checks.
+        let candidate =
+            m2[row] >= self.limits.quick_level && m2[col + 4] >= self.limits.quick_level;
+        let strict = if continuing || !candidate {
+            None
+        } else {
+            self.strict(&win)
+        };
         match (strict, &mut self.run) {
             (Some((d, off)), Some(r)) if r.digit == d => {
                 r.count += 1;
@@ -521,52 +560,66 @@ impl DtmfDetector {
     }
 
     /// The full checks. Returns the digit and the measured (low, high) offsets in Hz.
+    #[inline(never)]
     fn strict(&self, win: &Window<'_>) -> Option<(Digit, (f32, f32))> {
         let l = &self.limits;
         let (r, c) = (win.row, win.col);
         let (m2r, m2c) = (win.m2[r], win.m2[c]);
-        // Cheap rejections first: level and purity with the largest possible correction.
+        // Cheap rejections first: level; steadiness at twice its limit (the most the noise
+        // slack below can allow), which turns away the windows at the edges of tones; and
+        // purity with the largest possible correction.
         if m2r < l.quick_level || m2c < l.quick_level {
             return None;
         }
-        if (m2r + m2c) * POWER_PER_MAG2 * l.max_correction < l.purity * win.rest {
-            return None;
-        }
-        // Frequency from the phase advance since the previous window.
-        let off_r = self.offset(win.x, r);
-        let off_c = self.offset(win.x, c);
-        if off_r.abs() > l.tolerance * FREQS[r] as f32
-            || off_c.abs() > l.tolerance * FREQS[c] as f32
+        let before = &self.hist[((self.window + HIST as u64 - 1) % HIST as u64) as usize];
+        let (br, bc) = (before[r], before[c]);
+        if m2r > l.step_pow2 * br
+            || br > l.step_pow2 * m2r
+            || m2c > l.step_pow2 * bc
+            || bc > l.step_pow2 * m2c
         {
             return None;
         }
+        if !win.pure((m2r + m2c) * POWER_PER_MAG2 * l.max_correction, l.purity) {
+            return None;
+        }
+        // The rest is computed without branching, so its independent parts overlap, and
+        // judged at the end.
+        // Frequency from the phase advance since the previous window.
+        let off_r = self.offset(win.x, r);
+        let off_c = self.offset(win.x, c);
+        let in_tolerance = off_r.abs() <= l.tolerance * FREQS[r] as f32
+            && off_c.abs() <= l.tolerance * FREQS[c] as f32;
         // Tone powers corrected for the window's response at the measured offsets.
         let (inv_r, inv_c) = (1.0 / gain(off_r), 1.0 / gain(off_c));
         let pr = m2r * POWER_PER_MAG2 * inv_r * inv_r;
         let pc = m2c * POWER_PER_MAG2 * inv_c * inv_c;
-        if pr < l.min_power || pc < l.min_power || pr + pc < l.purity * win.rest {
-            return None;
-        }
         // What the tones leave unexplained, taken as white noise: its variance in one bin
         // (in |X|² units) gives the checks below slack, up to their own size, so that they
         // hold a weak tone in noise to what the noise allows and a clean one to the limits.
-        let noise_bin = (win.rest - pr - pc).max(0.0) * WIN_SUM2;
+        // Dial tone is set apart from the noise only if the tones leave over 5 % unexplained.
+        let unexplained = if pr + pc >= 0.95 * win.power {
+            win.power
+        } else {
+            win.rest()
+        };
+        let loud_and_pure = pr >= l.min_power && pc >= l.min_power && win.pure(pr + pc, l.purity);
+        let noise_bin = (unexplained - pr - pc).max(0.0) * WIN_SUM2;
         let sd = libm::sqrtf(noise_bin);
         let (ar, ac) = (libm::sqrtf(m2r), libm::sqrtf(m2c));
         // Steadiness against the previous window.
-        let before = self.hist[((self.window + HIST as u64 - 1) % HIST as u64) as usize];
-        for (now, before) in [(ar, libm::sqrtf(before[r])), (ac, libm::sqrtf(before[c]))] {
+        let steady = |now: f32, before: f32| {
             let base = l.step_frac * now.max(before);
-            if (now - before).abs() > base + (3.0 * sd).min(base) {
-                return None;
-            }
-        }
+            (now - before).abs() <= base + (3.0 * sd).min(base)
+        };
+        let steady = steady(ar, libm::sqrtf(br)) & steady(ac, libm::sqrtf(bc));
         // Twist, on magnitudes moved two noise deviations in the tones' favour.
         let spread = (core::f32::consts::SQRT_2 * sd).min(0.25 * ar.min(ac));
         let (lo_r, hi_r) = ((ar - spread).max(0.0) * inv_r, (ar + spread) * inv_r);
         let (lo_c, hi_c) = ((ac - spread).max(0.0) * inv_c, (ac + spread) * inv_c);
-        if lo_r * lo_r > l.normal_twist * hi_c * hi_c || lo_c * lo_c > l.reverse_twist * hi_r * hi_r
-        {
+        let twist_ok = lo_r * lo_r <= l.normal_twist * hi_c * hi_c
+            && lo_c * lo_c <= l.reverse_twist * hi_r * hi_r;
+        if !(in_tolerance & loud_and_pure & steady & twist_ok) {
             return None;
         }
         // One tone per group.
@@ -594,7 +647,7 @@ impl DtmfDetector {
             && pc * slack >= l.min_power
             && pr <= l.normal_twist * slack * pc
             && pc <= l.reverse_twist * slack * pr
-            && (pr + pc) * 1.25 >= l.purity * win.rest
+            && win.pure((pr + pc) * 1.25, l.purity)
     }
 
     /// Offset from the centre of bin `k`, in Hz, from the phase advance over one hop.
@@ -703,10 +756,9 @@ impl DtmfDetector {
 const RESIDUAL: f32 = 0.1;
 
 /// True if the bins `group` look like a single tone in bin `k` at `offset` Hz (where the
-/// window's gain is `1/inv_gain`): what remains
-/// in the other bins after subtracting the tone's predicted leakage is under [`RESIDUAL`]
-/// of the tone's bin plus `slack` (for noise).
-#[inline]
+/// window's gain is `1/inv_gain`): what remains in the group's other bins after subtracting
+/// the tone's predicted leakage is under [`RESIDUAL`] of the tone's bin plus `slack` (for
+/// noise).
 fn single_tone(
     x: &[f32; LANES],
     k: usize,
@@ -729,15 +781,26 @@ fn single_tone(
     residual <= RESIDUAL * (re * re + im * im) + slack
 }
 
-/// Window-weighted mean power of dial tone (350 + 440 Hz) in a window: solves for the two
-/// tones' complex amplitudes `a`, `b` given how each leaks into the other's bin, then adds
-/// their powers and their cross term under the window (they beat at 90 Hz, less than one
-/// window length, so the cross term does not average out).
-fn dial_power(x: &[f32; LANES]) -> f32 {
+/// Window-weighted mean power of dial tone (350 + 440 Hz) in the window whose samples are
+/// `first` then `second`: the two dial-tone bins, then the tones' complex amplitudes `a`,
+/// `b` solved from them given how each leaks into the other's bin, then their powers and
+/// their cross term under the window (they beat at 90 Hz, less than one window length, so
+/// the cross term does not average out).
+fn dial_power(first: &[f32; HOP], second: &[f32; HOP]) -> f32 {
+    let mut acc = [[0.0f32; 8]; 4];
+    for (half, x) in [first, second].into_iter().enumerate() {
+        for (c, xs) in x.chunks_exact(8).enumerate() {
+            let at = half * HOP + 8 * c;
+            for (a, lane) in acc.iter_mut().zip(&DIAL_KERNEL) {
+                for ((a, &x), &t) in a.iter_mut().zip(xs).zip(&lane[at..at + 8]) {
+                    *a += x * t;
+                }
+            }
+        }
+    }
+    let [r1, r2, i1, i2] = acc.map(fold8);
     let g = GAIN[90];
-    let det = 1.0 - g * g;
-    let s = 2.0 / (WIN_SUM * det);
-    let (r1, i1, r2, i2) = (x[8], x[BINS + 8], x[9], x[BINS + 9]);
+    let s = 2.0 / (WIN_SUM * (1.0 - g * g));
     let (ar, ai) = (s * (r1 - g * r2), s * (i1 - g * i2));
     let (br, bi) = (s * (r2 - g * r1), s * (i2 - g * i1));
     0.5 * (ar * ar + ai * ai + br * br + bi * bi) + g * (ar * br + ai * bi)

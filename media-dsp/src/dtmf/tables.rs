@@ -9,17 +9,17 @@ pub(crate) const RATE: f64 = 8000.0;
 pub(crate) const WIN: usize = 80;
 /// Hop between windows in samples (5 ms): windows overlap by half.
 pub(crate) const HOP: usize = 40;
-/// Bins analysed: the 8 DTMF frequencies, then 350 and 440 Hz (dial tone).
-pub(crate) const BINS: usize = 10;
+/// Bins analysed on every window: the 8 DTMF frequencies.
+pub(crate) const BINS: usize = 8;
 /// Lanes per window: real parts of the bins, then imaginary parts.
 pub(crate) const LANES: usize = 2 * BINS;
 /// Lanes per sample: the window that started this hop, then the one that started a hop ago.
 pub(crate) const ALL_LANES: usize = 2 * LANES;
 
-/// Centre frequencies of the bins, Hz.
-pub(crate) const FREQS: [f64; BINS] = [
-    697.0, 770.0, 852.0, 941.0, 1209.0, 1336.0, 1477.0, 1633.0, 350.0, 440.0,
-];
+/// Centre frequencies of the DTMF bins, Hz.
+pub(crate) const FREQS: [f64; BINS] = [697.0, 770.0, 852.0, 941.0, 1209.0, 1336.0, 1477.0, 1633.0];
+/// Dial-tone bins, analysed only when a check needs them, Hz.
+pub(crate) const DIAL_FREQS: [f64; 2] = [350.0, 440.0];
 
 /// Sum of the window weights, `Σw = WIN/2` for the Hann window used here.
 pub(crate) const WIN_SUM: f32 = 40.0;
@@ -63,7 +63,7 @@ const fn window(n: usize) -> f64 {
     s * s
 }
 
-/// Per hop position `q`: lanes `0..LANES` hold `w[q]·e^{−jω_k(q−c)}` (real parts of the 10
+/// Per hop position `q`: lanes `0..LANES` hold `w[q]·e^{−jω_k(q−c)}` (real parts of the 8
 /// bins, then imaginary parts) for the window that began at the start of this hop; lanes
 /// `LANES..` hold the same at window position `q + HOP` for the window that began one hop
 /// earlier. The phase reference `c` is the window centre, so a steady tone's spectrum is
@@ -90,6 +90,29 @@ const fn build_kernel() -> [[f32; ALL_LANES]; HOP] {
             half += 1;
         }
         q += 1;
+    }
+    t
+}
+
+/// The dial-tone bins' kernels, lane by lane over the window positions n: `w[n]·cos(ω(n−c))`
+/// for 350 and 440 Hz, then `−w[n]·sin(ω(n−c))` for both (so each lane is a dot product
+/// with the window's samples).
+pub(crate) static DIAL_KERNEL: [[f32; WIN]; 4] = build_dial_kernel();
+
+const fn build_dial_kernel() -> [[f32; WIN]; 4] {
+    let mut t = [[0.0f32; WIN]; 4];
+    let centre = (WIN as f64 - 1.0) / 2.0;
+    let mut n = 0;
+    while n < WIN {
+        let w = window(n);
+        let mut k = 0;
+        while k < 2 {
+            let ph = 2.0 * PI * DIAL_FREQS[k] / RATE * (n as f64 - centre);
+            t[k][n] = (w * cos(ph)) as f32;
+            t[2 + k][n] = (-w * sin(ph)) as f32;
+            k += 1;
+        }
+        n += 1;
     }
     t
 }
