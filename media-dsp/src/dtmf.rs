@@ -7,26 +7,32 @@
 //! sample, after announcing it early with an onset event for RFC 4733 senders.
 //!
 //! **How the detector works.** A Hann-windowed DFT of 10 ms (80 samples), computed every
-//! 5 ms (windows overlap by half), on the 8 DTMF frequencies and on 350 and 440 Hz (dial
-//! tone). Each sample is multiplied into 40 accumulators (2 windows × 10 bins × re/im) from
-//! a precomputed table per hop position: no recurrence between samples, so the loop
-//! vectorises (AVX2 where the CPU has it). Per window, the strongest bin of each group is
-//! checked for:
+//! 5 ms (windows overlap by half), on the 8 DTMF frequencies. Samples are buffered until a
+//! 5 ms hop is complete; the hop is then multiplied into 32 accumulators (2 windows × 8 bins
+//! × re/im) from a precomputed table per hop position, with no recurrence between samples,
+//! so the loop vectorises (AVX2 where the CPU has it) and the result cannot depend on how
+//! the stream was split. Per window, the strongest bin of each group is checked for:
 //! - *frequency*: the phase advance of the bin between consecutive windows measures the
 //!   tone's offset from the nominal frequency to a fraction of a hertz, so both tones can be
 //!   held to ±2.5 % at once (the spec accepts ±1.5 % and rejects ±3.5 %);
 //! - *level* (−36 dBm0 per tone by default) and *twist* (9.5 dB normal, 5.5 dB reverse), on
 //!   amplitudes corrected for the window's response at the measured offset;
-//! - *purity*: the two tones must carry 80 % of the signal power, not counting dial tone;
+//! - *purity*: the two tones must carry 80 % of the window's power, not counting dial tone
+//!   (350 + 440 Hz, solved from two more bins computed only for windows where it matters);
 //! - *single tone per group*: after removing the tone's predicted leakage, the other bins of
 //!   its group must be nearly empty (relative-peak check);
 //! - *steadiness*: both tones' magnitudes within 2.5 dB of the previous window's.
 //!
-//! A digit starts after 4 consecutive windows pass for the same digit (about 25–30 ms of
-//! tone: 40 ms tones are always found, 20 ms tones never are) and ends after 6 consecutive
-//! windows no longer show it (interruptions under 10 ms are bridged; pauses of 30 ms or more
-//! separate digits). Start and end are then refined from the magnitudes of the windows that
-//! straddle the edges, to about a millisecond.
+//! Steadiness, twist and single tone get slack for noise, estimated from the power the
+//! tones leave unexplained and capped at the size of the limit itself, so a weak tone in
+//! noise is held to what the noise allows and a clean signal to the nominal limits.
+//!
+//! A digit starts after 5 consecutive windows pass for the same digit (tones of 35 ms or
+//! more are always found, 25 ms or less never: the spec's 40 and 20 ms with margin on both
+//! sides) and ends after 6 consecutive windows no longer show it (interruptions under 10 ms,
+//! and up to about 20 ms, are bridged; pauses of 30 ms or more separate digits). Start and
+//! end are refined from the magnitudes of the windows that straddle the edges, to about a
+//! millisecond. While a digit lasts, only the cheap checks that it continues are made.
 //!
 //! **Spec.** ITU-T Q.23 (frequencies), Q.24 (reception: ±1.5 %/±3.5 %, 40 ms, twist, levels),
 //! the Bellcore/Mitel test practice for the rest (talk-off, 15 dB SNR, dial tone).

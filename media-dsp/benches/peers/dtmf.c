@@ -29,8 +29,8 @@ int peer_dtmf(const char *dir)
         { "dtmf_rx", 160 }, { "dtmf_rx_block8", 8 },
     };
     for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
-        double ns[5];
-        for (int r = 0; r < 6; r++) {
+        double ns[11];
+        for (int r = 0; r < 12; r++) {
             got[0] = '\0';
             double t0 = peer_now_ns();
             dtmf_rx_state_t *rx = dtmf_rx_init(NULL, on_digits, got);
@@ -50,7 +50,7 @@ int peer_dtmf(const char *dir)
         snprintf(quality, sizeof(quality),
                  "\"block\":%zu,\"digits_expected\":%zu,\"digits_detected\":%zu,\"digits_in_place\":%zu",
                  runs[k].block, expected, detected, in_place);
-        peer_print(runs[k].kernel, "spandsp-0.0.6", peer_median(ns, 5), quality);
+        peer_print(runs[k].kernel, "spandsp-0.0.6", peer_median(ns, 11), quality);
     }
     free(got);
     free(pcm);

@@ -38,11 +38,11 @@ pub struct DetectorConfig {
     /// Largest change of either tone's magnitude from one window to the next while a digit
     /// builds up, dB (default 2.5).
     pub max_step_db: f32,
-    /// Consecutive passing windows (5 ms apart) that make a digit (default 4: ≈ 25–30 ms of
-    /// tone; 40 ms is always detected and 20 ms never).
+    /// Consecutive passing windows (5 ms apart) that make a digit (default 5: tones of 35 ms
+    /// are always detected, of 25 ms never).
     pub on_windows: u32,
-    /// Consecutive windows without the digit that end it (default 6: gaps under 10 ms are
-    /// bridged, pauses from 30 ms separate digits).
+    /// Consecutive windows without the digit that end it (default 6: gaps under 10 ms, and
+    /// up to about 20 ms, are bridged; pauses from 30 ms separate digits).
     pub off_windows: u32,
 }
 

@@ -116,7 +116,7 @@ pub(crate) fn bench(dir: &Path, seconds: f64) -> Result<Vec<crate::bench::BenchR
     let mut out = Vec::new();
     for (kernel, block) in [("dtmf_rx", 160usize), ("dtmf_rx_block8", 8)] {
         let mut digits = String::new();
-        let ns = median_ns_per_sample(signal.len(), 5, || {
+        let ns = median_ns_per_sample(signal.len(), 11, || {
             let mut det = DtmfDetector::new();
             digits.clear();
             let mut on_event = |e: DtmfEvent| {
