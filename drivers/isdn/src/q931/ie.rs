@@ -1,7 +1,8 @@
 //! Information elements (Q.931 §4.5): typed representations with `parse`/`emit`.
 //!
 //! Each typed IE parses its *contents* (the octets after identifier and length) and emits
-//! them back. Identifier and length are handled by [`Ie::parse`]/[`Ie::emit`].
+//! them back ([`Ie::parse_single`], [`Ie::parse_variable`], [`Ie::emit_contents`]); identifier
+//! and length octets are written by [`super::Message::emit`].
 
 use super::cause::CauseValue;
 use thiserror::Error;
