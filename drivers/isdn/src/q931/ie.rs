@@ -497,7 +497,8 @@ pub struct PartyNumber {
     pub pres_screen: Option<PresScreen>,
     /// Reason for redirection (octet 3b, redirecting number only), if present.
     pub reason: Option<RedirectReason>,
-    /// The digits, IA5 characters (0-9, *, #, and others with bit 8 zero).
+    /// The digits, IA5 characters (0-9, *, #, and others with bit 8 zero). On emit, a
+    /// character outside ASCII is written as `?`.
     pub digits: String,
 }
 
@@ -918,13 +919,16 @@ pub enum Ie {
     /// Restart indicator (§4.5.25).
     RestartIndicator(RestartClass),
     /// A variable-length IE this crate does not interpret (or any IE outside codeset 0).
+    /// Built by hand with a typed codeset-0 identifier, it is emitted verbatim and parses
+    /// back as the typed IE.
     Other {
         /// Identifier (bit 8 zero).
         id: u8,
         /// Contents, verbatim.
         data: Vec<u8>,
     },
-    /// A single-octet IE this crate does not interpret (or any outside codeset 0).
+    /// A single-octet IE this crate does not interpret (or any outside codeset 0): the
+    /// whole octet (emitted with bit 8 set).
     OtherSingle(u8),
     /// A codeset-0 IE this crate interprets, whose contents are invalid (§5.8.6.2, §5.8.7.2).
     Invalid {
