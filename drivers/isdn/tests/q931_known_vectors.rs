@@ -316,3 +316,34 @@ fn cause_table_names() {
     );
     assert_eq!(CauseValue(120).name(), None);
 }
+
+/// The messages of `tests/data/q931_vectors.hex`.
+fn vector_file() -> Vec<Vec<u8>> {
+    include_str!("data/q931_vectors.hex")
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").replace(' ', ""))
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            (0..l.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&l[i..i + 2], 16).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn vector_file_parses_and_reemits_byte_identically() {
+    let v = vector_file();
+    assert_eq!(v.len(), 10);
+    for b in v {
+        let m = Message::parse(&b).unwrap();
+        assert!(
+            m.ies
+                .iter()
+                .all(|ie| !matches!(ie, Ie::Invalid { .. } | Ie::OtherSingle(_))),
+            "{m:?}"
+        );
+        assert_eq!(m.to_vec().unwrap(), b, "{m:?}");
+    }
+}
