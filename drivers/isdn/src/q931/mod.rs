@@ -29,6 +29,40 @@
 //! round-trips. Unknown IEs are kept verbatim too ([`ie::Ie::Other`]); a known IE with
 //! invalid contents is kept as [`ie::Ie::Invalid`] so that §5.8.6.2/§5.8.7.2 can decide.
 //!
+//! ## Use
+//! 1. Parse what Q.921 delivered: [`validate::check_bytes`] (or [`Message::parse`] then
+//!    [`validate::check`]) gives the message and the §5.8 [`validate::Action`].
+//! 2. On [`validate::Action::Process`] hand the message to call control; otherwise send
+//!    [`validate::Action::response`], if any.
+//! 3. Build messages with [`Message::new`] / [`Message::with`] and [`Message::emit`] them.
+//!
+//! ```
+//! use isdn::q931::ie::{BearerCapability, ChannelId, Ie, NumberingPlan, PartyNumber, TypeOfNumber};
+//! use isdn::q931::validate::{check_bytes, Action, Context};
+//! use isdn::q931::{CallRef, CauseValue, Message, MessageType, Role, Variant};
+//!
+//! let setup = Message::new(CallRef::pri(1, false), MessageType::Setup)
+//!     .with(Ie::BearerCapability(BearerCapability::speech_alaw()))
+//!     .with(Ie::ChannelId(ChannelId::pri_channel(1, true)))
+//!     .with(Ie::CalledNumber(PartyNumber::new(TypeOfNumber::Unknown, NumberingPlan::Isdn, "5678")));
+//! let mut buf = [0u8; 260];
+//! let n = setup.emit(&mut buf).unwrap();
+//! assert_eq!(&buf[5..10], &[0x04, 0x03, 0x80, 0x90, 0xA3]);
+//!
+//! // We are the user side; the call reference is new.
+//! let ctx = Context { variant: Variant::EuroIsdn, role: Role::User, call_known: false };
+//! let (m, action) = check_bytes(&buf[..n], &ctx);
+//! assert_eq!(action, Action::Process);
+//! assert_eq!(m.unwrap().called_number().unwrap().digits, "5678");
+//!
+//! // An ALERTING for a call we do not know: RELEASE COMPLETE, cause #81 (§5.8.3.2 a).
+//! let alerting = Message::new(CallRef::pri(9, true), MessageType::Alerting).to_vec().unwrap();
+//! let (_, action) = check_bytes(&alerting, &ctx);
+//! let reply = action.response(CallRef::pri(9, true), Role::User, 0).unwrap();
+//! assert_eq!(reply.kind, MessageType::ReleaseComplete);
+//! assert_eq!(reply.cause().unwrap().value, CauseValue::INVALID_CALL_REFERENCE);
+//! ```
+//!
 //! **What it is not (not covered):** no call control state machine (states U0-U25/N0-N25,
 //! timers T301-T316, overlap sending, glare, RESTART procedures): that is the call
 //! control layer built on this codec. Not typed (kept verbatim as [`ie::Ie::Other`]):
