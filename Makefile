@@ -8,7 +8,9 @@ SHELL := /bin/bash
 #   libspeexdsp-dev       the speexdsp peer (echo) for benchmarks
 #   espeak-ng             speech for the DTMF talk-off corpus
 #   sox                   audio conversions in tests and the demo
-DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox
+#   tshark                decodes our D-channel pcap captures in the isdn interop tests
+#                         (preseeded: no setuid dumpcap question, so the install stays non-interactive)
+DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark
 
 CARGO ?= cargo
 TEST_JOBS ?= 2
@@ -30,6 +32,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $$SUDO debconf-set-selections; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 

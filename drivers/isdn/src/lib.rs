@@ -8,5 +8,6 @@
 //! **What it is not:** no sockets, no threads, no clock (time is a [`tdm::Instant`] passed
 //! in), no HDLC bit stuffing or FCS (crate `e1`, or the card's hardware HDLC).
 
+pub mod pcap;
 pub mod q921;
 pub mod q931;
