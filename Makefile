@@ -33,7 +33,7 @@ deps:
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $$SUDO debconf-set-selections; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 demo: deps
@@ -57,8 +57,16 @@ bench: deps
 	$(CARGO) bench --locked -p media-dsp --all-features
 	@bash scripts/bench-peers.sh
 
+FUZZ_DIRS := fuzz drivers/isdn/fuzz
+FUZZ_SECONDS ?= 30
+
 fuzz:
-	cd fuzz && for t in $$($(CARGO) +nightly fuzz list); do $(CARGO) +nightly fuzz run $$t -- -max_total_time=30 || exit 1; done
+	@for d in $(FUZZ_DIRS); do \
+	  for t in $$(cd $$d && $(CARGO) +nightly fuzz list); do \
+	    echo "== $$d $$t"; \
+	    (cd $$d && $(CARGO) +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS)) || exit 1; \
+	  done; \
+	done
 
 clean:
 	$(CARGO) clean
