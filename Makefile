@@ -8,7 +8,7 @@ SHELL := /bin/bash
 #   libspeexdsp-dev       the speexdsp peer (echo) for benchmarks
 #   espeak-ng             speech for the DTMF talk-off corpus
 #   sox                   audio conversions in tests and the demo
-DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox
+DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox libpri-dev
 
 CARGO ?= cargo
 TEST_JOBS ?= 2
