@@ -121,6 +121,8 @@ struct Session {
     start: std::time::Instant,
     events: Vec<Event>,
     peer_lines: Vec<String>,
+    /// Corrupt the FCS of our next I frame (a bit error on the line).
+    corrupt_next_i: bool,
     /// (direction, frame) as seen on the socket: '>' ours, '<' libpri's.
     trace: Vec<(Duration, char, String)>,
 }
@@ -157,6 +159,7 @@ impl Session {
             start: std::time::Instant::now(),
             events: Vec::new(),
             peer_lines: Vec::new(),
+            corrupt_next_i: false,
             trace: Vec::new(),
         }
     }
@@ -183,8 +186,17 @@ impl Session {
 
     fn flush(&mut self) {
         while let Some(mut f) = self.link.poll_transmit() {
-            self.trace.push((self.start.elapsed(), '>', describe(&f)));
+            let mut what = describe(&f);
+            let is_i = f.get(2).is_some_and(|c| c & 1 == 0);
             e1::hdlc::append_fcs(&mut f);
+            if is_i && self.corrupt_next_i {
+                self.corrupt_next_i = false;
+                if let Some(last) = f.last_mut() {
+                    *last ^= 0x01;
+                }
+                what += " (FCS corrupted)";
+            }
+            self.trace.push((self.start.elapsed(), '>', what));
             // The peer may have gone away in a restart scenario; the link copes.
             let _ = self.sock.send(&f);
         }
@@ -418,4 +430,37 @@ fn libpri_side_restart_reestablishes() {
     let ok = s.run_until(LIMIT, |s| s.data_with_message_type(MT_RESTART_ACK) == 1);
     assert!(ok, "no RESTART ACK from the new libpri:\n{}", s.report());
     s.dump_if_asked();
+}
+
+#[test]
+fn i_frame_with_bad_fcs_is_dropped_by_libpri_and_recovered_by_t200() {
+    let _g = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut s = Session::new(Role::User);
+    s.bring_up();
+    s.corrupt_next_i = true;
+    let now = s.now();
+    s.link.send(now, &RESTART_ALL).expect("send");
+    let ok = s.run_until(LIMIT, |s| {
+        s.data_with_message_type(MT_RESTART_ACK) == 1 && s.link.queued() == 0
+    });
+    assert!(ok, "no recovery from a corrupted I frame:\n{}", s.report());
+    // Recovered by timer recovery (Q.921 §5.6.7): after T200 we polled with RR P=1, libpri
+    // answered RR F=1 N(R)=0 and the I frame went again.
+    assert!(
+        s.trace
+            .iter()
+            .any(|(_, d, f)| *d == '>' && f.contains("RR N(R)=0 P/F=1")),
+        "{}",
+        s.report()
+    );
+    assert_eq!(s.link.stats().retransmissions, 1, "{}", s.report());
+    let stderr = s
+        .peer
+        .stderr
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .join("\n");
+    assert!(stderr.contains("bad FCS dropped (1)"), "{}", s.report());
 }
