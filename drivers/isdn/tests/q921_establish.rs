@@ -106,3 +106,20 @@ fn release_request_while_establishing_confirms_at_once() {
         "no persistent retry after DL-RELEASE request"
     );
 }
+
+#[test]
+fn dm_f0_in_state_4_starts_establishment() {
+    use isdn::q921::{Config, Control, FrameRepr, Link, Role};
+    let mut te = Link::new(Role::User, Config::default());
+    let dm = FrameRepr {
+        sapi: 0,
+        cr: false,
+        tei: 0,
+        control: Control::Dm { f: false },
+        info: &[],
+    };
+    te.handle_input(tdm::Instant::ZERO, &dm.to_vec().unwrap());
+    assert_eq!(te.state(), State::AwaitingEstablishment);
+    let sabme = te.poll_transmit().unwrap();
+    assert_eq!(q921_pair::describe(&sabme), "SAPI=0 C/R=0 TEI=0 SABME P=1");
+}

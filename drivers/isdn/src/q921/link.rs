@@ -762,9 +762,13 @@ impl Link {
     fn on_dm(&mut self, now: Instant, f: bool) {
         match self.state {
             State::TeiAssigned => {
-                // A peer in state 4 soliciting establishment (SDL state 4, DM F=0).
-                if !f && self.reestablish_at.is_none() && self.config.persistent {
-                    self.reestablish(now);
+                // SDL state 4, DM F=0: establish data link, set layer 3 initiated (as
+                // libpri's q921_dm_rx does). DM F=1 is ignored.
+                if !f {
+                    self.reestablish_at = None;
+                    self.establish_data_link(now);
+                    self.layer3_initiated = true;
+                    self.state = State::AwaitingEstablishment;
                 }
             }
             State::AwaitingEstablishment => {
