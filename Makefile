@@ -8,9 +8,10 @@ SHELL := /bin/bash
 #   libspeexdsp-dev       the speexdsp peer (echo) for benchmarks
 #   espeak-ng             speech for the DTMF talk-off corpus
 #   sox                   audio conversions in tests and the demo
+#   libpri-dev            libpri 1.6: the Q.921/Q.931 peer for the isdn interop tests
 #   tshark                decodes our D-channel pcap captures in the isdn interop tests
 #                         (preseeded: no setuid dumpcap question, so the install stays non-interactive)
-DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark
+DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev
 
 CARGO ?= cargo
 TEST_JOBS ?= 2
