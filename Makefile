@@ -8,7 +8,10 @@ SHELL := /bin/bash
 #   libspeexdsp-dev       the speexdsp peer (echo) for benchmarks
 #   espeak-ng             speech for the DTMF talk-off corpus
 #   sox                   audio conversions in tests and the demo
-DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox
+#   libpri-dev            libpri 1.6: the Q.921/Q.931 peer for the isdn interop tests
+#   tshark                decodes our D-channel pcap captures in the isdn interop tests
+#                         (preseeded: no setuid dumpcap question, so the install stays non-interactive)
+DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev
 
 CARGO ?= cargo
 TEST_JOBS ?= 2
@@ -30,7 +33,8 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $$SUDO debconf-set-selections; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 demo: deps
@@ -46,7 +50,7 @@ clippy:
 	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
 
 unit:
-	$(CARGO) test --locked --workspace --all-features --jobs $(TEST_JOBS)
+	$(CARGO) test --locked --workspace --all-features --no-fail-fast --jobs $(TEST_JOBS)
 
 test: deps lint unit
 
@@ -54,8 +58,16 @@ bench: deps
 	$(CARGO) bench --locked -p media-dsp --all-features
 	@bash scripts/bench-peers.sh
 
+FUZZ_DIRS := fuzz drivers/isdn/fuzz
+FUZZ_SECONDS ?= 30
+
 fuzz:
-	cd fuzz && for t in $$($(CARGO) +nightly fuzz list); do $(CARGO) +nightly fuzz run $$t -- -max_total_time=30 || exit 1; done
+	@for d in $(FUZZ_DIRS); do \
+	  for t in $$(cd $$d && $(CARGO) +nightly fuzz list); do \
+	    echo "== $$d $$t"; \
+	    (cd $$d && $(CARGO) +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS)) || exit 1; \
+	  done; \
+	done
 
 clean:
 	$(CARGO) clean

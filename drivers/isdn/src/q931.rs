@@ -1,1 +1,0 @@
-//! Q.931 call control.

@@ -1,0 +1,169 @@
+/* pri_peer: runs libpri (Debian libpri-dev 1.6) on one end of a D-channel socket, for the
+ * isdn crate's Q.921 interop tests.
+ *
+ * Usage: pri_peer FD nt|te [debug]
+ *   FD      an inherited SOCK_SEQPACKET socket: one packet per LAPD frame, address, control,
+ *           information, then the 2-byte FCS-16 (CRC-16/X.25, low byte first), exactly as a
+ *           DAHDI hardware-HDLC channel delivers it.
+ *   nt|te   libpri's role: PRI_NETWORK or PRI_CPE; switch type EuroISDN E1.
+ *
+ * The write callback plays the HDLC controller: libpri hands over frame + 2 spare bytes, we
+ * fill in the FCS. Received packets with a bad FCS are dropped (and counted on stderr), as
+ * the hardware would; libpri itself drops the last 2 bytes.
+ *
+ * stdout: one line per libpri event ("EVENT DCHAN_UP" style, from pri_event2str, plus a few
+ * fields), "READY" at start. stdin: "reset" (pri_reset: RESTART for B-channel 1),
+ * "quit". Exits when the socket or stdin closes.
+ */
+#include <errno.h>
+#include <libpri.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static unsigned long bad_fcs;
+
+static unsigned short fcs16(const unsigned char *p, int len)
+{
+	unsigned short crc = 0xffff;
+	while (len-- > 0) {
+		crc ^= *p++;
+		for (int i = 0; i < 8; i++)
+			crc = (crc & 1) ? (crc >> 1) ^ 0x8408 : crc >> 1;
+	}
+	return crc ^ 0xffff;
+}
+
+static int io_read(struct pri *pri, void *buf, int buflen)
+{
+	int fd = pri_fd(pri);
+	{
+		ssize_t n = recv(fd, buf, buflen, 0);
+		if (n <= 0) {
+			/* The test closed its end: stop. */
+			fprintf(stderr, "pri_peer: socket closed (%zd)\n", n);
+			exit(0);
+		}
+		if (n < 4 || fcs16(buf, n - 2) != (((unsigned char *)buf)[n - 2] | ((unsigned char *)buf)[n - 1] << 8)) {
+			bad_fcs++;
+			fprintf(stderr, "pri_peer: bad FCS dropped (%lu)\n", bad_fcs);
+			/* 0 = nothing read: libpri 1.6 passes a negative length straight on to
+			 * q921_receive() and would parse the buffer anyway. */
+			return 0;
+		}
+		return (int)n;
+	}
+}
+
+static int io_write(struct pri *pri, void *buf, int buflen)
+{
+	unsigned char *p = buf;
+	if (buflen < 2)
+		return -1;
+	unsigned short fcs = fcs16(p, buflen - 2);
+	p[buflen - 2] = fcs & 0xff;
+	p[buflen - 1] = fcs >> 8;
+	return (int)send(pri_fd(pri), buf, buflen, 0);
+}
+
+static void on_message(struct pri *pri, char *s)
+{
+	(void)pri;
+	fprintf(stderr, "libpri: %s", s);
+}
+
+static void print_event(pri_event *e)
+{
+	printf("EVENT %s", pri_event2str(e->e));
+	switch (e->e) {
+	case PRI_EVENT_RESTART:
+		printf(" channel=%d", e->restart.channel);
+		break;
+	case PRI_EVENT_RESTART_ACK:
+		printf(" channel=%d", e->restartack.channel);
+		break;
+	default:
+		break;
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s FD nt|te [debug]\n", argv[0]);
+		return 2;
+	}
+	int fd = atoi(argv[1]);
+	int node = strcmp(argv[2], "nt") == 0 ? PRI_NETWORK : PRI_CPE;
+	pri_set_message(on_message);
+	pri_set_error(on_message);
+	struct pri *pri = pri_new_cb(fd, node, PRI_SWITCH_EUROISDN_E1, io_read, io_write, NULL);
+	if (!pri) {
+		fprintf(stderr, "pri_new_cb failed\n");
+		return 1;
+	}
+	if (argc > 3)
+		pri_set_debug(pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP | PRI_DEBUG_Q931_DUMP);
+	printf("READY\n");
+	fflush(stdout);
+	char line[128];
+	size_t used = 0;
+	for (;;) {
+		fd_set rfds;
+		FD_ZERO(&rfds);
+		FD_SET(fd, &rfds);
+		FD_SET(0, &rfds);
+		struct timeval *next = pri_schedule_next(pri), tv;
+		if (next) {
+			struct timeval now;
+			gettimeofday(&now, NULL);
+			long us = (next->tv_sec - now.tv_sec) * 1000000L + (next->tv_usec - now.tv_usec);
+			if (us < 0)
+				us = 0;
+			tv.tv_sec = us / 1000000L;
+			tv.tv_usec = us % 1000000L;
+		}
+		int r = select(fd + 1, &rfds, NULL, NULL, next ? &tv : NULL);
+		pri_event *e = NULL;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("select");
+			return 1;
+		}
+		if (r == 0) {
+			e = pri_schedule_run(pri);
+		} else if (FD_ISSET(fd, &rfds)) {
+			e = pri_check_event(pri);
+		}
+		if (e)
+			print_event(e);
+		if (r > 0 && FD_ISSET(0, &rfds)) {
+			ssize_t n = read(0, line + used, sizeof(line) - 1 - used);
+			if (n <= 0)
+				return 0;
+			used += (size_t)n;
+			line[used] = 0;
+			char *nl;
+			while ((nl = strchr(line, '\n'))) {
+				*nl = 0;
+				if (strcmp(line, "reset") == 0)
+					fprintf(stderr, "pri_peer: pri_reset(1) -> %d\n", pri_reset(pri, 1));
+				else if (strcmp(line, "quit") == 0)
+					return 0;
+				size_t rest = used - (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, rest);
+				used = rest;
+				line[used] = 0;
+			}
+			if (used >= sizeof(line) - 1)
+				used = 0;
+		}
+	}
+}
