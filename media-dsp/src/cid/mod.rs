@@ -9,7 +9,9 @@
 //!   Bell 202 or V.23 carrier; [`CidRx`] receives it from samples in any block size and
 //!   reports each message (or why it was rejected) as it completes.
 //! - [`DtmfClip`] is the DTMF-signalled CLIP of ETSI EN 300 659-1 Annex B (digit string
-//!   `A…C`, `B00C`/`B10C`, or the `A…#`/`D1#` variant) with `encode`/`decode`.
+//!   `A…C`, `B00C`/`B10C`, or the `A…#`/`D1#` variant) with `encode`/`decode`;
+//!   [`DtmfClipTx`] sends it as DTMF tones and [`DtmfClipRx`] receives it, with the
+//!   generator and detector of [`crate::dtmf`].
 //!
 //! **How it works.** The message layer is byte-oriented and allocation-free: number and
 //! name live in fixed-capacity buffers (20 digits, 50 bytes). The receiver chains an
@@ -31,11 +33,15 @@
 //! [`CidError::UnknownMessageType`]. The date carries no year (none is sent).
 
 mod dtmf_clip;
+mod dtmf_signal;
 mod message;
 mod rx;
 mod tx;
 
 pub use dtmf_clip::{DtmfClip, DtmfClipAbsence, DtmfClipFormat, MAX_DTMF_CLIP_LEN};
+pub use dtmf_signal::{
+    DTMF_CLIP_MAX_GAP_MS, DTMF_CLIP_OFF_MS, DTMF_CLIP_ON_MS, DtmfClipRx, DtmfClipTx,
+};
 pub use message::{
     Absence, CallerId, DateTime, Format, MAX_MESSAGE_LEN, MAX_NAME_LEN, MAX_NUMBER_LEN, Message,
     Name, Number, Text, param, types,
@@ -101,7 +107,10 @@ pub enum CidError {
     /// The carrier dropped before the message was complete.
     #[error("carrier lost inside the message")]
     CarrierLost,
-    /// A DTMF CLIP digit string that does not follow Annex B.
+    /// A DTMF CLIP digit string that does not follow Annex B (or was cut off).
     #[error("malformed DTMF CLIP digit string")]
     MalformedDtmf,
+    /// A signal level the generator cannot send.
+    #[error("signal level out of range")]
+    InvalidLevel,
 }
