@@ -153,3 +153,52 @@ fn silence_and_bad_checksum_are_clear_errors() {
     assert!(err.contains("bad checksum"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn dtmf_clip_generate_then_decode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (number, want_number, want_absence) in [
+        (
+            "0123456789",
+            serde_json::json!("0123456789"),
+            serde_json::Value::Null,
+        ),
+        (
+            "private",
+            serde_json::Value::Null,
+            serde_json::json!("private"),
+        ),
+        (
+            "unavailable",
+            serde_json::Value::Null,
+            serde_json::json!("unavailable"),
+        ),
+    ] {
+        let wav = dir.path().join(format!("{number}.wav"));
+        let out = dsp(&[
+            "cid-gen",
+            "--standard",
+            "dtmf",
+            "--number",
+            number,
+            path(&wav),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = dsp(&["cid-decode", path(&wav)]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = json_lines(&out);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0]["standard"], "dtmf");
+        assert_eq!(v[0]["message_type"], "c_terminated");
+        assert_eq!(v[0]["number"], want_number);
+        assert_eq!(v[0]["number_absence"], want_absence);
+    }
+}

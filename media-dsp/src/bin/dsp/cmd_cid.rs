@@ -5,7 +5,7 @@
 //! or a DTMF CLIP digit string (`A<number>C`, or `B10C`/`B00C`). The number may be given
 //! as `private` or `unavailable` to send the reason for absence instead.
 //!
-//! `cid-decode` runs both FSK receivers (and the DTMF CLIP decoder) over the file and
+//! `cid-decode` runs the FSK receivers and the DTMF CLIP receiver over the file and
 //! prints one JSON object per caller-ID message found. No message, or only rejected ones
 //! (bad checksum, framing error...), is an error with exit code 2.
 
@@ -13,8 +13,8 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
 use media_dsp::cid::{
-    Absence, CallerId, CidError, CidRx, CidTx, DtmfClip, DtmfClipAbsence, DtmfClipFormat, Format,
-    Name, Number,
+    Absence, CallerId, CidError, CidRx, CidTx, DtmfClip, DtmfClipAbsence, DtmfClipFormat,
+    DtmfClipRx, DtmfClipTx, Format, Name, Number,
 };
 use media_dsp::fsk::FskStandard;
 use media_dsp::goertzel::{Goertzel, GoertzelCoeff};
@@ -24,6 +24,8 @@ use crate::CidStandard;
 
 /// Level of the FSK signal: the nominal CPE-side level of GR-30 and EN 300 659-1.
 const FSK_LEVEL_DBM0: f32 = -13.0;
+/// Level of each DTMF tone.
+const DTMF_LEVEL_DBM0: f32 = -10.0;
 /// Silence before and after the signal, in samples (100 ms).
 const PAD: usize = 800;
 
@@ -105,45 +107,56 @@ fn dtmf_signal(number: &str) -> Result<Vec<i16>> {
         Who::Absent(Absence::Private) => clip.absence = Some(DtmfClipAbsence::Private),
         Who::Absent(Absence::Unavailable) => clip.absence = Some(DtmfClipAbsence::Unavailable),
     }
-    let mut digits = [0u8; media_dsp::cid::MAX_DTMF_CLIP_LEN];
-    let len = clip
-        .encode(&mut digits)
-        .map_err(|e| anyhow!("cid-gen: {e}"))?;
-    dtmf_tones(&digits[..len])
-}
-
-/// DTMF tones for a CLIP digit string (needs `media_dsp::dtmf`).
-fn dtmf_tones(_digits: &[u8]) -> Result<Vec<i16>> {
-    bail!("cid-gen: DTMF signalling needs the DTMF generator, which is not in this build yet")
+    let mut tx = DtmfClipTx::new(&clip, DTMF_LEVEL_DBM0).map_err(|e| anyhow!("cid-gen: {e}"))?;
+    let mut s = vec![0i16; PAD + tx.total_samples() + PAD];
+    let n = tx.fill(&mut s[PAD..]);
+    s.truncate(PAD + n + PAD);
+    Ok(s)
 }
 
 /// Prints the caller-ID messages decoded from `file` as JSON, one per line.
 pub(crate) fn decode(file: &Path) -> Result<()> {
     let samples = crate::wav::read(file)?;
-    let preferred = likely_modem(&samples);
     let mut rejected: Option<CidError> = None;
+    let mut lines = Vec::new();
+    // The two FSK receivers overlap (each can decode the other's tones): report the
+    // messages of the modem whose tones the file carries, or else of the other one.
+    let preferred = likely_modem(&samples);
     for std in [preferred, other(preferred)] {
-        let mut found = Vec::new();
         let mut rx = CidRx::new(std);
         for chunk in samples.chunks(160) {
             rx.process(chunk, |r| match r {
-                Ok(id) => found.push(id),
+                Ok(id) => lines.push(fsk_json(std, &id)),
                 Err(e) => {
                     rejected.get_or_insert(e);
                 }
             });
         }
-        if !found.is_empty() {
-            for id in &found {
-                println!("{}", fsk_json(std, id));
-            }
-            return Ok(());
+        if !lines.is_empty() {
+            break;
         }
     }
-    if let Some(e) = rejected {
-        bail!("{}: caller ID rejected: {e}", file.display());
+    let mut rx = DtmfClipRx::new();
+    let mut on_clip = |r: Result<DtmfClip, CidError>| match r {
+        Ok(clip) => lines.push(dtmf_json(&clip)),
+        Err(e) => {
+            rejected.get_or_insert(e);
+        }
+    };
+    for chunk in samples.chunks(160) {
+        rx.process(chunk, &mut on_clip);
     }
-    bail!("{}: no caller ID found", file.display())
+    rx.finish(&mut on_clip);
+    if lines.is_empty() {
+        if let Some(e) = rejected {
+            bail!("{}: caller ID rejected: {e}", file.display());
+        }
+        bail!("{}: no caller ID found", file.display());
+    }
+    for l in &lines {
+        println!("{l}");
+    }
+    Ok(())
 }
 
 fn other(s: FskStandard) -> FskStandard {
@@ -192,5 +205,29 @@ fn fsk_json(std: FskStandard, id: &CallerId) -> Value {
         "name_absence": absence_json(id.name_absence),
         "unknown_parameters": id.unknown_params().map(|(t, v)| json!({"type": t, "value": v})).collect::<Vec<_>>(),
         "checksum_ok": true,
+    })
+}
+
+fn dtmf_json(clip: &DtmfClip) -> Value {
+    let text = |n: Option<Number>| n.map(|n| String::from_utf8_lossy(n.as_bytes()).into_owned());
+    json!({
+        "standard": "dtmf",
+        "message_type": match clip.format {
+            DtmfClipFormat::CTerminated => "c_terminated",
+            DtmfClipFormat::HashTerminated => "hash_terminated",
+        },
+        "date_time": Value::Null,
+        "number": text(clip.number),
+        "number_absence": match clip.absence {
+            Some(DtmfClipAbsence::Private) => json!("private"),
+            Some(DtmfClipAbsence::Unavailable) => json!("unavailable"),
+            Some(DtmfClipAbsence::International) => json!("international"),
+            None => Value::Null,
+        },
+        "redirect_number": text(clip.redirect),
+        "name": Value::Null,
+        "name_absence": Value::Null,
+        // DTMF CLIP has no checksum.
+        "checksum_ok": Value::Null,
     })
 }
