@@ -126,9 +126,10 @@ impl FskModulator {
 
     /// Like [`FskModulator::new`], with both tones and the bit rate off by `error`
     /// (e.g. `0.01` for a transmitter clock 1 % fast), to test receiver tolerance.
+    /// `error` is clamped to ±50 %.
     #[must_use]
     pub fn with_frequency_error(standard: FskStandard, level_dbm0: f32, error: f32) -> Self {
-        let scale = 1.0 + error;
+        let scale = 1.0 + error.clamp(-0.5, 0.5);
         Self {
             mark_inc: standard.mark_hz() as f32 * scale / SAMPLE_RATE as f32,
             space_inc: standard.space_hz() as f32 * scale / SAMPLE_RATE as f32,
