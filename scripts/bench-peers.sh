@@ -5,7 +5,7 @@
 # date and the exact command), so the file always shows one coherent run.
 #
 # Usage: scripts/bench-peers.sh [--seconds N | N] [--no-write] [GROUP...]
-#   GROUP      g711 dtmf echo mixer plc (default: all). Every group asked for must work:
+#   GROUP      g711 dtmf echo mixer plc tones cid (default: all). Every group asked for must work:
 #              if any kernel fails, nothing is written.
 #   --seconds  seconds of audio per kernel measurement (default 4)
 #   --no-write print only; leave BENCHMARKS.md alone
@@ -29,11 +29,11 @@ while [ $# -gt 0 ]; do
         --seconds) [ $# -ge 2 ] || die "--seconds needs a value"; secs=$2; shift 2 ;;
         --seconds=*) secs=${1#--seconds=}; shift ;;
         --no-write) write=0; shift ;;
-        g711|dtmf|echo|mixer|plc) groups+=("$1"); shift ;;
+        g711|dtmf|echo|mixer|plc|tones|cid) groups+=("$1"); shift ;;
         -*) die "unknown option $1 (see --help)" ;;
         *)
             if [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; then secs=$1; shift
-            else die "unknown kernel group '$1' (g711 dtmf echo mixer plc)"; fi ;;
+            else die "unknown kernel group '$1' (g711 dtmf echo mixer plc tones cid)"; fi ;;
     esac
 done
 [[ $secs =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--seconds must be a number, got '$secs'"
@@ -44,7 +44,7 @@ done
 pkg-config --exists spandsp speexdsp \
     || die "pkg-config cannot find spandsp and speexdsp: run \`make deps\` (libspandsp-dev, libspeexdsp-dev)"
 
-# Peers exist for these groups; `mixer` has none.
+# Peers exist for these groups; `mixer`, `tones` and `cid` have none in the table (their spandsp comparisons are quality tests).
 peer_groups=()
 if [ ${#groups[@]} -gt 0 ]; then
     for g in "${groups[@]}"; do

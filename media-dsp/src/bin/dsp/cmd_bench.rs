@@ -2,7 +2,8 @@
 //!
 //! Kernel groups and the kernels they report (the C peer harness uses the same names):
 //! `g711` (g711_{alaw,ulaw}_{encode,decode}), `dtmf` (dtmf_rx), `echo` (echo_128ms),
-//! `mixer` (mixer_{3,8,32}legs; a "channel" is one leg), `plc` (plc_{10,20}ms_10pct).
+//! `mixer` (mixer_{3,8,32}legs; a "channel" is one leg), `plc` (plc_{10,20}ms_10pct),
+//! `tones` (tone_detect_cn, ans_detect), `cid` (cid_rx_v23, cid_rx_bell202).
 
 use std::path::Path;
 
@@ -29,6 +30,10 @@ pub(crate) enum Group {
     Mixer,
     /// Packet-loss concealment.
     Plc,
+    /// Call-progress and answer-tone detection.
+    Tones,
+    /// Caller-ID FSK reception.
+    Cid,
 }
 
 /// Runs each kernel of `groups` (all when empty) on generated audio and prints its
@@ -66,6 +71,12 @@ pub(crate) fn run(seconds: f64, signals: Option<&Path>, groups: &[Group]) -> Res
     }
     if wanted(Group::Plc) {
         results.extend(plc(dir, seconds)?);
+    }
+    if wanted(Group::Tones) {
+        results.extend(tones(seconds));
+    }
+    if wanted(Group::Cid) {
+        results.extend(cid(seconds)?);
     }
     for r in &results {
         println!("{}", serde_json::to_string(r)?);
@@ -188,6 +199,110 @@ fn plc(dir: &Path, seconds: f64) -> Result<Vec<BenchResult>> {
         }
         let snr = 10.0 * (sig / err.max(1.0)).log10();
         out.push(BenchResult::new(name, ns).with("snr_db", (snr * 100.0).round() / 100.0));
+    }
+    Ok(out)
+}
+
+/// Call-progress detection (China plan) on a busy tone with noise, and the 2100 Hz
+/// answer-tone detector on an ANS/PR tone, both fed in 8-sample chunks as the media thread
+/// does. Quality: how many tones each detector reported.
+fn tones(seconds: f64) -> Vec<BenchResult> {
+    use media_dsp::ans::{AnsDetector, AnsGenerator};
+    use media_dsp::tones::{Country, ToneDetector, ToneGenerator, ToneKind};
+    const BLOCK: usize = 8;
+    let n = ((seconds * 8000.0) as usize).clamp(8000, 80_000) / BLOCK * BLOCK;
+    let mut out = Vec::new();
+
+    let busy = Country::China
+        .profile()
+        .tone(ToneKind::Busy)
+        .expect("the China plan has busy tone");
+    let mut signal = vec![0i16; n];
+    ToneGenerator::with_level(busy, -20.0).fill(&mut signal);
+    media_dsp::noise::Noise::new(450).add_white(&mut signal, media_dsp::level::rms_for_dbm0(-45.0));
+    let mut detected = 0usize;
+    let ns = min_ns_per_sample(n, RUNS, || {
+        let mut d = ToneDetector::new(Country::China);
+        detected = 0;
+        for chunk in signal.chunks(BLOCK) {
+            d.process(std::hint::black_box(chunk));
+            while d.poll_event().is_some() {
+                detected += 1;
+            }
+        }
+    });
+    out.push(
+        BenchResult::new("tone_detect_cn", ns)
+            .with("block", BLOCK)
+            .with("events", detected),
+    );
+
+    let mut ans = vec![0i16; n];
+    AnsGenerator::new(2100.0, -15.0, true, false).fill(&mut ans);
+    let mut events = 0usize;
+    let ns = min_ns_per_sample(n, RUNS, || {
+        let mut d = AnsDetector::new();
+        events = 0;
+        for chunk in ans.chunks(BLOCK) {
+            d.process(std::hint::black_box(chunk));
+            while d.poll_event().is_some() {
+                events += 1;
+            }
+        }
+    });
+    out.push(
+        BenchResult::new("ans_detect", ns)
+            .with("block", BLOCK)
+            .with("events", events),
+    );
+    out
+}
+
+/// The caller-ID receiver on back-to-back MDMF messages (number and name) in 8-sample
+/// chunks. Quality: messages decoded and expected.
+fn cid(seconds: f64) -> Result<Vec<BenchResult>> {
+    use media_dsp::cid::{CallerId, CidRx, CidTx, Name, Number};
+    use media_dsp::fsk::FskStandard;
+    const BLOCK: usize = 8;
+    let n = ((seconds * 8000.0) as usize).clamp(8000, 160_000) / BLOCK * BLOCK;
+    let mut id = CallerId::mdmf();
+    id.number = Some(Number::number("13800138000").map_err(|e| anyhow::anyhow!("{e}"))?);
+    id.name = Some(Name::name("ZHANG WEI").map_err(|e| anyhow::anyhow!("{e}"))?);
+    let mut out = Vec::new();
+    for (standard, name) in [
+        (FskStandard::V23, "cid_rx_v23"),
+        (FskStandard::Bell202, "cid_rx_bell202"),
+    ] {
+        let mut signal = vec![0i16; n];
+        let mut expected = 0usize;
+        let mut at = 0;
+        loop {
+            let mut tx =
+                CidTx::from_caller_id(standard, &id, -13.0).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let len = tx.total_samples() + 800;
+            if at + len > n {
+                break;
+            }
+            tx.fill(&mut signal[at..at + len]);
+            at += len;
+            expected += 1;
+        }
+        let mut decoded = 0usize;
+        let ns = min_ns_per_sample(n, RUNS, || {
+            let mut rx = CidRx::new(standard);
+            decoded = 0;
+            for chunk in signal.chunks(BLOCK) {
+                rx.process(std::hint::black_box(chunk), |m| {
+                    decoded += usize::from(m.is_ok())
+                });
+            }
+        });
+        out.push(
+            BenchResult::new(name, ns)
+                .with("block", BLOCK)
+                .with("messages_decoded", decoded)
+                .with("messages_expected", expected),
+        );
     }
     Ok(out)
 }
