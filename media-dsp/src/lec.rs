@@ -197,6 +197,8 @@ struct TapSums {
     yf: f32,
     /// Σ g_k·x_k² for the current far-end vector (IPNLMS normaliser).
     q: f32,
+    /// Σ|h_k| before the update, when the pass refreshed the gains (else 0).
+    l1: f32,
 }
 
 /// Lanes of the tap loops: four AVX vectors per sum, so that the additions of one sum do
@@ -222,50 +224,79 @@ fn fold(v: [f32; LANES]) -> f32 {
 /// x² history: one load stream fewer per tap (the pass is load-bound). Plain lane-wise loops
 /// that the compiler vectorises: AVX2 chosen at run time with the `std` feature, SSE2
 /// otherwise.
+///
+/// With `gains = Some((c0, c1))` (every 8 samples) it first refreshes the IPNLMS gains
+/// `g = c0 + c1·|h|` from the filter before the update, exactly as a separate pass would
+/// (the same expressions, lane by lane), and returns Σ|h| for the caller's next `c1`.
 #[multiversion::multiversion(targets("x86_64+avx2+fma"))]
+#[allow(clippy::too_many_arguments)]
 fn fused_pass(
     h_bg: &mut [f32],
     h_fg: Option<&[f32]>,
-    g: &[f32],
+    g: &mut [f32],
     x_cur: &[f32],
     x_prev: &[f32],
     step: f32,
+    gains: Option<(f32, f32)>,
 ) -> TapSums {
     // Skipping the update when the step is 0 gives bit-identical results (h + 0·x = h).
-    match (h_fg, step != 0.0) {
-        (Some(hf), true) => pass_body::<true, true>(h_bg, hf, g, x_cur, x_prev, step),
-        (Some(hf), false) => pass_body::<true, false>(h_bg, hf, g, x_cur, x_prev, step),
-        (None, true) => pass_body::<false, true>(h_bg, &[], g, x_cur, x_prev, step),
-        (None, false) => pass_body::<false, false>(h_bg, &[], g, x_cur, x_prev, step),
+    let (c0, c1) = gains.unwrap_or((0.0, 0.0));
+    let (xc, xp) = (x_cur, x_prev);
+    match (h_fg, step != 0.0, gains.is_some()) {
+        (Some(hf), true, false) => {
+            pass_body::<true, true, false>(h_bg, hf, g, xc, xp, step, c0, c1)
+        }
+        (Some(hf), false, false) => {
+            pass_body::<true, false, false>(h_bg, hf, g, xc, xp, step, c0, c1)
+        }
+        (None, true, false) => pass_body::<false, true, false>(h_bg, &[], g, xc, xp, step, c0, c1),
+        (None, false, false) => {
+            pass_body::<false, false, false>(h_bg, &[], g, xc, xp, step, c0, c1)
+        }
+        (Some(hf), true, true) => pass_body::<true, true, true>(h_bg, hf, g, xc, xp, step, c0, c1),
+        (Some(hf), false, true) => {
+            pass_body::<true, false, true>(h_bg, hf, g, xc, xp, step, c0, c1)
+        }
+        (None, true, true) => pass_body::<false, true, true>(h_bg, &[], g, xc, xp, step, c0, c1),
+        (None, false, true) => pass_body::<false, false, true>(h_bg, &[], g, xc, xp, step, c0, c1),
     }
 }
 
-/// The body of [`fused_pass`]: `FG` computes the foreground output, `UPD` applies the update.
-/// Inlined into each target-feature version of its caller.
+/// The body of [`fused_pass`]: `FG` computes the foreground output, `UPD` applies the update,
+/// `GAINS` refreshes the gains first. Inlined into each target-feature version of its caller.
 #[inline(always)]
-fn pass_body<const FG: bool, const UPD: bool>(
+#[allow(clippy::too_many_arguments)]
+fn pass_body<const FG: bool, const UPD: bool, const GAINS: bool>(
     h_bg: &mut [f32],
     h_fg: &[f32],
-    g: &[f32],
+    g: &mut [f32],
     x_cur: &[f32],
     x_prev: &[f32],
     step: f32,
+    c0: f32,
+    c1: f32,
 ) -> TapSums {
     // x_prev is x_cur shifted by one sample; as its own slice the compiler loads it directly
     // instead of rebuilding it from x_cur's lanes with shuffles.
     let mut yb = [0.0f32; LANES];
     let mut yf = [0.0f32; LANES];
     let mut q = [0.0f32; LANES];
+    let mut l1 = [0.0f32; LANES];
     let n = h_bg.len();
     let h_fg = if FG { &h_fg[..n] } else { &x_cur[..n] };
     for ((((hb, hf), gk), xc), xp) in h_bg
         .chunks_exact_mut(LANES)
         .zip(h_fg.chunks_exact(LANES))
-        .zip(g.chunks_exact(LANES))
+        .zip(g.chunks_exact_mut(LANES))
         .zip(x_cur.chunks_exact(LANES))
         .zip(x_prev.chunks_exact(LANES))
     {
         for j in 0..LANES {
+            if GAINS {
+                let a = hb[j].abs();
+                gk[j] = c0 + c1 * a;
+                l1[j] += a;
+            }
             let nh = if UPD {
                 let nh = hb[j] + step * (gk[j] * xp[j]);
                 hb[j] = nh;
@@ -284,6 +315,7 @@ fn pass_body<const FG: bool, const UPD: bool>(
         yb: fold(yb),
         yf: fold(yf),
         q: fold(q),
+        l1: fold(l1),
     }
 }
 
@@ -298,21 +330,6 @@ fn dot(h: &[f32], x: &[f32]) -> f32 {
         }
     }
     fold(y)
-}
-
-/// IPNLMS gains `g_k = c0 + c1·|h_k|` from the background filter; returns Σ|h_k| for the
-/// caller's next `c1`. Recomputed every 8 samples (on the stream's own sample clock).
-#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
-fn ipnlms_gains(h: &[f32], g: &mut [f32], c0: f32, c1: f32) -> f32 {
-    let mut l1 = [0.0f32; LANES];
-    for (hk, gk) in h.chunks_exact(LANES).zip(g.chunks_exact_mut(LANES)) {
-        for j in 0..LANES {
-            let a = hk[j].abs();
-            gk[j] = c0 + c1 * a;
-            l1[j] += a;
-        }
-    }
-    fold(l1)
 }
 
 /// A G.168 line echo canceller for one channel. Fixed-size state (about 27 KiB: box it, or
@@ -576,12 +593,9 @@ impl EchoCanceller {
         let d = self.hp_near.run(f32::from(near));
         self.push_far(x);
         let taps = self.taps;
-        if self.phase == 0 {
-            // Gains from the filter as it stands (before the pending update): every 8 samples.
-            let c0 = (1.0 - ALPHA) * 0.5;
-            let l1 = ipnlms_gains(&self.h_bg[..taps], &mut self.gains[..taps], c0, self.c1);
-            self.c1 = (1.0 + ALPHA) * 0.5 * taps as f32 / (l1 + 1e-3);
-        }
+        // Gains from the filter as it stands (before the pending update): every 8 samples,
+        // in the same pass.
+        let gains = (self.phase == 0).then_some(((1.0 - ALPHA) * 0.5, self.c1));
         // Foreground/background comparisons and the foreground's levels use every 4th sample;
         // the foreground output is needed on every sample only while it is the output.
         let sampled = self.phase & 3 == 0;
@@ -590,11 +604,15 @@ impl EchoCanceller {
         let sums = fused_pass(
             &mut self.h_bg[..taps],
             fg_known.then_some(&self.h_fg[..taps]),
-            &self.gains[..taps],
+            &mut self.gains[..taps],
             &self.xbuf[self.pos..self.pos + taps],
             &self.xbuf[self.pos + 1..=self.pos + taps],
             self.step,
+            gains,
         );
+        if gains.is_some() {
+            self.c1 = (1.0 + ALPHA) * 0.5 * taps as f32 / (sums.l1 + 1e-3);
+        }
         let eb = d - sums.yb;
         let mut yf = sums.yf;
 
@@ -811,21 +829,30 @@ mod tests {
         let mut hb: [f32; 64] = core::array::from_fn(|_| n.gaussian() * 0.1);
         let hf: [f32; 64] = core::array::from_fn(|_| n.gaussian() * 0.1);
         let mut g = [0.0f32; 64];
-        let l1 = ipnlms_gains(&hb, &mut g, 0.25, 2.0);
         let expect_l1: f32 = hb.iter().map(|h| h.abs()).sum();
-        assert!((l1 - expect_l1).abs() < 1e-3 * expect_l1);
+        // The gains as the pass refreshes them from the filter before its update.
+        let expect_g: [f32; 64] = core::array::from_fn(|k| 0.25 + 2.0 * hb[k].abs());
         let step = 1e-6;
         let mut expect_hb = hb;
         let (mut yb, mut yf, mut q) = (0.0f64, 0.0f64, 0.0f64);
         for k in 0..taps {
-            assert!((g[k] - (0.25 + 2.0 * hb[k].abs())).abs() < 1e-6);
-            q += f64::from(g[k] * s[k] * s[k]);
-            expect_hb[k] += step * g[k] * s[k + 1];
+            q += f64::from(expect_g[k] * s[k] * s[k]);
+            expect_hb[k] += step * expect_g[k] * s[k + 1];
             yb += f64::from(expect_hb[k] * s[k]);
             yf += f64::from(hf[k] * s[k]);
         }
-        let sums = fused_pass(&mut hb, Some(&hf), &g, &s[..64], &s[1..], step);
+        let sums = fused_pass(
+            &mut hb,
+            Some(&hf),
+            &mut g,
+            &s[..64],
+            &s[1..],
+            step,
+            Some((0.25, 2.0)),
+        );
+        assert!((sums.l1 - expect_l1).abs() < 1e-3 * expect_l1);
         for k in 0..taps {
+            assert!((g[k] - expect_g[k]).abs() < 1e-6);
             assert!((hb[k] - expect_hb[k]).abs() < 1e-5);
         }
         assert!((f64::from(sums.yb) - yb).abs() < 1e-2 * yb.abs().max(1.0));
