@@ -34,8 +34,8 @@
 //! 5. The filter update, both filter outputs and the normaliser run in one pass over the
 //!    taps (the update for sample n−1 is applied lazily while computing sample n), written as
 //!    32-lane loops that the compiler vectorises; with the `std` feature an AVX2 version is
-//!    chosen at run time (`multiversion`). The IPNLMS gains are refreshed every 8 samples of
-//!    the stream (its own clock, so chunking does not matter).
+//!    chosen at run time (`multiversion`). The IPNLMS gains are refreshed in that same pass
+//!    every 8 samples of the stream (its own clock, so chunking does not matter).
 //! 6. The tone disabler ([`crate::ans`]) watches both inputs; while it (or the caller) says
 //!    so, the near end passes unchanged and nothing adapts.
 //! 7. The NLP replaces the output with comfort noise when the far end is active, no double
@@ -48,9 +48,11 @@
 //! convergence (≥ 20 dB ERLE within 1 s, NLP off), Test 3 double talk, Test 9 comfort
 //! noise level; Annex D hybrid models D.2–D.9 (tests); G.165 §5 / G.168 §7 tone disabler.
 //!
-//! **Limits.** Cost grows with the tail: time-domain filters at 128 ms take about 250 ns
-//! per sample on a 2-vCPU EPYC (AVX2), about half of speexdsp's frequency-domain throughput
-//! at 20 ms frames (see `dsp bench`), in exchange for 1 ms blocks and faster convergence.
+//! **Limits.** Cost grows with the tail: time-domain filters at 128 ms take about 200 ns
+//! per sample on a 2-vCPU 2.6 GHz EPYC (AVX2; AVX-512 gains nothing), about two thirds of
+//! speexdsp's frequency-domain throughput at 20 ms frames (see `dsp bench`), in exchange
+//! for 1 ms blocks and faster convergence. The tap pass is bound by its multiplies (about
+//! six per tap and sample), not by memory.
 //! Convergence on speech depends on its colour: espeak-ng sentences reach 20 dB within about
 //! 1.3 s, a synthetic source with very narrow formants can take over 2 s behind 100 ms of
 //! delay. The comfort noise is white, not spectrally matched. Near-end talk more than
