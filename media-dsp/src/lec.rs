@@ -34,8 +34,8 @@
 //! 5. The filter update, both filter outputs and the normaliser run in one pass over the
 //!    taps (the update for sample n−1 is applied lazily while computing sample n), written as
 //!    32-lane loops that the compiler vectorises; with the `std` feature an AVX2 version is
-//!    chosen at run time (`multiversion`). The IPNLMS gains are refreshed every 8 samples of
-//!    the stream (its own clock, so chunking does not matter).
+//!    chosen at run time (`multiversion`). The IPNLMS gains are refreshed in that same pass
+//!    every 8 samples of the stream (its own clock, so chunking does not matter).
 //! 6. The tone disabler ([`crate::ans`]) watches both inputs; while it (or the caller) says
 //!    so, the near end passes unchanged and nothing adapts.
 //! 7. The NLP replaces the output with comfort noise when the far end is active, no double
@@ -48,9 +48,11 @@
 //! convergence (≥ 20 dB ERLE within 1 s, NLP off), Test 3 double talk, Test 9 comfort
 //! noise level; Annex D hybrid models D.2–D.9 (tests); G.165 §5 / G.168 §7 tone disabler.
 //!
-//! **Limits.** Cost grows with the tail: time-domain filters at 128 ms take about 250 ns
-//! per sample on a 2-vCPU EPYC (AVX2), about half of speexdsp's frequency-domain throughput
-//! at 20 ms frames (see `dsp bench`), in exchange for 1 ms blocks and faster convergence.
+//! **Limits.** Cost grows with the tail: time-domain filters at 128 ms take about 200 ns
+//! per sample on a 2-vCPU 2.6 GHz EPYC (AVX2; AVX-512 gains nothing), about two thirds of
+//! speexdsp's frequency-domain throughput at 20 ms frames (see `dsp bench`), in exchange
+//! for 1 ms blocks and faster convergence. The tap pass is bound by its multiplies (about
+//! six per tap and sample), not by memory.
 //! Convergence on speech depends on its colour: espeak-ng sentences reach 20 dB within about
 //! 1.3 s, a synthetic source with very narrow formants can take over 2 s behind 100 ms of
 //! delay. The comfort noise is white, not spectrally matched. Near-end talk more than
@@ -197,6 +199,8 @@ struct TapSums {
     yf: f32,
     /// Σ g_k·x_k² for the current far-end vector (IPNLMS normaliser).
     q: f32,
+    /// Σ|h_k| before the update, when the pass refreshed the gains (else 0).
+    l1: f32,
 }
 
 /// Lanes of the tap loops: four AVX vectors per sum, so that the additions of one sum do
@@ -217,56 +221,84 @@ fn fold(v: [f32; LANES]) -> f32 {
 
 /// One fused pass: applies the pending IPNLMS update `h += step·g·x_prev` to the background
 /// filter and computes both filter outputs on `x_cur` and the normaliser Σ g·x² for the next
-/// update. `x_cur[k]` is x[n−k], `x_prev[k]` is x[n−1−k] and `x2_cur[k]` is x[n−k]²; all
-/// slices are `h_bg.len()` long, a multiple of [`LANES`]. Plain lane-wise loops that the
-/// compiler vectorises: AVX2 chosen at run time with the `std` feature, SSE2 otherwise.
+/// update. `x_cur[k]` is x[n−k] and `x_prev[k]` is x[n−1−k]; both are `h_bg.len()` long, a
+/// multiple of [`LANES`]. The normaliser squares `x_cur` rather than reading a stored
+/// x² history: one load stream fewer per tap (the pass is load-bound). Plain lane-wise loops
+/// that the compiler vectorises: AVX2 chosen at run time with the `std` feature, SSE2
+/// otherwise.
+///
+/// With `gains = Some((c0, c1))` (every 8 samples) it first refreshes the IPNLMS gains
+/// `g = c0 + c1·|h|` from the filter before the update, exactly as a separate pass would
+/// (the same expressions, lane by lane), and returns Σ|h| for the caller's next `c1`.
 #[multiversion::multiversion(targets("x86_64+avx2+fma"))]
+#[allow(clippy::too_many_arguments)]
 fn fused_pass(
     h_bg: &mut [f32],
     h_fg: Option<&[f32]>,
-    g: &[f32],
+    g: &mut [f32],
     x_cur: &[f32],
     x_prev: &[f32],
-    x2_cur: &[f32],
     step: f32,
+    gains: Option<(f32, f32)>,
 ) -> TapSums {
     // Skipping the update when the step is 0 gives bit-identical results (h + 0·x = h).
-    match (h_fg, step != 0.0) {
-        (Some(hf), true) => pass_body::<true, true>(h_bg, hf, g, x_cur, x_prev, x2_cur, step),
-        (Some(hf), false) => pass_body::<true, false>(h_bg, hf, g, x_cur, x_prev, x2_cur, step),
-        (None, true) => pass_body::<false, true>(h_bg, &[], g, x_cur, x_prev, x2_cur, step),
-        (None, false) => pass_body::<false, false>(h_bg, &[], g, x_cur, x_prev, x2_cur, step),
+    let (c0, c1) = gains.unwrap_or((0.0, 0.0));
+    let (xc, xp) = (x_cur, x_prev);
+    match (h_fg, step != 0.0, gains.is_some()) {
+        (Some(hf), true, false) => {
+            pass_body::<true, true, false>(h_bg, hf, g, xc, xp, step, c0, c1)
+        }
+        (Some(hf), false, false) => {
+            pass_body::<true, false, false>(h_bg, hf, g, xc, xp, step, c0, c1)
+        }
+        (None, true, false) => pass_body::<false, true, false>(h_bg, &[], g, xc, xp, step, c0, c1),
+        (None, false, false) => {
+            pass_body::<false, false, false>(h_bg, &[], g, xc, xp, step, c0, c1)
+        }
+        (Some(hf), true, true) => pass_body::<true, true, true>(h_bg, hf, g, xc, xp, step, c0, c1),
+        (Some(hf), false, true) => {
+            pass_body::<true, false, true>(h_bg, hf, g, xc, xp, step, c0, c1)
+        }
+        (None, true, true) => pass_body::<false, true, true>(h_bg, &[], g, xc, xp, step, c0, c1),
+        (None, false, true) => pass_body::<false, false, true>(h_bg, &[], g, xc, xp, step, c0, c1),
     }
 }
 
-/// The body of [`fused_pass`]: `FG` computes the foreground output, `UPD` applies the update.
-/// Inlined into each target-feature version of its caller.
+/// The body of [`fused_pass`]: `FG` computes the foreground output, `UPD` applies the update,
+/// `GAINS` refreshes the gains first. Inlined into each target-feature version of its caller.
 #[inline(always)]
-fn pass_body<const FG: bool, const UPD: bool>(
+#[allow(clippy::too_many_arguments)]
+fn pass_body<const FG: bool, const UPD: bool, const GAINS: bool>(
     h_bg: &mut [f32],
     h_fg: &[f32],
-    g: &[f32],
+    g: &mut [f32],
     x_cur: &[f32],
     x_prev: &[f32],
-    x2_cur: &[f32],
     step: f32,
+    c0: f32,
+    c1: f32,
 ) -> TapSums {
     // x_prev is x_cur shifted by one sample; as its own slice the compiler loads it directly
     // instead of rebuilding it from x_cur's lanes with shuffles.
     let mut yb = [0.0f32; LANES];
     let mut yf = [0.0f32; LANES];
     let mut q = [0.0f32; LANES];
+    let mut l1 = [0.0f32; LANES];
     let n = h_bg.len();
     let h_fg = if FG { &h_fg[..n] } else { &x_cur[..n] };
-    for (((((hb, hf), gk), xc), xp), x2) in h_bg
+    for ((((hb, hf), gk), xc), xp) in h_bg
         .chunks_exact_mut(LANES)
         .zip(h_fg.chunks_exact(LANES))
-        .zip(g.chunks_exact(LANES))
+        .zip(g.chunks_exact_mut(LANES))
         .zip(x_cur.chunks_exact(LANES))
         .zip(x_prev.chunks_exact(LANES))
-        .zip(x2_cur.chunks_exact(LANES))
     {
         for j in 0..LANES {
+            if GAINS {
+                let a = hb[j].abs();
+                gk[j] = c0 + c1 * a;
+                l1[j] += a;
+            }
             let nh = if UPD {
                 let nh = hb[j] + step * (gk[j] * xp[j]);
                 hb[j] = nh;
@@ -278,13 +310,14 @@ fn pass_body<const FG: bool, const UPD: bool>(
             if FG {
                 yf[j] += hf[j] * xc[j];
             }
-            q[j] += gk[j] * x2[j];
+            q[j] += gk[j] * xc[j] * xc[j];
         }
     }
     TapSums {
         yb: fold(yb),
         yf: fold(yf),
         q: fold(q),
+        l1: fold(l1),
     }
 }
 
@@ -301,22 +334,7 @@ fn dot(h: &[f32], x: &[f32]) -> f32 {
     fold(y)
 }
 
-/// IPNLMS gains `g_k = c0 + c1·|h_k|` from the background filter; returns Σ|h_k| for the
-/// caller's next `c1`. Recomputed every 8 samples (on the stream's own sample clock).
-#[multiversion::multiversion(targets("x86_64+avx2+fma"))]
-fn ipnlms_gains(h: &[f32], g: &mut [f32], c0: f32, c1: f32) -> f32 {
-    let mut l1 = [0.0f32; LANES];
-    for (hk, gk) in h.chunks_exact(LANES).zip(g.chunks_exact_mut(LANES)) {
-        for j in 0..LANES {
-            let a = hk[j].abs();
-            gk[j] = c0 + c1 * a;
-            l1[j] += a;
-        }
-    }
-    fold(l1)
-}
-
-/// A G.168 line echo canceller for one channel. Fixed-size state (about 39 KiB: box it, or
+/// A G.168 line echo canceller for one channel. Fixed-size state (about 27 KiB: box it, or
 /// keep the channels in one static array); no allocation.
 #[derive(Debug, Clone)]
 pub struct EchoCanceller {
@@ -326,8 +344,6 @@ pub struct EchoCanceller {
     h_fg: [f32; MAX_TAPS],
     /// Far-end history, newest at `pos`, older at higher indices.
     xbuf: [f32; XBUF],
-    /// Squares of `xbuf`, same layout.
-    x2buf: [f32; XBUF],
     /// IPNLMS gains of the background filter taps.
     gains: [f32; MAX_TAPS],
     /// Samples processed, modulo 8 (the gain-update clock).
@@ -404,7 +420,6 @@ impl EchoCanceller {
             h_bg: [0.0; MAX_TAPS],
             h_fg: [0.0; MAX_TAPS],
             xbuf: [0.0; XBUF],
-            x2buf: [0.0; XBUF],
             gains: [1.0; MAX_TAPS],
             phase: 0,
             pos: XBUF - taps - 1,
@@ -545,7 +560,6 @@ impl EchoCanceller {
         let taps = self.taps;
         if self.pos == 0 {
             self.xbuf.copy_within(0..taps, XBUF - taps);
-            self.x2buf.copy_within(0..taps, XBUF - taps);
             self.pos = XBUF - taps;
             // Recompute the window power exactly once per wrap, so rounding cannot drift.
             let w = &self.xbuf[self.pos..self.pos + taps];
@@ -553,7 +567,6 @@ impl EchoCanceller {
         }
         self.pos -= 1;
         self.xbuf[self.pos] = x;
-        self.x2buf[self.pos] = x * x;
         let old = self.xbuf[self.pos + taps];
         self.pow_x += f64::from(x) * f64::from(x) - f64::from(old) * f64::from(old);
         if self.pow_x < 0.0 {
@@ -582,12 +595,9 @@ impl EchoCanceller {
         let d = self.hp_near.run(f32::from(near));
         self.push_far(x);
         let taps = self.taps;
-        if self.phase == 0 {
-            // Gains from the filter as it stands (before the pending update): every 8 samples.
-            let c0 = (1.0 - ALPHA) * 0.5;
-            let l1 = ipnlms_gains(&self.h_bg[..taps], &mut self.gains[..taps], c0, self.c1);
-            self.c1 = (1.0 + ALPHA) * 0.5 * taps as f32 / (l1 + 1e-3);
-        }
+        // Gains from the filter as it stands (before the pending update): every 8 samples,
+        // in the same pass.
+        let gains = (self.phase == 0).then_some(((1.0 - ALPHA) * 0.5, self.c1));
         // Foreground/background comparisons and the foreground's levels use every 4th sample;
         // the foreground output is needed on every sample only while it is the output.
         let sampled = self.phase & 3 == 0;
@@ -596,12 +606,15 @@ impl EchoCanceller {
         let sums = fused_pass(
             &mut self.h_bg[..taps],
             fg_known.then_some(&self.h_fg[..taps]),
-            &self.gains[..taps],
+            &mut self.gains[..taps],
             &self.xbuf[self.pos..self.pos + taps],
             &self.xbuf[self.pos + 1..=self.pos + taps],
-            &self.x2buf[self.pos..self.pos + taps],
             self.step,
+            gains,
         );
+        if gains.is_some() {
+            self.c1 = (1.0 + ALPHA) * 0.5 * taps as f32 / (sums.l1 + 1e-3);
+        }
         let eb = d - sums.yb;
         let mut yf = sums.yf;
 
@@ -815,25 +828,33 @@ mod tests {
         let mut n = Noise::new(3);
         let taps = 64;
         let s: [f32; 65] = core::array::from_fn(|_| n.gaussian() * 1000.0);
-        let s2: [f32; 65] = core::array::from_fn(|k| s[k] * s[k]);
         let mut hb: [f32; 64] = core::array::from_fn(|_| n.gaussian() * 0.1);
         let hf: [f32; 64] = core::array::from_fn(|_| n.gaussian() * 0.1);
         let mut g = [0.0f32; 64];
-        let l1 = ipnlms_gains(&hb, &mut g, 0.25, 2.0);
         let expect_l1: f32 = hb.iter().map(|h| h.abs()).sum();
-        assert!((l1 - expect_l1).abs() < 1e-3 * expect_l1);
+        // The gains as the pass refreshes them from the filter before its update.
+        let expect_g: [f32; 64] = core::array::from_fn(|k| 0.25 + 2.0 * hb[k].abs());
         let step = 1e-6;
         let mut expect_hb = hb;
         let (mut yb, mut yf, mut q) = (0.0f64, 0.0f64, 0.0f64);
         for k in 0..taps {
-            assert!((g[k] - (0.25 + 2.0 * hb[k].abs())).abs() < 1e-6);
-            q += f64::from(g[k] * s[k] * s[k]);
-            expect_hb[k] += step * g[k] * s[k + 1];
+            q += f64::from(expect_g[k] * s[k] * s[k]);
+            expect_hb[k] += step * expect_g[k] * s[k + 1];
             yb += f64::from(expect_hb[k] * s[k]);
             yf += f64::from(hf[k] * s[k]);
         }
-        let sums = fused_pass(&mut hb, Some(&hf), &g, &s[..64], &s[1..], &s2[..64], step);
+        let sums = fused_pass(
+            &mut hb,
+            Some(&hf),
+            &mut g,
+            &s[..64],
+            &s[1..],
+            step,
+            Some((0.25, 2.0)),
+        );
+        assert!((sums.l1 - expect_l1).abs() < 1e-3 * expect_l1);
         for k in 0..taps {
+            assert!((g[k] - expect_g[k]).abs() < 1e-6);
             assert!((hb[k] - expect_hb[k]).abs() < 1e-5);
         }
         assert!((f64::from(sums.yb) - yb).abs() < 1e-2 * yb.abs().max(1.0));
