@@ -49,8 +49,14 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
 
+# Runs every test of the workspace, then prints one closing line summing all test binaries
+# ("tests: N passed, M failed"), since cargo's own last line is that of the last binary.
 unit:
-	$(CARGO) test --locked --workspace --all-features --no-fail-fast --jobs $(TEST_JOBS)
+	@mkdir -p target
+	@set -o pipefail; $(CARGO) test --locked --workspace --all-features --no-fail-fast --jobs $(TEST_JOBS) 2>&1 \
+	  | tee target/test-output.log; status=$$?; \
+	  awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log; \
+	  exit $$status
 
 test: deps lint unit
 
