@@ -6,12 +6,12 @@
 //!   in simulated time and only the daemon reads the real clock; and the [`span`] types:
 //!   the [`Span`] trait modelled on DAHDI's span operations, 1 ms [`Chunk`]s, [`Alarms`],
 //!   [`SpanCounters`], [`SpanEvent`], [`ClockSource`], [`Loopback`], [`SpanInfo`];
-
+//! - level 3, behind the `virt` feature (std, Unix sockets): `virt`, software E1 lines and
 //!   D-channels between two endpoints over `SOCK_SEQPACKET` sockets, with fault injection,
 //!   so two stacks can be wired back to back on one machine (wire formats in
-
+//!   `docs/virtual-lines.md`).
 //!
-
+//! **What it is not:** no framing logic (crate `e1`, which `virt` drives), no signalling
 //! (crates `isdn`, `r2`, `analog`), no pacing (the daemon calls the backends every 1 ms),
 //! no async runtime, and, in the level-0 part, no I/O and no reading of the clock. The DAHDI
 //! backend (real cards, the one place with `unsafe` ioctls) is not written yet.
@@ -19,6 +19,8 @@
 
 pub mod span;
 mod time;
+#[cfg(feature = "virt")]
+pub mod virt;
 
 pub use span::{
     Alarms, CHUNK_SAMPLES, Chunk, ClockSource, Coding, E1_TIMESLOTS, Framing, Loopback, Span,
