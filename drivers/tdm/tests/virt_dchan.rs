@@ -83,3 +83,52 @@ fn listen_connect_on_a_path_and_close_is_reported() {
     drop(c);
     assert!(matches!(s.recv(&mut buf), Err(VirtError::Closed)));
 }
+
+#[test]
+fn the_known_vector_for_sabme_is_on_the_wire() {
+    let (a, raw) = tdm::virt::pair().unwrap();
+    let mut a = VirtDchan::new(a).unwrap();
+    a.send(&SABME).unwrap();
+    let mut buf = [0u8; 16];
+    let n = std::io::Read::read(&mut &raw, &mut buf).unwrap();
+    assert_eq!(buf[..n], [0x02, 0x01, 0x7F, 0xDC, 0xE1]);
+}
+
+/// The Python peer of docs/virtual-lines.md attaches to our listener.
+#[test]
+fn a_foreign_python_peer_attaches_as_documented() {
+    let doc = include_str!("../../../docs/virtual-lines.md");
+    let start = doc.find("```python\n").expect("python block") + "```python\n".len();
+    let script = &doc[start..start + doc[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.sock");
+    let l = Listener::bind(&path).unwrap();
+    let child = match std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("python3 not available ({e}); skipping");
+            return;
+        }
+    };
+    let mut s = VirtDchan::new(l.accept().unwrap()).unwrap();
+    let mut buf = [0u8; 64];
+    let t0 = std::time::Instant::now();
+    let n = loop {
+        if let Some(n) = s.recv(&mut buf).unwrap() {
+            break n;
+        }
+        assert!(t0.elapsed().as_secs() < 5, "no SABME from the script");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert_eq!(buf[..n], SABME);
+    s.send(&[0x02, 0x01, 0x73]).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "frame 020173");
+    assert_eq!(s.counters().bad_fcs, 0);
+}
