@@ -238,17 +238,12 @@ fn cas_abcd_bits_pass() {
     assert!(a.write_dchannel(&[1, 2, 3]).is_err(), "no D-channel on CAS");
 }
 
-#[test]
-fn network_loopback_returns_our_own_stream() {
-    let (mut a, mut b) = synced();
-    b.set_loopback(Loopback::Network).unwrap();
-    assert!(b.alarms().contains(Alarms::LOOPBACK));
-    run(&mut a, &mut b, 20);
-    // `a` now receives its own frames back from the far end: B-channels and D-channel.
+/// With the far end looping, `a` reads back the B-channel stream it writes.
+fn own_bchannels_come_back(a: &mut VirtE1Span, b: &mut VirtE1Span) {
     let pattern = |ts: usize, k: usize| -> u8 { ((ts * 11 + k) % 253) as u8 };
     let mut got = vec![Vec::new(); E1_TIMESLOTS];
     let n = 20;
-    for m in 0..n + 4 {
+    for m in 0..n + 6 {
         if m < n {
             let mut chunk = [[0u8; 8]; E1_TIMESLOTS];
             for (ts, c) in chunk.iter_mut().enumerate() {
@@ -275,6 +270,17 @@ fn network_loopback_returns_our_own_stream() {
             "ts {ts}"
         );
     }
+}
+
+#[test]
+fn network_loopback_returns_our_own_stream() {
+    let (mut a, mut b) = synced();
+    b.set_loopback(Loopback::Network).unwrap();
+    assert!(b.alarms().contains(Alarms::LOOPBACK));
+    assert_eq!(b.info().loopback, Loopback::Network);
+    run(&mut a, &mut b, 20);
+    // `a` now receives its own frames back from the far end: B-channels and D-channel.
+    own_bchannels_come_back(&mut a, &mut b);
     a.write_dchannel(&[0x02, 0x01, 0x7F]).unwrap();
     let mut buf = [0u8; 16];
     let mut frame = None;
@@ -287,6 +293,32 @@ fn network_loopback_returns_our_own_stream() {
         }
     }
     assert_eq!(frame.as_deref(), Some(&[0x02, 0x01, 0x7F][..]));
+}
+
+#[test]
+fn payload_loopback_returns_our_b_channels_in_its_own_framing() {
+    let (mut a, mut b) = synced();
+    b.set_loopback(Loopback::Payload).unwrap();
+    run(&mut a, &mut b, 20);
+    own_bchannels_come_back(&mut a, &mut b);
+    assert!(a.alarms().is_empty(), "{}", a.alarms());
+    b.set_loopback(Loopback::None).unwrap();
+    assert!(b.alarms().is_empty());
+}
+
+#[test]
+fn malformed_packets_are_dropped_and_counted() {
+    let (sa, raw) = tdm::virt::pair().unwrap();
+    let mut a = VirtE1Span::new(sa, cfg(1, e1::Signalling::Ccs)).unwrap();
+    for len in [31, 33, 16 * 32 + 32] {
+        raw.send(&vec![0x55; len]).unwrap();
+    }
+    raw.send(&[0xD5; 64]).unwrap();
+    a.receive().unwrap();
+    assert_eq!(a.stats().bad_packets, 3);
+    assert_eq!(a.stats().rx_frames, 2);
+    drop(raw);
+    assert!(matches!(a.receive(), Err(tdm::virt::VirtError::Closed)));
 }
 
 #[test]
