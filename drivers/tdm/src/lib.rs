@@ -1,16 +1,29 @@
 //! # tdm: the line abstraction of the appliance
 //!
-//! **What it is:** the level-0 types every line stack shares: [`Instant`], the protocol
-//! clock that sans-IO state machines (Q.921, Q.931, R2, analog lines, SIP) take as a
-//! parameter, so tests run in simulated time and only the daemon reads the real clock.
-//! The `Span` trait and its backends (virtual lines over Unix sockets, DAHDI cards) will live
-//! here too, behind features, so that protocol crates depending on these types never pull in
-//! I/O.
+//! **What it is:**
+//! - level 0 (always built, `no_std`, no I/O): [`Instant`], the protocol clock that sans-IO
+//!   state machines (Q.921, Q.931, R2, analog lines, SIP) take as a parameter, so tests run
+//!   in simulated time and only the daemon reads the real clock; and the [`span`] types:
+//!   the [`Span`] trait modelled on DAHDI's span operations, 1 ms [`Chunk`]s, [`Alarms`],
+//!   [`SpanCounters`], [`SpanEvent`], [`ClockSource`], [`Loopback`], [`SpanInfo`];
+//! - level 3, behind the `virt` feature (std, Unix sockets): `virt`, software E1 lines and
+//!   D-channels between two endpoints over `SOCK_SEQPACKET` sockets, with fault injection,
+//!   so two stacks can be wired back to back on one machine (wire formats in
+//!   `docs/virtual-lines.md`).
 //!
-//! **What it is not:** no framing (crate `e1`), no signalling (crates `isdn`, `r2`, `analog`),
-//! and, in this level-0 part, no I/O and no reading of the clock.
-#![no_std]
+//! **What it is not:** no framing logic (crate `e1`, which `virt` drives), no signalling
+//! (crates `isdn`, `r2`, `analog`), no pacing (the daemon calls the backends every 1 ms),
+//! no async runtime, and, in the level-0 part, no I/O and no reading of the clock. The DAHDI
+//! backend (real cards, the one place with `unsafe` ioctls) is not written yet.
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
 
+pub mod span;
 mod time;
+#[cfg(feature = "virt")]
+pub mod virt;
 
+pub use span::{
+    Alarms, CHUNK_SAMPLES, Chunk, ClockSource, Coding, E1_TIMESLOTS, Framing, Loopback, Span,
+    SpanCounters, SpanEvent, SpanInfo, SpanKind,
+};
 pub use time::Instant;
