@@ -1014,11 +1014,15 @@ impl Calls {
 
     fn link_up(&mut self) {
         self.link_up = true;
-        // §5.8.8: stop T309 and ask each call's state with STATUS ENQUIRY.
+        // §5.8.8, §5.8.9: stop T309 and ask each surviving call's state with STATUS
+        // ENQUIRY (also after a re-establishment that was not reported as a failure).
         let ids: Vec<CallId> = self
             .calls
             .iter_mut()
-            .filter_map(|(&id, c)| c.t309.take().map(|_| id))
+            .filter_map(|(&id, c)| {
+                let had_t309 = c.t309.take().is_some();
+                (had_t309 || c.state == CallState::Active).then_some(id)
+            })
             .collect();
         for id in ids {
             let _ = self.status_enquiry(id);
