@@ -1069,6 +1069,7 @@ impl Calls {
             ..ctx0
         };
         let action = validate::check(&m, &ctx);
+        let mut report = None;
         let state = call
             .and_then(|c| self.calls.get(&c))
             .map_or(0, |c| self.public_state(c.state).value());
@@ -1082,7 +1083,12 @@ impl Calls {
                 // §5.8.6.1: a rejected SETUP leaves no call.
                 return;
             }
-            Action::ProcessAndReport { response, .. } => {
+            Action::ProcessAndReport { response, error } => {
+                // §5.8.6.1, §5.8.7: a DISCONNECT / RELEASE with an IE error is processed and
+                // answered by the RELEASE / RELEASE COMPLETE carrying the error's cause.
+                if response != MessageType::Status {
+                    report = error.cause();
+                }
                 if response == MessageType::Status
                     && let Some(r) = action.response(m.call_ref, self.config.role, state)
                 {
@@ -1096,7 +1102,15 @@ impl Calls {
         }
         match call {
             None => self.unknown_call(now, &m),
-            Some(id) => self.call_message(now, id, &m),
+            Some(id) => {
+                self.call_message(now, id, &m, report);
+                if let Some(cause) = report
+                    && m.kind == MessageType::Disconnect
+                    && self.calls.get(&id).map(|c| c.state) == Some(CallState::DisconnectIndication)
+                {
+                    self.send_release(now, id, cause);
+                }
+            }
         }
     }
 
@@ -1287,7 +1301,7 @@ impl Calls {
         true
     }
 
-    fn call_message(&mut self, now: Instant, id: CallId, m: &Message) {
+    fn call_message(&mut self, now: Instant, id: CallId, m: &Message, report: Option<CauseValue>) {
         use CallState as S;
         use MessageType as T;
         let Some(c) = self.calls.get(&id) else {
@@ -1386,7 +1400,7 @@ impl Calls {
                 self.release_local(id, cause);
             }
             (T::Release, _) => {
-                self.send_release_complete(id, None);
+                self.send_release_complete(id, report);
                 self.release_local(id, cause);
             }
             (T::ReleaseComplete, _) => {
