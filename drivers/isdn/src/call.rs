@@ -38,6 +38,12 @@
 //!   releases the call locally, an incompatible state clears with RELEASE #101.
 //! - No panic on any input.
 //!
+//! Call control never answers a SETUP by itself: on [`Event::IncomingCall`] the user must
+//! send SETUP ACKNOWLEDGE, CALL PROCEEDING, ALERTING or CONNECT (or clear) before the
+//! peer's T303 (4 s) runs out. Likewise a DISCONNECT is only reported
+//! ([`Event::Disconnected`]); the user answers it with [`Calls::release`] (or
+//! [`Calls::disconnect`]), and T305 on the peer's side bounds a user who never does.
+//!
 //! **Not covered:** T322 and STATUS ENQUIRY retries; suspend/resume (states 15/17);
 //! call abort (N22); PROGRESS/NOTIFY/FACILITY handling beyond ignoring them; B-channels in
 //! maintenance after T308 (the channel is freed); multiple interfaces (NFAS).
@@ -452,6 +458,12 @@ impl Calls {
     #[must_use]
     pub fn calls(&self) -> Vec<CallId> {
         self.calls.keys().copied().collect()
+    }
+
+    /// Is the data link up (the last input was [`Input::LinkUp`])?
+    #[must_use]
+    pub const fn is_link_up(&self) -> bool {
+        self.link_up
     }
 
     /// The busy B-channels, ascending.
@@ -1097,11 +1109,11 @@ impl Calls {
             }
         }
         if m.call_ref.is_global() {
-            self.global_message(now, &m);
+            self.global_message(&m);
             return;
         }
         match call {
-            None => self.unknown_call(now, &m),
+            None => self.unknown_call(&m),
             Some(id) => {
                 self.call_message(now, id, &m, report);
                 if let Some(cause) = report
@@ -1114,8 +1126,7 @@ impl Calls {
         }
     }
 
-    fn global_message(&mut self, now: Instant, m: &Message) {
-        let _ = now;
+    fn global_message(&mut self, m: &Message) {
         match m.kind {
             MessageType::Restart => {
                 let class = m.find(|ie| match ie {
@@ -1170,9 +1181,9 @@ impl Calls {
         }
     }
 
-    fn unknown_call(&mut self, now: Instant, m: &Message) {
+    fn unknown_call(&mut self, m: &Message) {
         match m.kind {
-            MessageType::Setup => self.incoming_setup(now, m),
+            MessageType::Setup => self.incoming_setup(m),
             MessageType::StatusEnquiry => {
                 // §5.8.3.2 e / §5.8.10: STATUS, Null.
                 let r = Message::new(m.call_ref.reply(), MessageType::Status)
@@ -1187,8 +1198,7 @@ impl Calls {
         }
     }
 
-    fn incoming_setup(&mut self, now: Instant, m: &Message) {
-        let _ = now;
+    fn incoming_setup(&mut self, m: &Message) {
         let reply = m.call_ref.reply();
         let reject = |this: &mut Self, cause: CauseValue| {
             let r = Message::new(reply, MessageType::ReleaseComplete).with(this.cause_ie(cause));

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use tdm::Instant;
 
-use crate::call::{self, CallError, CallId, Calls, ChannelRequest, Event, Input, SetupParams};
+use crate::call::{self, CallError, CallId, Calls, Event, Input, SetupParams};
 use crate::q921;
 use crate::q931::{CauseValue, Role};
 
@@ -178,18 +178,6 @@ impl Pri {
     pub fn restart(&mut self, now: Instant, channel: Option<u8>) {
         self.calls.restart(now, channel);
         self.pump(now);
-    }
-
-    /// Is `request` a channel request this side can make now? (Convenience for tests.)
-    #[must_use]
-    pub fn channel_free(&self, request: ChannelRequest) -> bool {
-        match request {
-            ChannelRequest::Any => true,
-            ChannelRequest::Preferred(c) | ChannelRequest::Exclusive(c) => {
-                self.calls.config().channels.contains(&c)
-                    && !self.calls.busy_channels().contains(&c)
-            }
-        }
     }
 
     fn pump(&mut self, now: Instant) {

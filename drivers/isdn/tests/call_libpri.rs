@@ -364,3 +364,45 @@ fn our_nt_calls_libpri_te() {
 fn our_te_calls_libpri_nt() {
     we_call_libpri(Role::User);
 }
+
+fn restarts(role: Role) {
+    let _g = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut s = Session::new(role);
+    s.bring_up();
+    // Ours: one channel, then the interface; libpri acknowledges both (Q.931 §5.5).
+    let now = s.now();
+    s.pri.restart(now, Some(7));
+    let ok = s.run_until(LIMIT, |s| {
+        s.events.contains(&Event::RestartDone { channel: Some(7) })
+    });
+    assert!(ok, "no RESTART ACKNOWLEDGE for channel 7:\n{}", s.report());
+    let now = s.now();
+    s.pri.restart(now, None);
+    let ok = s.run_until(LIMIT, |s| {
+        s.events.contains(&Event::RestartDone { channel: None })
+    });
+    assert!(
+        ok,
+        "no RESTART ACKNOWLEDGE for the interface:\n{}",
+        s.report()
+    );
+    // libpri's: pri_reset(1); we clear channel 1 and acknowledge.
+    s.command("reset");
+    let ok = s.run_until(LIMIT, |s| {
+        s.events.contains(&Event::RestartDone { channel: Some(1) })
+            && s.peer_said("EVENT PRI_EVENT_RESTART_ACK channel=1")
+    });
+    assert!(ok, "libpri's RESTART not acknowledged:\n{}", s.report());
+}
+
+#[test]
+fn restarts_with_libpri_te() {
+    restarts(Role::Network);
+}
+
+#[test]
+fn restarts_with_libpri_nt() {
+    restarts(Role::User);
+}
