@@ -1370,7 +1370,11 @@ impl Calls {
                 self.set_timer(now, id, None);
                 self.events.push_back(Event::Connected { call: id });
             }
-            (T::ConnectAck, S::Active) => {}
+            // A CONNECT ACKNOWLEDGE overtaken by our own clearing is a race, not an error.
+            (
+                T::ConnectAck,
+                S::Active | S::DisconnectRequest | S::DisconnectIndication | S::ReleaseRequest,
+            ) => {}
             (T::Information, S::OverlapReceiving | S::CallPresent) if !outgoing => {
                 let digits = m
                     .called_number()

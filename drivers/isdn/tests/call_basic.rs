@@ -289,3 +289,55 @@ fn all_channels_busy() {
     assert_eq!(p.nt.calls().calls().len(), 30);
     assert_eq!(p.nt.calls().busy_channels().len(), 30);
 }
+
+/// Consecutive repeats collapsed (a T308 retransmission when Q.921 recovery is slow).
+fn dedup(mut v: Vec<T>) -> Vec<T> {
+    v.dedup();
+    v
+}
+
+#[test]
+fn calls_complete_over_a_lossy_line() {
+    // 10 % of frames lost each way: Q.921 recovers, call control sees every message once.
+    for seed in 1..=50 {
+        let mut p = Pair::new(seed);
+        p.impair_to_nt.drop = 0.1;
+        p.impair_to_te.drop = 0.1;
+        p.up();
+        let c = p.te.setup(p.now, SetupParams::speech("5")).unwrap();
+        assert!(
+            p.run_until_cond(Duration::from_secs(10), |p| p.incoming(Side::Nt).is_some()),
+            "seed {seed}"
+        );
+        let n = p.incoming(Side::Nt).unwrap();
+        p.nt.connect(p.now, n).unwrap();
+        let ok = p.run_until_cond(Duration::from_secs(10), |p| {
+            p.te.calls().state(c) == Some(CallState::Active)
+        });
+        assert!(ok, "seed {seed}");
+        p.nt.disconnect(p.now, n, CauseValue::NORMAL_CLEARING)
+            .unwrap();
+        let ok = p.run_until_cond(Duration::from_secs(10), |p| {
+            p.te_events.contains(&Event::Disconnected {
+                call: c,
+                cause: CauseValue::NORMAL_CLEARING,
+            })
+        });
+        assert!(ok, "seed {seed}");
+        p.te.release(p.now, c, CauseValue::NORMAL_CLEARING).unwrap();
+        let ok = p.run_until_cond(Duration::from_secs(10), |p| {
+            p.nt.calls().calls().is_empty() && p.te.calls().calls().is_empty()
+        });
+        assert!(ok, "seed {seed}");
+        assert_eq!(
+            dedup(p.sent(Side::Te)),
+            [T::Setup, T::ConnectAck, T::Release],
+            "seed {seed}"
+        );
+        assert_eq!(
+            dedup(p.sent(Side::Nt)),
+            [T::Connect, T::Disconnect, T::ReleaseComplete],
+            "seed {seed}"
+        );
+    }
+}
