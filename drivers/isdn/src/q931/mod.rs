@@ -64,8 +64,8 @@
 //! ```
 //!
 //! **What it is not (not covered):** no call control state machine (states U0-U25/N0-N25,
-//! timers T301-T316, overlap sending, glare, RESTART procedures): that is the call
-//! control layer built on this codec. Not typed (kept verbatim as [`ie::Ie::Other`]):
+//! timers T301-T316, overlap sending, glare, RESTART procedures): that is
+//! [`crate::call`], built on this codec. Not typed (kept verbatim as [`ie::Ie::Other`]):
 //! subaddresses, low/high layer compatibility, user-user, signal, transit network
 //! selection, network-specific facilities, call identity, segmented message; the contents
 //! of facility (ROSE/ASN.1). Not decoded: message type escape 0x00 (national message

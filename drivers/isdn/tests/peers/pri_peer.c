@@ -13,7 +13,12 @@
  *
  * stdout: one line per libpri event ("EVENT DCHAN_UP" style, from pri_event2str, plus a few
  * fields), "READY" at start. stdin: "reset" (pri_reset: RESTART for B-channel 1),
- * "quit". Exits when the socket or stdin closes.
+ * "call DIGITS CHANNEL" (pri_setup of a speech call to DIGITS, CHANNEL exclusive,
+ * sending complete), "hangup" (pri_hangup of the current call, cause 16), "quit".
+ * Call handling for the call tests: an incoming call (PRI_EVENT_RING) is answered at once
+ * (pri_proceeding then pri_answer); a DISCONNECT (PRI_EVENT_HANGUP_REQ) or RELEASE
+ * (PRI_EVENT_HANGUP) is answered with pri_hangup, as chan_dahdi does.
+ * Exits when the socket or stdin closes.
  */
 #include <errno.h>
 #include <libpri.h>
@@ -76,10 +81,38 @@ static void on_message(struct pri *pri, char *s)
 	fprintf(stderr, "libpri: %s", s);
 }
 
-static void print_event(pri_event *e)
+/* The call of the call tests (one at a time). */
+static q931_call *cur;
+
+static void print_event(struct pri *pri, pri_event *e)
 {
 	printf("EVENT %s", pri_event2str(e->e));
 	switch (e->e) {
+	case PRI_EVENT_RING:
+		printf(" channel=%d called=%s complete=%d", e->ring.channel & 0xff, e->ring.callednum,
+		       e->ring.complete);
+		cur = e->ring.call;
+		pri_proceeding(pri, cur, e->ring.channel, 0);
+		pri_answer(pri, cur, e->ring.channel, 0);
+		break;
+	case PRI_EVENT_ANSWER:
+		printf(" channel=%d", e->answer.channel & 0xff);
+		break;
+	case PRI_EVENT_HANGUP_REQ:
+		printf(" cause=%d", e->hangup.cause);
+		pri_hangup(pri, e->hangup.call, e->hangup.cause);
+		break;
+	case PRI_EVENT_HANGUP:
+		printf(" cause=%d", e->hangup.cause);
+		pri_hangup(pri, e->hangup.call, e->hangup.cause);
+		if (e->hangup.call == cur)
+			cur = NULL;
+		break;
+	case PRI_EVENT_HANGUP_ACK:
+		printf(" cause=%d", e->hangup.cause);
+		if (e->hangup.call == cur)
+			cur = NULL;
+		break;
 	case PRI_EVENT_RESTART:
 		printf(" channel=%d", e->restart.channel);
 		break;
@@ -143,7 +176,7 @@ int main(int argc, char **argv)
 			e = pri_check_event(pri);
 		}
 		if (e)
-			print_event(e);
+			print_event(pri, e);
 		if (r > 0 && FD_ISSET(0, &rfds)) {
 			ssize_t n = read(0, line + used, sizeof(line) - 1 - used);
 			if (n <= 0)
@@ -155,7 +188,22 @@ int main(int argc, char **argv)
 				*nl = 0;
 				if (strcmp(line, "reset") == 0)
 					fprintf(stderr, "pri_peer: pri_reset(1) -> %d\n", pri_reset(pri, 1));
-				else if (strcmp(line, "quit") == 0)
+				else if (strncmp(line, "call ", 5) == 0) {
+					char digits[64];
+					int ch = 1;
+					if (sscanf(line + 5, "%63s %d", digits, &ch) >= 1) {
+						struct pri_sr *sr = pri_sr_new();
+						cur = pri_new_call(pri);
+						pri_sr_set_channel(sr, ch, 1, 0);
+						pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
+						pri_sr_set_called(sr, digits, PRI_UNKNOWN, 1);
+						fprintf(stderr, "pri_peer: pri_setup -> %d\n", pri_setup(pri, cur, sr));
+						pri_sr_free(sr);
+					}
+				} else if (strcmp(line, "hangup") == 0) {
+					if (cur)
+						fprintf(stderr, "pri_peer: pri_hangup -> %d\n", pri_hangup(pri, cur, 16));
+				} else if (strcmp(line, "quit") == 0)
 					return 0;
 				size_t rest = used - (size_t)(nl + 1 - line);
 				memmove(line, nl + 1, rest);
