@@ -4,101 +4,19 @@
 //! answered and cleared. The peer is `tests/peers/pri_peer.c` over a `SOCK_SEQPACKET`
 //! socketpair, one LAPD frame with its FCS per packet, in real time (a few seconds each).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use isdn::call::{CallId, CallState, ChannelRequest, Event, SetupParams};
 use isdn::pri::Pri;
 use isdn::q921::FrameRepr;
 use isdn::q931::{CauseValue, Message, Role};
-use socket2::{Domain, Socket, Type};
+use socket2::Socket;
 
-fn peer_exe() -> &'static Path {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/pri_peer.c");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("call-peers-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create peer build dir");
-        let exe = dir.join("pri_peer");
-        let out = Command::new("cc")
-            .args(["-O2", "-Wall", "-o"])
-            .arg(&exe)
-            .arg(&src)
-            .arg("-lpri")
-            .output()
-            .expect("cc not found: run `make deps` (installs gcc and libpri-dev)");
-        assert!(
-            out.status.success(),
-            "compiling {} failed (is libpri-dev installed? run `make deps`):\n{}",
-            src.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        exe
-    })
-}
-
-/// One scenario at a time (the child inherits its socket by fd number).
-static SERIAL: Mutex<()> = Mutex::new(());
+mod libpri;
+use libpri::{Peer, SERIAL, socketpair};
 
 const LIMIT: Duration = Duration::from_secs(5);
-
-struct Peer {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-    stderr: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(role: &str, fd_for_child: &Socket) -> Peer {
-    use std::os::fd::AsRawFd;
-    let mut child = Command::new(peer_exe())
-        .arg(fd_for_child.as_raw_fd().to_string())
-        .arg(role)
-        .arg("debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn pri_peer");
-    let stdin = child.stdin.take().expect("stdin");
-    let stdout = child.stdout.take().expect("stdout");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, lines) = channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let log2 = Arc::clone(&log);
-    std::thread::spawn(move || {
-        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-            log2.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(l);
-        }
-    });
-    Peer {
-        child,
-        stdin,
-        lines,
-        stderr: log,
-    }
-}
 
 struct Session {
     pri: Pri,
@@ -124,9 +42,8 @@ fn describe(f: &[u8]) -> String {
 
 impl Session {
     fn new(our_role: Role) -> Self {
-        let (sock, theirs) = Socket::pair(Domain::UNIX, Type::SEQPACKET, None).expect("socketpair");
-        theirs.set_cloexec(false).expect("clear FD_CLOEXEC");
-        let peer = spawn(
+        let (sock, theirs) = socketpair();
+        let peer = Peer::spawn(
             if our_role == Role::Network {
                 "te"
             } else {

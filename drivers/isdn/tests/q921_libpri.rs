@@ -5,50 +5,14 @@
 //! [`Link`] in real time on one end, and runs `tests/peers/pri_peer.c` (libpri through
 //! `pri_new_cb`) on the other. Each scenario is bounded to a few seconds.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use isdn::q921::{Config, Event, FrameRepr, Kind, Link, Role, State};
-use socket2::{Domain, Socket, Type};
+use socket2::Socket;
 
-/// Builds the C peer once per test process.
-fn peer_exe() -> &'static Path {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/pri_peer.c");
-        let dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("peers-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create peer build dir");
-        let exe = dir.join("pri_peer");
-        assert!(
-            Path::new("/usr/include/libpri.h").exists(),
-            "libpri.h not found: run `make deps` to install the Debian package libpri-dev"
-        );
-        // libpri-dev ships no pkg-config file: link with -lpri.
-        let out = Command::new("cc")
-            .args(["-O2", "-Wall", "-o"])
-            .arg(&exe)
-            .arg(&src)
-            .arg("-lpri")
-            .output()
-            .expect("cc not found: run `make deps` (installs gcc and libpri-dev)");
-        assert!(
-            out.status.success(),
-            "compiling {} failed (is libpri-dev installed? run `make deps`):\n{}",
-            src.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        exe
-    })
-}
-
-/// One scenario at a time: the child inherits its socket end by fd number, and no other
-/// test's socket may leak into it.
-static SERIAL: Mutex<()> = Mutex::new(());
+mod libpri;
+use libpri::{Peer, SERIAL, socketpair};
 
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -57,62 +21,6 @@ const LIMIT: Duration = Duration::from_secs(5);
 const RESTART_ALL: [u8; 8] = [0x08, 0x02, 0x00, 0x00, 0x46, 0x79, 0x01, 0x87];
 const MT_RESTART: u8 = 0x46;
 const MT_RESTART_ACK: u8 = 0x4E;
-
-struct Peer {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-    stderr: Arc<Mutex<Vec<String>>>,
-}
-
-impl Peer {
-    fn spawn(role: &str, fd_for_child: &Socket) -> Self {
-        use std::os::fd::AsRawFd;
-        let fd = fd_for_child.as_raw_fd();
-        let mut child = Command::new(peer_exe())
-            .arg(fd.to_string())
-            .arg(role)
-            .arg("debug")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn pri_peer");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let log2 = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-                log2.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(l);
-            }
-        });
-        Self {
-            child,
-            stdin,
-            lines,
-            stderr: log,
-        }
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Session {
     link: Link,
@@ -132,12 +40,6 @@ fn describe(f: &[u8]) -> String {
         Ok(r) => r.to_string(),
         Err(e) => format!("invalid ({e})"),
     }
-}
-
-fn socketpair() -> (Socket, Socket) {
-    let (ours, theirs) = Socket::pair(Domain::UNIX, Type::SEQPACKET, None).expect("socketpair");
-    theirs.set_cloexec(false).expect("clear FD_CLOEXEC");
-    (ours, theirs)
 }
 
 impl Session {

@@ -1,0 +1,111 @@
+//! The libpri peer shared by the interop tests: builds `tests/peers/pri_peer.c` against the
+//! installed libpri 1.6 once per test process, and runs it on one end of a `SOCK_SEQPACKET`
+//! socketpair (one LAPD frame with its FCS-16 per packet, as a DAHDI hardware-HDLC channel).
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use socket2::{Domain, Socket, Type};
+
+/// One scenario at a time: the child inherits its socket end by fd number, and no other
+/// test's socket may leak into it.
+pub static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Builds the C peer once per test process.
+pub fn peer_exe() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/pri_peer.c");
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("peers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create peer build dir");
+        let exe = dir.join("pri_peer");
+        assert!(
+            Path::new("/usr/include/libpri.h").exists(),
+            "libpri.h not found: run `make deps` to install the Debian package libpri-dev"
+        );
+        // libpri-dev ships no pkg-config file: link with -lpri.
+        let out = Command::new("cc")
+            .args(["-O2", "-Wall", "-o"])
+            .arg(&exe)
+            .arg(&src)
+            .arg("-lpri")
+            .output()
+            .expect("cc not found: run `make deps` (installs gcc and libpri-dev)");
+        assert!(
+            out.status.success(),
+            "compiling {} failed (is libpri-dev installed? run `make deps`):\n{}",
+            src.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        exe
+    })
+}
+
+/// Our end and the end the child inherits (FD_CLOEXEC cleared).
+pub fn socketpair() -> (Socket, Socket) {
+    let (ours, theirs) = Socket::pair(Domain::UNIX, Type::SEQPACKET, None).expect("socketpair");
+    theirs.set_cloexec(false).expect("clear FD_CLOEXEC");
+    (ours, theirs)
+}
+
+/// A running libpri peer: commands go to its stdin, its event lines come from `lines`.
+pub struct Peer {
+    pub child: Child,
+    pub stdin: ChildStdin,
+    pub lines: Receiver<String>,
+    pub stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Peer {
+    /// Starts the peer in `role` ("nt" or "te") on the inherited socket `fd_for_child`.
+    pub fn spawn(role: &str, fd_for_child: &Socket) -> Self {
+        use std::os::fd::AsRawFd;
+        let mut child = Command::new(peer_exe())
+            .arg(fd_for_child.as_raw_fd().to_string())
+            .arg(role)
+            .arg("debug")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn pri_peer");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let log2 = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log2.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(l);
+            }
+        });
+        Self {
+            child,
+            stdin,
+            lines,
+            stderr: log,
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
