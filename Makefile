@@ -46,8 +46,10 @@ lint: fmt-check clippy
 fmt-check:
 	$(CARGO) fmt --all --check
 
+# The second line checks the DSP library as the media thread links it: no_std, no alloc.
 clippy:
 	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --locked -p media-dsp -p tdm --no-default-features -- -D warnings
 
 # Runs every test of the workspace, then prints one closing line summing all test binaries
 # ("tests: N passed, M failed"), since cargo's own last line is that of the last binary.
