@@ -69,6 +69,9 @@ pub(crate) struct Args {
     /// Place N calls one after the other (default 1 with --call).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub(crate) calls: u32,
+    /// Wait MS milliseconds after a call is released before placing the next one.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub(crate) call_interval: u64,
     /// Answer incoming calls: CALL PROCEEDING, ALERTING, CONNECT.
     #[arg(long)]
     pub(crate) auto_answer: bool,

@@ -117,6 +117,7 @@ struct CallCounts {
 
 struct App<'a> {
     args: &'a Args,
+    path: &'a Path,
     pri: Pri,
     line: Line,
     start: std::time::Instant,
@@ -125,6 +126,7 @@ struct App<'a> {
     next_establish: Instant,
     calls_left: u32,
     outgoing: Option<CallId>,
+    next_call: Instant,
     hangups: Vec<(Instant, CallId)>,
     dchan: DchanCounts,
     calls: CallCounts,
@@ -205,6 +207,7 @@ fn run(args: &Args) -> Result<()> {
     };
     let mut app = App {
         args,
+        path,
         pri: Pri::with_config(role, q921::Config::default(), ccfg),
         line,
         start,
@@ -213,6 +216,7 @@ fn run(args: &Args) -> Result<()> {
         next_establish: Instant::ZERO,
         calls_left: if args.call.is_some() { args.calls } else { 0 },
         outgoing: None,
+        next_call: Instant::ZERO,
         hangups: Vec::new(),
         dchan: DchanCounts::default(),
         calls: CallCounts::default(),
@@ -319,11 +323,11 @@ impl App<'_> {
             self.schedule_impairments(now);
             match self.receive(now) {
                 Ok(()) => {}
-                Err(VirtError::Closed) => {
+                Err(e) if far_end_gone(&e) => {
                     emit(&json!({"event": "exit", "reason": "line closed by the far end"}));
                     return Ok(());
                 }
-                Err(e) => return Err(e).context("line"),
+                Err(e) => return Err(e).with_context(|| format!("line {}", self.path.display())),
             }
             if self.pri.poll_timeout().is_some_and(|t| t <= now) {
                 self.pri.handle_timeout(now);
@@ -509,6 +513,7 @@ impl App<'_> {
                 self.hangups.retain(|&(_, c)| c != call);
                 if self.outgoing == Some(call) {
                     self.outgoing = None;
+                    self.next_call = now + Duration::from_millis(self.args.call_interval);
                 }
             }
             Event::RestartDone { channel } => {
@@ -550,7 +555,7 @@ impl App<'_> {
                 }
             }
         }
-        if self.link_up && self.outgoing.is_none() && self.calls_left > 0 {
+        if self.link_up && self.outgoing.is_none() && self.calls_left > 0 && now >= self.next_call {
             let Some(called) = self.args.call.as_deref() else {
                 return;
             };
@@ -587,8 +592,10 @@ impl App<'_> {
                 Err(VirtError::WouldBlock | VirtError::TxFull | VirtError::E1(_)) => {
                     self.dchan.tx_dropped += 1;
                 }
-                Err(VirtError::Closed) => {}
-                Err(e) => return Err(e).context("sending a D-channel frame"),
+                Err(e) if far_end_gone(&e) => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("sending on {}", self.path.display()));
+                }
             }
         }
         Ok(())
@@ -622,6 +629,18 @@ impl App<'_> {
             });
         }
         emit(&v);
+    }
+}
+
+/// The far end closed or reset the socket (it exited): an end, not a failure.
+fn far_end_gone(e: &VirtError) -> bool {
+    match e {
+        VirtError::Closed => true,
+        VirtError::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+        ),
+        _ => false,
     }
 }
 
