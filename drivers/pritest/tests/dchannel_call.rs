@@ -139,3 +139,37 @@ fn sigusr1_prints_counters() {
     assert_eq!(c["l2_up"], true);
     assert!(c["dchan"]["rx_frames"].as_u64().unwrap() >= 1);
 }
+
+/// Both ends TE (a common mistake on a back-to-back cable): each ignores the other's SABME
+/// (wrong C/R bit), so the data link never comes up; frames still flow both ways.
+#[test]
+fn te_against_te_never_brings_the_link_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sock(dir.path(), "d");
+    let a = spawn(&[
+        "--role",
+        "te",
+        "--dchannel",
+        &path,
+        "--listen",
+        "--exit-after",
+        "1500",
+    ]);
+    let b = spawn(&[
+        "--role",
+        "te",
+        "--dchannel",
+        &path,
+        "--connect",
+        "--exit-after",
+        "1500",
+    ]);
+    let b = b.finish(Duration::from_secs(10));
+    let a = a.finish(Duration::from_secs(10));
+    for lines in [&a, &b] {
+        assert!(events(lines, "l2_up").is_empty(), "{lines:#?}");
+        let c = counters(lines);
+        assert_eq!(c["l2_up"], false);
+        assert!(c["dchan"]["rx_frames"].as_u64().unwrap() >= 1, "{c}");
+    }
+}

@@ -134,6 +134,78 @@ fn pri_test_te_calls_libpri_nt() {
     }
 }
 
+#[test]
+fn libpri_te_calls_pri_test_nt() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let exe = peer_exe(dir.path());
+    let path = dir.path().join("d");
+    let nt = spawn(&[
+        "--role",
+        "nt",
+        "--dchannel",
+        &sock(dir.path(), "d"),
+        "--listen",
+        "--auto-answer",
+        "--hangup-after",
+        "300",
+        "--exit-after",
+        "3000",
+    ]);
+    let theirs = connect(&path);
+    theirs.set_cloexec(false).unwrap();
+    let mut peer = Command::new(exe)
+        .arg(theirs.as_raw_fd().to_string())
+        .arg("te")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn pri_peer");
+    drop(theirs);
+    let mut stdin = peer.stdin.take().unwrap();
+    let stdout = peer.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let mut peer_out = Vec::new();
+    let end = std::time::Instant::now() + Duration::from_secs(3);
+    while let Ok(l) = rx.recv_timeout(end.saturating_duration_since(std::time::Instant::now())) {
+        let up = l.contains("DCHAN_UP");
+        peer_out.push(l);
+        if up {
+            writeln!(stdin, "call 5550 1").unwrap();
+            stdin.flush().unwrap();
+            break;
+        }
+    }
+    let nt = nt.finish(Duration::from_secs(10));
+    drop(stdin);
+    let _ = peer.kill();
+    let _ = peer.wait();
+    peer_out.extend(rx.try_iter());
+    first(&nt, "l2_up");
+    let ring = first(&nt, "ring");
+    assert_eq!(
+        (ring["called"].as_str(), ring["channel"].as_u64()),
+        (Some("5550"), Some(1))
+    );
+    first(&nt, "connect");
+    let d = first(&nt, "disconnect");
+    assert_eq!(
+        (d["cause"].as_u64(), d["by"].as_str()),
+        (Some(16), Some("local"))
+    );
+    first(&nt, "release");
+    let joined = peer_out.join("\n");
+    assert!(joined.contains("DCHAN_UP"), "{joined}");
+}
+
 fn tshark(args: &[&str]) -> String {
     let out = Command::new("tshark")
         .args(args)
