@@ -529,6 +529,11 @@ fn constants_match_user_h() {
         "DAHDI_CONFIG_CRC4"
     );
     assert_eq!(
+        i64::from(sys::DAHDI_SIG_EM) as u64,
+        get(&c, "const.DAHDI_SIG_EM"),
+        "DAHDI_SIG_EM"
+    );
+    assert_eq!(
         i64::from(sys::DAHDI_SIG_CLEAR) as u64,
         get(&c, "const.DAHDI_SIG_CLEAR"),
         "DAHDI_SIG_CLEAR"

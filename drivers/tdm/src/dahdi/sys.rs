@@ -38,6 +38,8 @@ pub const DAHDI_CONFIG_HDB3: c_int = 1 << 9;
 /// `DAHDI_CONFIG_CRC4`: E1 CRC-4 multiframe.
 pub const DAHDI_CONFIG_CRC4: c_int = 1 << 10;
 
+/// `DAHDI_SIG_EM`: E&M.
+pub const DAHDI_SIG_EM: c_int = 1 << 6;
 /// `DAHDI_SIG_CLEAR`: clear channel (`bchan` in system.conf).
 pub const DAHDI_SIG_CLEAR: c_int = 1 << 7;
 /// `DAHDI_SIG_HDLCRAW`: raw HDLC.

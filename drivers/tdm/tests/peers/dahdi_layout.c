@@ -97,6 +97,7 @@ int main(void)
 	printf("const.DAHDI_CONFIG_CCS %ld\n", (long)(DAHDI_CONFIG_CCS));
 	printf("const.DAHDI_CONFIG_HDB3 %ld\n", (long)(DAHDI_CONFIG_HDB3));
 	printf("const.DAHDI_CONFIG_CRC4 %ld\n", (long)(DAHDI_CONFIG_CRC4));
+	printf("const.DAHDI_SIG_EM %ld\n", (long)(DAHDI_SIG_EM));
 	printf("const.DAHDI_SIG_CLEAR %ld\n", (long)(DAHDI_SIG_CLEAR));
 	printf("const.DAHDI_SIG_HDLCRAW %ld\n", (long)(DAHDI_SIG_HDLCRAW));
 	printf("const.DAHDI_SIG_HDLCFCS %ld\n", (long)(DAHDI_SIG_HDLCFCS));
