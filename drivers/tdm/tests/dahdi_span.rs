@@ -40,6 +40,7 @@ struct State {
     blocksize: HashMap<u32, c_int>,
     bufinfo: HashMap<u32, DahdiBufferInfo>,
     maint: Vec<(u32, c_int)>,
+    buffer_events: Vec<u32>,
     tx_full: bool,
 }
 
@@ -139,6 +140,11 @@ impl ChannelDevice for FakeChan {
         self.k.0.borrow_mut().txbits.insert(self.channo, bits);
         Ok(())
     }
+    fn set_buffer_events(&mut self, on: bool) -> io::Result<()> {
+        assert!(on);
+        self.k.0.borrow_mut().buffer_events.push(self.channo);
+        Ok(())
+    }
 }
 
 /// Span 1: a TE205P E1 port, CCS/HDB3/CRC4, channels 1..=31, 16 `hardhdlc`, the rest `bchan`.
@@ -218,6 +224,11 @@ fn open_finds_bchannels_and_the_hardhdlc_dchannel_and_sets_their_buffers() {
         assert_eq!(s.bufinfo[&channo], chan::bearer_bufinfo());
     }
     assert!(!s.blocksize.contains_key(&16));
+    assert_eq!(
+        s.buffer_events.len(),
+        30,
+        "READ_OVERRUN events on for every B-channel"
+    );
     assert_eq!(s.bufinfo[&16], chan::dchannel_bufinfo());
     let i = span.info();
     assert_eq!((i.span, i.kind, i.total_channels), (1, SpanKind::E1, 31));

@@ -130,6 +130,16 @@ pub trait ChannelDevice {
     /// # Errors
     /// The ioctl's errno (not a CAS channel).
     fn set_tx_bits(&mut self, bits: c_int) -> io::Result<()>;
+
+    /// `DAHDI_BUFFER_EVENTS`: turns the `READ_OVERRUN`/`WRITE_UNDERRUN` events on or off.
+    /// The default does nothing (a device without such events).
+    ///
+    /// # Errors
+    /// The ioctl's errno (`ENOTTY` on kernels older than DAHDI 2.5).
+    fn set_buffer_events(&mut self, on: bool) -> io::Result<()> {
+        let _ = on;
+        Ok(())
+    }
 }
 
 fn to_int(n: u32) -> io::Result<c_int> {
@@ -241,5 +251,9 @@ impl ChannelDevice for SysChannel {
 
     fn set_tx_bits(&mut self, bits: c_int) -> io::Result<()> {
         Ok(sys::settxbits(self.file.as_fd(), bits)?)
+    }
+
+    fn set_buffer_events(&mut self, on: bool) -> io::Result<()> {
+        Ok(sys::buffer_events(self.file.as_fd(), c_int::from(on))?)
     }
 }

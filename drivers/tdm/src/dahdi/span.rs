@@ -465,7 +465,8 @@ impl DahdiSpan<SysDevice> {
 impl<D: Device> DahdiSpan<D> {
     /// Opens span `span` through `dev`: reads its status, finds its channels
     /// (`DAHDI_GET_PARAMS` on channels 1..=1024 until the span's channels are all seen),
-    /// opens every configured B-channel (block size 8, [`bearer_bufinfo`]) and the
+    /// opens every configured B-channel (block size 8, [`bearer_bufinfo`], buffer events on
+    /// when the kernel has them) and the
     /// D-channel ([`dchannel_bufinfo`]). Unconfigured channels stay closed.
     ///
     /// # Errors
@@ -527,6 +528,8 @@ impl<D: Device> DahdiSpan<D> {
                         .map_err(ioctl_err("DAHDI_SET_BLOCKSIZE"))?;
                     c.set_bufinfo(&bearer_bufinfo())
                         .map_err(ioctl_err("DAHDI_SET_BUFINFO"))?;
+                    // Best effort: kernels before DAHDI 2.5 lack it; rx_overruns then stays 0.
+                    let _ = c.set_buffer_events(true);
                     bearers.push(Channel {
                         channo,
                         slot,
