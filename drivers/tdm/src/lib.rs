@@ -18,7 +18,8 @@
 //! Level 3, behind the `dahdi` feature (std, nix): `dahdi`, real cards through DAHDI's
 //! `/dev/dahdi` devices and ioctls (`docs/dahdi.md`); its `dahdi::sys` module is the one place
 //! of the project with `unsafe` (each block with a `// SAFETY:` comment). Without that feature
-//! the whole crate forbids `unsafe`; with it, every module but `dahdi::sys` still does.
+//! the whole crate forbids `unsafe`; with it, `unsafe` is denied crate-wide (Cargo.toml lints),
+//! allowed in `dahdi::sys` only, and forbidden again in the other `dahdi` modules.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![cfg_attr(not(feature = "dahdi"), forbid(unsafe_code))]
 
