@@ -11,7 +11,9 @@ SHELL := /bin/bash
 #   libpri-dev            libpri 1.6: the Q.921/Q.931 peer for the isdn interop tests
 #   tshark                decodes our D-channel pcap captures in the isdn interop tests
 #                         (preseeded: no setuid dumpcap question, so the install stays non-interactive)
-DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev
+#   dahdi-source          DAHDI's user ABI header <dahdi/user.h>: the tdm dahdi layout tests check our
+#                         ioctl numbers and struct layouts against it (no kernel module is built)
+DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev dahdi-source
 
 CARGO ?= cargo
 TEST_JOBS ?= 2

@@ -13,10 +13,18 @@
 //!
 //! **What it is not:** no framing logic (crate `e1`, which `virt` drives), no signalling
 //! (crates `isdn`, `r2`, `analog`), no pacing (the daemon calls the backends every 1 ms),
-//! no async runtime, and, in the level-0 part, no I/O and no reading of the clock. The DAHDI
-//! backend (real cards, the one place with `unsafe` ioctls) is not written yet.
+//! no async runtime, and, in the level-0 part, no I/O and no reading of the clock.
+//!
+//! Level 3, behind the `dahdi` feature (std, nix): `dahdi`, real cards through DAHDI's
+//! `/dev/dahdi` devices and ioctls (`docs/dahdi.md`); its `dahdi::sys` module is the one place
+//! of the project with `unsafe` (each block with a `// SAFETY:` comment). Without that feature
+//! the whole crate forbids `unsafe`; with it, `unsafe` is denied crate-wide (Cargo.toml lints),
+//! allowed in `dahdi::sys` only, and forbidden again in the other `dahdi` modules.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![cfg_attr(not(feature = "dahdi"), forbid(unsafe_code))]
 
+#[cfg(feature = "dahdi")]
+pub mod dahdi;
 pub mod span;
 mod time;
 #[cfg(feature = "virt")]
