@@ -174,6 +174,48 @@ enum State {
     Present,
 }
 
+/// The front end both detectors share: a complex correlation of each 80-sample block
+/// against one reference frequency, and the block's energy.
+#[derive(Debug, Clone)]
+struct BlockCorrelator {
+    cos: [f32; BLOCK],
+    sin: [f32; BLOCK],
+    idx: usize,
+    acc: Cx,
+    energy: f32,
+}
+
+impl BlockCorrelator {
+    fn new(freq_hz: f32) -> Self {
+        let w = 2.0 * PI * freq_hz / 8000.0;
+        Self {
+            cos: core::array::from_fn(|n| libm::cosf(w * n as f32)),
+            sin: core::array::from_fn(|n| libm::sinf(w * n as f32)),
+            idx: 0,
+            acc: Cx::ZERO,
+            energy: 0.0,
+        }
+    }
+
+    /// Adds one sample; at the end of a block returns its correlation and energy.
+    #[inline]
+    fn push(&mut self, s: i16) -> Option<(Cx, f32)> {
+        let x = f32::from(s);
+        self.acc.re += x * self.cos[self.idx];
+        self.acc.im -= x * self.sin[self.idx];
+        self.energy += x * x;
+        self.idx += 1;
+        if self.idx < BLOCK {
+            return None;
+        }
+        let out = (self.acc, self.energy);
+        self.acc = Cx::ZERO;
+        self.energy = 0.0;
+        self.idx = 0;
+        Some(out)
+    }
+}
+
 /// What one finished 10 ms block showed, for the disabler.
 #[derive(Debug, Clone, Copy)]
 struct BlockReport {
@@ -194,12 +236,7 @@ struct BlockReport {
 /// ```
 #[derive(Debug, Clone)]
 pub struct AnsDetector {
-    cos: [f32; BLOCK],
-    sin: [f32; BLOCK],
-    // Running block accumulators.
-    idx: usize,
-    acc: Cx,
-    energy: f32,
+    front: BlockCorrelator,
     /// Samples consumed before the current block.
     block_start: u64,
     // Tone tracking.
@@ -229,13 +266,8 @@ impl AnsDetector {
     /// A detector with the V.25 / G.165 settings of this module.
     #[must_use]
     pub fn new() -> Self {
-        let w = 2.0 * PI * FREQ_HZ / 8000.0;
         Self {
-            cos: core::array::from_fn(|n| libm::cosf(w * n as f32)),
-            sin: core::array::from_fn(|n| libm::sinf(w * n as f32)),
-            idx: 0,
-            acc: Cx::ZERO,
-            energy: 0.0,
+            front: BlockCorrelator::new(FREQ_HZ),
             block_start: 0,
             state: State::Idle,
             run: 0,
@@ -316,17 +348,7 @@ impl AnsDetector {
     /// Feeds samples and calls `on_block` after each finished 10 ms block.
     fn process_blocks(&mut self, samples: &[i16], mut on_block: impl FnMut(&Self, BlockReport)) {
         for &s in samples {
-            let x = f32::from(s);
-            self.acc.re += x * self.cos[self.idx];
-            self.acc.im -= x * self.sin[self.idx];
-            self.energy += x * x;
-            self.idx += 1;
-            if self.idx == BLOCK {
-                let z = self.acc;
-                let energy = self.energy;
-                self.acc = Cx::ZERO;
-                self.energy = 0.0;
-                self.idx = 0;
+            if let Some((z, energy)) = self.front.push(s) {
                 self.block(z, energy);
                 self.block_start += BLOCK as u64;
                 on_block(
@@ -573,11 +595,7 @@ pub enum CngEvent {
 /// ```
 #[derive(Debug, Clone)]
 pub struct CngDetector {
-    cos: [f32; BLOCK],
-    sin: [f32; BLOCK],
-    idx: usize,
-    acc: Cx,
-    energy: f32,
+    front: BlockCorrelator,
     block_start: u64,
     run_start: Option<u64>,
     last_good_end: u64,
@@ -595,13 +613,8 @@ impl CngDetector {
     /// A CNG detector.
     #[must_use]
     pub fn new() -> Self {
-        let w = 2.0 * PI * CNG_FREQ_HZ / 8000.0;
         Self {
-            cos: core::array::from_fn(|n| libm::cosf(w * n as f32)),
-            sin: core::array::from_fn(|n| libm::sinf(w * n as f32)),
-            idx: 0,
-            acc: Cx::ZERO,
-            energy: 0.0,
+            front: BlockCorrelator::new(CNG_FREQ_HZ),
             block_start: 0,
             run_start: None,
             last_good_end: 0,
@@ -613,16 +626,7 @@ impl CngDetector {
     /// Feeds line samples (any length).
     pub fn process(&mut self, samples: &[i16]) {
         for &s in samples {
-            let x = f32::from(s);
-            self.acc.re += x * self.cos[self.idx];
-            self.acc.im -= x * self.sin[self.idx];
-            self.energy += x * x;
-            self.idx += 1;
-            if self.idx == BLOCK {
-                let (z, energy) = (self.acc, self.energy);
-                self.acc = Cx::ZERO;
-                self.energy = 0.0;
-                self.idx = 0;
+            if let Some((z, energy)) = self.front.push(s) {
                 self.block(z, energy);
                 self.block_start += BLOCK as u64;
             }
@@ -800,7 +804,7 @@ mod tests {
     fn block_is_whole_cycles() {
         let d = AnsDetector::new();
         // cos at n = BLOCK would be cos(2π·21) = 1: the reference phase repeats per block.
-        assert!((d.cos[0] - 1.0).abs() < 1e-6);
+        assert!((d.front.cos[0] - 1.0).abs() < 1e-6);
         let w = 2.0 * PI * FREQ_HZ / 8000.0;
         assert!((libm::cosf(w * BLOCK as f32) - 1.0).abs() < 1e-4);
     }
