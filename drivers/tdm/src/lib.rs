@@ -15,6 +15,10 @@
 //! (crates `isdn`, `r2`, `analog`), no pacing (the daemon calls the backends every 1 ms),
 //! no async runtime, and, in the level-0 part, no I/O and no reading of the clock.
 //!
+//! Level 3, behind the `alsa` feature (std, alsa-lib): `alsa`, a sound card (USB headset,
+//! paging amplifier, music-on-hold input) opened by ALSA device name as a channel of the same
+//! 1 ms chunks, with poll descriptors and xrun recovery (`docs/alsa.md`).
+//!
 //! Level 3, behind the `dahdi` feature (std, nix): `dahdi`, real cards through DAHDI's
 //! `/dev/dahdi` devices and ioctls (`docs/dahdi.md`); its `dahdi::sys` module is the one place
 //! of the project with `unsafe` (each block with a `// SAFETY:` comment). Without that feature
@@ -23,6 +27,8 @@
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![cfg_attr(not(feature = "dahdi"), forbid(unsafe_code))]
 
+#[cfg(feature = "alsa")]
+pub mod alsa;
 #[cfg(feature = "dahdi")]
 pub mod dahdi;
 pub mod span;
