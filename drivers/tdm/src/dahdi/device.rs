@@ -140,6 +140,66 @@ pub trait ChannelDevice {
         let _ = on;
         Ok(())
     }
+
+    // Analog channels (FXS/FXO ports). The defaults answer `ENOTTY`, as the kernel does for
+    // a request a channel does not know.
+
+    /// `DAHDI_CHANNO`: the channel number the descriptor is bound to.
+    ///
+    /// # Errors
+    /// The ioctl's errno.
+    fn channo(&self) -> io::Result<c_int> {
+        Err(enotty())
+    }
+
+    /// `DAHDI_GET_PARAMS` for the bound channel (`channo` 0).
+    ///
+    /// # Errors
+    /// The ioctl's errno.
+    fn params(&self) -> io::Result<DahdiParams> {
+        Err(enotty())
+    }
+
+    /// `DAHDI_SET_PARAMS` for the bound channel: its timers.
+    ///
+    /// # Errors
+    /// The ioctl's errno.
+    fn set_params(&mut self, params: &DahdiParams) -> io::Result<()> {
+        let _ = params;
+        Err(enotty())
+    }
+
+    /// `DAHDI_HOOK` with a `DAHDI_ONHOOK` .. `DAHDI_RINGOFF` command.
+    ///
+    /// # Errors
+    /// The ioctl's errno (`EINPROGRESS`, `EINVAL`, `EBUSY`).
+    fn hook(&mut self, command: c_int) -> io::Result<()> {
+        let _ = command;
+        Err(enotty())
+    }
+
+    /// `DAHDI_SETPOLARITY`: 0 forward, 1 reversed.
+    ///
+    /// # Errors
+    /// The ioctl's errno.
+    fn set_polarity(&mut self, reversed: c_int) -> io::Result<()> {
+        let _ = reversed;
+        Err(enotty())
+    }
+
+    /// `DAHDI_ONHOOKTRANSFER` for `ms` milliseconds.
+    ///
+    /// # Errors
+    /// The ioctl's errno.
+    fn onhook_transfer(&mut self, ms: c_int) -> io::Result<()> {
+        let _ = ms;
+        Err(enotty())
+    }
+}
+
+/// `ENOTTY`: the request is not one the device knows.
+fn enotty() -> io::Error {
+    io::Error::from_raw_os_error(25)
 }
 
 fn to_int(n: u32) -> io::Result<c_int> {
@@ -255,5 +315,31 @@ impl ChannelDevice for SysChannel {
 
     fn set_buffer_events(&mut self, on: bool) -> io::Result<()> {
         Ok(sys::buffer_events(self.file.as_fd(), c_int::from(on))?)
+    }
+
+    fn channo(&self) -> io::Result<c_int> {
+        Ok(sys::channo(self.file.as_fd())?)
+    }
+
+    fn params(&self) -> io::Result<DahdiParams> {
+        let mut params = DahdiParams::for_channel(0);
+        sys::get_params(self.file.as_fd(), &mut params)?;
+        Ok(params)
+    }
+
+    fn set_params(&mut self, params: &DahdiParams) -> io::Result<()> {
+        Ok(sys::set_params(self.file.as_fd(), params)?)
+    }
+
+    fn hook(&mut self, command: c_int) -> io::Result<()> {
+        Ok(sys::hook(self.file.as_fd(), command)?)
+    }
+
+    fn set_polarity(&mut self, reversed: c_int) -> io::Result<()> {
+        Ok(sys::setpolarity(self.file.as_fd(), reversed)?)
+    }
+
+    fn onhook_transfer(&mut self, ms: c_int) -> io::Result<()> {
+        Ok(sys::onhooktransfer(self.file.as_fd(), ms)?)
     }
 }

@@ -7,7 +7,9 @@
 //!   [`ChannelDevice`]), and [`SysDevice`], the real kernel behind a [`DeviceRoot`];
 //! - [`span`]: `DAHDI_SPANSTAT` answers as [`crate::SpanInfo`] (like `dahdi_scan`), alarms,
 //!   counters, event codes, loopback commands, and [`DahdiSpan`], the [`crate::Span`];
-//! - [`chan`]: channel roles from their signalling, buffer policies, D-channel FCS bytes.
+//! - [`chan`]: channel roles from their signalling, buffer policies, D-channel FCS bytes;
+//! - [`analog`]: FXS/FXO ports: [`AnalogChannel`] (hook, ring, polarity, on-hook transfer,
+//!   timers, [`AnalogEvent`]s, 1 ms chunks).
 //!
 //! ```no_run
 //! use tdm::dahdi::{DahdiSpan, DeviceRoot, scan};
@@ -26,11 +28,16 @@
 use std::io;
 use std::path::PathBuf;
 
+pub mod analog;
 pub mod chan;
 pub mod device;
 pub mod span;
 pub mod sys;
 
+pub use analog::{
+    AnalogChannel, AnalogEvent, AnalogParams, AnalogSignalling, AnalogTimers, HookCommand,
+    Polarity, PortKind, StartKind,
+};
 pub use device::{ChannelDevice, Device, DeviceRoot, SysChannel, SysDevice};
 pub use span::{DahdiSpan, SpanDescription, describe_spans, scan};
 
@@ -92,6 +99,33 @@ pub enum DahdiError {
     /// The kernel's transmit buffers are full: try again next millisecond.
     #[error("DAHDI transmit buffers full")]
     QueueFull,
+    /// The channel's signalling is not FXS or FXO (`fxoks`, `fxsks`, ... in system.conf).
+    #[error("DAHDI channel {channo} is not an analog FXS/FXO channel (sigtype {sigtype:#x})")]
+    NotAnalog {
+        /// Channel number.
+        channo: u32,
+        /// Its `sigtype`.
+        sigtype: i32,
+    },
+    /// A request that only one kind of analog port takes (ringing, polarity and on-hook
+    /// transfer are for FXS ports).
+    #[error("{op} is not for channel {channo}: it is an {port:?} port")]
+    WrongPort {
+        /// Channel number.
+        channo: u32,
+        /// The request.
+        op: &'static str,
+        /// What the channel is.
+        port: PortKind,
+    },
+    /// The descriptor is bound to another channel than the one asked for (`DAHDI_CHANNO`).
+    #[error("asked for DAHDI channel {asked}, the descriptor is bound to {bound}")]
+    ChannelMismatch {
+        /// The channel asked for.
+        asked: u32,
+        /// What `DAHDI_CHANNO` answered.
+        bound: i32,
+    },
     /// `read`/`write` on a channel failed.
     #[error("I/O on DAHDI channel {channo}: {source}")]
     Io {

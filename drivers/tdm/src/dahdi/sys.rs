@@ -51,6 +51,45 @@ pub const DAHDI_SIG_CAS: c_int = 1 << 15;
 /// `DAHDI_SIG_HARDHDLC`: HDLC done by the card's controller (`hardhdlc` in system.conf).
 pub const DAHDI_SIG_HARDHDLC: c_int = (1 << 19) | DAHDI_SIG_CLEAR;
 
+/// `__DAHDI_SIG_FXO`: the FXO-signalling bit (on FXS *ports*, which face a phone).
+pub const DAHDI_SIG_FXO_BIT: c_int = 1 << 12;
+/// `__DAHDI_SIG_FXS`: the FXS-signalling bit (on FXO *ports*, which face a central office).
+pub const DAHDI_SIG_FXS_BIT: c_int = 1 << 13;
+/// `DAHDI_SIG_FXSLS`: FXS signalling, loop start (`fxsls`: an FXO port on a CO line).
+pub const DAHDI_SIG_FXSLS: c_int = (1 << 0) | DAHDI_SIG_FXS_BIT;
+/// `DAHDI_SIG_FXSGS`: FXS signalling, ground start (`fxsgs`).
+pub const DAHDI_SIG_FXSGS: c_int = (1 << 1) | DAHDI_SIG_FXS_BIT;
+/// `DAHDI_SIG_FXSKS`: FXS signalling, kewl start (`fxsks`: loop start with battery-drop
+/// disconnect supervision).
+pub const DAHDI_SIG_FXSKS: c_int = (1 << 2) | DAHDI_SIG_FXS_BIT;
+/// `DAHDI_SIG_FXOLS`: FXO signalling, loop start (`fxols`: an FXS port with a phone).
+pub const DAHDI_SIG_FXOLS: c_int = (1 << 3) | DAHDI_SIG_FXO_BIT;
+/// `DAHDI_SIG_FXOGS`: FXO signalling, ground start (`fxogs`).
+pub const DAHDI_SIG_FXOGS: c_int = (1 << 4) | DAHDI_SIG_FXO_BIT;
+/// `DAHDI_SIG_FXOKS`: FXO signalling, kewl start (`fxoks`: drops battery on disconnect).
+pub const DAHDI_SIG_FXOKS: c_int = (1 << 5) | DAHDI_SIG_FXO_BIT;
+/// `DAHDI_SIG_SF`: single-frequency tone signalling.
+pub const DAHDI_SIG_SF: c_int = 1 << 14;
+/// `DAHDI_SIG_EM_E1`: E&M, E1 variant.
+pub const DAHDI_SIG_EM_E1: c_int = 1 << 17;
+
+/// `DAHDI_ONHOOK`: `DAHDI_HOOK` value, go on hook (FXO port: release the line; FXS port:
+/// end the call, battery stays).
+pub const DAHDI_ONHOOK: c_int = 0;
+/// `DAHDI_OFFHOOK`: `DAHDI_HOOK` value, go off hook (FXO port: seize or answer; FXS port:
+/// answer-side "active", stops ringing).
+pub const DAHDI_OFFHOOK: c_int = 1;
+/// `DAHDI_WINK`: `DAHDI_HOOK` value, off hook momentarily.
+pub const DAHDI_WINK: c_int = 2;
+/// `DAHDI_FLASH`: `DAHDI_HOOK` value, on hook momentarily (hook flash).
+pub const DAHDI_FLASH: c_int = 3;
+/// `DAHDI_START`: `DAHDI_HOOK` value, start the line (ground start; rings on FXS ports).
+pub const DAHDI_START: c_int = 4;
+/// `DAHDI_RING`: `DAHDI_HOOK` value, ring the line with the zone's cadence (FXS ports).
+pub const DAHDI_RING: c_int = 5;
+/// `DAHDI_RINGOFF`: `DAHDI_HOOK` value, stop ringing.
+pub const DAHDI_RINGOFF: c_int = 6;
+
 /// `DAHDI_MAINT_NONE`: normal operation.
 pub const DAHDI_MAINT_NONE: c_int = 0;
 /// `DAHDI_MAINT_LOCALLOOP`.
@@ -62,6 +101,13 @@ pub const DAHDI_MAINT_NETWORKPAYLOADLOOP: c_int = 13;
 
 /// `DAHDI_EVENT_NONE`.
 pub const DAHDI_EVENT_NONE: c_int = 0;
+/// `DAHDI_EVENT_ONHOOK`: went on hook (FXS port: the phone hung up; FXO port with kewl start:
+/// battery dropped, the far end disconnected).
+pub const DAHDI_EVENT_ONHOOK: c_int = 1;
+/// `DAHDI_EVENT_RINGOFFHOOK`: went off hook (FXS port) or ring detected (FXO port).
+pub const DAHDI_EVENT_RINGOFFHOOK: c_int = 2;
+/// `DAHDI_EVENT_WINKFLASH`: wink or hook flash received.
+pub const DAHDI_EVENT_WINKFLASH: c_int = 3;
 /// `DAHDI_EVENT_ALARM`: the span went into alarm.
 pub const DAHDI_EVENT_ALARM: c_int = 4;
 /// `DAHDI_EVENT_NOALARM`: the span left alarm.
@@ -72,14 +118,58 @@ pub const DAHDI_EVENT_ABORT: c_int = 6;
 pub const DAHDI_EVENT_OVERRUN: c_int = 7;
 /// `DAHDI_EVENT_BADFCS`: HDLC frame with a bad FCS dropped.
 pub const DAHDI_EVENT_BADFCS: c_int = 8;
+/// `DAHDI_EVENT_DIALCOMPLETE`: the kernel finished dialling (`DAHDI_DIAL`).
+pub const DAHDI_EVENT_DIALCOMPLETE: c_int = 9;
+/// `DAHDI_EVENT_RINGERON`: the ringer went on (FXS port, a ring burst of the cadence starts).
+pub const DAHDI_EVENT_RINGERON: c_int = 10;
+/// `DAHDI_EVENT_RINGEROFF`: the ringer went off (FXS port: a burst ended; FXO port: the
+/// received ring stopped).
+pub const DAHDI_EVENT_RINGEROFF: c_int = 11;
+/// `DAHDI_EVENT_HOOKCOMPLETE`: a hook change (flash, wink, start) completed.
+pub const DAHDI_EVENT_HOOKCOMPLETE: c_int = 12;
 /// `DAHDI_EVENT_BITSCHANGED`: received CAS bits changed.
 pub const DAHDI_EVENT_BITSCHANGED: c_int = 13;
+/// `DAHDI_EVENT_PULSE_START`: the first break of a dial pulse train (FXS port).
+pub const DAHDI_EVENT_PULSE_START: c_int = 14;
+/// `DAHDI_EVENT_TIMER_EXPIRED`: the channel timer (`DAHDI_TIMERCONFIG`) expired.
+pub const DAHDI_EVENT_TIMER_EXPIRED: c_int = 15;
+/// `DAHDI_EVENT_TIMER_PING`: a queued timer ping (`DAHDI_TIMERPING`).
+pub const DAHDI_EVENT_TIMER_PING: c_int = 16;
+/// `DAHDI_EVENT_POLARITY`: battery polarity reversed (FXO port).
+pub const DAHDI_EVENT_POLARITY: c_int = 17;
+/// `DAHDI_EVENT_RINGBEGIN`: the start of a received ring, before debounce (FXO port).
+pub const DAHDI_EVENT_RINGBEGIN: c_int = 18;
+/// `DAHDI_EVENT_EC_DISABLED`: the echo canceller was disabled (answer tone heard).
+pub const DAHDI_EVENT_EC_DISABLED: c_int = 19;
 /// `DAHDI_EVENT_REMOVED`: the device was removed.
 pub const DAHDI_EVENT_REMOVED: c_int = 20;
+/// `DAHDI_EVENT_NEONMWI_ACTIVE`: neon message-waiting pulses detected (FXO port).
+pub const DAHDI_EVENT_NEONMWI_ACTIVE: c_int = 21;
+/// `DAHDI_EVENT_NEONMWI_INACTIVE`: neon message-waiting pulses stopped.
+pub const DAHDI_EVENT_NEONMWI_INACTIVE: c_int = 22;
+/// `DAHDI_EVENT_TX_CED_DETECTED`: fax/modem answer tone (CED) in the transmit direction.
+pub const DAHDI_EVENT_TX_CED_DETECTED: c_int = 23;
+/// `DAHDI_EVENT_RX_CED_DETECTED`: CED in the receive direction.
+pub const DAHDI_EVENT_RX_CED_DETECTED: c_int = 24;
+/// `DAHDI_EVENT_TX_CNG_DETECTED`: fax calling tone (CNG) in the transmit direction.
+pub const DAHDI_EVENT_TX_CNG_DETECTED: c_int = 25;
+/// `DAHDI_EVENT_RX_CNG_DETECTED`: CNG in the receive direction.
+pub const DAHDI_EVENT_RX_CNG_DETECTED: c_int = 26;
+/// `DAHDI_EVENT_EC_NLP_DISABLED`: the echo canceller's non-linear processor was disabled.
+pub const DAHDI_EVENT_EC_NLP_DISABLED: c_int = 27;
+/// `DAHDI_EVENT_EC_NLP_ENABLED`: the echo canceller's non-linear processor was enabled.
+pub const DAHDI_EVENT_EC_NLP_ENABLED: c_int = 28;
 /// `DAHDI_EVENT_READ_OVERRUN`: received audio dropped (enabled by `DAHDI_BUFFER_EVENTS`).
 pub const DAHDI_EVENT_READ_OVERRUN: c_int = 29;
 /// `DAHDI_EVENT_WRITE_UNDERRUN`: transmit buffer ran dry (enabled by `DAHDI_BUFFER_EVENTS`).
 pub const DAHDI_EVENT_WRITE_UNDERRUN: c_int = 30;
+
+/// `DAHDI_EVENT_PULSEDIGIT`: OR'd with the ASCII digit a pulse train dialled (FXS port).
+pub const DAHDI_EVENT_PULSEDIGIT: c_int = 1 << 16;
+/// `DAHDI_EVENT_DTMFDOWN`: OR'd with the ASCII DTMF digit whose tone started (hardware DTMF).
+pub const DAHDI_EVENT_DTMFDOWN: c_int = 1 << 17;
+/// `DAHDI_EVENT_DTMFUP`: OR'd with the ASCII DTMF digit whose tone ended.
+pub const DAHDI_EVENT_DTMFUP: c_int = 1 << 18;
 
 /// The errno a DAHDI channel `read`/`write` fails with when an event is waiting
 /// (`ELAST` in user.h: 500); the caller then reads it with `DAHDI_GETEVENT`.
@@ -266,6 +356,8 @@ mod raw {
 
     nix::ioctl_write_ptr!(set_blocksize, DAHDI_CODE, 1, c_int);
     nix::ioctl_readwrite!(get_params, DAHDI_CODE, 5, DahdiParams);
+    nix::ioctl_write_ptr!(set_params, DAHDI_CODE, 5, DahdiParams);
+    nix::ioctl_write_ptr!(hook, DAHDI_CODE, 7, c_int);
     nix::ioctl_read!(getevent, DAHDI_CODE, 8, c_int);
     nix::ioctl_readwrite!(spanstat, DAHDI_CODE, 10, DahdiSpanInfo);
     nix::ioctl_write_ptr!(maint, DAHDI_CODE, 11, DahdiMaintInfo);
@@ -275,6 +367,8 @@ mod raw {
     nix::ioctl_write_ptr!(specify, DAHDI_CODE, 38, c_int);
     nix::ioctl_read!(getrxbits, DAHDI_CODE, 43, c_int);
     nix::ioctl_write_ptr!(settxbits, DAHDI_CODE, 43, c_int);
+    nix::ioctl_write_ptr!(onhooktransfer, DAHDI_CODE, 51, c_int);
+    nix::ioctl_write_ptr!(setpolarity, DAHDI_CODE, 92, c_int);
     nix::ioctl_write_ptr!(buffer_events, DAHDI_CODE, 105, c_int);
 }
 
@@ -289,6 +383,11 @@ pub mod request {
     /// `DAHDI_GET_PARAMS` = `_IOWR(DAHDI_CODE, 5, struct dahdi_params)`.
     pub const GET_PARAMS: Request =
         nix::request_code_readwrite!(DAHDI_CODE, 5, size_of::<DahdiParams>());
+    /// `DAHDI_SET_PARAMS` = `_IOW(DAHDI_CODE, 5, struct dahdi_params)`.
+    pub const SET_PARAMS: Request =
+        nix::request_code_write!(DAHDI_CODE, 5, size_of::<DahdiParams>());
+    /// `DAHDI_HOOK` = `_IOW(DAHDI_CODE, 7, int)`.
+    pub const HOOK: Request = nix::request_code_write!(DAHDI_CODE, 7, size_of::<c_int>());
     /// `DAHDI_GETEVENT` = `_IOR(DAHDI_CODE, 8, int)`.
     pub const GETEVENT: Request = nix::request_code_read!(DAHDI_CODE, 8, size_of::<c_int>());
     /// `DAHDI_SPANSTAT` = `_IOWR(DAHDI_CODE, 10, struct dahdi_spaninfo)`.
@@ -311,6 +410,11 @@ pub mod request {
     pub const GETRXBITS: Request = nix::request_code_read!(DAHDI_CODE, 43, size_of::<c_int>());
     /// `DAHDI_SETTXBITS` = `_IOW(DAHDI_CODE, 43, int)`.
     pub const SETTXBITS: Request = nix::request_code_write!(DAHDI_CODE, 43, size_of::<c_int>());
+    /// `DAHDI_ONHOOKTRANSFER` = `_IOW(DAHDI_CODE, 51, int)`.
+    pub const ONHOOKTRANSFER: Request =
+        nix::request_code_write!(DAHDI_CODE, 51, size_of::<c_int>());
+    /// `DAHDI_SETPOLARITY` = `_IOW(DAHDI_CODE, 92, int)`.
+    pub const SETPOLARITY: Request = nix::request_code_write!(DAHDI_CODE, 92, size_of::<c_int>());
     /// `DAHDI_BUFFER_EVENTS` = `_IOW(DAHDI_CODE, 105, int)`.
     pub const BUFFER_EVENTS: Request =
         nix::request_code_write!(DAHDI_CODE, 105, size_of::<c_int>());
@@ -436,6 +540,50 @@ pub fn settxbits(fd: BorrowedFd<'_>, bits: c_int) -> nix::Result<()> {
     // SAFETY: `fd` stays open for the call; the kernel reads one `int` through the pointer,
     // which points to `bits`, alive until the call returns.
     unsafe { raw::settxbits(fd.as_raw_fd(), &bits) }.map(drop)
+}
+
+/// `DAHDI_SET_PARAMS`: a channel's timers (`prewinktime` .. `pulseaftertime`); `channo` 0
+/// means the channel `fd` is bound to. The kernel ignores the other fields (signalling is set by
+/// `dahdi_cfg`).
+///
+/// # Errors
+/// The ioctl's errno (`EINVAL`: no such channel).
+pub fn set_params(fd: BorrowedFd<'_>, params: &DahdiParams) -> nix::Result<()> {
+    // SAFETY: `fd` stays open for the call; the kernel only reads a `struct dahdi_params`
+    // (same size and layout, tests/dahdi_layout.rs) through the pointer, a live shared borrow.
+    unsafe { raw::set_params(fd.as_raw_fd(), params) }.map(drop)
+}
+
+/// `DAHDI_HOOK`: a hook command (`DAHDI_ONHOOK` .. `DAHDI_RINGOFF`) on the bound channel.
+///
+/// # Errors
+/// The ioctl's errno (`EINPROGRESS`: a previous hook change is still running; `EINVAL`: not
+/// possible with the channel's signalling; `EBUSY`: ring or start while not on hook).
+pub fn hook(fd: BorrowedFd<'_>, command: c_int) -> nix::Result<()> {
+    // SAFETY: `fd` stays open for the call; the kernel reads one `int` through the pointer,
+    // which points to `command`, alive until the call returns.
+    unsafe { raw::hook(fd.as_raw_fd(), &command) }.map(drop)
+}
+
+/// `DAHDI_ONHOOKTRANSFER`: pass audio to the on-hook line for `ms` milliseconds (caller ID
+/// before or between rings), on FXS ports.
+///
+/// # Errors
+/// The ioctl's errno (`EINVAL`: not an FXS port, or the driver does not do it).
+pub fn onhooktransfer(fd: BorrowedFd<'_>, ms: c_int) -> nix::Result<()> {
+    // SAFETY: `fd` stays open for the call; the kernel reads one `int` through the pointer,
+    // which points to `ms`, alive until the call returns.
+    unsafe { raw::onhooktransfer(fd.as_raw_fd(), &ms) }.map(drop)
+}
+
+/// `DAHDI_SETPOLARITY`: line polarity of an FXS port, 0 forward, 1 reversed.
+///
+/// # Errors
+/// The ioctl's errno (`EINVAL`: not an FXS port, or the driver does not do it).
+pub fn setpolarity(fd: BorrowedFd<'_>, reversed: c_int) -> nix::Result<()> {
+    // SAFETY: `fd` stays open for the call; the kernel reads one `int` through the pointer,
+    // which points to `reversed`, alive until the call returns.
+    unsafe { raw::setpolarity(fd.as_raw_fd(), &reversed) }.map(drop)
 }
 
 /// `DAHDI_BUFFER_EVENTS`: turns on (1) the `READ_OVERRUN`/`WRITE_UNDERRUN` events.
