@@ -450,11 +450,14 @@ fn an_fxo_port_sees_ring_polarity_and_battery_drop_and_seizes_the_line() {
     let k = kernel();
     let mut ch = AnalogChannel::open_on(&k, 3).unwrap();
     assert_eq!(ch.port(), PortKind::Fxo);
+    // dahdi-base.c on FXS signalling: RINGBEGIN when ring voltage appears, RINGOFFHOOK when
+    // the burst's ring trailer expires (caller ID comes between the two bursts).
     port(&k, 3).events.extend([
         sys::DAHDI_EVENT_POLARITY, // caller ID alert before the first ring
         sys::DAHDI_EVENT_RINGBEGIN,
-        sys::DAHDI_EVENT_RINGOFFHOOK, // ring detected
-        sys::DAHDI_EVENT_RINGEROFF,   // ring stopped: caller ID between rings
+        sys::DAHDI_EVENT_RINGOFFHOOK,
+        sys::DAHDI_EVENT_RINGBEGIN,
+        sys::DAHDI_EVENT_RINGOFFHOOK,
     ]);
     assert_eq!(
         events(&mut ch),
@@ -462,7 +465,8 @@ fn an_fxo_port_sees_ring_polarity_and_battery_drop_and_seizes_the_line() {
             AnalogEvent::Polarity,
             AnalogEvent::RingBegin,
             AnalogEvent::RingOffHook,
-            AnalogEvent::RingerOff,
+            AnalogEvent::RingBegin,
+            AnalogEvent::RingOffHook,
         ]
     );
     // Answer, flash for the CO's transfer (started: EINPROGRESS, then HOOKCOMPLETE).

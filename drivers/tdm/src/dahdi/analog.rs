@@ -190,9 +190,11 @@ pub enum AnalogEvent {
     /// `ONHOOK`: FXS port: the phone hung up. FXO port (kewl start): battery dropped, the far
     /// end disconnected.
     OnHook,
-    /// `RINGOFFHOOK`: FXS port: the phone went off hook. FXO port: a ring was detected.
+    /// `RINGOFFHOOK`: FXS port: the phone went off hook. FXO port: a ring burst was received
+    /// (reported when it ends and the ring trailer expired; count rings with it).
     RingOffHook,
     /// `WINKFLASH`: FXS port: the phone flashed the hook (on hook shorter than `rxflashtime`).
+    /// FXO port with kewl start: a short battery interruption (kernels built with `FXSFLASH`).
     WinkFlash,
     /// `ALARM`: the span went into alarm.
     Alarm,
@@ -209,7 +211,6 @@ pub enum AnalogEvent {
     /// `RINGERON`: FXS port: a ring burst started (the cadence's "on").
     RingerOn,
     /// `RINGEROFF`: FXS port: a ring burst ended (send caller ID between rings now).
-    /// FXO port: the received ring stopped.
     RingerOff,
     /// `HOOKCOMPLETE`: a wink, flash or start finished.
     HookComplete,
@@ -223,7 +224,7 @@ pub enum AnalogEvent {
     TimerPing,
     /// `POLARITY`: FXO port: battery polarity reversed (answer, disconnect, or caller ID alert).
     Polarity,
-    /// `RINGBEGIN`: FXO port: a ring started (before debounce; caller ID may follow).
+    /// `RINGBEGIN`: FXO port: ring voltage appeared (the start of a burst, before debounce).
     RingBegin,
     /// `EC_DISABLED`: the echo canceller disabled itself (answer tone).
     EcDisabled,

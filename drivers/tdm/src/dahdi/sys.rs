@@ -104,7 +104,7 @@ pub const DAHDI_EVENT_NONE: c_int = 0;
 /// `DAHDI_EVENT_ONHOOK`: went on hook (FXS port: the phone hung up; FXO port with kewl start:
 /// battery dropped, the far end disconnected).
 pub const DAHDI_EVENT_ONHOOK: c_int = 1;
-/// `DAHDI_EVENT_RINGOFFHOOK`: went off hook (FXS port) or ring detected (FXO port).
+/// `DAHDI_EVENT_RINGOFFHOOK`: went off hook (FXS port) or a ring burst ended (FXO port).
 pub const DAHDI_EVENT_RINGOFFHOOK: c_int = 2;
 /// `DAHDI_EVENT_WINKFLASH`: wink or hook flash received.
 pub const DAHDI_EVENT_WINKFLASH: c_int = 3;
@@ -122,8 +122,7 @@ pub const DAHDI_EVENT_BADFCS: c_int = 8;
 pub const DAHDI_EVENT_DIALCOMPLETE: c_int = 9;
 /// `DAHDI_EVENT_RINGERON`: the ringer went on (FXS port, a ring burst of the cadence starts).
 pub const DAHDI_EVENT_RINGERON: c_int = 10;
-/// `DAHDI_EVENT_RINGEROFF`: the ringer went off (FXS port: a burst ended; FXO port: the
-/// received ring stopped).
+/// `DAHDI_EVENT_RINGEROFF`: the ringer went off (FXS port: a burst of the cadence ended).
 pub const DAHDI_EVENT_RINGEROFF: c_int = 11;
 /// `DAHDI_EVENT_HOOKCOMPLETE`: a hook change (flash, wink, start) completed.
 pub const DAHDI_EVENT_HOOKCOMPLETE: c_int = 12;
@@ -137,7 +136,7 @@ pub const DAHDI_EVENT_TIMER_EXPIRED: c_int = 15;
 pub const DAHDI_EVENT_TIMER_PING: c_int = 16;
 /// `DAHDI_EVENT_POLARITY`: battery polarity reversed (FXO port).
 pub const DAHDI_EVENT_POLARITY: c_int = 17;
-/// `DAHDI_EVENT_RINGBEGIN`: the start of a received ring, before debounce (FXO port).
+/// `DAHDI_EVENT_RINGBEGIN`: ring voltage appeared, before debounce (FXO port).
 pub const DAHDI_EVENT_RINGBEGIN: c_int = 18;
 /// `DAHDI_EVENT_EC_DISABLED`: the echo canceller was disabled (answer tone heard).
 pub const DAHDI_EVENT_EC_DISABLED: c_int = 19;
