@@ -398,3 +398,88 @@ fn a_file_that_cannot_be_written_is_an_error_naming_the_device() {
         },
     );
 }
+
+/// The `line-audio` binary (feature `line-audio`), built by cargo for this test.
+#[cfg(feature = "line-audio")]
+fn line_audio() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_line-audio"))
+}
+
+#[cfg(feature = "line-audio")]
+#[test]
+fn the_line_audio_tool_plays_and_records_wav_files() {
+    with_asoundrc("the_line_audio_tool_plays_and_records_wav_files", |dir| {
+        let samples = sweep(400);
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let wav = dir.join("prompt.wav");
+        let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+        for &s in &samples {
+            w.write_sample(s).unwrap();
+        }
+        w.finalize().unwrap();
+        let out = Command::new(line_audio())
+            .args(["play", "tap_out"])
+            .arg(&wav)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(read_i16(dir.join("out.raw")), samples);
+
+        let rec = dir.join("rec.wav");
+        let out = Command::new(line_audio())
+            .args(["record", "tap_in"])
+            .arg(&rec)
+            .arg("50")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Vec<i16> = hound::WavReader::open(&rec)
+            .unwrap()
+            .samples::<i16>()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(got, known_input(), "50 ms = the 400 known samples");
+
+        // A WAV of the wrong rate is refused, naming the file.
+        let wide = dir.join("wide.wav");
+        let mut w = hound::WavWriter::create(
+            &wide,
+            hound::WavSpec {
+                sample_rate: 16000,
+                ..spec
+            },
+        )
+        .unwrap();
+        w.write_sample(0i16).unwrap();
+        w.finalize().unwrap();
+        let out = Command::new(line_audio())
+            .args(["play", "tap_out"])
+            .arg(&wide)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("need 8000 Hz mono 16-bit"), "{err}");
+        let out = Command::new(line_audio())
+            .args(["play", "no_such_card"])
+            .arg(&wav)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no ALSA device \"no_such_card\""), "{err}");
+    });
+}
