@@ -295,6 +295,8 @@ pub struct AlsaChannel {
     playback: Option<Pcm>,
     counters: AlsaCounters,
     bytes: [u8; CHUNK_SAMPLES * 2],
+    /// Chunks were queued for playback since it was last prepared (open, xrun).
+    queued_unstarted: bool,
 }
 
 impl AlsaChannel {
@@ -330,6 +332,7 @@ impl AlsaChannel {
             playback,
             counters: AlsaCounters::default(),
             bytes: [0; CHUNK_SAMPLES * 2],
+            queued_unstarted: false,
         })
     }
 
@@ -419,6 +422,7 @@ impl AlsaChannel {
             match written {
                 Ok(n) if n == CHUNK_SAMPLES => {
                     self.counters.chunks_written += 1;
+                    self.queued_unstarted = true;
                     return Ok(true);
                 }
                 Ok(_) => return Ok(false),
@@ -428,6 +432,42 @@ impl AlsaChannel {
             }
         }
         Ok(false)
+    }
+
+    /// Finishing playback without blocking: starts the stream if chunks are queued but fewer
+    /// than the one period that starts it, and says whether everything queued has been played
+    /// (`snd_pcm_delay` down to 0, or the underrun that follows the last sample). Call it until
+    /// it answers `true` before closing, or the last buffer of a prompt is cut. `true` without
+    /// playback.
+    ///
+    /// # Errors
+    /// [`AlsaError::NoSuchDevice`] when the card went away; [`AlsaError::Alsa`].
+    pub fn flush(&mut self) -> Result<bool, AlsaError> {
+        let Some(p) = self.playback.as_ref() else {
+            return Ok(true);
+        };
+        // alsa-lib starts playback once a period is queued; fewer chunks wait in PREPARED.
+        if p.pcm.state() == State::Prepared {
+            if !self.queued_unstarted {
+                return Ok(true);
+            }
+            if let Err(e) = p.pcm.start() {
+                return Err(self.typed(Stream::Playback, "snd_pcm_start", e));
+            }
+            self.queued_unstarted = false;
+        }
+        match p.pcm.delay() {
+            Ok(d) => Ok(d <= 0),
+            // Ran dry after the last sample: everything was played; ready for the next prompt.
+            Err(e) if is_xrun(&e) => match p.pcm.try_recover(e, true) {
+                Ok(()) => {
+                    self.queued_unstarted = false;
+                    Ok(true)
+                }
+                Err(e) => Err(self.typed(Stream::Playback, "snd_pcm_recover", e)),
+            },
+            Err(e) => Err(self.typed(Stream::Playback, "snd_pcm_delay", e)),
+        }
     }
 
     /// Frames queued for playback and not yet played (`snd_pcm_delay`), 0 without playback.
@@ -580,6 +620,7 @@ impl AlsaChannel {
             self.counters.capture_xruns += 1;
         } else {
             self.counters.playback_xruns += 1;
+            self.queued_unstarted = false;
         }
         Ok(())
     }

@@ -168,6 +168,7 @@ fn playback_chunks_reach_the_file_plugin_bit_exact() {
             }
             let n = ch.counters();
             assert_eq!((n.chunks_written, n.playback_xruns), (100, 0));
+            assert!(ch.flush().expect("flush"), "the null sink plays at once");
             let mut buf = [0i16; 8];
             assert!(matches!(
                 ch.read_chunk(&mut buf),
@@ -178,6 +179,15 @@ fn playback_chunks_reach_the_file_plugin_bit_exact() {
             ));
         } // closing flushes the file plugin
         assert_eq!(read_i16(dir.join("out.raw")), samples);
+
+        // Less than the period that starts playback: flush starts it.
+        let mut ch = AlsaChannel::open(&AlsaConfig::new("tap_out", Direction::Playback)).unwrap();
+        assert_eq!(ch.state(Stream::Playback), Some(alsa::pcm::State::Prepared));
+        assert!(ch.flush().unwrap(), "nothing queued, nothing to play");
+        assert!(ch.write_chunk(&[3; 8]).unwrap());
+        assert_eq!(ch.state(Stream::Playback), Some(alsa::pcm::State::Prepared));
+        assert!(ch.flush().unwrap());
+        assert_eq!(ch.state(Stream::Playback), Some(alsa::pcm::State::Running));
     });
 }
 

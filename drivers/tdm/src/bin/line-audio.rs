@@ -51,6 +51,18 @@ fn play(device: &str, path: &str) -> Result<(), Box<dyn Error>> {
             wait(&ch)?;
         }
     }
+    // Let the card play what is queued (a buffer at most) before closing cuts it.
+    let mut played = false;
+    for _ in 0..400 {
+        if ch.flush()? {
+            played = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    if !played {
+        return Err("the device did not finish playing within 2 s".into());
+    }
     eprintln!("{device}: {:?}", ch.counters());
     Ok(())
 }
