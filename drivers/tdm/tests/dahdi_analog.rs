@@ -594,3 +594,46 @@ fn a_missing_device_root_is_a_typed_error_naming_the_path() {
         "{err:?}"
     );
 }
+
+proptest::proptest! {
+    /// Every `int` the kernel could hand back decodes without panicking; digit events keep
+    /// their ASCII digit; plain codes 1..=30 are never `Unknown`.
+    #[test]
+    fn any_event_code_decodes(code in proptest::num::i32::ANY) {
+        match AnalogEvent::from_code(code) {
+            None => proptest::prop_assert_eq!(code, 0),
+            Some(AnalogEvent::PulseDigit(d)) => {
+                proptest::prop_assert!(code & sys::DAHDI_EVENT_PULSEDIGIT != 0);
+                proptest::prop_assert_eq!(c_int::from(d), code & 0xff);
+            }
+            Some(AnalogEvent::DtmfDown(d) | AnalogEvent::DtmfUp(d)) => {
+                proptest::prop_assert_eq!(c_int::from(d), code & 0xff);
+            }
+            Some(AnalogEvent::Unknown(c)) => {
+                proptest::prop_assert_eq!(c, code);
+                proptest::prop_assert!(!(1..=30).contains(&code));
+            }
+            Some(_) => proptest::prop_assert!((1..=30).contains(&code)),
+        }
+    }
+
+    /// Timers survive `DAHDI_SET_PARAMS` and `DAHDI_GET_PARAMS` (as `int` milliseconds).
+    #[test]
+    fn timers_round_trip(v in proptest::collection::vec(0u32..=i32::MAX as u32, 11)) {
+        let mut t = AnalogTimers::DAHDI_DEFAULT;
+        t.prewink = v[0];
+        t.preflash = v[1];
+        t.wink = v[2];
+        t.flash = v[3];
+        t.start = v[4];
+        t.rx_wink = v[5];
+        t.rx_flash = v[6];
+        t.debounce = v[7];
+        t.pulse_break = v[8];
+        t.pulse_make = v[9];
+        t.pulse_after = v[10];
+        let mut p = DahdiParams::for_channel(1);
+        t.apply_to(&mut p);
+        proptest::prop_assert_eq!(AnalogTimers::from_params(&p), t);
+    }
+}

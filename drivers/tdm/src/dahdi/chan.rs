@@ -17,8 +17,9 @@
 use core::ffi::c_int;
 
 use super::sys::{
-    DAHDI_POLICY_IMMEDIATE, DAHDI_SIG_CAS, DAHDI_SIG_CLEAR, DAHDI_SIG_HARDHDLC, DAHDI_SIG_HDLCFCS,
-    DAHDI_SIG_HDLCRAW, DahdiBufferInfo,
+    DAHDI_POLICY_IMMEDIATE, DAHDI_SIG_CAS, DAHDI_SIG_CLEAR, DAHDI_SIG_EM, DAHDI_SIG_EM_E1,
+    DAHDI_SIG_FXO_BIT, DAHDI_SIG_FXS_BIT, DAHDI_SIG_HARDHDLC, DAHDI_SIG_HDLCFCS, DAHDI_SIG_HDLCRAW,
+    DahdiBufferInfo,
 };
 use crate::span::CHUNK_SAMPLES;
 
@@ -71,7 +72,11 @@ impl ChannelRole {
             DAHDI_SIG_CAS => Self::Cas,
             s if s & DAHDI_SIG_HDLCRAW == DAHDI_SIG_HDLCRAW => Self::Other(s),
             // FXS/FXO (bits 0..5 with 12/13), E&M (6), E&M E1 (17): voice ports.
-            s if s & ((1 << 12) | (1 << 13) | (1 << 6) | (1 << 17)) != 0 => Self::Bearer,
+            s if s & (DAHDI_SIG_FXO_BIT | DAHDI_SIG_FXS_BIT | DAHDI_SIG_EM | DAHDI_SIG_EM_E1)
+                != 0 =>
+            {
+                Self::Bearer
+            }
             s => Self::Other(s),
         }
     }
@@ -148,7 +153,6 @@ pub const fn slot_of(chanpos: c_int) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dahdi::sys::DAHDI_SIG_EM;
 
     #[test]
     fn roles_from_system_conf_signalling() {
