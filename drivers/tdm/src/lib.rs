@@ -23,9 +23,9 @@
 //! `/dev/dahdi` devices and ioctls (`docs/dahdi.md`): E1 spans (`dahdi::DahdiSpan`) and analog
 //! FXS/FXO ports (`dahdi::AnalogChannel`: hook, ring, polarity, on-hook transfer, events);
 //! its `dahdi::sys` module is the one place of the project with `unsafe` (each block with a
-//! `// SAFETY:` comment). Without that feature
-//! the whole crate forbids `unsafe`; with it, `unsafe` is denied crate-wide (Cargo.toml lints),
-//! allowed in `dahdi::sys` only, and forbidden again in the other `dahdi` modules.
+//! `// SAFETY:` comment). Without that feature the whole crate forbids `unsafe`; with it,
+//! `unsafe` is denied crate-wide (Cargo.toml lints), allowed in `dahdi::sys` only, and forbidden
+//! again in the other `dahdi` modules.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![cfg_attr(not(feature = "dahdi"), forbid(unsafe_code))]
 
