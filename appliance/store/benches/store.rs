@@ -77,7 +77,14 @@ fn screen_pop(c: &mut Criterion) {
         });
     });
     c.bench_function("customer_by_phone miss (100k customers)", |b| {
-        b.iter(|| assert!(store.customer_by_phone("+44 20 7946 0000").unwrap().is_none()));
+        b.iter(|| {
+            assert!(
+                store
+                    .customer_by_phone("+44 20 7946 0000")
+                    .unwrap()
+                    .is_none()
+            )
+        });
     });
 }
 
