@@ -155,3 +155,35 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crm::NewCustomer;
+    use crate::{Store, Timestamp};
+
+    #[test]
+    fn restoring_a_backup_from_an_older_schema_upgrades_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let old_path = dir.path().join("old.db");
+        {
+            let mut old = Store::open_at(&old_path, 3).unwrap();
+            assert_eq!(old.schema_version().unwrap(), 3);
+            old.create_customer(
+                &NewCustomer {
+                    name: "Kept".into(),
+                    ..NewCustomer::default()
+                },
+                Timestamp(1),
+            )
+            .unwrap();
+            old.backup_to(dir.path().join("v3.bak")).unwrap();
+        }
+        let mut live = Store::open(dir.path().join("live.db")).unwrap();
+        let r = live.restore_from(dir.path().join("v3.bak")).unwrap();
+        assert_eq!((r.from_version, r.schema_version), (3, SCHEMA_VERSION));
+        assert_eq!(live.customer(1).unwrap().unwrap().name, "Kept");
+        assert!(live.queues().unwrap().is_empty());
+        live.check_integrity().unwrap();
+    }
+}
