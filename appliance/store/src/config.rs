@@ -996,7 +996,7 @@ fn write_agent_skills(tx: &Transaction<'_>, id: i64, c: &AgentConfig) -> Result<
 
 /// Validates and writes one command inside `tx`; returns (entity, id, op).
 #[allow(clippy::too_many_lines)]
-fn apply(tx: &Transaction<'_>, cmd: &Command) -> Result<(Entity, i64, Op)> {
+fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(Entity, i64, Op)> {
     use Command as C;
     Ok(match cmd {
         C::CreateSpan(c) | C::UpdateSpan { config: c, .. } => {
@@ -1181,7 +1181,10 @@ fn apply(tx: &Transaction<'_>, cmd: &Command) -> Result<(Entity, i64, Op)> {
             validate_username(tx, &u.username)?;
             check_text("user.display_name", &u.display_name, 64)?;
             check_password("user.password", &u.password)?;
-            let hash = hash_password(&u.password)?;
+            let hash = match hash {
+                Some(h) => h,
+                None => hash_password(&u.password)?,
+            };
             tx.execute(
                 "INSERT INTO users(username, display_name, role, password_hash, must_change_password, language) VALUES (?1,?2,?3,?4,?5,?6)",
                 params![u.username, u.display_name, u.role.as_str(), hash, u.must_change_password, u.language.as_str()],
@@ -1212,7 +1215,10 @@ fn apply(tx: &Transaction<'_>, cmd: &Command) -> Result<(Entity, i64, Op)> {
         } => {
             require(tx, "users", *id, Entity::User)?;
             check_password("user.password", password)?;
-            let hash = hash_password(password)?;
+            let hash = match hash {
+                Some(h) => h,
+                None => hash_password(password)?,
+            };
             tx.execute(
                 "UPDATE users SET password_hash=?1, must_change_password=?2 WHERE id=?3",
                 params![hash, must_change_password, id],
@@ -1383,12 +1389,25 @@ fn finish(tx: &Transaction<'_>, entity: Entity, id: Option<i64>) -> (Entity, i64
     }
 }
 
+/// Hashes a command's password (if any) before the write transaction starts: argon2 takes
+/// tens of milliseconds, which must not be spent holding the database's write lock.
+pub(crate) fn prehash(cmd: &Command) -> Result<Option<String>> {
+    let password = match cmd {
+        Command::CreateUser(u) => &u.password,
+        Command::SetUserPassword { password, .. } => password,
+        _ => return Ok(None),
+    };
+    check_password("user.password", password)?;
+    hash_password(password).map(Some)
+}
+
 pub(crate) fn execute_in(
     tx: &Transaction<'_>,
     ctx: CommandContext<'_>,
     cmd: &Command,
+    hash: Option<String>,
 ) -> Result<Change> {
-    let (entity, id, op) = apply(tx, cmd)?;
+    let (entity, id, op) = apply(tx, cmd, hash)?;
     let revision: i64 = tx.query_row(
         "UPDATE config_meta SET revision = revision + 1 WHERE id = 1 RETURNING revision",
         [],
@@ -1507,10 +1526,11 @@ impl Store {
     /// [`StoreError::Invalid`] naming the field and rule, [`StoreError::NotFound`] for an
     /// unknown id; in both cases nothing was written.
     pub fn execute(&mut self, ctx: CommandContext<'_>, cmd: &Command) -> Result<Change> {
+        let hash = prehash(cmd)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let change = execute_in(&tx, ctx, cmd)?;
+        let change = execute_in(&tx, ctx, cmd, hash)?;
         tx.commit()?;
         Ok(change)
     }
@@ -1525,12 +1545,14 @@ impl Store {
         ctx: CommandContext<'_>,
         cmds: &[Command],
     ) -> Result<Vec<Change>> {
+        let hashes = cmds.iter().map(prehash).collect::<Result<Vec<_>>>()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changes = cmds
             .iter()
-            .map(|c| execute_in(&tx, ctx, c))
+            .zip(hashes)
+            .map(|(c, h)| execute_in(&tx, ctx, c, h))
             .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(changes)

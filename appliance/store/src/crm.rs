@@ -201,6 +201,63 @@ impl Store {
         })
     }
 
+    /// Changes the numbering plan and re-normalises every stored contact number with it, in
+    /// one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] on `number_plan.*` for non-digits or bad lengths
+    /// (country code 1–3 digits, prefixes 0–4 digits).
+    pub fn set_number_plan(&mut self, plan: &NumberPlan) -> Result<()> {
+        for (field, v, min, max) in [
+            ("number_plan.country_code", &plan.country_code, 1, 3),
+            (
+                "number_plan.international_prefix",
+                &plan.international_prefix,
+                0,
+                4,
+            ),
+            ("number_plan.trunk_prefix", &plan.trunk_prefix, 0, 4),
+        ] {
+            if !v.chars().all(|c| c.is_ascii_digit()) {
+                return Err(Invalid::new(field, Rule::BadChars { allowed: "0-9" }).into());
+            }
+            if v.len() < min {
+                return Err(Invalid::new(field, Rule::TooShort { min }).into());
+            }
+            if v.len() > max {
+                return Err(Invalid::new(field, Rule::TooLong { max }).into());
+            }
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (k, v) in [
+            ("country_code", &plan.country_code),
+            ("international_prefix", &plan.international_prefix),
+            ("trunk_prefix", &plan.trunk_prefix),
+        ] {
+            tx.execute(
+                "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
+        }
+        let rows: Vec<(i64, String)> = tx
+            .prepare("SELECT id, phone_raw FROM contacts")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        {
+            let mut upd = tx.prepare("UPDATE contacts SET phone_norm = ?1 WHERE id = ?2")?;
+            for (id, raw) in rows {
+                // Stored numbers passed normalisation once; it depends on the plan only for
+                // the digits it adds, so it cannot fail now.
+                let norm = normalise(&raw, plan).unwrap_or(raw);
+                upd.execute(params![norm, id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Creates a customer and its contacts in one transaction; returns the customer id.
     ///
     /// # Errors

@@ -92,11 +92,13 @@ impl Store {
             must_change_password: true,
             language: Language::En,
         }));
+        // The admin password is the only one to hash; doing it inside the transaction is
+        // fine here: nothing else runs on a database being seeded.
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let run = |cmds: &[Command]| -> Result<Vec<crate::Change>> {
-            cmds.iter().map(|c| execute_in(&tx, ctx, c)).collect()
+            cmds.iter().map(|c| execute_in(&tx, ctx, c, None)).collect()
         };
         let mut changes = run(&cmds)?;
         let span_id = changes[0].id;

@@ -326,3 +326,52 @@ fn knowledge_base_search_with_snippets_in_english_and_chinese() {
     ));
     s.check_integrity().unwrap();
 }
+
+#[test]
+fn changing_the_numbering_plan_renormalises_stored_numbers() {
+    let (_d, mut s) = open();
+    let plan = s.number_plan().unwrap();
+    assert_eq!(
+        (
+            plan.country_code.as_str(),
+            plan.international_prefix.as_str(),
+            plan.trunk_prefix.as_str()
+        ),
+        ("86", "00", "0")
+    );
+    let c = s
+        .create_customer(
+            &NewCustomer {
+                name: "UK".into(),
+                contacts: vec![contact("x", "020 7946 0000")],
+                ..NewCustomer::default()
+            },
+            Timestamp(1),
+        )
+        .unwrap();
+    // Under the Chinese plan the number reads as +86 20…; a caller ID of +44 20… misses.
+    assert!(s.customer_by_phone("+44 20 7946 0000").unwrap().is_none());
+    s.set_number_plan(&store::phone::NumberPlan {
+        country_code: "44".into(),
+        international_prefix: "00".into(),
+        trunk_prefix: "0".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        s.customer_by_phone("+44 20 7946 0000").unwrap().unwrap().id,
+        c
+    );
+    let bad = store::phone::NumberPlan {
+        country_code: "4x".into(),
+        international_prefix: "00".into(),
+        trunk_prefix: "0".into(),
+    };
+    assert!(matches!(
+        s.set_number_plan(&bad),
+        Err(StoreError::Invalid(Invalid {
+            field: "number_plan.country_code",
+            ..
+        }))
+    ));
+    assert_eq!(s.number_plan().unwrap().country_code, "44");
+}
