@@ -186,19 +186,24 @@ impl Store {
     /// # Errors
     /// SQLite errors.
     pub fn number_plan(&self) -> Result<NumberPlan> {
-        let get = |k: &str| -> Result<String> {
-            Ok(self
-                .conn
-                .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-                .query_row([k], |r| r.get(0))
-                .optional()?
-                .unwrap_or_default())
+        let mut plan = NumberPlan {
+            country_code: String::new(),
+            international_prefix: String::new(),
+            trunk_prefix: String::new(),
         };
-        Ok(NumberPlan {
-            country_code: get("country_code")?,
-            international_prefix: get("international_prefix")?,
-            trunk_prefix: get("trunk_prefix")?,
-        })
+        let mut s = self.conn.prepare_cached(
+            "SELECT key, value FROM settings WHERE key IN ('country_code', 'international_prefix', 'trunk_prefix')",
+        )?;
+        let rows = s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (k, v) = row?;
+            match k.as_str() {
+                "country_code" => plan.country_code = v,
+                "international_prefix" => plan.international_prefix = v,
+                _ => plan.trunk_prefix = v,
+            }
+        }
+        Ok(plan)
     }
 
     /// Changes the numbering plan and re-normalises every stored contact number with it, in
@@ -835,4 +840,32 @@ fn excerpt(body: &str, words: &[&str]) -> String {
         s.push('…');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    /// The screen-pop look-up is an index search, not a table scan.
+    #[test]
+    fn screen_pop_query_uses_the_phone_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path().join("p.db")).unwrap();
+        let plan: Vec<String> = s
+            .conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT min(customer_id) FROM contacts WHERE phone_norm = ?1",
+            )
+            .unwrap()
+            .query_map(["1"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("USING INDEX contacts_phone")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|p| p.starts_with("SCAN")), "{plan:?}");
+    }
 }
