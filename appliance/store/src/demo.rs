@@ -1,0 +1,171 @@
+//! The embedded demo defaults (issue 5's `make demo`).
+
+use crate::config::{
+    AgentConfig, Command, CommandContext, DialRuleConfig, DialTarget, ExtensionConfig,
+    ExtensionKind, Framing, Language, NewUser, QueueConfig, Role, Signalling, SpanConfig, SpanRole,
+    Strategy, SwitchType, TrunkGroupConfig, TrunkRef, execute_in,
+};
+use crate::error::{Entity, Result};
+use crate::{Store, Timestamp};
+
+/// Login of the demo admin user.
+pub const DEMO_ADMIN_USER: &str = "admin";
+/// Its first password (must be changed at first login).
+pub const DEMO_ADMIN_PASSWORD: &str = "demo-admin";
+
+/// What [`Store::seed_demo`] created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// Config revision after seeding.
+    pub revision: i64,
+    /// Extension numbers created, with what they reach.
+    pub extensions: Vec<(String, ExtensionKind)>,
+    /// Admin login and first password.
+    pub admin: (&'static str, &'static str),
+}
+
+fn sip(number: u32, name: &str) -> Command {
+    Command::CreateExtension(ExtensionConfig {
+        number: number.to_string(),
+        name: name.to_owned(),
+        kind: ExtensionKind::Sip,
+        sip_password: Some(format!("demo{number}")),
+    })
+}
+
+impl Store {
+    /// Seeds a fresh database (config revision 0) with the demo defaults, in one
+    /// transaction; does nothing and returns `None` when any configuration exists.
+    ///
+    /// Creates: span `span1`, a virtual E1 PRI (EuroISDN, CRC-4, user side, device
+    /// `virt:span1.sock`, relative to the data directory) facing the simulated carrier;
+    /// trunk group `carrier` with it, and dial rule `0.` → `carrier` (strip nothing, toll
+    /// calls not allowed); SIP accounts 1001–1004 (password `demo` + number); 600 echo test;
+    /// 601 1 kHz test tone; the demo call-center: agents 2001–2010 with SIP accounts
+    /// (password `demo` + number), skill `general`, queues `sales` (701) and `support` (702)
+    /// with all ten agents; and the admin user `admin` / `demo-admin`, which must be changed
+    /// at first login.
+    ///
+    /// # Errors
+    /// SQLite errors (validation cannot fail on these constants; a test checks it).
+    pub fn seed_demo(&mut self, now: Timestamp) -> Result<Option<DemoSummary>> {
+        if self.config_revision()? != 0 {
+            return Ok(None);
+        }
+        let ctx = CommandContext {
+            actor: "system:demo",
+            ts: now,
+        };
+        let mut cmds = vec![Command::CreateSpan(SpanConfig {
+            name: "span1".into(),
+            signalling: Signalling::Pri,
+            framing: Framing::Ccs,
+            crc4: true,
+            role: SpanRole::User,
+            switchtype: SwitchType::EuroIsdn,
+            device: "virt:span1.sock".into(),
+            timing_priority: 1,
+        })];
+        for n in 1001..=1004 {
+            cmds.push(sip(n, &format!("Demo phone {n}")));
+        }
+        cmds.push(Command::CreateExtension(ExtensionConfig {
+            number: "600".into(),
+            name: "Echo test".into(),
+            kind: ExtensionKind::EchoTest,
+            sip_password: None,
+        }));
+        cmds.push(Command::CreateExtension(ExtensionConfig {
+            number: "601".into(),
+            name: "Test tone 1 kHz".into(),
+            kind: ExtensionKind::TestTone,
+            sip_password: None,
+        }));
+        for n in 2001..=2010 {
+            cmds.push(sip(n, &format!("Agent {n}")));
+        }
+        cmds.push(Command::CreateUser(NewUser {
+            username: DEMO_ADMIN_USER.into(),
+            display_name: "Administrator".into(),
+            role: Role::Admin,
+            password: DEMO_ADMIN_PASSWORD.into(),
+            must_change_password: true,
+            language: Language::En,
+        }));
+        // The admin password is the only one to hash; doing it inside the transaction is
+        // fine here: nothing else runs on a database being seeded.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let run = |cmds: &[Command]| -> Result<Vec<crate::Change>> {
+            cmds.iter().map(|c| execute_in(&tx, ctx, c, None)).collect()
+        };
+        let mut changes = run(&cmds)?;
+        let span_id = changes[0].id;
+        // Second batch: rows that refer to ids made by the first.
+        let mut more = vec![
+            Command::CreateTrunkGroup(TrunkGroupConfig {
+                name: "carrier".into(),
+                members: vec![TrunkRef::Span(span_id)],
+            }),
+            Command::CreateSkill(crate::config::SkillConfig {
+                name: "general".into(),
+            }),
+        ];
+        let first = run(&more)?;
+        let (tg, skill) = (first[0].id, first[1].id);
+        more = vec![Command::CreateDialRule(DialRuleConfig {
+            priority: 100,
+            pattern: "0.".into(),
+            strip: 0,
+            prepend: String::new(),
+            allow_toll: false,
+            target: DialTarget::TrunkGroup(tg),
+        })];
+        for n in 2001..=2010 {
+            more.push(Command::CreateAgent(AgentConfig {
+                number: n.to_string(),
+                name: format!("Agent {n}"),
+                user_id: None,
+                skills: vec![(skill, 50)],
+            }));
+        }
+        let agents = run(&more)?;
+        let members: Vec<(i64, u8)> = agents
+            .iter()
+            .filter(|c| c.entity == Entity::Agent)
+            .map(|c| (c.id, 0))
+            .collect();
+        let queues: Vec<Command> = [("sales", "701"), ("support", "702")]
+            .into_iter()
+            .map(|(name, number)| {
+                Command::CreateQueue(QueueConfig {
+                    name: name.into(),
+                    number: Some(number.into()),
+                    strategy: Strategy::LongestIdle,
+                    max_len: 50,
+                    max_wait_s: 300,
+                    service_level_s: 20,
+                    short_abandon_s: 5,
+                    wrapup_s: 10,
+                    skills: vec![(skill, 0)],
+                    members: members.clone(),
+                })
+            })
+            .collect();
+        changes.extend(first);
+        changes.extend(agents);
+        changes.extend(run(&queues)?);
+        tx.commit()?;
+        let extensions = self
+            .extensions()?
+            .into_iter()
+            .map(|e| (e.config.number, e.config.kind))
+            .collect();
+        Ok(Some(DemoSummary {
+            revision: changes.last().map_or(0, |c| c.revision),
+            extensions,
+            admin: (DEMO_ADMIN_USER, DEMO_ADMIN_PASSWORD),
+        }))
+    }
+}

@@ -1,0 +1,674 @@
+//! Versioned schema migrations.
+//!
+//! The schema is an ordered list of steps; step `n` (1-based) takes a database from
+//! `PRAGMA user_version = n-1` to `n`. Each step runs in one immediate transaction together
+//! with the `user_version` bump, so a crash during an upgrade leaves the previous version
+//! intact. Steps are never edited once released: a change is a new step.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+
+/// `PRAGMA application_id` of appliance databases ("TELC").
+pub const APPLICATION_ID: i32 = 0x5445_4C43;
+
+/// One migration step.
+#[derive(Debug)]
+pub(crate) struct Step {
+    /// What it adds, for logs and docs.
+    pub(crate) what: &'static str,
+    /// SQL run as one batch.
+    pub(crate) sql: &'static str,
+    /// Tables that must exist once this step ran (the schema check at open).
+    pub(crate) tables: &'static [&'static str],
+}
+
+/// The migrations, in order. `STEPS.len()` is the current schema version.
+pub(crate) const STEPS: &[Step] = &[
+    Step {
+        what: "v1 configuration: spans, SIP trunks, extensions, trunk groups, dial plan, users, config revision",
+        sql: V1,
+        tables: &[
+            "config_meta",
+            "config_changes",
+            "spans",
+            "sip_trunks",
+            "extensions",
+            "trunk_groups",
+            "trunk_group_members",
+            "dial_rules",
+            "users",
+        ],
+    },
+    Step {
+        what: "v2 append-only call/queue/agent event log and CDRs",
+        sql: V2,
+        tables: &["events", "cdrs"],
+    },
+    Step {
+        what: "v3 CRM: customers, contacts, orders, interactions, tickets, knowledge base (FTS5)",
+        sql: V3,
+        tables: &[
+            "settings",
+            "customers",
+            "contacts",
+            "orders",
+            "interactions",
+            "tickets",
+            "ticket_notes",
+            "kb_articles",
+            "kb_fts",
+        ],
+    },
+    Step {
+        what: "v4 call-center configuration: queues, skills, agents, IVR flows; dial rules may target queues and IVRs",
+        sql: V4,
+        tables: &[
+            "queues",
+            "skills",
+            "agents",
+            "agent_skills",
+            "queue_members",
+            "queue_skills",
+            "ivr_flows",
+        ],
+    },
+    Step {
+        what: "v5 recordings index",
+        sql: V5,
+        tables: &["recordings"],
+    },
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = STEPS.len() as u32;
+
+const V1: &str = r"
+CREATE TABLE config_meta(
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    revision INTEGER NOT NULL
+);
+INSERT INTO config_meta(id, revision) VALUES (1, 0);
+CREATE TABLE config_changes(
+    revision INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id INTEGER NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete'))
+);
+CREATE TABLE spans(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    signalling TEXT NOT NULL,
+    framing TEXT NOT NULL,
+    crc4 INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    switchtype TEXT NOT NULL,
+    device TEXT NOT NULL,
+    timing_priority INTEGER NOT NULL
+);
+CREATE TABLE sip_trunks(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    host TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    transport TEXT NOT NULL,
+    username TEXT,
+    password TEXT,
+    register INTEGER NOT NULL,
+    outbound_proxy TEXT,
+    max_channels INTEGER NOT NULL,
+    enabled INTEGER NOT NULL
+);
+CREATE TABLE extensions(
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sip_password TEXT
+);
+CREATE TABLE trunk_groups(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE trunk_group_members(
+    group_id INTEGER NOT NULL REFERENCES trunk_groups(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    span_id INTEGER REFERENCES spans(id),
+    sip_trunk_id INTEGER REFERENCES sip_trunks(id),
+    PRIMARY KEY (group_id, position),
+    CHECK ((span_id IS NULL) <> (sip_trunk_id IS NULL))
+);
+CREATE INDEX trunk_group_members_span ON trunk_group_members(span_id);
+CREATE INDEX trunk_group_members_trunk ON trunk_group_members(sip_trunk_id);
+CREATE TABLE dial_rules(
+    id INTEGER PRIMARY KEY,
+    priority INTEGER NOT NULL,
+    pattern TEXT NOT NULL,
+    strip INTEGER NOT NULL,
+    prepend TEXT NOT NULL,
+    allow_toll INTEGER NOT NULL,
+    target_extension_id INTEGER REFERENCES extensions(id),
+    target_trunk_group_id INTEGER REFERENCES trunk_groups(id),
+    CHECK ((target_extension_id IS NOT NULL) + (target_trunk_group_id IS NOT NULL) = 1)
+);
+CREATE INDEX dial_rules_ext ON dial_rules(target_extension_id);
+CREATE INDEX dial_rules_tg ON dial_rules(target_trunk_group_id);
+CREATE TABLE users(
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'supervisor', 'agent')),
+    password_hash TEXT NOT NULL,
+    must_change_password INTEGER NOT NULL,
+    language TEXT NOT NULL
+);
+";
+
+const V2: &str = r"
+CREATE TABLE events(
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    call_id TEXT,
+    queue TEXT,
+    agent TEXT,
+    payload TEXT NOT NULL CHECK (json_valid(payload))
+);
+CREATE INDEX events_ts ON events(ts);
+CREATE INDEX events_kind_ts ON events(kind, ts);
+CREATE INDEX events_call ON events(call_id) WHERE call_id IS NOT NULL;
+CREATE INDEX events_agent_ts ON events(agent, ts) WHERE agent IS NOT NULL;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TABLE cdrs(
+    id INTEGER PRIMARY KEY,
+    call_id TEXT NOT NULL UNIQUE,
+    start_ts INTEGER NOT NULL,
+    answer_ts INTEGER,
+    end_ts INTEGER NOT NULL,
+    caller TEXT NOT NULL,
+    callee TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    disposition TEXT NOT NULL,
+    cause INTEGER,
+    src_channel TEXT NOT NULL,
+    dst_channel TEXT,
+    queue TEXT,
+    agent TEXT,
+    CHECK (end_ts >= start_ts),
+    CHECK (answer_ts IS NULL OR (answer_ts >= start_ts AND answer_ts <= end_ts))
+);
+CREATE INDEX cdrs_start ON cdrs(start_ts);
+CREATE INDEX cdrs_caller ON cdrs(caller);
+CREATE INDEX cdrs_callee ON cdrs(callee);
+";
+
+const V3: &str = r"
+CREATE TABLE settings(
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO settings(key, value) VALUES
+    ('country_code', '86'), ('international_prefix', '00'), ('trunk_prefix', '0');
+CREATE TABLE customers(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    company TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    vip INTEGER NOT NULL DEFAULT 0,
+    account_owner TEXT,
+    notes TEXT NOT NULL DEFAULT '',
+    created_ts INTEGER NOT NULL
+);
+CREATE TABLE contacts(
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    phone_raw TEXT NOT NULL,
+    phone_norm TEXT NOT NULL,
+    email TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX contacts_phone ON contacts(phone_norm);
+CREATE INDEX contacts_customer ON contacts(customer_id);
+CREATE TABLE orders(
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    reference TEXT NOT NULL,
+    placed_ts INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    total_cents INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    items TEXT NOT NULL CHECK (json_valid(items))
+);
+CREATE INDEX orders_customer ON orders(customer_id, placed_ts);
+CREATE TABLE interactions(
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+    channel TEXT NOT NULL,
+    call_id TEXT,
+    remote_number TEXT NOT NULL DEFAULT '',
+    direction TEXT NOT NULL,
+    agent TEXT,
+    queue TEXT,
+    started_ts INTEGER NOT NULL,
+    ended_ts INTEGER NOT NULL,
+    disposition TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data)),
+    CHECK (ended_ts >= started_ts)
+);
+CREATE INDEX interactions_customer ON interactions(customer_id, started_ts);
+CREATE INDEX interactions_call ON interactions(call_id);
+CREATE TABLE tickets(
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+    subject TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'pending', 'resolved', 'closed')),
+    priority INTEGER NOT NULL,
+    assignee INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_ts INTEGER NOT NULL,
+    updated_ts INTEGER NOT NULL
+);
+CREATE INDEX tickets_customer ON tickets(customer_id, status);
+CREATE INDEX tickets_assignee ON tickets(assignee, status);
+CREATE TABLE ticket_notes(
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    author TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX ticket_notes_ticket ON ticket_notes(ticket_id);
+CREATE TABLE kb_articles(
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_ts INTEGER NOT NULL
+);
+CREATE VIRTUAL TABLE kb_fts USING fts5(
+    title, body, content='kb_articles', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER kb_ai AFTER INSERT ON kb_articles BEGIN
+    INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+CREATE TRIGGER kb_ad AFTER DELETE ON kb_articles BEGIN
+    INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+END;
+CREATE TRIGGER kb_au AFTER UPDATE ON kb_articles BEGIN
+    INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+    INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+";
+
+const V4: &str = r"
+CREATE TABLE queues(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    number TEXT UNIQUE,
+    strategy TEXT NOT NULL,
+    max_len INTEGER NOT NULL,
+    max_wait_s INTEGER NOT NULL,
+    service_level_s INTEGER NOT NULL,
+    short_abandon_s INTEGER NOT NULL,
+    wrapup_s INTEGER NOT NULL
+);
+CREATE TABLE skills(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE agents(
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    user_id INTEGER UNIQUE REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE TABLE agent_skills(
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    skill_id INTEGER NOT NULL REFERENCES skills(id),
+    level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 100),
+    PRIMARY KEY (agent_id, skill_id)
+);
+CREATE INDEX agent_skills_skill ON agent_skills(skill_id);
+CREATE TABLE queue_members(
+    queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    penalty INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, agent_id)
+);
+CREATE INDEX queue_members_agent ON queue_members(agent_id);
+CREATE TABLE queue_skills(
+    queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+    skill_id INTEGER NOT NULL REFERENCES skills(id),
+    min_level INTEGER NOT NULL CHECK (min_level BETWEEN 0 AND 100),
+    PRIMARY KEY (queue_id, skill_id)
+);
+CREATE INDEX queue_skills_skill ON queue_skills(skill_id);
+CREATE TABLE ivr_flows(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    flow TEXT NOT NULL CHECK (json_valid(flow)),
+    active INTEGER NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE UNIQUE INDEX ivr_flows_one_active ON ivr_flows(name) WHERE active = 1;
+CREATE TABLE dial_rules_v4(
+    id INTEGER PRIMARY KEY,
+    priority INTEGER NOT NULL,
+    pattern TEXT NOT NULL,
+    strip INTEGER NOT NULL,
+    prepend TEXT NOT NULL,
+    allow_toll INTEGER NOT NULL,
+    target_extension_id INTEGER REFERENCES extensions(id),
+    target_trunk_group_id INTEGER REFERENCES trunk_groups(id),
+    target_queue_id INTEGER REFERENCES queues(id),
+    target_ivr TEXT,
+    CHECK ((target_extension_id IS NOT NULL) + (target_trunk_group_id IS NOT NULL)
+         + (target_queue_id IS NOT NULL) + (target_ivr IS NOT NULL) = 1)
+);
+INSERT INTO dial_rules_v4(id, priority, pattern, strip, prepend, allow_toll,
+                          target_extension_id, target_trunk_group_id)
+    SELECT id, priority, pattern, strip, prepend, allow_toll,
+           target_extension_id, target_trunk_group_id FROM dial_rules;
+DROP TABLE dial_rules;
+ALTER TABLE dial_rules_v4 RENAME TO dial_rules;
+CREATE INDEX dial_rules_ext ON dial_rules(target_extension_id);
+CREATE INDEX dial_rules_tg ON dial_rules(target_trunk_group_id);
+CREATE INDEX dial_rules_queue ON dial_rules(target_queue_id);
+";
+
+const V5: &str = r"
+CREATE TABLE recordings(
+    id INTEGER PRIMARY KEY,
+    call_id TEXT NOT NULL,
+    path TEXT NOT NULL UNIQUE,
+    legs TEXT NOT NULL CHECK (legs IN ('both', 'caller', 'callee')),
+    started_ts INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),
+    paused TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(paused)),
+    retain_until_ts INTEGER,
+    agent TEXT,
+    queue TEXT
+);
+CREATE INDEX recordings_call ON recordings(call_id);
+CREATE INDEX recordings_started ON recordings(started_ts);
+CREATE INDEX recordings_retain ON recordings(retain_until_ts) WHERE retain_until_ts IS NOT NULL;
+";
+
+/// Reads `(application_id, user_version)`.
+pub(crate) fn header(conn: &Connection) -> Result<(i32, u32)> {
+    let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let ver: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok((app, ver))
+}
+
+/// Checks the header of an opened database: ours (or empty), and not newer than this build.
+pub(crate) fn check_header(conn: &Connection) -> Result<u32> {
+    let (app, ver) = header(conn)?;
+    if app == 0 {
+        let objects: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        if objects != 0 || ver != 0 {
+            return Err(StoreError::NotOurDatabase {
+                found: app,
+                expected: APPLICATION_ID,
+            });
+        }
+    } else if app != APPLICATION_ID {
+        return Err(StoreError::NotOurDatabase {
+            found: app,
+            expected: APPLICATION_ID,
+        });
+    }
+    if ver > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found: ver,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(ver)
+}
+
+/// Runs the steps from the current version up to `target`, one transaction each.
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32> {
+    let current = check_header(conn)?;
+    for (i, step) in STEPS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
+        let version = i as u32 + 1;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated meanwhile: re-read under the write lock.
+        let (_, now) = header(&tx)?;
+        if now >= version {
+            continue;
+        }
+        tx.execute_batch(step.sql)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    let (_, ver) = header(conn)?;
+    Ok(ver)
+}
+
+/// The schema check at open: every table the version promises exists.
+pub(crate) fn check_schema(conn: &Connection, version: u32) -> Result<()> {
+    let mut stmt =
+        conn.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1")?;
+    for step in &STEPS[..version as usize] {
+        for table in step.tables {
+            if !stmt.exists([table])? {
+                return Err(StoreError::SchemaMismatch { table, version });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What each schema version adds (for `docs/database.md` and logs).
+#[must_use]
+pub fn describe() -> Vec<(u32, &'static str)> {
+    STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i as u32 + 1, s.what))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DialTarget, TrunkRef};
+    use crate::{Store, Timestamp};
+
+    /// Rows valid at schema version `v`, written with plain SQL as that version's program
+    /// would have written them.
+    fn fixture(conn: &Connection, v: u32) {
+        match v {
+            1 => {
+                conn.execute_batch(
+                    "INSERT INTO spans VALUES (1, 'span1', 'pri', 'ccs', 1, 'user', 'euroisdn', 'dahdi:1', 1);
+                     INSERT INTO sip_trunks VALUES (1, 'prov', 'sip.example.net', 5060, 'udp', 'u', 'p', 1, NULL, 30, 1);
+                     INSERT INTO extensions VALUES (1, '1001', 'Phone', 'sip', 'secret1001');
+                     INSERT INTO trunk_groups VALUES (1, 'out');
+                     INSERT INTO trunk_group_members VALUES (1, 0, 1, NULL), (1, 1, NULL, 1);
+                     INSERT INTO dial_rules(id, priority, pattern, strip, prepend, allow_toll, target_extension_id, target_trunk_group_id) VALUES (1, 10, '0.', 0, '', 0, NULL, 1), (2, 5, '1001', 0, '', 0, 1, NULL);
+                     UPDATE config_meta SET revision = 7;",
+                )
+                .unwrap();
+                let hash = crate::config::hash_password("password1").unwrap();
+                conn.execute(
+                    "INSERT INTO users VALUES (1, 'admin', 'Admin', 'admin', ?1, 0, 'zh')",
+                    [hash],
+                )
+                .unwrap();
+            }
+            2 => conn
+                .execute_batch(
+                    "INSERT INTO events(ts, kind, call_id, queue, agent, payload) VALUES
+                        (10, 'call_start', 'c1', NULL, NULL, '{}'), (20, 'call_end', 'c1', NULL, NULL, '{\"cause\":16}');
+                     INSERT INTO cdrs(call_id, start_ts, answer_ts, end_ts, caller, callee, direction, disposition, cause, src_channel)
+                        VALUES ('c1', 10, 12, 20, '13800138000', '1001', 'inbound', 'answered', 16, 'span1/1');",
+                )
+                .unwrap(),
+            3 => conn
+                .execute_batch(
+                    "INSERT INTO customers(id, name, created_ts) VALUES (1, 'Li Lei', 5);
+                     INSERT INTO contacts(customer_id, name, phone_raw, phone_norm) VALUES (1, 'Li Lei', '138 0013 8000', '8613800138000');
+                     INSERT INTO orders(customer_id, reference, placed_ts, status, total_cents, currency, items) VALUES (1, 'A-1', 6, 'paid', 1999, 'CNY', '[]');
+                     INSERT INTO kb_articles(title, category, body, updated_ts) VALUES ('Refund policy', 'billing', 'Refunds within thirty days.', 7);",
+                )
+                .unwrap(),
+            4 => conn
+                .execute_batch(
+                    "INSERT INTO skills VALUES (1, 'english');
+                     INSERT INTO agents VALUES (1, '2001', 'Agent', NULL);
+                     INSERT INTO agent_skills VALUES (1, 1, 80);
+                     INSERT INTO queues VALUES (1, 'sales', '701', 'longest_idle', 10, 60, 20, 5, 10);
+                     INSERT INTO queue_members VALUES (1, 1, 0);
+                     INSERT INTO ivr_flows(name, version, flow, active) VALUES ('main', 1, '{\"nodes\":{}}', 1);
+                     INSERT INTO dial_rules(priority, pattern, strip, prepend, allow_toll, target_queue_id) VALUES (1, '701', 0, '', 0, 1);",
+                )
+                .unwrap(),
+            5 => conn
+                .execute_batch(
+                    "INSERT INTO recordings(call_id, path, legs, started_ts, duration_ms, paused) VALUES ('c1', '/rec/c1.wav', 'both', 12, 8000, '[[1000,2000]]');",
+                )
+                .unwrap(),
+            _ => unreachable!("add a fixture for the new schema version"),
+        }
+    }
+
+    fn check(store: &Store, v: u32) {
+        match v {
+            1 => {
+                assert_eq!(store.spans().unwrap()[0].config.name, "span1");
+                assert_eq!(
+                    store.sip_trunks().unwrap()[0].config.host,
+                    "sip.example.net"
+                );
+                let tg = &store.trunk_groups().unwrap()[0];
+                assert_eq!(
+                    tg.config.members,
+                    [TrunkRef::Span(1), TrunkRef::SipTrunk(1)]
+                );
+                let rules = store.dial_rules().unwrap();
+                assert_eq!(
+                    rules.iter().find(|r| r.id == 2).unwrap().config.target,
+                    DialTarget::Extension(1)
+                );
+                assert_eq!(
+                    rules.iter().find(|r| r.id == 1).unwrap().config.target,
+                    DialTarget::TrunkGroup(1)
+                );
+                assert!(store.verify_login("admin", "password1").unwrap().is_some());
+                assert!(store.verify_login("admin", "password2").unwrap().is_none());
+                assert!(store.config_revision().unwrap() >= 7);
+            }
+            2 => {
+                let ev = store
+                    .events(&crate::events::EventFilter::default())
+                    .unwrap();
+                assert_eq!(ev.len(), 2);
+                assert_eq!(ev[1].payload["cause"], 16);
+                assert_eq!(
+                    store.cdr("c1").unwrap().unwrap().answer,
+                    Some(Timestamp(12))
+                );
+            }
+            3 => {
+                let c = store
+                    .customer_by_phone("+86 138-0013-8000")
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(c.name, "Li Lei");
+                assert_eq!(store.orders(c.id).unwrap()[0].reference, "A-1");
+                assert_eq!(store.search_kb("refund", 5).unwrap().len(), 1);
+            }
+            4 => {
+                let q = &store.queues().unwrap()[0];
+                assert_eq!(q.config.members, [(1, 0)]);
+                assert_eq!(store.agents().unwrap()[0].config.skills, [(1, 80)]);
+                assert!(store.ivr_flows().unwrap()[0].active);
+                assert!(
+                    store
+                        .dial_rules()
+                        .unwrap()
+                        .iter()
+                        .any(|r| r.config.target == DialTarget::Queue(1))
+                );
+            }
+            5 => assert_eq!(
+                store.recordings_for_call("c1").unwrap()[0].paused,
+                [(1000, 2000)]
+            ),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn upgrade_from_every_earlier_version_keeps_data() {
+        for start in 0..=SCHEMA_VERSION {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("a.db");
+            {
+                let mut conn = crate::open_connection(&path, false).unwrap();
+                assert_eq!(migrate_to(&mut conn, start).unwrap(), start);
+                for v in 1..=start {
+                    fixture(&conn, v);
+                }
+            }
+            let store = Store::open(&path).unwrap();
+            assert_eq!(
+                store.schema_version().unwrap(),
+                SCHEMA_VERSION,
+                "from v{start}"
+            );
+            store.check_integrity().unwrap();
+            for v in 1..=start {
+                check(&store, v);
+            }
+            // The pre-upgrade copy exists exactly when an upgrade of existing data happened,
+            // and it is still at the old version.
+            let bak = store.pre_upgrade_backup().map(std::path::Path::to_owned);
+            assert_eq!(
+                bak.is_some(),
+                start > 0 && start < SCHEMA_VERSION,
+                "from v{start}"
+            );
+            if let Some(bak) = bak {
+                let old = Connection::open(bak).unwrap();
+                assert_eq!(header(&old).unwrap().1, start);
+            }
+            // Data written on the new version on top of the old one.
+            for v in (start + 1)..=SCHEMA_VERSION {
+                fixture(&store.conn, v);
+                check(&store, v);
+            }
+        }
+    }
+
+    #[test]
+    fn every_step_lists_its_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("a.db")).unwrap();
+        let n: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kb_fts_%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let listed: usize = STEPS.iter().map(|s| s.tables.len()).sum();
+        assert_eq!(n as usize, listed);
+    }
+}

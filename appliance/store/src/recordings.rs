@@ -1,0 +1,184 @@
+//! The recordings index: where each call recording lives, which legs, how long, which parts
+//! were paused (card payments), and until when it is kept.
+
+use rusqlite::params;
+
+use crate::config::text_enum;
+use crate::error::{Invalid, Result, Rule, StoreError};
+use crate::{Store, Timestamp};
+
+text_enum!(
+    /// Which legs a recording holds.
+    Legs { /** Both parties (stereo or mixed). */ Both = "both", /** The caller only. */ Caller = "caller", /** The callee only. */ Callee = "callee" }
+);
+
+/// One recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    /// Row id (0 before insert).
+    pub id: i64,
+    /// Call.
+    pub call_id: String,
+    /// File path (unique).
+    pub path: String,
+    /// Legs recorded.
+    pub legs: Legs,
+    /// Recording start.
+    pub started: Timestamp,
+    /// Length in ms, pauses included.
+    pub duration_ms: i64,
+    /// Paused segments as (start, end) ms offsets into the recording, sorted, not overlapping.
+    pub paused: Vec<(i64, i64)>,
+    /// Deletable after this time (`None`: keep).
+    pub retain_until: Option<Timestamp>,
+    /// Agent on the call.
+    pub agent: Option<String>,
+    /// Queue of the call.
+    pub queue: Option<String>,
+}
+
+impl Recording {
+    fn validate(&self) -> Result<(), Invalid> {
+        if self.call_id.is_empty() {
+            return Err(Invalid::new("recording.call_id", Rule::Empty));
+        }
+        if self.path.is_empty() {
+            return Err(Invalid::new("recording.path", Rule::Empty));
+        }
+        if self.duration_ms < 0 {
+            return Err(Invalid::new(
+                "recording.duration_ms",
+                Rule::OutOfRange {
+                    min: 0,
+                    max: i64::MAX,
+                },
+            ));
+        }
+        let mut prev_end = 0;
+        for &(s, e) in &self.paused {
+            if e < s {
+                return Err(Invalid::new("recording.paused", Rule::EndBeforeStart));
+            }
+            if s < prev_end || e > self.duration_ms {
+                return Err(Invalid::new(
+                    "recording.paused",
+                    Rule::OutOfRange {
+                        min: prev_end,
+                        max: self.duration_ms,
+                    },
+                ));
+            }
+            prev_end = e;
+        }
+        Ok(())
+    }
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
+    let bad = |column| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            Box::new(StoreError::BadStoredValue {
+                table: "recordings",
+                column,
+            }),
+        )
+    };
+    Ok(Recording {
+        id: r.get(0)?,
+        call_id: r.get(1)?,
+        path: r.get(2)?,
+        legs: Legs::parse(&r.get::<_, String>(3)?).ok_or_else(|| bad("legs"))?,
+        started: Timestamp(r.get(4)?),
+        duration_ms: r.get(5)?,
+        paused: serde_json::from_str(&r.get::<_, String>(6)?).map_err(|_| bad("paused"))?,
+        retain_until: r.get::<_, Option<i64>>(7)?.map(Timestamp),
+        agent: r.get(8)?,
+        queue: r.get(9)?,
+    })
+}
+
+const COLS: &str =
+    "id, call_id, path, legs, started_ts, duration_ms, paused, retain_until_ts, agent, queue";
+
+impl Store {
+    /// Indexes a recording; returns its id.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] (bad segments, duplicate path).
+    pub fn add_recording(&mut self, r: &Recording) -> Result<i64> {
+        r.validate()?;
+        let paused = serde_json::to_string(&r.paused)
+            .map_err(|_| Invalid::new("recording.paused", Rule::BadJson))?;
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO recordings(call_id, path, legs, started_ts, duration_ms, paused, retain_until_ts, agent, queue) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+            params![r.call_id, r.path, r.legs.as_str(), r.started.0, r.duration_ms, paused, r.retain_until.map(|t| t.0), r.agent, r.queue],
+        )?;
+        if n == 0 {
+            return Err(Invalid::new("recording.path", Rule::Duplicate).into());
+        }
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Recordings of a call.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn recordings_for_call(&self, call_id: &str) -> Result<Vec<Recording>> {
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {COLS} FROM recordings WHERE call_id = ?1 ORDER BY id"
+        ))?;
+        Ok(s.query_map([call_id], row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Recordings started in `[from, to)`, optionally of one agent, newest first.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn search_recordings(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        agent: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Recording>> {
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {COLS} FROM recordings WHERE started_ts >= ?1 AND started_ts < ?2 AND (?3 IS NULL OR agent = ?3) ORDER BY started_ts DESC LIMIT ?4"
+        ))?;
+        Ok(s.query_map(params![from.0, to.0, agent, limit], row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Recordings whose retention ended before `now` (the caller deletes the files, then
+    /// calls [`Self::forget_recording`]).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn expired_recordings(&self, now: Timestamp) -> Result<Vec<Recording>> {
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {COLS} FROM recordings WHERE retain_until_ts IS NOT NULL AND retain_until_ts < ?1 ORDER BY retain_until_ts"
+        ))?;
+        Ok(s.query_map([now.0], row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Removes a recording from the index (after its file was deleted).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`].
+    pub fn forget_recording(&mut self, id: i64) -> Result<()> {
+        if self
+            .conn
+            .execute("DELETE FROM recordings WHERE id = ?1", [id])?
+            == 0
+        {
+            return Err(StoreError::NotFound {
+                entity: crate::Entity::Recording,
+                id,
+            });
+        }
+        Ok(())
+    }
+}
