@@ -1,0 +1,377 @@
+//! # appliance: the daemon (level 3)
+//!
+//! **What it is:** the one process of the appliance. It reads the clock, owns the sockets,
+//! the timers, the line devices and the real-time media thread, and drives the sans-IO state
+//! machines of the lower crates. This first slice does, in order:
+//! 1. opens (or creates) the SQLite database in `--data-dir` through [`store`], seeding the
+//!    demo defaults on first run with `--demo`;
+//! 2. serves Prometheus metrics at `/metrics` and a health check at `/healthz` (axum, loopback
+//!    by default);
+//! 3. starts the media thread ([`media`]): 1 ms ticks, SCHED_FIFO and locked memory where
+//!    allowed, bounded lock-free SPSC queues to the async side;
+//! 4. opens every virtual E1 PRI span of the configuration (a listening "line jack" socket in
+//!    the data directory) and drives one [`isdn::pri::Pri`] per span ([`span`]);
+//! 5. with `--demo`, starts a simulated carrier ([`carrier`]): our own ISDN stack in the
+//!    network role on the far end of the virtual line, placing calls in periodically;
+//! 6. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
+//!
+//! **What it is not (yet):** no SIP, no RTP, no switch: calls arriving on a span are handled
+//! by a stop-gap rule in [`span`] (echo test and test tone answered on the span's own
+//! B-channel, every other number cleared with a cause saying why) until the `switch` crate
+//! lands. DAHDI spans are not opened. No CTI, no web admin.
+#![forbid(unsafe_code)]
+
+mod carrier;
+mod clock;
+mod http;
+mod media;
+mod metrics;
+mod span;
+mod sysd;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use store::Store;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+
+/// Exit code for a bad data directory or database (EX_CONFIG-like, distinct from 1).
+const EXIT_DATA: u8 = 3;
+
+/// The appliance daemon.
+#[derive(Debug, Parser)]
+#[command(name = "appliance", version, about)]
+struct Args {
+    /// Data directory: holds appliance.db and the virtual line sockets. Created if missing
+    /// (its parent must exist).
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+    /// Seed the demo defaults into a fresh database and start the simulated carrier.
+    #[arg(long)]
+    demo: bool,
+    /// Address of the HTTP server for /metrics and /healthz (loopback by default).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    http: SocketAddr,
+    /// Grace period on SIGTERM: how long active calls may go on before the daemon exits.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    drain_secs: u64,
+    /// Simulated carrier (demo): milliseconds between calls it places in; 0 = none.
+    /// Default: 10000 with --demo, 0 otherwise.
+    #[arg(long, value_name = "MS")]
+    carrier_interval_ms: Option<u64>,
+    /// Simulated carrier: DID numbers it dials, in turn.
+    #[arg(
+        long,
+        value_name = "NUMBERS",
+        value_delimiter = ',',
+        default_value = "600,601,1001"
+    )]
+    carrier_dids: Vec<String>,
+    /// Simulated carrier: how long it holds an answered call before clearing it (ms).
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    carrier_hold_ms: u64,
+    /// Log filter, RUST_LOG syntax (the RUST_LOG variable wins when set).
+    #[arg(long, value_name = "FILTER", default_value = "info")]
+    log: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&args.log))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // journald adds its own timestamps; plain text, no colours, one event per line.
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let store = match open_store(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            error!("cannot open the data directory: {e:#}");
+            eprintln!("appliance: {e:#}");
+            return ExitCode::from(EXIT_DATA);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("appliance: tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(args, store)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("fatal: {e:#}");
+            eprintln!("appliance: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the database, refusing anything that is not a directory we can use or a database of
+/// ours; nothing is overwritten.
+fn open_store(args: &Args) -> Result<Store> {
+    let dir = &args.data_dir;
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => bail!("--data-dir {} exists and is not a directory", dir.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir(dir)
+                .with_context(|| format!("creating data directory {}", dir.display()))?;
+            info!(dir = %dir.display(), "created the data directory");
+        }
+        Err(e) => return Err(e).with_context(|| format!("data directory {}", dir.display())),
+    }
+    let db = dir.join("appliance.db");
+    let mut store =
+        Store::open(&db).with_context(|| format!("opening the database {}", db.display()))?;
+    if let Some(bak) = store.pre_upgrade_backup() {
+        info!(backup = %bak.display(), "database schema upgraded; copy of the old file kept");
+    }
+    if args.demo {
+        match store.seed_demo(Clock::wall_now())? {
+            Some(s) => info!(
+                revision = s.revision,
+                extensions = s.extensions.len(),
+                "seeded the demo defaults"
+            ),
+            None => info!("demo: configuration already present, not seeded again"),
+        }
+    }
+    Ok(store)
+}
+
+/// Shared state of the async side.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) metrics: Metrics,
+    pub(crate) clock: Clock,
+    /// False once SIGTERM arrived: no new calls.
+    pub(crate) accepting: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// Runs `f` on the store (a short synchronous SQLite call).
+    pub(crate) fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        let mut guard = self
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+}
+
+async fn run(args: Args, store: Store) -> Result<()> {
+    let revision = store
+        .config_revision()
+        .context("reading the config revision")?;
+    let spans = store.spans().context("reading the span configuration")?;
+    let (accepting, _) = watch::channel(true);
+    let shared = Arc::new(Shared {
+        store: Mutex::new(store),
+        metrics: Metrics::new(),
+        clock: Clock::new(),
+        accepting,
+    });
+    shared.metrics.config_revision.set(revision);
+
+    let listener = tokio::net::TcpListener::bind(args.http)
+        .await
+        .with_context(|| format!("binding the HTTP server on {}", args.http))?;
+    let http_addr = listener.local_addr()?;
+    if !http_addr.ip().is_loopback() {
+        warn!(addr = %http_addr, "HTTP server is not on loopback: /metrics is reachable from the network");
+    }
+    tokio::spawn(http::serve(listener, Arc::clone(&shared)));
+    info!(addr = %http_addr, "http listening (/metrics, /healthz)");
+
+    let media = Arc::new(media::start(&shared.metrics).context("starting the media thread")?);
+    let mut span_tasks = Vec::new();
+    for s in spans {
+        match span::open(&args.data_dir, &s, &media, Arc::clone(&shared)) {
+            Ok(Some(t)) => span_tasks.push(t),
+            Ok(None) => {}
+            Err(e) => {
+                error!(span = %s.config.name, "span not opened: {e:#}");
+            }
+        }
+    }
+    let carrier_interval = args
+        .carrier_interval_ms
+        .unwrap_or(if args.demo { 10_000 } else { 0 });
+    let carrier = if args.demo {
+        let dev = span_tasks.first().map(|t| t.socket_path.clone());
+        match dev {
+            Some(path) => Some(carrier::start(carrier::Options {
+                path,
+                interval: Duration::from_millis(carrier_interval),
+                dids: args.carrier_dids.clone(),
+                hold: Duration::from_millis(args.carrier_hold_ms),
+                metrics: shared.metrics.clone(),
+            })?),
+            None => {
+                warn!("demo: no virtual span open, the simulated carrier is not started");
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
+    sysd::ready(&format!(
+        "running: {} span(s), http {http_addr}, config revision {revision}",
+        span_tasks.len()
+    ));
+    sysd::spawn_watchdog(media.heartbeat());
+    info!(
+        spans = span_tasks.len(),
+        revision,
+        demo = args.demo,
+        "appliance ready"
+    );
+    if args.demo {
+        print_demo_banner(&args.data_dir, http_addr);
+    }
+
+    let mut seen = revision;
+    loop {
+        tokio::select! {
+            _ = sigterm.recv() => { info!("SIGTERM: draining"); break; }
+            _ = sigint.recv() => { info!("SIGINT: draining"); break; }
+            _ = sighup.recv() => {
+                seen = reload(&shared, seen);
+            }
+        }
+    }
+
+    // Drain: no new calls, wait for the active ones up to the grace period.
+    sysd::status("draining: no new calls");
+    shared.accepting.send_replace(false);
+    let grace = Duration::from_secs(args.drain_secs);
+    let drain_start = tokio::time::Instant::now();
+    let until = drain_start + grace;
+    loop {
+        let active = shared.metrics.active_calls.get();
+        if active <= 0 {
+            info!("no active calls left");
+            break;
+        }
+        if tokio::time::Instant::now() >= until {
+            warn!(
+                active,
+                grace_s = args.drain_secs,
+                "grace period over, exiting with calls up"
+            );
+            break;
+        }
+        // A second SIGTERM/SIGINT ends the drain, unless it is the same stop delivered twice
+        // (a terminal or `timeout` signals the whole process group): within 1 s it is ignored.
+        let again = tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(50)) => false,
+            _ = sigterm.recv() => true,
+            _ = sigint.recv() => true,
+        };
+        if again && drain_start.elapsed() > Duration::from_secs(1) {
+            warn!(active, "second stop signal: exiting now");
+            break;
+        }
+    }
+    sysd::stopping();
+    if let Some(c) = carrier {
+        c.stop();
+    }
+    for t in span_tasks {
+        t.stop().await;
+    }
+    match Arc::try_unwrap(media) {
+        Ok(m) => m.stop(),
+        Err(_) => warn!("media thread still referenced at exit"),
+    }
+    shared.with_store(|s| {
+        if let Err(e) = s.checkpoint() {
+            warn!("WAL checkpoint at exit: {e}");
+        }
+    });
+    info!("stopped");
+    Ok(())
+}
+
+/// SIGHUP: reads the config changes since `seen`, logs them and applies what this slice can
+/// apply live. Returns the new revision seen.
+fn reload(shared: &Shared, seen: i64) -> i64 {
+    sysd::reloading();
+    let result = shared.with_store(|s| -> Result<(i64, Vec<store::config::AuditEntry>)> {
+        Ok((s.config_revision()?, s.changes_since(seen)?))
+    });
+    let out = match result {
+        Ok((rev, changes)) => {
+            for c in &changes {
+                let live = match c.change.entity {
+                    // Looked up per call: live.
+                    store::Entity::Extension => "applied: looked up per call",
+                    store::Entity::Span => "needs a restart: spans are opened at start",
+                    _ => "stored; not used by this daemon slice yet",
+                };
+                info!(
+                    revision = c.change.revision,
+                    entity = ?c.change.entity,
+                    id = c.change.id,
+                    op = c.change.op.as_str(),
+                    actor = %c.actor,
+                    "config change: {live}"
+                );
+            }
+            info!(
+                from = seen,
+                to = rev,
+                changes = changes.len(),
+                "configuration reloaded"
+            );
+            shared.metrics.config_revision.set(rev);
+            shared.metrics.reloads.inc();
+            rev
+        }
+        Err(e) => {
+            error!("reload failed, keeping revision {seen}: {e:#}");
+            shared.metrics.reload_errors.inc();
+            seen
+        }
+    };
+    sysd::ready(&format!("running: config revision {out}"));
+    out
+}
+
+fn print_demo_banner(dir: &Path, http: SocketAddr) {
+    eprintln!(
+        "\n=== appliance demo ===\n\
+         data:     {}\n\
+         metrics:  http://{http}/metrics   health: http://{http}/healthz\n\
+         span1:    virtual E1 PRI at {}; the simulated carrier calls in with DIDs\n\
+         dial:     600 echo test, 601 1 kHz test tone (answered on the span today;\n\
+         \x20         SIP phones 1001-1004 / password demo<number> need the SIP crate, not wired yet)\n\
+         stop:     Ctrl-C\n",
+        dir.display(),
+        dir.join("span1.sock").display()
+    );
+}
