@@ -1,0 +1,128 @@
+//! `--demo`: the simulated carrier's calls arrive on the virtual E1 PRI span and are handled
+//! by the daemon's current rule (600 echo answered with audio coming back, 1001 cleared
+//! with cause 20 because SIP is not wired yet); the events are in the log, the metrics and
+//! the store's event log.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Daemon, get, metric};
+use nix::sys::signal::Signal;
+use store::Store;
+use store::events::{EventFilter, EventKind};
+
+#[test]
+fn carrier_call_reaches_the_span_and_is_handled() {
+    let mut d = Daemon::start(&[
+        "--demo",
+        "--carrier-interval-ms",
+        "200",
+        "--carrier-hold-ms",
+        "600",
+        "--carrier-dids",
+        "600,1001",
+        "--drain-secs",
+        "5",
+    ]);
+    d.wait_notify("READY=1");
+    let addr = d.http_addr();
+    d.wait_log(&["D-channel data link up", "span=span1"]);
+    d.wait_log(&["incoming call", "called=600", "calling=\"0215550100\""]);
+    d.wait_log(&["call answered", "mode=Echo"]);
+    // The carrier heard its own tone come back on the B-channel (>= 100 ms of audio).
+    d.wait_log(&["carrier: call released", "did=600", "heard=true"]);
+    d.wait_log(&["call rejected", "SIP is not wired", "cause=20"]);
+    d.wait_log(&["carrier: call released", "did=1001", "heard=false"]);
+
+    let (_, body) = get(&addr, "/metrics");
+    let m = |k: &str| metric(&body, k).unwrap_or(0.0);
+    assert!(
+        m("appliance_span_calls_total{span=\"span1\",result=\"incoming\"}") >= 2.0,
+        "{body}"
+    );
+    assert!(
+        m("appliance_span_calls_total{span=\"span1\",result=\"answered\"}") >= 1.0,
+        "{body}"
+    );
+    assert!(
+        m("appliance_span_calls_total{span=\"span1\",result=\"rejected\"}") >= 1.0,
+        "{body}"
+    );
+    assert!(
+        m("appliance_carrier_calls_total{result=\"media_heard\"}") >= 1.0,
+        "{body}"
+    );
+    assert_eq!(
+        m("appliance_span_dchannel_up{span=\"span1\"}"),
+        1.0,
+        "{body}"
+    );
+
+    d.signal(Signal::SIGTERM);
+    let st = d.wait_exit(Duration::from_secs(8));
+    assert_eq!(st.code(), Some(0), "log:\n{}", d.log.join("\n"));
+
+    // The event log has the answered call from start to end.
+    let st = Store::open(d.db()).expect("open");
+    let ev = st
+        .events(&EventFilter {
+            call_id: Some("span1-1"),
+            ..EventFilter::default()
+        })
+        .expect("events");
+    let kinds: Vec<EventKind> = ev.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::CallStart,
+            EventKind::CallAnswer,
+            EventKind::CallEnd
+        ],
+        "{ev:?}"
+    );
+    assert_eq!(ev[0].payload["called"], "600");
+    assert_eq!(ev[2].payload["cause"], 16);
+    let rejected = st
+        .events(&EventFilter {
+            call_id: Some("span1-2"),
+            ..EventFilter::default()
+        })
+        .expect("events");
+    assert_eq!(rejected.first().map(|e| e.kind), Some(EventKind::CallStart));
+    assert_eq!(rejected.last().map(|e| e.kind), Some(EventKind::CallEnd));
+    assert!(!rejected.iter().any(|e| e.kind == EventKind::CallAnswer));
+}
+
+#[test]
+fn sigterm_drains_an_active_call_for_the_grace_period_then_exits_0() {
+    let mut d = Daemon::start(&[
+        "--demo",
+        "--carrier-interval-ms",
+        "200",
+        "--carrier-hold-ms",
+        "60000",
+        "--carrier-dids",
+        "601",
+        "--drain-secs",
+        "1",
+    ]);
+    d.wait_notify("READY=1");
+    let addr = d.http_addr();
+    d.wait_log(&["call answered", "mode=Tone"]);
+    d.signal(Signal::SIGTERM);
+    d.wait_log(&["SIGTERM: draining"]);
+    let (code, body) = get(&addr, "/healthz");
+    assert_eq!(code, 200);
+    assert!(
+        body.contains("\"draining\":true") && body.contains("\"active_calls\":1"),
+        "{body}"
+    );
+    let st = d.wait_exit(Duration::from_secs(5));
+    assert_eq!(st.code(), Some(0), "log:\n{}", d.log.join("\n"));
+    assert!(
+        d.log.iter().any(|l| l.contains("grace period over")),
+        "log:\n{}",
+        d.log.join("\n")
+    );
+}
