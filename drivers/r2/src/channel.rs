@@ -110,9 +110,18 @@ pub enum ClearReason {
 
 /// What the channel tells the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// The far end seized the channel and we acknowledged it (register signalling begins).
     Seized,
+    /// Incoming register: one digit of the called (`ani == false`) or calling number
+    /// arrived (for logs, and to see the order ANI and DNIS came in).
+    Digit {
+        /// A calling-number digit (else a called-number digit).
+        ani: bool,
+        /// The digit, 0..=9.
+        digit: u8,
+    },
     /// The incoming register has the call: decide with [`R2Channel::accept`] or
     /// [`R2Channel::reject`] (the outgoing register's category tone stays on meanwhile).
     IncomingCall {
@@ -182,8 +191,13 @@ enum Timer {
     FwdSafety,
     BackCycle,
     Pulse,
+    PulseGap,
     FirstDigit,
 }
+
+/// Silence between the end of a pulsed backward signal and a compelled one that follows,
+/// long enough for the far receiver to see the pulse end (its release time).
+const PULSE_GAP: Duration = Duration::from_millis(50);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -387,6 +401,7 @@ impl R2Channel {
             Timer::FwdSafety | Timer::FirstDigit => self.clear(now, ClearReason::CompelledTimeout),
             Timer::BackCycle => self.back_cycle_expired(now),
             Timer::Pulse => self.pulse_ended(now),
+            Timer::PulseGap => self.pulse_gap_ended(now),
         }
     }
 
@@ -990,6 +1005,10 @@ impl R2Channel {
             Expect::Dnis => {
                 if let Some(d) = s.digit() {
                     i.dnis.push(d);
+                    self.events.push_back(Event::Digit {
+                        ani: false,
+                        digit: d,
+                    });
                     if i.dnis.len() >= usize::from(cfg.max_dnis) {
                         i.dnis_done = true;
                     }
@@ -1004,6 +1023,10 @@ impl R2Channel {
             Expect::Ani => {
                 if let Some(d) = s.digit() {
                     i.ani.push(d);
+                    self.events.push_back(Event::Digit {
+                        ani: true,
+                        digit: d,
+                    });
                     if i.ani.len() >= usize::from(cfg.max_ani) {
                         i.ani_done = true;
                     }
@@ -1131,7 +1154,25 @@ impl R2Channel {
         self.inc = Some(i);
         self.tone(None);
         match reply {
-            // The outgoing register answered during the pulse: handle it now.
+            // The outgoing register answered during the pulse: answer it after a pause, so
+            // that our next signal is not heard as the pulse going on.
+            Some(s) => {
+                if let Some(i) = &mut self.inc {
+                    i.after_pulse = Some(s);
+                }
+                self.arm(now, PULSE_GAP, Timer::PulseGap);
+            }
+            None => self.arm(now, self.cfg.timers.mf_back_cycle, Timer::BackCycle),
+        }
+    }
+
+    fn pulse_gap_ended(&mut self, now: Instant) {
+        let Some(mut i) = self.inc else {
+            return;
+        };
+        let reply = i.after_pulse.take();
+        self.inc = Some(i);
+        match reply {
             Some(s) => self.ir_forward_start(now, s),
             None => self.arm(now, self.cfg.timers.mf_back_cycle, Timer::BackCycle),
         }

@@ -188,6 +188,9 @@ pub struct DirectPair {
     /// Whether each direction carries anything (false: a cut wire).
     pub a_to_b: bool,
     pub b_to_a: bool,
+    /// Whether each direction carries the B-channel audio (false: bits only).
+    pub audio_ab: bool,
+    pub audio_ba: bool,
     line_ab: VecDeque<(Instant, Option<u8>, Chunk)>,
     line_ba: VecDeque<(Instant, Option<u8>, Chunk)>,
     delay: Duration,
@@ -203,6 +206,8 @@ impl DirectPair {
             ev_b: Vec::new(),
             a_to_b: true,
             b_to_a: true,
+            audio_ab: true,
+            audio_ba: true,
             line_ab: VecDeque::new(),
             line_ba: VecDeque::new(),
             delay: Duration::from_millis(2),
@@ -218,7 +223,7 @@ impl DirectPair {
         inbox: &mut VecDeque<(Instant, Option<u8>, Chunk)>,
         outbox: &mut VecDeque<(Instant, Option<u8>, Chunk)>,
         delay: Duration,
-        send: bool,
+        (send, audio_on): (bool, bool),
     ) {
         if ch.poll_timeout().is_some_and(|t| t <= now) {
             ch.handle_timeout(now);
@@ -243,10 +248,11 @@ impl DirectPair {
         while let Some(e) = ch.poll_event() {
             ev.push((now, e));
         }
+        if !audio_on {
+            audio = [SILENCE; CHUNK_SAMPLES];
+        }
         if send {
             outbox.push_back((now + delay, bits, audio));
-        } else if bits.is_some() {
-            // A cut line loses audio; bits sent meanwhile are lost too.
         }
     }
 
@@ -259,7 +265,7 @@ impl DirectPair {
             &mut self.line_ba,
             &mut self.line_ab,
             self.delay,
-            self.a_to_b,
+            (self.a_to_b, self.audio_ab),
         );
         Self::side(
             now,
@@ -268,7 +274,7 @@ impl DirectPair {
             &mut self.line_ab,
             &mut self.line_ba,
             self.delay,
-            self.b_to_a,
+            (self.b_to_a, self.audio_ba),
         );
         self.now += Duration::from_millis(1);
     }
@@ -290,4 +296,32 @@ impl DirectPair {
 
 pub fn digits(s: &str) -> r2::Digits {
     s.parse().expect("digits")
+}
+
+/// The incoming call an end was offered, as (ANI, DNIS, category).
+pub fn offered_to(events: &[(Instant, Event)]) -> Option<(String, String, r2::Category)> {
+    events.iter().find_map(|(_, e)| match e {
+        Event::IncomingCall {
+            ani,
+            dnis,
+            category,
+        } => Some((ani.to_string(), dnis.to_string(), *category)),
+        _ => None,
+    })
+}
+
+/// The order digits arrived at an incoming register: 'a' for ANI, 'd' for DNIS.
+pub fn digit_order(events: &[(Instant, Event)]) -> String {
+    events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Digit { ani: true, .. } => Some('a'),
+            Event::Digit { ani: false, .. } => Some('d'),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn both_idle(p: &E1Pair) -> bool {
+    p.a.r2.state() == r2::StateName::Idle && p.b.r2.state() == r2::StateName::Idle
 }
