@@ -636,8 +636,10 @@ impl R2Channel {
         }
     }
 
-    /// In `Releasing`: done once the far end is idle.
-    fn settle(&mut self, now: Instant) {
+    /// In `Releasing`: done once the far end is idle. A seizure seen before that (after a
+    /// fault, the last bits received may be stale) is not taken: the far end must be seen
+    /// idle first.
+    fn settle(&mut self, _now: Instant) {
         if self.state != State::Releasing {
             return;
         }
@@ -648,10 +650,6 @@ impl R2Channel {
                 self.mf = None;
                 self.state = State::RemoteBlocked;
                 self.events.push_back(Event::Blocked);
-            }
-            Some(r) if self.role.is_none() && self.is(r, self.cfg.bits.seize) => {
-                self.state = State::Idle;
-                self.on_bits(now, r);
             }
             _ => {}
         }
