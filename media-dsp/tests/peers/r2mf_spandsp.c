@@ -6,7 +6,8 @@
  *                                     change: "SAMPLE CODE" (CODE '-' when the tone ends)
  *   r2mf_spandsp bench fwd|bwd FILE RUNS
  *                                     times r2_mf_rx over FILE (s16le) in 8-sample chunks;
- *                                     prints "NS_PER_SAMPLE STARTS" (median of RUNS) */
+ *                                     prints "NS_PER_SAMPLE STARTS" (median of RUNS, wall
+ *                                     clock, as the Rust side of benches/r2mf.rs) */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ static int cmp_double(const void *a, const void *b)
 static double now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
