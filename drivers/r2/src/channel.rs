@@ -44,7 +44,8 @@ use crate::{Category, Config, Digits, R2Error};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input<'a> {
     /// The ABCD bits now received for this channel (A in bit 3); pass every change (the E1
-    /// framer debounces them, G.732 §5.1.3).
+    /// framer debounces them over two multiframes; the channel then waits out the Q.421
+    /// recognition time, [`Timers::recognition`](crate::Timers), before acting).
     Abcd(u8),
     /// One millisecond of the B-channel as received: 8 A-law bytes. Pass every chunk (the
     /// channel counts time in them while register signalling runs and answers each with
@@ -193,7 +194,12 @@ enum Timer {
     Pulse,
     PulseGap,
     FirstDigit,
+    Abandoned,
 }
+
+/// How long the incoming register waits for the clear-forward that should follow an
+/// outgoing register dropping its tone before the decision.
+const ABANDON_WAIT: Duration = Duration::from_millis(500);
 
 /// Silence between the end of a pulsed backward signal and a compelled one that follows,
 /// long enough for the far receiver to see the pulse end (its release time).
@@ -274,7 +280,10 @@ pub struct R2Channel {
     channel: u8,
     state: State,
     role: Option<Role>,
+    /// The recognised far-end bits.
     rx: Option<u8>,
+    /// Bits received but not yet held for the recognition time: (when recognised, bits).
+    pending_bits: Option<(Instant, u8)>,
     tx_bits: Option<u8>,
     alarm: bool,
     mf: Option<Mf>,
@@ -299,6 +308,7 @@ impl R2Channel {
             state: State::Idle,
             role: None,
             rx: None,
+            pending_bits: None,
             tx_bits: None,
             alarm: false,
             mf: None,
@@ -375,11 +385,13 @@ impl R2Channel {
         match input {
             Input::Abcd(abcd) => {
                 let abcd = abcd & 0x0F;
-                if self.rx != Some(abcd) {
-                    self.rx = Some(abcd);
-                    if !self.alarm {
-                        self.on_bits(now, abcd);
-                    }
+                if self.rx == Some(abcd) {
+                    // Back to the recognised state before the recognition time ran out.
+                    self.pending_bits = None;
+                } else if self.cfg.timers.recognition.is_zero() {
+                    self.recognise(now, abcd);
+                } else if self.pending_bits.is_none_or(|p| p.1 != abcd) {
+                    self.pending_bits = Some((now + self.cfg.timers.recognition, abcd));
                 }
             }
             Input::Audio(chunk) => self.on_audio(now, chunk),
@@ -389,6 +401,12 @@ impl R2Channel {
 
     /// Runs the timer that [`poll_timeout`](Self::poll_timeout) announced, if it is due.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some((at, abcd)) = self.pending_bits
+            && at <= now
+        {
+            self.pending_bits = None;
+            self.recognise(now, abcd);
+        }
         let Some((at, t)) = self.timer else {
             return;
         };
@@ -402,6 +420,7 @@ impl R2Channel {
             Timer::BackCycle => self.back_cycle_expired(now),
             Timer::Pulse => self.pulse_ended(now),
             Timer::PulseGap => self.pulse_gap_ended(now),
+            Timer::Abandoned => self.clear(now, ClearReason::ProtocolError),
         }
     }
 
@@ -422,7 +441,10 @@ impl R2Channel {
     /// timer runs.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timer.map(|t| t.0)
+        match (self.timer.map(|t| t.0), self.pending_bits.map(|p| p.0)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     // ----- commands -----
@@ -580,6 +602,14 @@ impl R2Channel {
     }
 
     // ----- internals -----
+
+    /// A new line state, held for the recognition time (Q.421 §4).
+    fn recognise(&mut self, now: Instant, abcd: u8) {
+        self.rx = Some(abcd);
+        if !self.alarm {
+            self.on_bits(now, abcd);
+        }
+    }
 
     fn send_bits(&mut self, abcd: u8) {
         if self.tx_bits != Some(abcd) {
@@ -1113,9 +1143,11 @@ impl R2Channel {
                     }
                 }
                 None => {
-                    // The outgoing register gave up its category tone before our decision.
+                    // The outgoing register gave up its category tone before our decision:
+                    // it has timed out or hung up, and its clear-forward should follow.
+                    // Without one, the call is cleared as a protocol error.
                     self.inc = Some(i);
-                    self.clear(now, ClearReason::ProtocolError);
+                    self.arm(now, ABANDON_WAIT, Timer::Abandoned);
                 }
             }
             return;

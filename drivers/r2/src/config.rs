@@ -157,6 +157,10 @@ pub struct Timers {
     pub mf_pulse: Duration,
     /// Incoming register: seizure acknowledged, no first forward signal.
     pub first_digit: Duration,
+    /// Line signalling recognition time: a change of the received a/b bits counts once it
+    /// has lasted this long (Q.421 §4: 20 ± 10 ms), on top of the E1 framer's debounce over
+    /// two CAS multiframes. Zero takes every change at once.
+    pub recognition: Duration,
 }
 
 impl Default for Timers {
@@ -167,6 +171,7 @@ impl Default for Timers {
             mf_back_cycle: Duration::from_millis(1500),
             mf_pulse: Duration::from_millis(150),
             first_digit: Duration::from_millis(10_000),
+            recognition: Duration::from_millis(20),
         }
     }
 }

@@ -98,7 +98,8 @@ fn no_decision_from_the_application_times_out_the_outgoing_register() {
     assert!(p.events_a().contains(&Event::Cleared {
         reason: ClearReason::CompelledTimeout
     }));
-    // A's clear-forward releases B too.
+    // A's clear-forward releases B too (after the line delay and B's recognition time).
+    p.run(Duration::from_millis(100));
     assert!(p.events_b().contains(&Event::Cleared {
         reason: ClearReason::ClearForward
     }));

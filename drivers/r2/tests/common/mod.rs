@@ -212,7 +212,8 @@ impl DirectPair {
             line_ba: VecDeque::new(),
             delay: Duration::from_millis(2),
         };
-        p.run(Duration::from_millis(10));
+        // Idle bits exchanged and recognised (Q.421 recognition time).
+        p.run(Duration::from_millis(50));
         p
     }
 
