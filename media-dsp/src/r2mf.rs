@@ -11,7 +11,7 @@
 //! stop, and the detector reports when a signal starts and when it ends.
 //!
 //! [`R2MfGenerator`] sends one signal continuously at a chosen level (default −11.5 dBm0 per
-//! frequency, the Q.454 §4.3.1 nominal sending level; ±1 dB is allowed there).
+//! frequency, the Q.454 nominal sending level; ±1 dB is allowed there).
 //! [`R2MfDetector`] finds the signals of one direction in 8 kHz samples fed in blocks of any
 //! size (a 1 ms DAHDI chunk, a 20 ms frame, a whole file: identical results).
 //!
@@ -21,17 +21,21 @@
 //! frequency of the set leaks almost nothing into its neighbours 120 Hz away, even when it
 //! is off by the ±10 Hz Q.455 allows (the loss at 10 Hz off centre is under 0.5 dB). Per
 //! window, the two strongest of the six bins must:
-//! - each be above the minimum level (default −38.5 dBm0: Q.455 §5.2.1 asks for operation
-//!   down to −35 dBm0 and non-operation below −42 dBm0 at the receiver);
+//! - each be above the minimum level (default −38.5 dBm0: the receiver must operate down to
+//!   −35 dBm0; the margin below that is ours, and −42 dBm0 is rejected in the tests);
 //! - differ by at most the maximum twist (default 10 dB: Q.455 accepts 5 dB between adjacent
 //!   and 7 dB between non-adjacent frequencies, and must not recognise 20 dB);
 //! - stand clear of the other four by the relative-peak margin (default 11 dB, as spandsp);
 //! - carry most of the window's power (default 60 %), so speech and noise do not pass.
 //!
-//! A signal starts after 2 consecutive windows show it (24–32 ms of tone: Q.455 §5.2.3 says
+//! A signal starts after 2 consecutive windows show it (24–32 ms of tone: Q.455 says
 //! a signal shorter than 7 ms must not operate the receiver) and ends after 2 consecutive
-//! windows do not (interruptions of 7 ms and less are bridged, Q.455 §5.2.4). Operate plus
-//! release time stays under the 80 ms of Q.455 §5.2.5.
+//! windows do not (interruptions of 7 ms and less are bridged, Q.455). Operate plus
+//! release time stays under the 80 ms of Q.455.
+//!
+//! The receiver figures are those spandsp's `bell_r2_mf.h` documents for Q.441/Q.455 and the
+//! sending level is the one spandsp's `bell_r2_mf.c` notes (−11.5 dBm0 ±1 dB); the
+//! Recommendations' texts were not at hand, so no clause numbers are cited.
 //!
 //! **Limits.** 8 kHz only; no DC removal (G.711 decoded audio has none). Tolerances are
 //! those of the receiver at the zero relative level point; the line's loss is the caller's.
@@ -199,7 +203,7 @@ pub enum R2MfError {
 /// Generator settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GeneratorConfig {
-    /// Level of the lower-indexed frequency of each pair, dBm0 (default −11.5, Q.454 §4.3.1).
+    /// Level of the lower-indexed frequency of each pair, dBm0 (default −11.5, Q.454).
     pub level_dbm0: f32,
     /// Level of the second frequency relative to the first, dB (default 0; for tests of twist).
     pub twist_db: f32,

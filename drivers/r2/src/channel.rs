@@ -1,6 +1,6 @@
 //! One R2 channel: Q.421 line signalling and the Q.440-series compelled register exchange.
 //!
-//! ## Line signalling (Q.421 §2, Table 1)
+//! ## Line signalling (Q.421, Table 1)
 //! Each end sends two bits (a, b) per direction; the outgoing end's are *forward* (af, bf),
 //! the incoming end's *backward* (ab, bb). Both-way circuits: whichever end seizes is
 //! outgoing for that call.
@@ -22,12 +22,12 @@
 //! one; the IR removes the backward signal on recognising that; the OR then sends what the
 //! backward signal asked for. Where the IR must speak without a forward signal to answer
 //! (the called number ended without an end signal), it sends a *pulsed* backward signal
-//! (Q.442 §1.2, [`Timers::mf_pulse`](crate::Timers)).
+//! (Q.442, [`Timers::mf_pulse`](crate::Timers)).
 //!
 //! ## Faults
 //! A span alarm (loss of signal or framing, AIS) makes the ABCD bits and the B-channel
 //! meaningless: a call in progress is cleared ([`ClearReason::LineAlarm`]) and the channel
-//! sends the blocking pattern (Q.421 §3: b=1 signals a fault) until the alarm clears, then
+//! sends the blocking pattern (Q.421: b=1 signals a fault) until the alarm clears, then
 //! idle; it is usable again once the far end is idle too. That is what DAHDI-based R2 stacks
 //! do (chan_dahdi hangs up calls on a red alarm and OpenR2 blocks the channel).
 
@@ -571,7 +571,7 @@ impl R2Channel {
         }
     }
 
-    /// Blocks the idle channel (sends the blocking pattern, Q.421 §2.4).
+    /// Blocks the idle channel (sends the blocking pattern, Q.421).
     ///
     /// # Errors
     /// [`R2Error::NotIdle`] when it is not idle.
@@ -603,7 +603,7 @@ impl R2Channel {
 
     // ----- internals -----
 
-    /// A new line state, held for the recognition time (Q.421 §4).
+    /// A new line state, held for the recognition time (Q.421).
     fn recognise(&mut self, now: Instant, abcd: u8) {
         self.rx = Some(abcd);
         if !self.alarm {

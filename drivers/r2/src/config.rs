@@ -153,12 +153,12 @@ pub struct Timers {
     /// (OpenR2 `mf_back_cycle`, 1.5 s). While collecting the called number this is how the
     /// end of a number of unknown length is found (then address complete is sent as a pulse).
     pub mf_back_cycle: Duration,
-    /// Length of a pulsed backward signal (Q.442 §1.2: 150 ± 50 ms).
+    /// Length of a pulsed backward signal (Q.442: 150 ± 50 ms).
     pub mf_pulse: Duration,
     /// Incoming register: seizure acknowledged, no first forward signal.
     pub first_digit: Duration,
     /// Line signalling recognition time: a change of the received a/b bits counts once it
-    /// has lasted this long (Q.421 §4: 20 ± 10 ms), on top of the E1 framer's debounce over
+    /// has lasted this long (Q.421: 20 ± 10 ms), on top of the E1 framer's debounce over
     /// two CAS multiframes. Zero takes every change at once.
     pub recognition: Duration,
 }

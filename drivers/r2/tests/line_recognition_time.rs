@@ -1,4 +1,4 @@
-//! Q.421 §4 recognition time: a change of the received a/b bits counts only once it has
+//! Q.421 recognition time: a change of the received a/b bits counts only once it has
 //! lasted 20 ms (`Timers::recognition`); shorter glitches leave the line state alone.
 
 use std::time::Duration;
