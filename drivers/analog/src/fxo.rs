@@ -465,6 +465,8 @@ impl Fxo {
             if self.ring_since.is_none() {
                 self.ring_since = Some(now);
             }
+            // The next ring came in time; its end restarts the wait.
+            self.t_ring_stop = None;
             return;
         }
         let Some(since) = self.ring_since.take() else {

@@ -14,7 +14,7 @@ pub struct Loop {
     pub fxs: Fxs,
     pub fxo: Fxo,
     /// Audio each end sent in the last step (arrives at the other end in the next one).
-    from_fxs: AudioChunk,
+    pub from_fxs: AudioChunk,
     from_fxo: AudioChunk,
     /// Every event with the millisecond it happened.
     pub fxs_events: Vec<(u64, FxsEvent)>,
