@@ -13,7 +13,9 @@
 //! Both print one JSON object per line per event on stdout (flushed per line), and take a
 //! `--script` of `;`-separated commands (see `script.rs` and `docs/analog.md`); a script
 //! that completes exits 0, a `wait` that times out exits 1. The loop is a plain
-//! 1 ms sleep-and-poll loop on a non-blocking socket, paced by the wall clock.
+//! 1 ms sleep-and-poll loop on a non-blocking socket, paced by the wall clock: each
+//! millisecond one chunk of the far end's audio (from a small queue, silence when none came)
+//! goes into the machine and one chunk goes out.
 //!
 //! **What it is not:** not the daemon and not a switch (one line, no call routing; the CO
 //! answers whatever is dialled), no real hardware.
@@ -47,6 +49,12 @@ use script::Cmd;
 const CONNECT_RETRY: Duration = Duration::from_secs(10);
 /// Most chunks of our own audio queued for the line.
 const MAX_TX_QUEUE: usize = 50;
+/// Most chunks of the far end's audio queued (a far end faster than us loses the oldest).
+const MAX_RX_QUEUE: usize = 200;
+/// Chunks of the far end's audio buffered before we start taking them (a jitter buffer:
+/// the far end may stall this long, e.g. on a loaded machine, without a gap in what our
+/// machine hears; a gap would restart tone detection).
+const RX_PRIME: usize = 40;
 const SILENCE: AudioChunk = [0; 8];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -443,6 +451,9 @@ struct App<'a> {
     start: std::time::Instant,
     log: Vec<Value>,
     txq: VecDeque<AudioChunk>,
+    rxq: VecDeque<AudioChunk>,
+    rx_dropped: u64,
+    rx_primed: bool,
     script: Option<ScriptRun>,
     connected_at: Option<u64>,
     answer_at: Option<u64>,
@@ -482,6 +493,9 @@ fn run(args: &Args) -> Result<ExitCode> {
         start: std::time::Instant::now(),
         log: Vec::new(),
         txq: VecDeque::new(),
+        rxq: VecDeque::new(),
+        rx_dropped: 0,
+        rx_primed: false,
         script,
         connected_at: None,
         answer_at: None,
@@ -500,6 +514,7 @@ fn run(args: &Args) -> Result<ExitCode> {
         "bad_packets": s.bad_packets,
         "lost_packets": s.lost_packets,
         "tx_dropped": app.tx_dropped,
+        "rx_dropped": app.rx_dropped,
     }));
     Ok(code)
 }
@@ -549,7 +564,11 @@ impl App<'_> {
                         while let Some(s) = self.line.poll_signal() {
                             self.machine.input(now, Input::Line(s));
                         }
-                        self.machine.input(now, Input::Audio(chunk));
+                        if self.rxq.len() >= MAX_RX_QUEUE {
+                            self.rxq.pop_front();
+                            self.rx_dropped += 1;
+                        }
+                        self.rxq.push_back(chunk);
                         self.pump(now)?;
                     }
                     Ok(None) => break,
@@ -574,8 +593,20 @@ impl App<'_> {
                     return Ok(ExitCode::from(1));
                 }
             }
-            // Send one chunk per elapsed millisecond.
+            // One chunk in and one out per elapsed millisecond, on our own clock: the machine
+            // hears the far end's audio through a small queue (silence when it is late) and
+            // its tones and caller ID go out without gaps whatever the far end's pace.
             while written <= ms {
+                if !self.rx_primed && self.rxq.len() >= RX_PRIME {
+                    self.rx_primed = true;
+                }
+                let heard = if self.rx_primed {
+                    self.rxq.pop_front().unwrap_or(SILENCE)
+                } else {
+                    SILENCE
+                };
+                self.machine.input(now, Input::Audio(heard));
+                self.pump(now)?;
                 let chunk = self.txq.pop_front().unwrap_or(SILENCE);
                 match self.line.write_chunk(&chunk) {
                     Ok(()) => {}

@@ -37,7 +37,7 @@ fn pulse_and_dtmf_then_busy_tone_only() {
     let (phone, co) = call(
         "busy",
         "6000",
-        "offhook; wait dialtone 3000; pulse 12; dial 3#; wait ringback 9000; \
+        "offhook; wait dialtone 5000; pulse 12; dial 3#; wait ringback 9000; \
          wait disconnected 12000; sleep 1500",
     );
     let digits: Vec<(String, bool)> = events(&co, "digit")
@@ -66,7 +66,7 @@ fn polarity_reversal() {
     let (phone, _) = call(
         "polarity",
         "200",
-        "offhook; wait dialtone 3000; dial 5#; wait answered 4000; wait disconnected 3000",
+        "offhook; wait dialtone 5000; dial 5#; wait answered 4000; wait disconnected 3000",
     );
     assert_eq!(first(&phone, "disconnected")["reason"], "polarity");
 }
@@ -76,7 +76,7 @@ fn battery_drop() {
     let (phone, _) = call(
         "battery",
         "200",
-        "offhook; wait dialtone 3000; dial 5#; sleep 900; wait disconnected 3000",
+        "offhook; wait dialtone 5000; dial 5#; sleep 900; wait disconnected 3000",
     );
     assert_eq!(first(&phone, "disconnected")["reason"], "battery");
     first(&phone, "battery");
