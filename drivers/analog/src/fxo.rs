@@ -20,8 +20,8 @@
 //! ## Caller ID
 //! The configured receiver (FSK V.23/Bell 202, or DTMF CLIP) is armed for
 //! [`FxoTimers::cid_window_ms`](crate::FxoTimers) after the first ring
-//! ([`CidStart::Ring`](crate::CidStart::Ring)) or after a polarity reversal while idle
-//! ([`CidStart::Polarity`](crate::CidStart::Polarity)), as Asterisk's `cidstart`; a
+//! ([`CidStart::Ring`]) or after a polarity reversal while idle
+//! ([`CidStart::Polarity`]), as Asterisk's `cidstart`; a
 //! signal outside that window is not listened for (the classic "no caller ID" mismatch).
 
 use std::collections::VecDeque;

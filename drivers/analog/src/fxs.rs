@@ -16,9 +16,9 @@
 //! [`FxsEvent::OnHook`] and back to idle (DAHDI's thresholds, `kernel.h`).
 //!
 //! ## Caller ID
-//! [`CidStart::Ring`](crate::CidStart::Ring): first ring, then the signal from 500 ms into
+//! [`CidStart::Ring`]: first ring, then the signal from 500 ms into
 //! the first silence (ETSI EN 300 659-1 §6.1.1; Bellcore GR-30 likewise).
-//! [`CidStart::Polarity`](crate::CidStart::Polarity): polarity reversed, the signal (FSK or
+//! [`CidStart::Polarity`]: polarity reversed, the signal (FSK or
 //! DTMF CLIP) after 300 ms, polarity restored and the first ring 300 ms after it ends
 //! (EN 300 659-1 §6.1.2, §6.2).
 

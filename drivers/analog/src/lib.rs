@@ -31,6 +31,41 @@
 //!    (a connected call) it yields none, and the caller writes the call's audio instead.
 //! 4. Drain `poll_event()`.
 //!
+//! ```no_run
+//! use analog::{Fxs, FxsConfig, FxsEvent, Input, Instant, Transmit};
+//! use tdm::AnalogPort;
+//!
+//! /// One millisecond of an FXS port on any backend (`now` from the daemon's clock).
+//! fn tick<P: AnalogPort>(port: &mut P, fxs: &mut Fxs, now: Instant, call_audio: [i16; 8])
+//!     -> Result<(), P::Error> {
+//!     while let Some(chunk) = port.read_chunk()? {
+//!         while let Some(sig) = port.poll_signal() {
+//!             fxs.handle_input(now, Input::Line(sig));
+//!         }
+//!         fxs.handle_input(now, Input::Audio(chunk));
+//!     }
+//!     if fxs.poll_timeout().is_some_and(|t| t <= now) {
+//!         fxs.handle_timeout(now);
+//!     }
+//!     let mut out = call_audio;
+//!     while let Some(t) = fxs.poll_transmit() {
+//!         match t {
+//!             Transmit::Line(sig) => port.send_signal(sig)?,
+//!             Transmit::Audio(a) => out = a,
+//!         }
+//!     }
+//!     port.write_chunk(&out)?;
+//!     while let Some(ev) = fxs.poll_event() {
+//!         if let FxsEvent::Dialed { number } = ev {
+//!             println!("route a call to {number}");
+//!         }
+//!     }
+//!     Ok(())
+//! }
+//! # let _ = tick::<tdm::virt::VirtAnalogLine>;
+//! # let _ = Fxs::new(FxsConfig::china());
+//! ```
+//!
 //! **What it is not:** no I/O, no clock (time is a [`tdm::Instant`] passed in), no switch
 //! (a call is an event out and a few commands in: `ring`, `play`, `answer`, `hangup`), no
 //! echo cancellation or gains (media-dsp and the daemon's media path), no hardware (the

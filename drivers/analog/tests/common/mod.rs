@@ -3,7 +3,8 @@
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use analog::{
-    AudioChunk, Fxo, FxoConfig, FxoEvent, Fxs, FxsConfig, FxsEvent, Input, Instant, Transmit,
+    AudioChunk, DialMode, DisconnectReason, Fxo, FxoConfig, FxoEvent, FxoState, Fxs, FxsConfig,
+    FxsEvent, FxsState, Input, Instant, Transmit,
 };
 use std::time::Duration;
 
@@ -142,4 +143,52 @@ impl Loop {
             .find(|(_, e)| pred(e))
             .map(|(t, _)| *t)
     }
+}
+
+// Disconnect supervision scenarios (fxo_disconnect_*.rs).
+
+/// An outgoing call from the FXO, answered by the CO, then cleared by the CO.
+pub fn cleared(co: FxsConfig, port: FxoConfig) -> (Loop, u64) {
+    let mut l = Loop::new(co, port);
+    l.run(10);
+    l.fxo.seize().unwrap();
+    l.run(700);
+    l.fxo.dial(l.now, "10086#", DialMode::Dtmf).unwrap();
+    assert!(l.run_until(3000, |l| l.fxs.state() == FxsState::Routing));
+    l.fxs.answer().unwrap();
+    l.run(500);
+    // Without answer supervision (no reversal on answer) the call stays "seized": an
+    // analog line gives no other answer signal. Either way the loop is closed.
+    let expect = if l.fxs.config().reverse_on_answer {
+        FxoState::Connected
+    } else {
+        FxoState::Seized
+    };
+    assert_eq!(l.fxo.state(), expect);
+    l.run(2000);
+    assert_eq!(l.fxo.state(), expect, "{:?}", l.fxo_events);
+    let t = l.ms();
+    l.fxs.hangup(l.now);
+    (l, t)
+}
+
+pub fn released_within_3s(l: &mut Loop, t: u64, reason: DisconnectReason) {
+    assert!(
+        l.run_until(3000, |l| l.fxo.state() == FxoState::Idle),
+        "still off-hook 3 s after the far end cleared: {:?}",
+        l.fxo_events
+    );
+    let at = l
+        .fxo_saw(|e| matches!(e, FxoEvent::Disconnected(_)))
+        .unwrap();
+    assert!(at - t <= 3000);
+    assert!(
+        l.fxo_saw(|e| *e == FxoEvent::Disconnected(reason))
+            .is_some(),
+        "{:?}",
+        l.fxo_events
+    );
+    // The CO sees the loop open and returns to idle too.
+    assert!(l.run_until(2000, |l| l.fxs.state() == FxsState::Idle));
+    assert!(l.fxs_saw(|e| *e == FxsEvent::OnHook).is_some());
 }
