@@ -55,34 +55,126 @@ pub struct AnalogLineStats {
     pub lost_packets: u64,
 }
 
-/// Encodes one packet.
+/// Why bytes are not an analog packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalogPacketError {
+    /// Not exactly [`ANALOG_PACKET_LEN`] bytes.
+    #[error("analog packet of {0} bytes, expected 20")]
+    Length(usize),
+    /// The first byte is not [`ANALOG_MAGIC`].
+    #[error("analog packet starts with {0:#04x}, expected 0xa1")]
+    Magic(u8),
+}
+
+/// A checked view over the bytes of one analog packet (smoltcp style): after
+/// [`new_checked`](Self::new_checked) no accessor can panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalogPacket<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> AnalogPacket<T> {
+    /// Wraps `buffer` after checking its length and magic byte.
+    ///
+    /// # Errors
+    /// [`AnalogPacketError`] naming what is wrong.
+    pub fn new_checked(buffer: T) -> Result<Self, AnalogPacketError> {
+        let b = buffer.as_ref();
+        if b.len() != ANALOG_PACKET_LEN {
+            return Err(AnalogPacketError::Length(b.len()));
+        }
+        if b[0] != ANALOG_MAGIC {
+            return Err(AnalogPacketError::Magic(b[0]));
+        }
+        Ok(Self { buffer })
+    }
+
+    /// The state byte as sent (bits 4-7 included).
+    #[must_use]
+    pub fn state_byte(&self) -> u8 {
+        self.buffer.as_ref()[1]
+    }
+
+    /// The line state bits.
+    #[must_use]
+    pub fn state(&self) -> LineState {
+        LineState::from_bits(self.state_byte())
+    }
+
+    /// The sequence number.
+    #[must_use]
+    pub fn seq(&self) -> u16 {
+        let b = self.buffer.as_ref();
+        u16::from_le_bytes([b[2], b[3]])
+    }
+
+    /// The 8 samples.
+    #[must_use]
+    pub fn samples(&self) -> AudioChunk {
+        let mut out = [0i16; CHUNK_SAMPLES];
+        for (s, b) in out
+            .iter_mut()
+            .zip(self.buffer.as_ref()[4..].chunks_exact(2))
+        {
+            *s = i16::from_le_bytes([b[0], b[1]]);
+        }
+        out
+    }
+}
+
+/// The meaning of an analog packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AnalogPacketRepr {
+    /// Line state bits of the sender.
+    pub state: LineState,
+    /// Sequence number.
+    pub seq: u16,
+    /// One millisecond of audio.
+    pub samples: AudioChunk,
+}
+
+impl AnalogPacketRepr {
+    /// Reads a checked packet.
+    #[must_use]
+    pub fn parse<T: AsRef<[u8]>>(p: &AnalogPacket<T>) -> Self {
+        Self {
+            state: p.state(),
+            seq: p.seq(),
+            samples: p.samples(),
+        }
+    }
+
+    /// Writes the packet into `out`.
+    pub fn emit(&self, out: &mut [u8; ANALOG_PACKET_LEN]) {
+        out[0] = ANALOG_MAGIC;
+        out[1] = self.state.bits();
+        out[2..4].copy_from_slice(&self.seq.to_le_bytes());
+        for (d, s) in out[4..].chunks_exact_mut(2).zip(&self.samples) {
+            d.copy_from_slice(&s.to_le_bytes());
+        }
+    }
+}
+
+/// Encodes one packet ([`AnalogPacketRepr::emit`] as a function).
 #[must_use]
 pub fn encode_packet(state: LineState, seq: u16, samples: &AudioChunk) -> [u8; ANALOG_PACKET_LEN] {
     let mut p = [0u8; ANALOG_PACKET_LEN];
-    p[0] = ANALOG_MAGIC;
-    p[1] = state.bits();
-    p[2..4].copy_from_slice(&seq.to_le_bytes());
-    for (d, s) in p[4..].chunks_exact_mut(2).zip(samples) {
-        d.copy_from_slice(&s.to_le_bytes());
+    AnalogPacketRepr {
+        state,
+        seq,
+        samples: *samples,
     }
+    .emit(&mut p);
     p
 }
 
-/// Decodes one packet: `(state, seq, samples)`, or `None` when it is not an analog packet.
+/// Decodes one packet: `(state, seq, samples)`, or `None` when it is not an analog packet
+/// ([`AnalogPacket::new_checked`] + [`AnalogPacketRepr::parse`] as a function).
 #[must_use]
 pub fn decode_packet(p: &[u8]) -> Option<(LineState, u16, AudioChunk)> {
-    if p.len() != ANALOG_PACKET_LEN || p[0] != ANALOG_MAGIC {
-        return None;
-    }
-    let mut samples = [0i16; CHUNK_SAMPLES];
-    for (s, b) in samples.iter_mut().zip(p[4..].chunks_exact(2)) {
-        *s = i16::from_le_bytes([b[0], b[1]]);
-    }
-    Some((
-        LineState::from_bits(p[1]),
-        u16::from_le_bytes([p[2], p[3]]),
-        samples,
-    ))
+    let r = AnalogPacketRepr::parse(&AnalogPacket::new_checked(p).ok()?);
+    Some((r.state, r.seq, r.samples))
 }
 
 /// One end of an analog virtual line, offering the [`AnalogPort`] API.
@@ -249,9 +341,17 @@ mod tests {
         assert_eq!(p[0], ANALOG_MAGIC);
         assert_eq!(decode_packet(&p), Some((s, 0xBEEF, audio)));
         assert_eq!(decode_packet(&p[..19]), None);
+        assert_eq!(
+            AnalogPacket::new_checked(&p[..19]),
+            Err(AnalogPacketError::Length(19))
+        );
         let mut q = p;
         q[0] = 0;
         assert_eq!(decode_packet(&q), None);
+        assert_eq!(
+            AnalogPacket::new_checked(&q),
+            Err(AnalogPacketError::Magic(0))
+        );
     }
 
     #[test]

@@ -30,7 +30,8 @@ use std::io;
 use std::path::Path;
 
 pub use analog::{
-    ANALOG_MAGIC, ANALOG_PACKET_LEN, AnalogLineStats, VirtAnalogLine, decode_packet, encode_packet,
+    ANALOG_MAGIC, ANALOG_PACKET_LEN, AnalogLineStats, AnalogPacket, AnalogPacketError,
+    AnalogPacketRepr, VirtAnalogLine, decode_packet, encode_packet,
 };
 pub use dchan::{DchanCounters, MAX_DCHAN_PACKET, VirtDchan};
 pub use e1span::{MAX_FRAMES_PER_PACKET, PACKET_MAX_BYTES, VirtE1Config, VirtE1Span, VirtE1Stats};
