@@ -14,8 +14,9 @@
 //! `--script` of `;`-separated commands (see `script.rs` and `docs/analog.md`); a script
 //! that completes exits 0, a `wait` that times out exits 1. The loop is a plain
 //! 1 ms sleep-and-poll loop on a non-blocking socket, paced by the wall clock: each
-//! millisecond one chunk of the far end's audio (from a small queue, silence when none came)
-//! goes into the machine and one chunk goes out.
+//! millisecond (a tick of line time, the `t_ms` of the JSON lines) one packet of the far end
+//! (its signals, then its audio; from a 40 ms jitter buffer, silence when none came) goes
+//! into the machine and one chunk goes out.
 //!
 //! **What it is not:** not the daemon and not a switch (one line, no call routing; the CO
 //! answers whatever is dialled), no real hardware.
@@ -41,7 +42,7 @@ use media_dsp::fsk::FskStandard;
 use serde_json::{Value, json};
 use socket2::{Domain, SockAddr, Socket, Type};
 use tdm::virt::{VirtAnalogLine, VirtError};
-use tdm::{AnalogPort, AudioChunk, PortKind};
+use tdm::{AnalogPort, AudioChunk, LineSignal, PortKind};
 
 use script::Cmd;
 
@@ -451,7 +452,9 @@ struct App<'a> {
     start: std::time::Instant,
     log: Vec<Value>,
     txq: VecDeque<AudioChunk>,
-    rxq: VecDeque<AudioChunk>,
+    rxq: VecDeque<([Option<LineSignal>; 4], AudioChunk)>,
+    /// Ticks (milliseconds of line time) done.
+    tick: u64,
     rx_dropped: u64,
     rx_primed: bool,
     script: Option<ScriptRun>,
@@ -494,6 +497,7 @@ fn run(args: &Args) -> Result<ExitCode> {
         log: Vec::new(),
         txq: VecDeque::new(),
         rxq: VecDeque::new(),
+        tick: 0,
         rx_dropped: 0,
         rx_primed: false,
         script,
@@ -520,12 +524,13 @@ fn run(args: &Args) -> Result<ExitCode> {
 }
 
 impl App<'_> {
+    /// Line time: milliseconds (ticks) since the line came up.
     fn ms(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+        self.tick
     }
 
     fn now(&self) -> Instant {
-        Instant::from_micros(u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX))
+        Instant::from_millis(self.tick)
     }
 
     fn emit(&self, mut v: Value) {
@@ -547,29 +552,28 @@ impl App<'_> {
     }
 
     fn run_loop(&mut self, term: &AtomicBool) -> Result<ExitCode> {
-        let mut written: u64 = 0;
         loop {
             if term.load(Ordering::Relaxed) {
                 return Ok(ExitCode::SUCCESS);
             }
-            let ms = self.ms();
-            if self.args.exit_after.is_some_and(|e| ms >= e) {
-                return Ok(ExitCode::SUCCESS);
-            }
-            let now = self.now();
-            // Receive: the signals of a packet come before its audio.
+            // Receive everything waiting; each packet's signals travel with its audio.
             loop {
                 match self.line.read_chunk() {
                     Ok(Some(chunk)) => {
-                        while let Some(s) = self.line.poll_signal() {
-                            self.machine.input(now, Input::Line(s));
+                        let mut sigs = [None; 4];
+                        for slot in &mut sigs {
+                            *slot = self.line.poll_signal();
                         }
                         if self.rxq.len() >= MAX_RX_QUEUE {
-                            self.rxq.pop_front();
+                            // Too far behind: drop the audio, keep the signals.
+                            if let Some((old, _)) = self.rxq.pop_front() {
+                                for s in old.into_iter().flatten() {
+                                    self.machine.input(self.now(), Input::Line(s));
+                                }
+                            }
                             self.rx_dropped += 1;
                         }
-                        self.rxq.push_back(chunk);
-                        self.pump(now)?;
+                        self.rxq.push_back((sigs, chunk));
                     }
                     Ok(None) => break,
                     Err(e) if closed(&e) => {
@@ -579,34 +583,43 @@ impl App<'_> {
                     Err(e) => return Err(e).context("reading the line"),
                 }
             }
-            self.machine.timers(now);
-            self.pump(now)?;
-            self.auto(now)?;
-            match self.step_script(now)? {
-                ScriptState::Running => {}
-                ScriptState::Done => {
-                    self.emit(json!({"event": "script_done"}));
+            // One tick per elapsed millisecond of the wall clock, on our own line clock: the
+            // machine hears the far end's packets (signals, then audio) through a jitter
+            // buffer, one per tick (silence when late), and one chunk goes out per tick, so
+            // tones and caller ID have no gaps and cadences are measured in line time
+            // whatever the far end's pace or a stall of either process.
+            let wall = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+            while self.tick <= wall {
+                if self.args.exit_after.is_some_and(|e| self.tick >= e) {
                     return Ok(ExitCode::SUCCESS);
                 }
-                ScriptState::Failed(why) => {
-                    self.emit(json!({"event": "script_failed", "reason": why}));
-                    return Ok(ExitCode::from(1));
-                }
-            }
-            // One chunk in and one out per elapsed millisecond, on our own clock: the machine
-            // hears the far end's audio through a small queue (silence when it is late) and
-            // its tones and caller ID go out without gaps whatever the far end's pace.
-            while written <= ms {
+                let now = self.now();
                 if !self.rx_primed && self.rxq.len() >= RX_PRIME {
                     self.rx_primed = true;
                 }
-                let heard = if self.rx_primed {
-                    self.rxq.pop_front().unwrap_or(SILENCE)
+                let (sigs, heard) = if self.rx_primed {
+                    self.rxq.pop_front().unwrap_or(([None; 4], SILENCE))
                 } else {
-                    SILENCE
+                    ([None; 4], SILENCE)
                 };
+                for s in sigs.into_iter().flatten() {
+                    self.machine.input(now, Input::Line(s));
+                }
                 self.machine.input(now, Input::Audio(heard));
+                self.machine.timers(now);
                 self.pump(now)?;
+                self.auto(now)?;
+                match self.step_script(now)? {
+                    ScriptState::Running => {}
+                    ScriptState::Done => {
+                        self.emit(json!({"event": "script_done"}));
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    ScriptState::Failed(why) => {
+                        self.emit(json!({"event": "script_failed", "reason": why}));
+                        return Ok(ExitCode::from(1));
+                    }
+                }
                 let chunk = self.txq.pop_front().unwrap_or(SILENCE);
                 match self.line.write_chunk(&chunk) {
                     Ok(()) => {}
@@ -617,7 +630,7 @@ impl App<'_> {
                     }
                     Err(e) => return Err(e).context("writing the line"),
                 }
-                written += 1;
+                self.tick += 1;
             }
             std::thread::sleep(Duration::from_micros(500));
         }

@@ -55,6 +55,14 @@ fn pulse_and_dtmf_then_busy_tone_only() {
     );
     assert_eq!(first(&co, "dialed")["number"], "123");
     assert_eq!(first(&phone, "disconnected")["reason"], "busy");
+    // Within 3 s of the clear, in line time (both processes count 1 ms ticks from when the
+    // line came up, a few ms apart; the phone's jitter buffer adds 40 ms).
+    let cleared = first(&co, "hangup")["t_ms"].as_u64().unwrap();
+    let released = first(&phone, "disconnected")["t_ms"].as_u64().unwrap();
+    assert!(
+        released > cleared && released - cleared < 3000,
+        "cleared at {cleared}, released at {released}"
+    );
     // No reversal and no battery drop were sent: busy tone was the only signal.
     assert!(events(&phone, "polarity").is_empty());
     assert_eq!(events(&phone, "battery").len(), 1);
