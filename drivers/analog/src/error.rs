@@ -21,6 +21,9 @@ pub enum AnalogError {
     /// A character that cannot be dialled (pulse: 0-9 only; DTMF: 0-9 * # A-D).
     #[error("cannot dial {0:?}")]
     InvalidDigit(char),
+    /// A configuration value out of range (the message names it).
+    #[error("configuration: {0}")]
+    InvalidConfig(&'static str),
     /// The caller ID could not be encoded.
     #[error("caller ID: {0}")]
     CallerId(#[from] CidError),

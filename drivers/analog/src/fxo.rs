@@ -181,9 +181,8 @@ impl Fxo {
     /// A port with `cfg`, on-hook.
     ///
     /// # Errors
-    /// [`AnalogError::InvalidDigit`] never; the DTMF settings of `cfg.timers` and
-    /// `cfg.dtmf_level_dbm0` are checked and a bad one is reported as
-    /// [`AnalogError::CallerId`]`(`[`CidError::InvalidLevel`]`)`.
+    /// [`AnalogError::InvalidConfig`] when the DTMF dialling settings (`cfg.dtmf_level_dbm0`,
+    /// `cfg.timers.dtmf_on_ms`/`dtmf_off_ms`) are out of the generator's range.
     pub fn new(cfg: FxoConfig) -> Result<Self, AnalogError> {
         let dtmf = DtmfGenerator::new(GeneratorConfig {
             level_dbm0: cfg.dtmf_level_dbm0,
@@ -191,7 +190,10 @@ impl Fxo {
             on_ms: cfg.timers.dtmf_on_ms,
             off_ms: cfg.timers.dtmf_off_ms,
         })
-        .map_err(|_| AnalogError::CallerId(CidError::InvalidLevel))?;
+        .map_err(|e| match e {
+            media_dsp::dtmf::DtmfError::Generator(m) => AnalogError::InvalidConfig(m),
+            _ => AnalogError::InvalidConfig("DTMF dialling settings"),
+        })?;
         Ok(Self {
             cfg,
             st: FxoState::Idle,

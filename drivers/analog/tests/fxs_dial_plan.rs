@@ -78,3 +78,13 @@ fn hardware_decoded_pulse_digits_and_flash() {
     );
     assert_eq!(fxs.state(), FxsState::Dialing);
 }
+
+#[test]
+fn bad_dtmf_settings_are_refused_with_a_reason() {
+    let mut cfg = analog::FxoConfig::china();
+    cfg.dtmf_level_dbm0 = 20.0;
+    assert!(matches!(
+        analog::Fxo::new(cfg),
+        Err(analog::AnalogError::InvalidConfig(m)) if m.contains("level")
+    ));
+}
