@@ -28,7 +28,12 @@
 //! 4. After any of these: drain [`Session::poll_transmit`] (send each datagram to its
 //!    address) and [`Session::poll_event`].
 
+pub mod dtmf;
+pub mod jitter;
 pub mod ports;
+pub mod session;
 pub mod wire;
 
+pub use jitter::{JitterBuffer, JitterConfig, JitterStats};
 pub use ports::{PortAllocator, PortPair, PortRangeError};
+pub use session::{Event, Session, SessionConfig, Transmit, TransmitKind};
