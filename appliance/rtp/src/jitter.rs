@@ -13,7 +13,8 @@
 //! spread plus 2 ms, clamped to `[min_delay, max_delay]`, and the desired playout point is
 //! `clock − min d − target`. The buffer moves its playout point toward the desired one by
 //! inserting a concealed chunk (to grow the delay) or skipping a chunk (to shrink it),
-//! preferably in quiet audio, at most one chunk per 16 ms (per 4 ms when far off). The same
+//! in quiet audio unless 10 ms or more off, at most one chunk per 16 ms (per 4 ms when
+//! more than 20 ms off). The same
 //! mechanism absorbs clock drift between sender and receiver: a faster sender makes `d`
 //! shrink and chunks get skipped; a slower one makes it grow and chunks get inserted. At a
 //! marker bit (RFC 3551 §4.1: start of a talkspurt) with nothing buffered the playout point
@@ -284,9 +285,9 @@ impl JitterBuffer {
                 self.plc.lost_frame(out);
                 return;
             }
-            // Playing too late: skip a chunk, at once if far off, else only a quiet one.
+            // Playing too late: skip a chunk, a quiet one unless 10 ms or more behind.
             let quiet = self.chunk_peak(self.play_ts) < 1000;
-            if quiet || err < -160 {
+            if quiet || err < -80 {
                 self.since_adapt = 0;
                 self.stats.dropped_chunks += 1;
                 self.clear_chunk(self.play_ts);
