@@ -29,8 +29,10 @@
 //! **Concealment.** A chunk with no data is filled by media-dsp's G.711 Appendix I PLC
 //! ([`media_dsp::plc::Plc`], which fades to silence after 60 ms); the first chunk after a
 //! loss is cross-faded back. Gaps before data that has already arrived count as
-//! concealed (loss); gaps after the newest data count as underruns (the sender stopped, or
-//! the network stalled).
+//! concealed (loss); gaps after the newest data count as underruns (the sender stopped, the
+//! network stalled, or a lost packet whose successor has not arrived yet: the split is
+//! approximate, their sum is the audio concealed; the exact loss count is RTCP's, from
+//! sequence numbers).
 //!
 //! **Limits.** Only sample-based codecs with one octet per sample (G.711). Drop/insert works
 //! in whole 1 ms chunks (no time-scale modification), so a speech chunk removed under
@@ -47,6 +49,8 @@ pub const RING_SAMPLES: usize = 4096;
 pub const CHUNK: usize = 8;
 /// Packets remembered for the delay estimate (2.56 s of 20 ms packets).
 pub const WINDOW: usize = 128;
+/// Samples of good audio batched before the PLC history is updated.
+const PLC_BATCH: usize = 160;
 /// The largest `max_delay` accepted, in ms (leaves room in the ring for one more packet).
 pub const MAX_DELAY_LIMIT_MS: u16 = 400;
 
@@ -107,6 +111,10 @@ pub struct JitterBuffer {
     codes: [u8; RING_SAMPLES],
     valid: [u64; RING_SAMPLES / 64],
     plc: Plc,
+    /// Played samples not yet given to the PLC's history (deferred so the history moves
+    /// once per 20 ms instead of once per chunk; flushed before any concealment).
+    plc_pending: [i16; PLC_BATCH],
+    plc_pending_len: usize,
     started: bool,
     /// Next RTP timestamp to play.
     play_ts: u32,
@@ -144,6 +152,8 @@ impl JitterBuffer {
             codes: [0; RING_SAMPLES],
             valid: [0; RING_SAMPLES / 64],
             plc: Plc::new(),
+            plc_pending: [0; PLC_BATCH],
+            plc_pending_len: 0,
             started: false,
             play_ts: 0,
             newest_end: 0,
@@ -269,7 +279,13 @@ impl JitterBuffer {
     /// Plays the next 1 ms (8 samples) into `out`: received audio, concealment, or
     /// silence before the first packet.
     pub fn pull(&mut self, out: &mut [i16; CHUNK]) {
+        self.pull_inner(out);
+        // The clock counts chunks already played: a packet pushed between two pulls is
+        // stamped with the time of the next one.
         self.clock += CHUNK as u64;
+    }
+
+    fn pull_inner(&mut self, out: &mut [i16; CHUNK]) {
         if !self.started {
             *out = [0; CHUNK];
             return;
@@ -282,7 +298,7 @@ impl JitterBuffer {
                 // Playing too early: stretch by one concealed chunk.
                 self.since_adapt = 0;
                 self.stats.inserted_chunks += 1;
-                self.plc.lost_frame(out);
+                self.conceal(out);
                 return;
             }
             // Playing too late: skip a chunk, a quiet one unless 10 ms or more behind.
@@ -310,7 +326,7 @@ impl JitterBuffer {
         self.clear_chunk(self.play_ts);
         if present > 0 {
             self.cfg.law.decode(&codes, out);
-            self.plc.good_frame(out);
+            self.good(out);
             self.stats.played_chunks += 1;
         } else {
             let before_data = (self.newest_end.wrapping_sub(self.play_ts) as i32) > CHUNK as i32;
@@ -320,9 +336,38 @@ impl JitterBuffer {
             } else {
                 self.stats.underrun_chunks += 1;
             }
-            self.plc.lost_frame(out);
+            self.conceal(out);
         }
         self.play_ts = self.play_ts.wrapping_add(CHUNK as u32);
+    }
+
+    /// Records played audio for the PLC. Right after a loss the PLC must see the chunk at
+    /// once (it cross-fades it); otherwise `good_frame` leaves the samples unchanged, so
+    /// the history update can wait for a whole batch.
+    fn good(&mut self, out: &mut [i16; CHUNK]) {
+        if self.plc.in_erasure() {
+            self.plc.good_frame(out);
+            return;
+        }
+        let n = self.plc_pending_len;
+        self.plc_pending[n..n + CHUNK].copy_from_slice(out);
+        self.plc_pending_len += CHUNK;
+        if self.plc_pending_len == PLC_BATCH {
+            self.flush_plc();
+        }
+    }
+
+    fn flush_plc(&mut self) {
+        let n = self.plc_pending_len;
+        if n > 0 {
+            self.plc.good_frame(&mut self.plc_pending[..n]);
+            self.plc_pending_len = 0;
+        }
+    }
+
+    fn conceal(&mut self, out: &mut [i16; CHUNK]) {
+        self.flush_plc();
+        self.plc.lost_frame(out);
     }
 
     fn chunk_peak(&self, ts: u32) -> i16 {
@@ -424,6 +469,42 @@ mod tests {
         let mut out = vec![0u8; n];
         law.encode(&pcm, &mut out);
         out
+    }
+
+    #[test]
+    fn a_lost_packet_in_a_tone_is_concealed_not_silenced() {
+        // Start at the minimum delay so no chunk is skipped while adapting.
+        let mut jb = JitterBuffer::new(JitterConfig {
+            initial_delay_ms: 10,
+            ..JitterConfig::default()
+        });
+        let mut out = [0i16; 8];
+        let mut concealed_peak = 0;
+        let mut gap = 0;
+        for p in 0..50u32 {
+            if p != 30 {
+                jb.push(
+                    p * 160,
+                    p == 0,
+                    &frame(Law::Alaw, 160, 8000.0, p as usize * 160),
+                );
+            }
+            for _ in 0..20 {
+                let before = jb.stats();
+                jb.pull(&mut out);
+                let after = jb.stats();
+                let plc = after.concealed_chunks + after.underrun_chunks
+                    > before.concealed_chunks + before.underrun_chunks;
+                if p > 5 && plc {
+                    gap += 1;
+                    concealed_peak = concealed_peak.max(out.iter().map(|s| s.abs()).max().unwrap());
+                }
+            }
+        }
+        // The first half of the gap plays before the next packet shows it is a gap (counted
+        // as underrun), the second half after (counted as concealed): 20 chunks of PLC.
+        assert_eq!(gap, 20, "{:?}", jb.stats());
+        assert!(concealed_peak > 4000, "PLC output peak {concealed_peak}");
     }
 
     #[test]

@@ -1199,3 +1199,21 @@ fn push_dtmf(events: &mut VecDeque<Event>, ev: DtmfEvent) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 5 budgets 50 KB per call; a session's media state is inline and must stay a
+    /// small part of that (BENCHMARKS.md has the figure).
+    #[test]
+    fn session_memory_stays_within_budget() {
+        assert!(
+            size_of::<Session>() <= 12 * 1024,
+            "{}",
+            size_of::<Session>()
+        );
+        let s = Session::new(Instant::ZERO, SessionConfig::default());
+        assert!(s.tx.capacity() <= 32 && s.events.capacity() <= 32);
+    }
+}
