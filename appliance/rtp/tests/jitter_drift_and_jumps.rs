@@ -135,3 +135,60 @@ fn talkspurt_after_silence_is_not_loss() {
         "the silence plays as underrun: {s:?}"
     );
 }
+
+#[test]
+fn delay_rises_with_jitter_and_falls_back_when_it_calms() {
+    // 10 s clean, 10 s with 0-60 ms of extra delay per packet, 20 s clean again.
+    let mut dice = 0x1234_5678_9abc_def1u64;
+    let mut jitter = move || {
+        dice ^= dice << 13;
+        dice ^= dice >> 7;
+        dice ^= dice << 17;
+        (dice % 60_000) as f64 / 1000.0
+    };
+    let arrivals: Vec<f64> = (0..2000u64)
+        .map(|k| {
+            let t = 5.0 + k as f64 * 20.0;
+            if (500..1000).contains(&k) {
+                t + jitter()
+            } else {
+                t
+            }
+        })
+        .collect();
+    let mut jb = JitterBuffer::new(JitterConfig::default());
+    let mut out = [0i16; 8];
+    let mut k = 0usize;
+    let mut pending: Vec<(f64, usize)> = Vec::new();
+    let mut target_at = Vec::new();
+    let mut late_in_jitter = 0;
+    for ms in 0..40_000u64 {
+        while k < arrivals.len() && k as f64 * 20.0 - 100.0 <= ms as f64 {
+            pending.push((arrivals[k], k));
+            k += 1;
+        }
+        pending.sort_by(|a, b| a.0.total_cmp(&b.0));
+        while pending.first().is_some_and(|p| p.0 <= ms as f64) {
+            let (_, kk) = pending.remove(0);
+            let before = jb.stats().late;
+            jb.push((kk * 160) as u32, kk == 0, &frame(kk as u64));
+            if jb.stats().late > before && (600..1000).contains(&kk) {
+                late_in_jitter += 1;
+            }
+        }
+        jb.pull(&mut out);
+        if ms % 1000 == 999 {
+            target_at.push(jb.target_delay_ms());
+        }
+    }
+    eprintln!("target per second: {target_at:?}, late while jittery: {late_in_jitter}");
+    // Clean: the minimum. Jittery: close to the 60 ms spread (within 2 s). Clean again: back
+    // to the minimum once the 2.5 s window has forgotten the jitter.
+    assert!(target_at[8] <= 12, "{target_at:?}");
+    assert!((50..=70).contains(&target_at[13]), "{target_at:?}");
+    assert!(target_at[25] <= 12, "{target_at:?}");
+    assert!(
+        late_in_jitter <= 12,
+        "{late_in_jitter} late of 400: {target_at:?}"
+    );
+}
