@@ -5,13 +5,15 @@
 //! PCMA in 30 ms packets) and `dtmf_2833_1.pcap` (an RFC 4733 digit '1', with another
 //! SSRC and three identical end packets). A bounded std::net loop drives the sans-IO
 //! session with the wall clock. Checks: symmetric RTP latches onto sipp's media port, the
-//! audio stream validates and plays continuously (no loss, almost no concealment), and
-//! the digit comes out as '1'.
+//! audio stream validates and plays continuously: the samples played are, chunk for chunk,
+//! the G.711 decoding of the packets in the pcap file (read here independently), apart from
+//! the 1 ms chunks the jitter buffer skips while it settles; and the digit comes out as '1'.
 
 use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant as WallInstant};
 
+use media_dsp::g711::Law;
 use rtp::session::{Event, Session, SessionConfig};
 use tdm::Instant;
 
@@ -60,6 +62,84 @@ const UAS: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
   </send>
 </scenario>
 "#;
+
+/// The audio of sipp's g711a.pcap (Ethernet/IPv4/UDP/RTP, PCMA), decoded, in 8-sample
+/// chunks, read straight from the file.
+fn pcap_audio() -> Vec<[i16; 8]> {
+    let d = std::fs::read("/usr/share/sip-tester/g711a.pcap").unwrap();
+    assert_eq!(&d[..4], &0xa1b2_c3d4u32.to_le_bytes());
+    assert_eq!(d[20], 1, "Ethernet link type");
+    let mut off = 24;
+    let mut pcm = Vec::new();
+    while off + 16 <= d.len() {
+        let len = u32::from_le_bytes(d[off + 8..off + 12].try_into().unwrap()) as usize;
+        let rtp = &d[off + 16 + 42..off + 16 + len];
+        let payload = &rtp[12..];
+        let mut out = vec![0i16; payload.len()];
+        Law::Alaw.decode(payload, &mut out);
+        pcm.extend_from_slice(&out);
+        off += 16 + len;
+    }
+    pcm.chunks_exact(8).map(|c| c.try_into().unwrap()).collect()
+}
+
+/// What [`compare`] found.
+#[derive(Debug)]
+struct Comparison {
+    /// Reference chunk where playback was anchored (the first non-constant chunk played).
+    anchor: usize,
+    /// Reference chunk after the last one matched.
+    end: usize,
+    /// Played chunks equal to their reference chunk.
+    matched: usize,
+    /// Reference chunks skipped by the jitter buffer (the next played chunk matched the one
+    /// after).
+    skipped: usize,
+    /// Played chunks matching neither (concealment, inserted chunks, noise).
+    other: usize,
+}
+
+/// Walks the played chunks against the reference. A chunk matches the next reference
+/// chunk, or the one after it (a chunk skipped by the jitter buffer); playback is anchored
+/// at the first distinctive (non-constant) reference chunk played.
+fn compare(played: &[[i16; 8]], reference: &[[i16; 8]]) -> Comparison {
+    let distinctive = |c: &[i16; 8]| c.iter().any(|&x| x != c[0]);
+    let mut j = None;
+    let mut anchor = 0;
+    let (mut matched, mut skipped, mut other) = (0, 0, 0);
+    for c in played {
+        match j {
+            None => {
+                j = reference
+                    .iter()
+                    .position(|r| distinctive(r) && r == c)
+                    .map(|k| {
+                        matched += 1;
+                        anchor = k;
+                        k + 1
+                    });
+            }
+            Some(k) if k >= reference.len() => break,
+            Some(k) if reference[k] == *c => {
+                matched += 1;
+                j = Some(k + 1);
+            }
+            Some(k) if reference.get(k + 1) == Some(c) => {
+                matched += 1;
+                skipped += 1;
+                j = Some(k + 2);
+            }
+            Some(_) => other += 1,
+        }
+    }
+    Comparison {
+        anchor,
+        end: j.unwrap_or(0),
+        matched,
+        skipped,
+        other,
+    }
+}
 
 /// A free loopback UDP port (bound and released; sipp binds it right after).
 fn free_port() -> u16 {
@@ -201,4 +281,23 @@ fn sipp_uac_pcap_audio_and_digit_reach_our_session() {
         .filter(|c| c.iter().any(|x| x.abs() > 500))
         .count();
     assert!(loud >= 1000, "only {loud} ms of audible audio");
+    let reference = pcap_audio();
+    let played: Vec<[i16; 8]> = out.chunks_exact(8).map(|c| c.try_into().unwrap()).collect();
+    let c = compare(&played, &reference);
+    eprintln!("{} reference chunks: {c:?}", reference.len());
+    // Played to the end of the recording; every chunk from the anchor on was either played
+    // bit-exactly or skipped while the buffer settled; nothing else was played.
+    assert_eq!(c.end, reference.len(), "{c:?}");
+    assert_eq!(c.matched + c.skipped, c.end - c.anchor, "{c:?}");
+    assert!(c.skipped <= 50 && c.other <= 20, "{c:?}");
+    // The anchor: the recording's leading constant chunks, or the first packet, which is
+    // spent on source validation (A.1 probation): 30 chunks.
+    let leading = reference
+        .iter()
+        .take_while(|r| r.iter().all(|&x| x == r[0]))
+        .count();
+    assert!(
+        c.anchor <= leading.max(30) + 30,
+        "{c:?}, {leading} leading constant chunks"
+    );
 }
