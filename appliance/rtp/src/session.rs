@@ -386,7 +386,7 @@ impl Source {
                 self.cycles = self.cycles.wrapping_add(1 << 16);
             }
             self.max_seq = seq;
-        } else if udelta <= u16::MAX - MAX_MISORDER {
+        } else if u32::from(udelta) <= (1 << 16) - u32::from(MAX_MISORDER) {
             // A very large jump: accept it only if the next packet follows it.
             if u32::from(seq) == self.bad_seq {
                 self.init_seq(seq);
@@ -1203,6 +1203,22 @@ fn push_dtmf(events: &mut VecDeque<Event>, ev: DtmfEvent) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a1_boundaries_between_misorder_and_jump() {
+        let mut s = Source::new(9, 999);
+        assert!(!s.update_seq(999)); // probation
+        assert!(s.update_seq(1000));
+        // 1000 - 99: within MAX_MISORDER, a late packet, counted.
+        assert!(s.update_seq(901));
+        assert_eq!(s.received, 2);
+        // 1000 - 100: udelta = 65436 = RTP_SEQ_MOD - MAX_MISORDER, a jump: refused once.
+        assert!(!s.update_seq(900));
+        assert_eq!(s.received, 2);
+        // 1000 + 2999 (< MAX_DROPOUT ahead): accepted as a gap.
+        assert!(s.update_seq(3999));
+        assert_eq!(s.extended_max(), 3999);
+    }
 
     /// Issue 5 budgets 50 KB per call; a session's media state is inline and must stay a
     /// small part of that (BENCHMARKS.md has the figure).
