@@ -23,8 +23,10 @@
 //! **Irregular packets.** Reordered packets land in their slot; a packet whose samples are
 //! all present already is a duplicate (counted, dropped); a packet whose samples are all
 //! behind the playout point is late (counted, dropped, but its `d` still raises the target);
-//! a transit change of more than `max_delay` + 60 ms is a timestamp jump (sender restart,
-//! stream switched without a marker) and restarts the buffer at the new timestamps.
+//! a transit change of more than `max_delay` + 60 ms, confirmed by the next packet, is a
+//! timestamp jump (sender restart, stream switched without a marker) and restarts the
+//! buffer at the new timestamps; unconfirmed, it is one wildly delayed packet (an
+//! outlier, counted and dropped).
 //!
 //! **Concealment.** A chunk with no data is filled by media-dsp's G.711 Appendix I PLC
 //! ([`media_dsp::plc::Plc`], which fades to silence after 60 ms); the first chunk after a
@@ -102,6 +104,9 @@ pub struct JitterStats {
     pub dropped_chunks: u64,
     /// Restarts at a timestamp jump.
     pub resyncs: u64,
+    /// Packets whose timing was off by more than `max_delay` + 60 ms and not confirmed by
+    /// the next packet (a stray, very late packet; or the first packet after a jump).
+    pub outliers: u64,
 }
 
 /// An adaptive G.711 jitter buffer with concealment. About 8 KB, all inline.
@@ -125,6 +130,8 @@ pub struct JitterBuffer {
     quiet_until: u32,
     /// Samples pulled since creation: the receiver clock.
     clock: u64,
+    /// Transit (`d`, absolute) of an unconfirmed timestamp jump.
+    jump_candidate: Option<u32>,
     /// Transit reference: `d` values are stored relative to it.
     d_ref: u32,
     window: [i32; WINDOW],
@@ -160,6 +167,7 @@ impl JitterBuffer {
             quiet_until: 0,
             clock: 0,
             d_ref: 0,
+            jump_candidate: None,
             window: [0; WINDOW],
             window_len: 0,
             window_pos: 0,
@@ -226,9 +234,22 @@ impl JitterBuffer {
             let jump = (self.max_samples() + 480) as i32;
             let top = self.window_max();
             if d < self.min_d - jump || d > top + jump {
-                self.stats.resyncs += 1;
-                self.restart(timestamp, d_abs);
+                // A jump, or one wildly delayed packet: restart only when the next packet
+                // confirms the new timing (within 60 ms), as A.1 does for sequence jumps.
+                match self.jump_candidate {
+                    Some(c) if (d_abs.wrapping_sub(c) as i32).unsigned_abs() <= 480 => {
+                        self.jump_candidate = None;
+                        self.stats.resyncs += 1;
+                        self.restart(timestamp, d_abs);
+                    }
+                    _ => {
+                        self.jump_candidate = Some(d_abs);
+                        self.stats.outliers += 1;
+                        return;
+                    }
+                }
             } else {
+                self.jump_candidate = None;
                 self.record(d);
             }
         }
@@ -505,6 +526,40 @@ mod tests {
         // as underrun), the second half after (counted as concealed): 20 chunks of PLC.
         assert_eq!(gap, 20, "{:?}", jb.stats());
         assert!(concealed_peak > 4000, "PLC output peak {concealed_peak}");
+    }
+
+    #[test]
+    fn a_packet_after_its_playout_time_is_counted_late_and_dropped() {
+        let mut jb = JitterBuffer::new(JitterConfig::default());
+        let mut out = [0i16; 8];
+        let f = |p: u32| frame(Law::Alaw, 160, 8000.0, p as usize * 160);
+        for p in 0..40u32 {
+            if p != 20 {
+                jb.push(p * 160, p == 0, &f(p));
+            }
+            if p == 25 {
+                // Packet 20 turns up 100 ms late: its slot has been played (concealed).
+                jb.push(20 * 160, false, &f(20));
+                let s = jb.stats();
+                assert_eq!((s.late, s.packets, s.resyncs), (1, 25, 0), "{s:?}");
+            }
+            for _ in 0..20 {
+                jb.pull(&mut out);
+            }
+        }
+        // Packet 20 once more, now 400 ms late: beyond max delay + 60 ms, and the next
+        // packet does not confirm a jump: an outlier, dropped, no restart.
+        jb.push(20 * 160, false, &f(20));
+        for p in 40..45u32 {
+            jb.push(p * 160, false, &f(p));
+            for _ in 0..20 {
+                jb.pull(&mut out);
+            }
+        }
+        let s = jb.stats();
+        assert_eq!((s.late, s.outliers, s.resyncs), (1, 1, 0), "{s:?}");
+        // 45 × 20 pulls, less the 40 ms start-up delay and the lost packet's concealment.
+        assert!(s.played_chunks >= 900 - 40 - 20, "{s:?}");
     }
 
     #[test]

@@ -147,6 +147,26 @@ fn tshark_decodes_our_rtp_events_and_rtcp() {
         .is_empty()
     );
 
+    // tshark's own stream analysis: our stream (PCMA and events) without loss or problem.
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .args(["-d", "udp.port==40000,rtp", "-q", "-z", "rtp,streams"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let ssrc = format!("{:#010X}", p.a.ssrc()).replace("0X", "0x");
+    let row = text
+        .lines()
+        .find(|l| l.contains(&ssrc))
+        .unwrap_or_else(|| panic!("no stream {ssrc} in\n{text}"));
+    assert!(row.contains("g711A, rtpevent"), "{row}");
+    assert!(row.contains(" 0 (0.0%)"), "{row}");
+    assert!(
+        !row.trim_end().ends_with('X'),
+        "tshark flags a problem: {row}"
+    );
+
     // Every RTP packet, field by field.
     let ours: Vec<RtpRepr<'_>> = packets
         .iter()
