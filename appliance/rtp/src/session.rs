@@ -817,14 +817,14 @@ impl Session {
         // A.7 OnReceive: running average of compound sizes.
         self.avg_rtcp_size += ((d.len() + UDP_IP_OVERHEAD) as f64 - self.avg_rtcp_size) / 16.0;
         for p in packets {
-            let (sender, blocks) = match &p {
+            let blocks = match &p {
                 RtcpPacket::SenderReport(sr) => {
                     if let Some(s) = self.source.as_mut().filter(|s| s.ssrc == sr.ssrc) {
                         s.last_sr = Some(((sr.ntp_timestamp >> 16) as u32, now));
                     }
-                    (sr.ssrc, &sr.reports[..])
+                    &sr.reports[..]
                 }
-                RtcpPacket::ReceiverReport(rr) => (rr.ssrc, &rr.reports[..]),
+                RtcpPacket::ReceiverReport(rr) => &rr.reports[..],
                 RtcpPacket::Goodbye(bye) => {
                     for &ssrc in &bye.sources {
                         if self.source.is_some_and(|s| s.ssrc == ssrc) {
@@ -835,7 +835,6 @@ impl Session {
                 }
                 _ => continue,
             };
-            let _ = sender;
             for b in blocks.iter().filter(|b| b.ssrc == self.ssrc) {
                 let rtt = (b.last_sr != 0).then(|| {
                     let a = (self.ntp(now) >> 16) as u32;
