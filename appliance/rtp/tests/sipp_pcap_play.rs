@@ -92,15 +92,16 @@ struct Comparison {
     end: usize,
     /// Played chunks equal to their reference chunk.
     matched: usize,
-    /// Reference chunks skipped by the jitter buffer (the next played chunk matched the one
-    /// after).
+    /// Reference chunks not played exactly: skipped by the jitter buffer, or cross-faded
+    /// by the PLC after a chunk it inserted (a later played chunk matched the reference
+    /// again, up to 7 chunks on).
     skipped: usize,
     /// Played chunks matching neither (concealment, inserted chunks, noise).
     other: usize,
 }
 
 /// Walks the played chunks against the reference. A chunk matches the next reference
-/// chunk, or the one after it (a chunk skipped by the jitter buffer); playback is anchored
+/// chunk, or one a few chunks on (chunks skipped or smoothed in between); playback is anchored
 /// at the first distinctive (non-constant) reference chunk played.
 fn compare(played: &[[i16; 8]], reference: &[[i16; 8]]) -> Comparison {
     let distinctive = |c: &[i16; 8]| c.iter().any(|&x| x != c[0]);
@@ -124,12 +125,19 @@ fn compare(played: &[[i16; 8]], reference: &[[i16; 8]]) -> Comparison {
                 matched += 1;
                 j = Some(k + 1);
             }
-            Some(k) if reference.get(k + 1) == Some(c) => {
-                matched += 1;
-                skipped += 1;
-                j = Some(k + 2);
-            }
-            Some(_) => other += 1,
+            Some(k) => match reference[k + 1..(k + 8).min(reference.len())]
+                .iter()
+                .position(|r| r == c)
+            {
+                // Back in step a few chunks on: those between were skipped, or played
+                // cross-faded after an inserted chunk.
+                Some(pos) => {
+                    matched += 1;
+                    skipped += pos + 1;
+                    j = Some(k + pos + 2);
+                }
+                None => other += 1,
+            },
         }
     }
     Comparison {
@@ -300,4 +308,21 @@ fn sipp_uac_pcap_audio_and_digit_reach_our_session() {
         c.anchor <= leading.max(30) + 30,
         "{c:?}, {leading} leading constant chunks"
     );
+}
+
+/// The comparison itself: skipped chunks, inserted and cross-faded chunks, back to back.
+#[test]
+fn comparison_follows_skips_and_insertions() {
+    let reference: Vec<[i16; 8]> = (0..100i16).map(|k| [k, 1, 2, 3, 4, 5, 6, 7]).collect();
+    let odd = [-1i16; 8];
+    let mut played: Vec<[i16; 8]> = vec![[0; 8]; 5]; // leading silence
+    played.extend_from_slice(&reference[3..30]);
+    played.extend_from_slice(&[odd, odd]); // inserted, then reference[30] cross-faded
+    played.extend_from_slice(&[odd, odd]); // and again with reference[31]
+    played.extend_from_slice(&reference[32..50]);
+    played.extend_from_slice(&reference[51..]); // reference[50] skipped
+    let c = compare(&played, &reference);
+    assert_eq!((c.anchor, c.end), (3, 100), "{c:?}");
+    assert_eq!((c.skipped, c.other), (3, 4), "{c:?}");
+    assert_eq!(c.matched + c.skipped, c.end - c.anchor);
 }
