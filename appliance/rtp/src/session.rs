@@ -66,6 +66,26 @@ pub const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 const UDP_IP_OVERHEAD: usize = 28;
 /// Pending transmissions kept before new ones are dropped.
 const TX_QUEUE: usize = 16;
+/// Events kept for [`Session::poll_event`] before new ones are dropped (and counted).
+const EVENT_QUEUE: usize = 64;
+
+/// The bounded event queue: room for 16 at first; a daemon that falls behind costs at most
+/// `EVENT_QUEUE` events.
+#[derive(Debug)]
+struct EventQueue {
+    queue: VecDeque<Event>,
+    dropped: u64,
+}
+
+impl EventQueue {
+    fn push(&mut self, e: Event) {
+        if self.queue.len() >= EVENT_QUEUE {
+            self.dropped += 1;
+        } else {
+            self.queue.push_back(e);
+        }
+    }
+}
 
 /// Symmetric-RTP policy (RFC 4961).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,6 +313,8 @@ pub struct SessionStats {
     pub unknown_payload_type: u64,
     /// Packets not sent (no destination known, or the queue was full).
     pub tx_dropped: u64,
+    /// Events dropped because [`Session::poll_event`] was not called (queue of 64 full).
+    pub events_dropped: u64,
 }
 
 /// Our reception statistics for the current remote source (RFC 3550 A.3, A.8).
@@ -532,7 +554,7 @@ pub struct Session {
     remote_sent_recently: bool,
     // --- outputs ---
     tx: VecDeque<Pending>,
-    events: VecDeque<Event>,
+    events: EventQueue,
     stats: SessionStats,
 }
 
@@ -583,7 +605,10 @@ impl Session {
             sent_prev_interval: false,
             remote_sent_recently: false,
             tx: VecDeque::with_capacity(TX_QUEUE),
-            events: VecDeque::with_capacity(16),
+            events: EventQueue {
+                queue: VecDeque::with_capacity(16),
+                dropped: 0,
+            },
             stats: SessionStats::default(),
             cfg,
         };
@@ -606,7 +631,10 @@ impl Session {
     /// Counters.
     #[must_use]
     pub fn stats(&self) -> SessionStats {
-        self.stats
+        SessionStats {
+            events_dropped: self.events.dropped,
+            ..self.stats
+        }
     }
 
     /// Jitter buffer counters.
@@ -694,13 +722,13 @@ impl Session {
                 return Err(InputError::UnexpectedSource { from });
             }
             if !rtcp && let Some(old) = addr {
-                self.events.push_back(Event::Relatched {
+                self.events.push(Event::Relatched {
                     from: old,
                     to: from,
                 });
             }
         } else if !rtcp {
-            self.events.push_back(Event::Latched { addr: from });
+            self.events.push(Event::Latched { addr: from });
         }
         if rtcp {
             self.remote_rtcp = Some(from);
@@ -738,7 +766,7 @@ impl Session {
             // §8.2: a collision with our own SSRC: pick another one.
             self.ssrc = self.rng.next_u64() as u32;
             self.events
-                .push_back(Event::LocalSsrcChanged { ssrc: self.ssrc });
+                .push(Event::LocalSsrcChanged { ssrc: self.ssrc });
         }
         let seq = p.sequence_number();
         match &mut self.source {
@@ -761,10 +789,10 @@ impl Session {
                 self.jitter.reset();
                 self.events_rx = EventReceiver::new(self.cfg.event_timeout);
                 if self.validated {
-                    self.events.push_back(Event::SsrcChanged { old, new: ssrc });
+                    self.events.push(Event::SsrcChanged { old, new: ssrc });
                 } else {
                     self.validated = true;
-                    self.events.push_back(Event::SourceValidated { ssrc });
+                    self.events.push(Event::SourceValidated { ssrc });
                 }
                 self.accept(now, &p, is_event);
                 return Ok(());
@@ -779,7 +807,7 @@ impl Session {
         }
         if !self.validated {
             self.validated = true;
-            self.events.push_back(Event::SourceValidated { ssrc });
+            self.events.push(Event::SourceValidated { ssrc });
         }
         self.candidate = None;
         self.accept(now, &p, is_event);
@@ -828,7 +856,7 @@ impl Session {
                 RtcpPacket::Goodbye(bye) => {
                     for &ssrc in &bye.sources {
                         if self.source.is_some_and(|s| s.ssrc == ssrc) {
-                            self.events.push_back(Event::RemoteBye { ssrc });
+                            self.events.push(Event::RemoteBye { ssrc });
                         }
                     }
                     continue;
@@ -843,7 +871,7 @@ impl Session {
                         .wrapping_sub(b.delay_since_last_sr);
                     Duration::from_micros(u64::from(units) * 1_000_000 / 65536)
                 });
-                self.events.push_back(Event::ReceiverReport(RemoteReport {
+                self.events.push(Event::ReceiverReport(RemoteReport {
                     fraction_lost: b.fraction_lost,
                     cumulative_lost: b.cumulative_lost,
                     jitter: b.jitter,
@@ -1164,7 +1192,7 @@ impl Session {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.queue.pop_front()
     }
 }
 
@@ -1174,11 +1202,11 @@ enum PayloadSrc {
     Event(EventRepr),
 }
 
-fn push_dtmf(events: &mut VecDeque<Event>, ev: DtmfEvent) {
+fn push_dtmf(events: &mut EventQueue, ev: DtmfEvent) {
     match ev {
         DtmfEvent::Begin { event } => {
             if let Some(digit) = dtmf_char(event) {
-                events.push_back(Event::DigitBegin { digit });
+                events.push(Event::DigitBegin { digit });
             }
         }
         DtmfEvent::End {
@@ -1187,7 +1215,7 @@ fn push_dtmf(events: &mut VecDeque<Event>, ev: DtmfEvent) {
             reason,
         } => {
             if let Some(digit) = dtmf_char(event) {
-                events.push_back(Event::Digit {
+                events.push(Event::Digit {
                     digit,
                     duration: Duration::from_micros(
                         u64::from(duration) * 1_000_000 / u64::from(CLOCK_RATE),
@@ -1219,6 +1247,16 @@ mod tests {
         assert_eq!(s.extended_max(), 3999);
     }
 
+    #[test]
+    fn events_are_bounded_and_overflow_is_counted() {
+        let mut s = Session::new(Instant::ZERO, SessionConfig::default());
+        for _ in 0..100 {
+            s.events.push(Event::RemoteBye { ssrc: 1 });
+        }
+        assert_eq!(s.stats().events_dropped, 36);
+        assert_eq!(core::iter::from_fn(|| s.poll_event()).count(), 64);
+    }
+
     /// Issue 5 budgets 50 KB per call; a session's media state is inline and must stay a
     /// small part of that (BENCHMARKS.md has the figure).
     #[test]
@@ -1229,6 +1267,6 @@ mod tests {
             size_of::<Session>()
         );
         let s = Session::new(Instant::ZERO, SessionConfig::default());
-        assert!(s.tx.capacity() <= 32 && s.events.capacity() <= 32);
+        assert!(s.tx.capacity() <= 32 && s.events.queue.capacity() <= 64);
     }
 }
