@@ -56,7 +56,7 @@ use thiserror::Error;
 
 use crate::q931::ie::{
     BearerCapability, CallState as CallStateIe, Cause, ChannelId, ChannelList, ChannelSelection,
-    Ie, Location, NumberingPlan, PartyNumber, RestartClass, TypeOfNumber,
+    Ie, Location, Notification, NumberingPlan, PartyNumber, Progress, RestartClass, TypeOfNumber,
 };
 use crate::q931::validate::{self, Action, Context};
 use crate::q931::{CallRef, CauseValue, Message, MessageType, Role, Variant};
@@ -342,6 +342,32 @@ pub enum Event {
     RestartFailed {
         /// The channel, or `None` for the whole interface.
         channel: Option<u8>,
+    },
+    /// PROGRESS received (Q.931 §3.1.10, §5.1.6, §5.2.6): its progress indicator, passed
+    /// through (e.g. in-band information now available: connect the B-channel audio).
+    Progress {
+        /// The call.
+        call: CallId,
+        /// The progress indicator (mandatory in PROGRESS).
+        progress: Progress,
+        /// The cause, when the PROGRESS carried one (EN 300 403 §5.3.1 / early release).
+        cause: Option<CauseValue>,
+    },
+    /// NOTIFY received (Q.931 §3.1.11, §5.9): its notification indicator, passed through.
+    Notify {
+        /// The call.
+        call: CallId,
+        /// The notification indicator.
+        notification: Notification,
+    },
+    /// FACILITY received (Q.932 §8.1.1 / EN 300 196): the contents of one facility IE
+    /// (protocol profile octet, then the ROSE components), verbatim; call control does
+    /// not decode supplementary services.
+    Facility {
+        /// The call.
+        call: CallId,
+        /// Facility IE contents after the length octet.
+        contents: Vec<u8>,
     },
 }
 
@@ -832,6 +858,64 @@ impl Calls {
             tries: 0,
         });
         self.out.push_back(msg);
+    }
+
+    /// Send PROGRESS with `progress` (and a cause, if given) for `call` (Q.931 §5.1.6,
+    /// §5.2.6: typically the network, or a user interworking with a non-ISDN line, telling
+    /// the caller that in-band information is available). No state change.
+    ///
+    /// # Errors
+    /// [`CallError::UnknownCall`], [`CallError::WrongState`] in Null or Release request.
+    pub fn progress(
+        &mut self,
+        call: CallId,
+        progress: Progress,
+        cause: Option<CauseValue>,
+    ) -> Result<(), CallError> {
+        self.check_passthrough(call)?;
+        let mut ies = Vec::with_capacity(2);
+        if let Some(v) = cause {
+            ies.push(self.cause_ie(v));
+        }
+        ies.push(Ie::Progress(progress));
+        self.send(call, MessageType::Progress, ies);
+        Ok(())
+    }
+
+    /// Send NOTIFY with `notification` for `call` (Q.931 §5.9; e.g. remote hold 0x79,
+    /// remote retrieval 0x7A). No state change.
+    ///
+    /// # Errors
+    /// [`CallError::UnknownCall`], [`CallError::WrongState`] in Null or Release request.
+    pub fn notify(&mut self, call: CallId, notification: Notification) -> Result<(), CallError> {
+        self.check_passthrough(call)?;
+        self.send(
+            call,
+            MessageType::Notify,
+            vec![Ie::Notification(notification)],
+        );
+        Ok(())
+    }
+
+    /// Send FACILITY carrying one facility IE with `contents` (protocol profile octet and
+    /// ROSE components, encoded by the caller) for `call` (Q.932 §8.1.1). No state change.
+    ///
+    /// # Errors
+    /// [`CallError::UnknownCall`], [`CallError::WrongState`] in Null or Release request.
+    pub fn facility(&mut self, call: CallId, contents: Vec<u8>) -> Result<(), CallError> {
+        self.check_passthrough(call)?;
+        self.send(call, MessageType::Facility, vec![Ie::Facility(contents)]);
+        Ok(())
+    }
+
+    fn check_passthrough(&self, call: CallId) -> Result<(), CallError> {
+        let Some(c) = self.calls.get(&call) else {
+            return Err(CallError::UnknownCall(call));
+        };
+        if matches!(c.state, CallState::Null | CallState::ReleaseRequest) {
+            return Err(CallError::WrongState(self.public_state(c.state)));
+        }
+        Ok(())
     }
 
     /// Send STATUS ENQUIRY for `call` (Q.931 §5.8.10).
@@ -1438,7 +1522,50 @@ impl Calls {
                 self.send(id, T::Status, r);
             }
             (T::Status, _) => self.status_received(now, id, m),
-            (T::Progress | T::Notify | T::Facility, _) => {}
+            // ---- passed through to the user (§5.1.6, §5.9, Q.932 §8) ----
+            (T::Progress, _) => {
+                if let Some(progress) = m.find(|ie| {
+                    if let Ie::Progress(p) = ie {
+                        Some(*p)
+                    } else {
+                        None
+                    }
+                }) {
+                    let cause = m.cause().map(|c| c.value);
+                    self.events.push_back(Event::Progress {
+                        call: id,
+                        progress,
+                        cause,
+                    });
+                }
+            }
+            (T::Notify, _) => {
+                if let Some(notification) = m.find(|ie| {
+                    if let Ie::Notification(n) = ie {
+                        Some(n.clone())
+                    } else {
+                        None
+                    }
+                }) {
+                    self.events.push_back(Event::Notify {
+                        call: id,
+                        notification,
+                    });
+                }
+            }
+            (T::Facility, _) => {
+                let all: Vec<Vec<u8>> = m
+                    .ies_with_codeset()
+                    .filter_map(|(cs, ie)| match ie {
+                        Ie::Facility(d) if cs == 0 => Some(d.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                for contents in all {
+                    self.events
+                        .push_back(Event::Facility { call: id, contents });
+                }
+            }
             // §5.8.4: message not compatible with the state: STATUS #101.
             _ => {
                 let r = vec![
