@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use socket2::{Domain, Socket, Type};
 
+pub mod session;
+
 /// One scenario at a time: the child inherits its socket end by fd number, and no other
 /// test's socket may leak into it.
 pub static SERIAL: Mutex<()> = Mutex::new(());
