@@ -24,6 +24,10 @@ pub struct Session {
     pub events: Vec<Event>,
     pub peer_lines: Vec<String>,
     pub trace: Vec<(Duration, char, String)>,
+    /// While set, received frames carrying a SETUP are kept in `held` instead of being
+    /// handed to our stack (to make two SETUPs cross on the wire: glare).
+    pub hold_setups: bool,
+    pub held: Vec<Vec<u8>>,
 }
 
 fn describe(f: &[u8]) -> String {
@@ -58,6 +62,8 @@ impl Session {
             events: Vec::new(),
             peer_lines: Vec::new(),
             trace: Vec::new(),
+            hold_setups: false,
+            held: Vec::new(),
         }
     }
 
@@ -94,10 +100,16 @@ impl Session {
             && n > 0
             && let Ok(frame) = e1::hdlc::check_fcs(&buf[..n])
         {
-            self.trace
-                .push((self.start.elapsed(), '<', describe(frame)));
-            let now = self.now();
-            self.pri.handle_input(now, frame);
+            let d = describe(frame);
+            if self.hold_setups && d.ends_with(" SETUP") {
+                self.trace
+                    .push((self.start.elapsed(), '<', format!("{d} (held)")));
+                self.held.push(frame.to_vec());
+            } else {
+                self.trace.push((self.start.elapsed(), '<', d));
+                let now = self.now();
+                self.pri.handle_input(now, frame);
+            }
         }
         let now = self.now();
         self.pri.handle_timeout(now);
@@ -176,5 +188,19 @@ impl Session {
             .iter()
             .find(|l| l.contains(needle))
             .map(String::as_str)
+    }
+}
+
+impl Session {
+    /// Hand the held frames to our stack, in order, and stop holding.
+    pub fn deliver_held(&mut self) {
+        self.hold_setups = false;
+        for f in std::mem::take(&mut self.held) {
+            self.trace
+                .push((self.start.elapsed(), '<', "(held frame delivered)".into()));
+            let now = self.now();
+            self.pri.handle_input(now, &f);
+        }
+        self.flush();
     }
 }

@@ -26,6 +26,8 @@
  *   notify INFO            pri_notify with notification description INFO (decimal)
  *   hangup                 pri_hangup of the current call, cause 16
  *   quit
+ * Glare: as NT, a RING for the channel of the call we are placing is refused with cause 44
+ * (printed " glare"); as CPE the network's call is taken (the NT's SETUP wins).
  * Call handling for the call tests: an incoming call (PRI_EVENT_RING) is answered at once
  * (pri_proceeding then pri_answer) unless overlap is on and the SETUP lacked Sending
  * Complete; digits completed by INFORMATION with Sending Complete are answered the same way.
@@ -96,7 +98,9 @@ static void on_message(struct pri *pri, char *s)
 /* The call of the call tests (one at a time), and its encoded channel. */
 static q931_call *cur;
 static int cur_chan;
+static int cur_out; /* cur is a call we placed */
 static int overlap;
+static int node;
 
 static void answer(struct pri *pri)
 {
@@ -113,8 +117,16 @@ static void print_event(struct pri *pri, pri_event *e)
 	case PRI_EVENT_RING:
 		printf(" channel=%d called=%s complete=%d", e->ring.channel & 0xff, e->ring.callednum,
 		       e->ring.complete);
+		if (node == PRI_NETWORK && cur && cur_out && (cur_chan & 0xff) == (e->ring.channel & 0xff)) {
+			/* Glare on the NT: our own SETUP holds the channel; refuse the user's call
+			 * as chan_dahdi does when it cannot renegotiate (cause 44). */
+			printf(" glare");
+			pri_hangup(pri, e->ring.call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+			break;
+		}
 		cur = e->ring.call;
 		cur_chan = e->ring.channel;
+		cur_out = 0;
 		if (overlap && !e->ring.complete)
 			pri_need_more_info(pri, cur, cur_chan, 0);
 		else
@@ -179,7 +191,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int fd = atoi(argv[1]);
-	int node = strcmp(argv[2], "nt") == 0 ? PRI_NETWORK : PRI_CPE;
+	node = strcmp(argv[2], "nt") == 0 ? PRI_NETWORK : PRI_CPE;
 	pri_set_message(on_message);
 	pri_set_error(on_message);
 	struct pri *pri = pri_new_cb(fd, node, PRI_SWITCH_EUROISDN_E1, io_read, io_write, NULL);
@@ -246,6 +258,7 @@ int main(int argc, char **argv)
 						struct pri_sr *sr = pri_sr_new();
 						cur = pri_new_call(pri);
 						cur_chan = ch;
+						cur_out = 1;
 						pri_sr_set_channel(sr, ch, 1, 0);
 						pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
 						pri_sr_set_called(sr, digits, PRI_UNKNOWN, !ov);
