@@ -75,6 +75,14 @@ pub(crate) struct Args {
     /// Answer incoming calls: CALL PROCEEDING, ALERTING, CONNECT.
     #[arg(long)]
     pub(crate) auto_answer: bool,
+    /// With --auto-answer: send PROGRESS (in-band information available) after CALL
+    /// PROCEEDING, as an exchange playing ringback or an announcement does.
+    #[arg(long)]
+    pub(crate) inband_progress: bool,
+    /// Send NOTIFY with notification description N (decimal, e.g. 121 remote hold) on
+    /// each call once it is connected.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=127))]
+    pub(crate) notify: Option<u8>,
     /// Clear each connected call (DISCONNECT, cause 16) after MS milliseconds.
     #[arg(long, value_name = "MS")]
     pub(crate) hangup_after: Option<u64>,

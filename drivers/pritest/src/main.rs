@@ -15,8 +15,10 @@
 //! (`--pcap`). See docs/e1-pri.md.
 //!
 //! **What it is not:** not the daemon (no B-channel media, no dial plan) and no real card
-//! driver: DAHDI spans are not opened by it yet. The loop is a plain 0.5 ms sleep-and-poll
-//! loop on non-blocking sockets, not an event reactor.
+//! driver: DAHDI spans are not opened by it yet. The loop waits in `poll(2)` on the line
+//! socket until a frame arrives or the next deadline (the PRI's
+//! [`Pri::poll_timeout`], a scheduled hangup, call, re-establish or fault change; on the
+//! E1 line also the next millisecond of frames to send), at most [`MAX_WAIT`].
 
 mod cli;
 
@@ -35,6 +37,7 @@ use isdn::call::{self, CallId, Event, SetupParams};
 use isdn::pcap::{Direction, PcapWriter};
 use isdn::pri::Pri;
 use isdn::q921;
+use isdn::q931::ie::{Location, Notification, Progress, ProgressDescription};
 use isdn::q931::{CauseValue, Role, Variant};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -46,10 +49,16 @@ use cli::{Args, Crc4Arg, RoleArg, SwitchType};
 
 /// How long `--connect` retries while nothing listens yet.
 const CONNECT_RETRY: Duration = Duration::from_secs(10);
-/// Sleep of one loop iteration.
-const TICK: Duration = Duration::from_micros(500);
+/// Longest wait in `poll(2)` (signals interrupt it anyway; this bounds the exit-after check).
+const MAX_WAIT: Duration = Duration::from_millis(50);
 /// Interval between DL-ESTABLISH requests while the data link is released.
 const REESTABLISH: Duration = Duration::from_secs(1);
+/// The progress indicator of `--inband-progress`.
+const INBAND: Progress = Progress {
+    coding_standard: 0,
+    location: Location::PrivateLocal,
+    description: ProgressDescription::InbandAvailable,
+};
 /// E1 frames per millisecond.
 const FRAMES_PER_MS: u64 = 8;
 
@@ -336,8 +345,62 @@ impl App<'_> {
             self.actions(now);
             self.after_pri(now);
             self.transmit(now)?;
-            std::thread::sleep(TICK);
+            self.wait(deadline);
         }
+    }
+
+    /// The next moment something is due without input from the line.
+    fn next_deadline(&self) -> Option<Instant> {
+        let mut next = self.pri.poll_timeout();
+        let mut consider = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
+        for &(t, _) in &self.hangups {
+            consider(t);
+        }
+        if !self.link_up {
+            consider(self.next_establish);
+        }
+        if self.link_up && self.outgoing.is_none() && self.calls_left > 0 {
+            consider(self.next_call);
+        }
+        if self.args.impair.is_some() {
+            let at = self.args.impair_at.unwrap_or(0);
+            if !self.impair_on && !self.impair_done {
+                consider(Instant::from_millis(at));
+            } else if let (true, Some(f)) = (self.impair_on, self.args.impair_for) {
+                consider(Instant::from_millis(at + f));
+            }
+        }
+        if let Line::E1 { frames, .. } = &self.line {
+            // The next whole millisecond of E1 frames (8000 frames/s pacing).
+            consider(Instant::from_micros((frames / FRAMES_PER_MS + 1) * 1000));
+        }
+        next
+    }
+
+    /// Sleeps in `poll(2)` until the socket is readable, the next deadline, or a signal.
+    fn wait(&self, exit_at: Option<std::time::Instant>) {
+        use nix::poll::{PollFd, PollFlags, poll};
+        use std::os::fd::AsFd;
+        let now = self.now();
+        let mut wait = self
+            .next_deadline()
+            .map_or(MAX_WAIT, |t| t.saturating_duration_since(now))
+            .min(MAX_WAIT);
+        if let Some(d) = exit_at {
+            wait = wait.min(d.saturating_duration_since(std::time::Instant::now()));
+        }
+        if wait.is_zero() {
+            return;
+        }
+        // Round up: waking early only costs a loop turn, waking late delays a timer.
+        let ms = u16::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(u16::MAX);
+        let fd = match &self.line {
+            Line::Dchan(d) => d.as_fd(),
+            Line::E1 { span, .. } => span.as_fd(),
+        };
+        let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+        // EINTR (a signal) and readiness both just mean: go round the loop.
+        let _ = poll(&mut fds, ms);
     }
 
     /// Applies or removes `--impair` on its schedule.
@@ -390,7 +453,7 @@ impl App<'_> {
                 }
                 self.dchan.bad_fcs = span.counters().dchan_bad_fcs;
                 for e in evs {
-                    self.span_event(e);
+                    self.span_event(now, e);
                 }
             }
         }
@@ -404,9 +467,23 @@ impl App<'_> {
         Ok(())
     }
 
-    fn span_event(&mut self, e: SpanEvent) {
+    fn span_event(&mut self, now: Instant, e: SpanEvent) {
         match e {
             SpanEvent::Alarms(a) => {
+                // Layer 1 lost (RED: LOS/LOF, BLUE: AIS): release the data link now rather
+                // than after T200 × N200; it comes back by itself when the alarm clears.
+                let lost = |x: Alarms| x.contains(Alarms::RED) || x.contains(Alarms::BLUE);
+                if lost(a) && !lost(self.alarms) {
+                    self.pri.physical_deactivated(now);
+                }
+                // Layer 1 back (PH-ACTIVATE indication): ask for the data link at once.
+                if !lost(a)
+                    && lost(self.alarms)
+                    && self.pri.link().state() == q921::State::TeiAssigned
+                {
+                    self.pri.start(now);
+                    self.next_establish = now + REESTABLISH;
+                }
                 for (bit, name) in ALARM_NAMES {
                     let (was, is) = (self.alarms.contains(bit), a.contains(bit));
                     if was != is {
@@ -466,9 +543,18 @@ impl App<'_> {
                 emit(&json!({"event": "ring", "call": call.0, "called": called,
                     "calling": calling.unwrap_or_default(), "channel": channel}));
                 if self.args.auto_answer {
+                    let inband = self.args.inband_progress;
                     let r = self
                         .pri
                         .proceeding(now, call)
+                        .and_then(|()| {
+                            if inband {
+                                self.pri
+                                    .with_calls(now, |cc, _| cc.progress(call, INBAND, None))
+                            } else {
+                                Ok(())
+                            }
+                        })
                         .and_then(|()| self.pri.alerting(now, call))
                         .and_then(|()| self.pri.connect(now, call));
                     if let Err(e) = r {
@@ -490,6 +576,33 @@ impl App<'_> {
                 if let Some(ms) = self.args.hangup_after {
                     self.hangups.push((now + Duration::from_millis(ms), call));
                 }
+                if let Some(d) = self.args.notify {
+                    let n = Notification {
+                        description: d,
+                        extra: Vec::new(),
+                    };
+                    if let Err(e) = self.pri.with_calls(now, |cc, _| cc.notify(call, n)) {
+                        emit(&json!({"event": "error", "call": call.0, "error": e.to_string()}));
+                    }
+                }
+            }
+            Event::Progress {
+                call,
+                progress,
+                cause,
+            } => {
+                emit(&json!({"event": "progress", "call": call.0,
+                    "description": progress.description.to_u8(),
+                    "location": progress.location.to_u8(),
+                    "cause": cause.map(|c| c.0)}));
+            }
+            Event::Notify { call, notification } => {
+                emit(&json!({"event": "notify", "call": call.0,
+                    "description": notification.description,
+                    "extra": hex(&notification.extra)}));
+            }
+            Event::Facility { call, contents } => {
+                emit(&json!({"event": "facility", "call": call.0, "contents": hex(&contents)}));
             }
             Event::Digits {
                 call,
@@ -630,6 +743,11 @@ impl App<'_> {
         }
         emit(&v);
     }
+}
+
+/// Octets as lowercase hex, no separators.
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The far end closed or reset the socket (it exited): an end, not a failure.

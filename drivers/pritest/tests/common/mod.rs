@@ -2,7 +2,9 @@
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use socket2::{Domain, SockAddr, Socket, Type};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -129,4 +131,36 @@ pub fn counters(lines: &[Value]) -> &Value {
 
 pub fn sock(dir: &Path, name: &str) -> String {
     format!("unix:{}", dir.join(name).display())
+}
+
+/// Compiles the libpri C peer (`drivers/isdn/tests/peers/pri_peer.c`) into `dir`.
+pub fn peer_exe(dir: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../isdn/tests/peers/pri_peer.c");
+    let exe = dir.join("pri_peer");
+    let out = Command::new("cc")
+        .args(["-O2", "-Wall", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .arg("-lpri")
+        .output()
+        .expect("cc not found: run `make deps` (installs gcc and libpri-dev)");
+    assert!(
+        out.status.success(),
+        "compiling {} failed (is libpri-dev installed? run `make deps`):\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Connects to pri-test listening at `path` (retried while it starts).
+pub fn connect(path: &Path) -> Socket {
+    for _ in 0..500 {
+        let s = Socket::new(Domain::UNIX, Type::SEQPACKET, None).unwrap();
+        if s.connect(&SockAddr::unix(path).unwrap()).is_ok() {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("pri-test never listened at {}", path.display());
 }
