@@ -17,7 +17,7 @@ use common::{connect, counters, first, peer_exe, sock, spawn};
 #[test]
 fn pri_test_te_calls_libpri_nt() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = peer_exe(dir.path());
+    let exe = peer_exe();
     let path = dir.path().join("d");
     let pcap = dir.path().join("te.pcap");
     let te = spawn(&[
@@ -106,7 +106,7 @@ fn pri_test_te_calls_libpri_nt() {
 fn libpri_te_calls_pri_test_nt() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let exe = peer_exe(dir.path());
+    let exe = peer_exe();
     let path = dir.path().join("d");
     let nt = spawn(&[
         "--role",

@@ -14,7 +14,7 @@ use common::{connect, events, first, peer_exe, sock, spawn};
 #[test]
 fn restart_reaches_libpri_and_is_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = peer_exe(dir.path());
+    let exe = peer_exe();
     let te = spawn(&[
         "--role",
         "te",

@@ -2,7 +2,7 @@
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::process::{Child, Command, Stdio};
@@ -133,24 +133,10 @@ pub fn sock(dir: &Path, name: &str) -> String {
     format!("unix:{}", dir.join(name).display())
 }
 
-/// Compiles the libpri C peer (`drivers/isdn/tests/peers/pri_peer.c`) into `dir`.
-pub fn peer_exe(dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../isdn/tests/peers/pri_peer.c");
-    let exe = dir.join("pri_peer");
-    let out = Command::new("cc")
-        .args(["-O2", "-Wall", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .arg("-lpri")
-        .output()
-        .expect("cc not found: run `make deps` (installs gcc and libpri-dev)");
-    assert!(
-        out.status.success(),
-        "compiling {} failed (is libpri-dev installed? run `make deps`):\n{}",
-        src.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
+/// The libpri C peer (`drivers/isdn/tests/peers/pri_peer.c`), built once per test process
+/// by `testkit`.
+pub fn peer_exe() -> &'static Path {
+    testkit::libpri_peer!()
 }
 
 /// Connects to pri-test listening at `path` (retried while it starts).
