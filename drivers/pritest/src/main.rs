@@ -1,11 +1,13 @@
 //! # pri-test: a PRI D-channel test tool (level 3)
 //!
 //! **What it is:** a small std-only binary for technicians and tests. It runs one PRI
-//! D-channel, our [`isdn::pri::Pri`] (Q.921 + Q.931), as TE or NT, over either
+//! D-channel, our [`isdn::pri::Pri`] (Q.921 + Q.931), as TE or NT, over one of
 //! - a virtual D-channel socket (`--dchannel unix:PATH`, one LAPD frame + FCS per packet,
 //!   [`tdm::virt::VirtDchan`]), or
 //! - a raw E1 virtual line (`--line unix:PATH`, [`tdm::virt::VirtE1Span`]: the `e1` framer
-//!   with CRC-4 and HDLC on timeslot 16 run here, frames paced at 8000/s),
+//!   with CRC-4 and HDLC on timeslot 16 run here, frames paced at 8000/s), or
+//! - a real DAHDI span (`--dahdi SPANNO`, [`tdm::dahdi::DahdiSpan`]: the card's hardhdlc
+//!   D-channel, its alarms and counters; never run on a card so far),
 //!
 //! and prints one JSON object per line per event on stdout (flushed per line): data link
 //! up/down, calls (ring, proceeding, alerting, connect, disconnect, release), restart,
@@ -14,8 +16,9 @@
 //! (`--hangup-after`), inject line faults (`--impair`), and capture the D-channel
 //! (`--pcap`). See docs/e1-pri.md.
 //!
-//! **What it is not:** not the daemon (no B-channel media, no dial plan) and no real card
-//! driver: DAHDI spans are not opened by it yet. The loop waits in `poll(2)` on the line
+//! **What it is not:** not the daemon (no B-channel media, no dial plan) and not a card
+//! driver (`--dahdi` goes through tdm's DAHDI backend and needs dahdi_cfg to have configured
+//! the span). The loop waits in `poll(2)` on the line
 //! socket until a frame arrives or the next deadline (the PRI's
 //! [`Pri::poll_timeout`], a scheduled hangup, call, re-establish or fault change; on the
 //! E1 line also the next millisecond of frames to send), at most [`MAX_WAIT`].
@@ -42,6 +45,7 @@ use isdn::q931::{CauseValue, Role, Variant};
 use serde::Serialize;
 use serde_json::{Value, json};
 use socket2::{Domain, SockAddr, Socket, Type};
+use tdm::dahdi::{DahdiError, DahdiSpan, DeviceRoot};
 use tdm::virt::{Impairments, MAX_DCHAN_PACKET, VirtDchan, VirtE1Config, VirtE1Span, VirtError};
 use tdm::{Alarms, Instant, Span, SpanEvent};
 
@@ -100,6 +104,8 @@ fn emit(v: &Value) {
 
 /// The transport under the D-channel.
 enum Line {
+    /// A real DAHDI span (hardhdlc D-channel).
+    Dahdi(Box<DahdiSpan>),
     /// Virtual D-channel socket.
     Dchan(VirtDchan),
     /// Raw E1 virtual line; `frames` sent so far (the pacing reference).
@@ -157,34 +163,32 @@ fn run(args: &Args) -> Result<()> {
     signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1))
         .context("installing SIGUSR1 handler")?;
 
-    let path = args
-        .dchannel
-        .as_deref()
-        .or(args.line.as_deref())
-        .context("no transport")?;
-    let Some(sock) = open_socket(path, args.listen, deadline, &term)? else {
+    let dahdi_name;
+    let path = match args.dahdi {
+        Some(n) => {
+            dahdi_name = args.dahdi_root.join(format!("span{n}"));
+            dahdi_name.as_path()
+        }
+        None => args
+            .dchannel
+            .as_deref()
+            .or(args.line.as_deref())
+            .context("no transport")?,
+    };
+    let line = if let Some(n) = args.dahdi {
+        let span = DahdiSpan::open(&DeviceRoot::new(&args.dahdi_root), n)
+            .with_context(|| format!("DAHDI span {n}"))?;
+        if span.dchannel().is_none() {
+            anyhow::bail!("DAHDI span {n} has no D-channel (configure hardhdlc in system.conf)");
+        }
+        emit(&json!({"event": "dahdi", "span": n,
+            "name": span.description().name.clone()}));
+        Line::Dahdi(Box::new(span))
+    } else if let Some(sock) = open_socket(path, args.listen, deadline, &term)? {
+        socket_line(args, path, sock)?
+    } else {
         emit(&json!({"event": "exit", "reason": "no peer before the deadline"}));
         return Ok(());
-    };
-    let line = if args.line.is_some() {
-        let framer = e1::Config {
-            crc4: match args.crc4 {
-                Crc4Arg::On => e1::Crc4Mode::On,
-                Crc4Arg::Off => e1::Crc4Mode::Off,
-                Crc4Arg::Auto => e1::Crc4Mode::Auto,
-            },
-            signalling: e1::Signalling::Ccs,
-            recovery_holdoff: args.recovery_ms.saturating_mul(8),
-            ..e1::Config::default()
-        };
-        let span = VirtE1Span::new(sock, VirtE1Config::new(1, framer))
-            .with_context(|| format!("E1 line {}", path.display()))?;
-        Line::E1 {
-            span: Box::new(span),
-            frames: 0,
-        }
-    } else {
-        Line::Dchan(VirtDchan::new(sock).with_context(|| format!("D-channel {}", path.display()))?)
     };
 
     let role = match args.role {
@@ -241,6 +245,30 @@ fn run(args: &Args) -> Result<()> {
         p.flush().context("flushing the pcap file")?;
     }
     result
+}
+
+/// The socket transports: the raw E1 line or the D-channel socket.
+fn socket_line(args: &Args, path: &Path, sock: Socket) -> Result<Line> {
+    Ok(if args.line.is_some() {
+        let framer = e1::Config {
+            crc4: match args.crc4 {
+                Crc4Arg::On => e1::Crc4Mode::On,
+                Crc4Arg::Off => e1::Crc4Mode::Off,
+                Crc4Arg::Auto => e1::Crc4Mode::Auto,
+            },
+            signalling: e1::Signalling::Ccs,
+            recovery_holdoff: args.recovery_ms.saturating_mul(8),
+            ..e1::Config::default()
+        };
+        let span = VirtE1Span::new(sock, VirtE1Config::new(1, framer))
+            .with_context(|| format!("E1 line {}", path.display()))?;
+        Line::E1 {
+            span: Box::new(span),
+            frames: 0,
+        }
+    } else {
+        Line::Dchan(VirtDchan::new(sock).with_context(|| format!("D-channel {}", path.display()))?)
+    })
 }
 
 /// Opens the socket at `path`: listening (accepting one peer) or connecting (retried while
@@ -330,6 +358,10 @@ impl App<'_> {
             }
             let now = self.now();
             self.schedule_impairments(now);
+            if matches!(self.line, Line::Dahdi(_)) {
+                self.receive_dahdi(now)
+                    .with_context(|| format!("DAHDI {}", self.path.display()))?;
+            }
             match self.receive(now) {
                 Ok(()) => {}
                 Err(e) if far_end_gone(&e) => {
@@ -397,6 +429,11 @@ impl App<'_> {
         let fd = match &self.line {
             Line::Dchan(d) => d.as_fd(),
             Line::E1 { span, .. } => span.as_fd(),
+            Line::Dahdi(_) => {
+                // tdm's DahdiSpan does not lend its channel fds: look again in 1 ms.
+                std::thread::sleep(wait.min(Duration::from_millis(1)));
+                return;
+            }
         };
         let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
         // EINTR (a signal) and readiness both just mean: go round the loop.
@@ -429,6 +466,8 @@ impl App<'_> {
         let mut buf = [0u8; MAX_DCHAN_PACKET];
         let mut frames_in: Vec<Vec<u8>> = Vec::new();
         match &mut self.line {
+            // Read by receive_dahdi.
+            Line::Dahdi(_) => {}
             Line::Dchan(d) => {
                 while let Some(n) = d.recv(&mut buf)? {
                     frames_in.push(buf[..n].to_vec());
@@ -456,6 +495,34 @@ impl App<'_> {
                     self.span_event(now, e);
                 }
             }
+        }
+        for f in frames_in {
+            self.dchan.rx_frames += 1;
+            if let Some(p) = self.pcap.as_mut() {
+                let _ = p.write_frame(now, Direction::Received, &f);
+            }
+            self.pri.handle_input(now, &f);
+        }
+        Ok(())
+    }
+
+    /// Reads the DAHDI span's D-channel and events.
+    fn receive_dahdi(&mut self, now: Instant) -> Result<(), DahdiError> {
+        let Line::Dahdi(span) = &mut self.line else {
+            return Ok(());
+        };
+        let mut buf = [0u8; MAX_DCHAN_PACKET];
+        let mut frames_in = Vec::new();
+        while let Some(n) = span.read_dchannel(&mut buf)? {
+            frames_in.push(buf[..n].to_vec());
+        }
+        let mut evs = Vec::new();
+        while let Some(e) = span.poll_event() {
+            evs.push(e);
+        }
+        self.dchan.bad_fcs = span.counters().dchan_bad_fcs;
+        for e in evs {
+            self.span_event(now, e);
         }
         for f in frames_in {
             self.dchan.rx_frames += 1;
@@ -503,6 +570,7 @@ impl App<'_> {
             SpanEvent::Slip => {
                 let slips = match &self.line {
                     Line::E1 { span, .. } => span.counters().slips,
+                    Line::Dahdi(span) => span.counters().slips,
                     Line::Dchan(_) => 0,
                 };
                 emit(&json!({"event": "slip", "slips": slips}));
@@ -698,6 +766,17 @@ impl App<'_> {
             let r = match &mut self.line {
                 Line::Dchan(d) => d.send(&f),
                 Line::E1 { span, .. } => span.write_dchannel(&f),
+                Line::Dahdi(span) => {
+                    match span.write_dchannel(&f) {
+                        Ok(()) => self.dchan.tx_frames += 1,
+                        Err(DahdiError::QueueFull) => self.dchan.tx_dropped += 1,
+                        Err(e) => {
+                            return Err(e)
+                                .with_context(|| format!("sending on {}", self.path.display()));
+                        }
+                    }
+                    continue;
+                }
             };
             match r {
                 Ok(()) => self.dchan.tx_frames += 1,
@@ -722,6 +801,17 @@ impl App<'_> {
             "calls": self.calls,
             "l2_up": self.link_up,
         });
+        if let Line::Dahdi(span) = &self.line {
+            let c = span.counters();
+            v["line"] = json!({
+                "bpv": c.bpv, "crc4": c.crc4, "ebit": c.ebit, "fas": c.fas,
+                "errsec": c.errsec, "slips": c.slips,
+                "dchan_rx": c.dchan_rx, "dchan_tx": c.dchan_tx,
+                "dchan_bad_fcs": c.dchan_bad_fcs, "dchan_aborts": c.dchan_aborts,
+                "alarms": ALARM_NAMES.iter().filter(|(b, _)| span.alarms().contains(*b))
+                    .map(|(_, n)| *n).collect::<Vec<_>>(),
+            });
+        }
         if let Line::E1 { span, .. } = &self.line {
             let c = span.counters();
             let s = span.stats();
