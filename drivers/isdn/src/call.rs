@@ -344,7 +344,9 @@ pub enum Event {
         channel: Option<u8>,
     },
     /// PROGRESS received (Q.931 §3.1.10, §5.1.6, §5.2.6): its progress indicator, passed
-    /// through (e.g. in-band information now available: connect the B-channel audio).
+    /// through (e.g. in-band information now available: connect the B-channel audio). Also
+    /// given, after the message's own event, for a progress indicator inside SETUP
+    /// ACKNOWLEDGE, CALL PROCEEDING, ALERTING, CONNECT or DISCONNECT.
     Progress {
         /// The call.
         call: CallId,
@@ -1200,6 +1202,7 @@ impl Calls {
             None => self.unknown_call(&m),
             Some(id) => {
                 self.call_message(now, id, &m, report);
+                self.progress_in(id, &m);
                 if let Some(cause) = report
                     && m.kind == MessageType::Disconnect
                     && self.calls.get(&id).map(|c| c.state) == Some(CallState::DisconnectIndication)
@@ -1393,6 +1396,37 @@ impl Calls {
             c.channel = Some(ch);
         }
         true
+    }
+
+    /// A progress indicator inside SETUP ACKNOWLEDGE, CALL PROCEEDING, ALERTING, CONNECT or
+    /// DISCONNECT (Q.931 §5.1.3 - §5.1.8, §5.3.4.1: e.g. in-band tones or an announcement
+    /// before answer or after clearing) is reported as [`Event::Progress`] after the
+    /// message's own event, while the call still exists.
+    fn progress_in(&mut self, id: CallId, m: &Message) {
+        use MessageType as T;
+        if !matches!(
+            m.kind,
+            T::SetupAck | T::CallProceeding | T::Alerting | T::Connect | T::Disconnect
+        ) || !self.calls.contains_key(&id)
+        {
+            return;
+        }
+        if let Some(progress) = m.find(|ie| {
+            if let Ie::Progress(p) = ie {
+                Some(*p)
+            } else {
+                None
+            }
+        }) {
+            let cause = (m.kind == T::Disconnect)
+                .then(|| m.cause().map(|c| c.value))
+                .flatten();
+            self.events.push_back(Event::Progress {
+                call: id,
+                progress,
+                cause,
+            });
+        }
     }
 
     fn call_message(&mut self, now: Instant, id: CallId, m: &Message, report: Option<CauseValue>) {

@@ -140,6 +140,42 @@ fn we_send_progress_and_notify(role: Role) {
     assert!(ok, "libpri saw no NOTIFY remote hold:\n{}", s.report());
 }
 
+/// libpri's ALERTING with a progress indicator (`pri_acknowledge(.., info = 1)`): our user
+/// gets `Alerting`, then `Progress` with in-band information available.
+fn libpri_alerting_with_progress(role: Role) {
+    let _g = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (mut s, call) = held_call(role);
+    s.command("alertpi");
+    let ok = s.run_until(LIMIT, |s| {
+        s.events
+            .iter()
+            .any(|e| matches!(e, Event::Progress { call: c, .. } if *c == call))
+    });
+    assert!(ok, "no progress from ALERTING:\n{}", s.report());
+    let alerting = s.events.iter().position(|e| *e == Event::Alerting { call });
+    let progress = s.events.iter().position(|e| {
+        matches!(e, Event::Progress { call: c, progress, cause: None }
+            if *c == call && progress.description == ProgressDescription::InbandAvailable)
+    });
+    assert!(
+        alerting.is_some() && progress.is_some() && alerting < progress,
+        "{}",
+        s.report()
+    );
+}
+
+#[test]
+fn libpri_nt_alerting_with_progress_reaches_our_te() {
+    libpri_alerting_with_progress(Role::User);
+}
+
+#[test]
+fn libpri_te_alerting_with_progress_reaches_our_nt() {
+    libpri_alerting_with_progress(Role::Network);
+}
+
 #[test]
 fn libpri_nt_progress_and_notify_reach_our_te() {
     libpri_sends_progress_and_notify(Role::User);

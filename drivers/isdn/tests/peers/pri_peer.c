@@ -22,6 +22,7 @@
  *   callov DIGITS CHANNEL  overlap + pri_setup with complete = 0 (overlap sending)
  *   info DIGITS            pri_information, one INFORMATION per digit, on the current call
  *   answer                 pri_proceeding + pri_answer on the current call
+ *   alertpi                pri_acknowledge with in-band info (ALERTING + progress indicator)
  *   progress [CAUSE]       pri_progress (in-band available), or pri_progress_with_cause
  *   notify INFO            pri_notify with notification description INFO (decimal)
  *   hangup                 pri_hangup of the current call, cause 16
@@ -272,6 +273,10 @@ int main(int argc, char **argv)
 					for (const char *d = line + 5; cur && *d; d++)
 						fprintf(stderr, "pri_peer: pri_information(%c) -> %d\n", *d,
 							pri_information(pri, cur, *d));
+				} else if (strcmp(line, "alertpi") == 0) {
+					if (cur)
+						fprintf(stderr, "pri_peer: pri_acknowledge -> %d\n",
+							pri_acknowledge(pri, cur, cur_chan, 1));
 				} else if (strcmp(line, "answer") == 0) {
 					answer(pri);
 				} else if (strncmp(line, "progress", 8) == 0) {
