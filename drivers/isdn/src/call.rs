@@ -36,6 +36,11 @@
 //! - Error procedures (§5.8) through [`crate::q931::validate`], STATUS ENQUIRY answered
 //!   with STATUS (#30, the call state, §5.8.10), STATUS received (§5.8.11): peer in Null
 //!   releases the call locally, an incompatible state clears with RELEASE #101.
+//! - PROGRESS, NOTIFY and FACILITY passed through (§5.1.6, §5.9, Q.932 §8.1): received ones
+//!   become [`Event::Progress`] (also for a progress indicator in SETUP ACKNOWLEDGE, CALL
+//!   PROCEEDING, ALERTING, CONNECT, DISCONNECT), [`Event::Notify`], [`Event::Facility`]
+//!   (raw facility IE contents); [`Calls::progress`], [`Calls::notify`], [`Calls::facility`]
+//!   send them. No state change, no decoding of supplementary services.
 //! - No panic on any input.
 //!
 //! Call control never answers a SETUP by itself: on [`Event::IncomingCall`] the user must
@@ -45,7 +50,8 @@
 //! [`Calls::disconnect`]), and T305 on the peer's side bounds a user who never does.
 //!
 //! **Not covered:** T322 and STATUS ENQUIRY retries; suspend/resume (states 15/17);
-//! call abort (N22); PROGRESS/NOTIFY/FACILITY handling beyond ignoring them; B-channels in
+//! call abort (N22); supplementary services carried by FACILITY (passed through only),
+//! FACILITY on the dummy call reference; B-channels in
 //! maintenance after T308 (the channel is freed); multiple interfaces (NFAS).
 
 use std::collections::{BTreeMap, VecDeque};
