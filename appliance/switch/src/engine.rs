@@ -82,6 +82,13 @@ pub enum LegEvent {
         /// The leg.
         leg: LegId,
     },
+    /// An outgoing leg has in-band information before answer (early media: SIP 183 with
+    /// SDP; Q.931 PROGRESS or ALERTING with progress indicator #8, Q.931 §5.1.6): its audio
+    /// is bridged to the caller so announcements and tones from the far end are heard.
+    Progress {
+        /// The leg.
+        leg: LegId,
+    },
     /// An outgoing leg was answered.
     Answered {
         /// The leg.
@@ -237,6 +244,12 @@ pub enum MediaCommand {
 pub enum Command {
     /// Tell the caller the far end is ringing (Q.931 ALERTING, SIP 180).
     Alert {
+        /// The incoming leg.
+        leg: LegId,
+    },
+    /// Tell the caller in-band information follows (SIP 183 with SDP, Q.931 PROGRESS with
+    /// progress indicator #8): its audio is bridged before answer.
+    Progress {
         /// The incoming leg.
         leg: LegId,
     },
@@ -580,6 +593,9 @@ struct Leg {
 #[derive(Debug, Clone)]
 struct Bridge {
     legs: Vec<LegId>,
+    /// Early media: bridged before the outgoing leg answered. Hold, transfer, conference
+    /// and recording are refused on it; if either leg ends, only the bridge goes.
+    early: bool,
     held_by: Option<LegId>,
     record: RecordState,
 }
@@ -813,6 +829,28 @@ impl Switch {
                 }
                 Ok(())
             }
+            LegEvent::Progress { leg } => {
+                let l = self.live(leg)?;
+                if l.incoming || !matches!(l.state, LegState::Calling | LegState::Alerting) {
+                    return Err(SwitchError::WrongState {
+                        leg,
+                        state: l.state,
+                    });
+                }
+                let Some(w) = l.waiting else {
+                    return Ok(());
+                };
+                if l.bridge.is_some() || self.legs.get(&w).is_none_or(|x| x.bridge.is_some()) {
+                    return Ok(());
+                }
+                if self.legs[&w].state == LegState::Offered {
+                    self.cmd(Command::Progress { leg: w });
+                }
+                self.stop_play(w);
+                let b = self.new_bridge(now, vec![w, leg]);
+                self.bridges.get_mut(&b).expect("bridge").early = true;
+                Ok(())
+            }
             LegEvent::Answered { leg } => {
                 let l = self.live(leg)?;
                 if l.incoming || !matches!(l.state, LegState::Calling | LegState::Alerting) {
@@ -830,7 +868,17 @@ impl Switch {
                 if let Some(w) = waiting {
                     self.answer_leg(now, w);
                     self.stop_play(w);
-                    self.new_bridge(now, vec![w, leg]);
+                    match self.legs[&leg].bridge {
+                        // Early media already joined them: the bridge simply stays.
+                        Some(b) => {
+                            if let Some(br) = self.bridges.get_mut(&b) {
+                                br.early = false;
+                            }
+                        }
+                        None => {
+                            self.new_bridge(now, vec![w, leg]);
+                        }
+                    }
                 }
                 Ok(())
             }
@@ -941,8 +989,8 @@ impl Switch {
             }
             LegEvent::Conference { leg, consultation } => {
                 let (b1, held, b2, far) = self.consult_pair(leg, consultation)?;
-                let Some(b2) = b2 else {
-                    let state = self.legs[&far].state;
+                let state = self.legs[&far].state;
+                let Some(b2) = b2.filter(|_| state == LegState::Answered) else {
                     return Err(SwitchError::WrongState { leg: far, state });
                 };
                 let call = self.legs[&leg].call;
@@ -963,6 +1011,9 @@ impl Switch {
             }
             LegEvent::Record { leg, action } => {
                 let b = self.live(leg)?.bridge.ok_or(SwitchError::NotBridged(leg))?;
+                if self.bridges[&b].early {
+                    return Err(SwitchError::NotBridged(leg));
+                }
                 let call = self.legs[&leg].call;
                 let br = self.bridges.get_mut(&b).expect("bridge");
                 let next = match (br.record, action) {
@@ -1259,7 +1310,11 @@ impl Switch {
             self.event(now, Event::LegEnded { leg, cause });
             // Its bridge: the others of a two-party bridge are cleared; a conference
             // carries on with the rest.
-            if let Some(b) = bridge {
+            if let Some(b) = bridge.filter(|b| self.bridges.get(b).is_some_and(|x| x.early)) {
+                // Early media only: the other leg's fate is decided below (failover, or
+                // its dependents), not by the bridge.
+                self.remove_bridge(now, b);
+            } else if let Some(b) = bridge {
                 let others: Vec<LegId> = self.bridges[&b]
                     .legs
                     .iter()
@@ -1388,7 +1443,8 @@ impl Switch {
 
     fn two_party(&self, leg: LegId) -> Result<BridgeId, SwitchError> {
         let b = self.live(leg)?.bridge.ok_or(SwitchError::NotBridged(leg))?;
-        if self.bridges[&b].legs.len() == 2 {
+        let br = &self.bridges[&b];
+        if br.legs.len() == 2 && !br.early {
             Ok(b)
         } else {
             Err(SwitchError::NotBridged(leg))
@@ -1418,7 +1474,7 @@ impl Switch {
         }
         let held = self.peer(b1, leg);
         let c = self.live(consultation)?;
-        if let Some(b2) = c.bridge {
+        if let Some(b2) = c.bridge.filter(|b| !self.bridges[b].early) {
             let b2 = self.two_party(consultation).map(|_| b2)?;
             if self.bridges[&b2].held_by.is_some() {
                 return Err(SwitchError::HoldState(consultation));
@@ -1431,7 +1487,8 @@ impl Switch {
             .find(|(_, x)| x.waiting == Some(consultation) && x.state != LegState::Ended)
             .map(|(id, _)| *id)
             .ok_or(SwitchError::NotBridged(consultation))?;
-        Ok((b1, held, None, ringing))
+        // An early-media bridge of the consultation call goes with it.
+        Ok((b1, held, c.bridge, ringing))
     }
 
     fn move_to_call(&mut self, leg: LegId, call: CallId) {
@@ -1476,6 +1533,7 @@ impl Switch {
             Bridge {
                 legs: legs.clone(),
                 held_by: None,
+                early: false,
                 record: RecordState::Off,
             },
         );

@@ -32,6 +32,7 @@ enum Op {
     Incoming(u8, u8, u8),
     Call(u8),
     Alerting(u8),
+    Progress(u8),
     Answered(u8),
     Hangup(u8, u8),
     Hold(u8),
@@ -52,6 +53,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (b(), b(), b()).prop_map(|(k, o, n)| Op::Incoming(k, o, n)),
         3 => b().prop_map(Op::Call),
         2 => b().prop_map(Op::Alerting),
+        1 => b().prop_map(Op::Progress),
         3 => b().prop_map(Op::Answered),
         2 => (b(), b()).prop_map(|(l, c)| Op::Hangup(l, c)),
         2 => b().prop_map(Op::Hold),
@@ -150,6 +152,7 @@ impl Run {
                 }
             }
             Op::Alerting(l) => LegEvent::Alerting { leg: self.leg(l) },
+            Op::Progress(l) => LegEvent::Progress { leg: self.leg(l) },
             Op::Answered(l) => LegEvent::Answered { leg: self.leg(l) },
             Op::Hangup(l, c) => LegEvent::Hangup {
                 leg: self.leg(l),

@@ -65,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
     };
     for rec in data.chunks_exact(3) {
         let (op, a, b) = (rec[0], rec[1], rec[2]);
-        let ev = match op % 14 {
+        let ev = match op % 15 {
             0 => {
                 let leg = sw.allocate_leg();
                 legs.push(leg);
@@ -98,6 +98,7 @@ fuzz_target!(|data: &[u8]| {
             10 => LegEvent::Digits { leg: pick(&legs, a), digits: "5".into() },
             11 => LegEvent::Redirect { leg: pick(&legs, a), to: NUMBERS[usize::from(b) % NUMBERS.len()].into() },
             12 => LegEvent::SpanAlarm { span: 1, alarm: a & 1 == 1 },
+            13 => LegEvent::Progress { leg: pick(&legs, a) },
             _ => {
                 now += Duration::from_millis(u64::from(a) * 200);
                 sw.handle_timeout(now);
