@@ -348,6 +348,10 @@ pub enum Event {
         call: CallId,
         /// The first leg.
         leg: LegId,
+        /// Its channel kind.
+        kind: ChannelKind,
+        /// The daemon's name of its endpoint.
+        endpoint: String,
         /// Origin class.
         origin: OriginClass,
         /// Called number.
@@ -767,8 +771,8 @@ impl Switch {
         match input {
             LegEvent::Incoming {
                 leg,
-                kind: _,
-                endpoint: _,
+                kind,
+                endpoint,
                 origin,
                 called,
                 calling,
@@ -799,6 +803,8 @@ impl Switch {
                     Event::CallStarted {
                         call,
                         leg,
+                        kind,
+                        endpoint,
                         origin,
                         called: called.clone(),
                         calling: calling.clone(),
