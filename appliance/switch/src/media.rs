@@ -608,6 +608,24 @@ impl MediaPath {
         }
     }
 
+    /// A digit arrived on `slot` out of band (RFC 4733 on a packet slot, SIP INFO, Q.931
+    /// INFORMATION): it is passed to the slot's bridged peer, generated in-band if that is a
+    /// TDM channel or reported for RFC 4733 if it is a packet channel. An echo-test slot
+    /// gets it back. Returns the slot it went to, if any (none when not bridged one-to-one).
+    ///
+    /// # Errors
+    /// [`MediaError::Slot`] for a slot that does not exist.
+    pub fn digit_from(&mut self, slot: usize, digit: Digit) -> Result<Option<usize>, MediaError> {
+        let to = match self.slots.get(slot).map(|s| &s.listen) {
+            None => return Err(MediaError::Slot(slot)),
+            Some(Listen::Peer(p)) => *p,
+            Some(Listen::Echo) => slot,
+            Some(_) => return Ok(None),
+        };
+        self.send_digit(to, digit)?;
+        Ok(Some(to))
+    }
+
     /// The next digit heard on a TDM slot (or to be sent as RFC 4733 on a packet slot).
     pub fn poll_digit(&mut self) -> Option<DigitReport> {
         self.digits.pop()

@@ -63,3 +63,45 @@ fn digits_sent_to_tdm_are_generated_in_band() {
     let r = m.poll_digit().unwrap();
     assert_eq!((r.slot, r.digit), (1, ds[0]));
 }
+
+#[test]
+fn rfc4733_digits_from_sip_are_generated_on_the_bridged_line() {
+    use switch::engine::{BridgeId, LegId, MediaCommand};
+    let mut m = MediaPath::new(2, 0, Country::Etsi);
+    m.set_tdm(0, TdmConfig::default()).unwrap();
+    m.set_packet(1, Law::Alaw).unwrap();
+    assert_eq!(
+        m.digit_from(1, digits("1")[0]),
+        Ok(None),
+        "not bridged: nowhere to go"
+    );
+    m.apply(
+        &MediaCommand::Bridge {
+            bridge: BridgeId(9),
+            legs: vec![LegId(0), LegId(1)],
+        },
+        |l| Some(l.0 as usize),
+    )
+    .unwrap();
+    let ds = digits("73*");
+    for &d in &ds {
+        assert_eq!(m.digit_from(1, d), Ok(Some(0)));
+    }
+    let mut det = DtmfDetector::new();
+    let mut found = Vec::new();
+    let mut lin = [0i16; CHUNK];
+    for _ in 0..800 {
+        m.tdm_rx(0, &[0xd5; CHUNK]).unwrap();
+        m.tick();
+        Law::Alaw.decode(m.tdm_tx(0).unwrap(), &mut lin);
+        det.process(&lin, |e| {
+            if let DtmfEvent::Digit(d) = e {
+                found.push(d.digit);
+            }
+        });
+    }
+    assert_eq!(found, ds);
+    // And a digit heard on the line is reported for the SIP side's RFC 4733 sender.
+    assert_eq!(m.digit_from(0, ds[0]), Ok(Some(1)));
+    assert_eq!(m.poll_digit().map(|r| r.slot), Some(1));
+}
