@@ -10,6 +10,11 @@
 //!    [`Switch::poll_event`] (what to append to the event log, CDRs included).
 //! 3. Call [`Switch::handle_timeout`] when [`Switch::poll_timeout`] says.
 //!
+//! The layers above (ACD, IVR, CTI) drive it with the same vocabulary: a leg handed to them
+//! ([`Event::Handoff`]) is sent on with [`LegEvent::Redirect`]; transfers, hold, conference
+//! and recording requests are the same events a phone would cause; click-to-dial is
+//! [`Switch::make_call`].
+//!
 //! A [`Command::Hangup`] is final: the switch forgets the leg's signalling at once and does
 //! not expect the daemon to report the leg's end back (a late [`LegEvent::Hangup`] for it
 //! is accepted and ignored while its call lives, and answered with
@@ -530,6 +535,9 @@ pub enum SwitchError {
     /// A transfer or conference naming the same leg twice.
     #[error("the two legs must differ")]
     SameLeg,
+    /// `make_call` from something that is not an extension.
+    #[error("no such extension")]
+    NoSuchExtension,
     /// `Redirect` for a leg that is not with the ACD/IVR.
     #[error("leg {0:?} is not handed off")]
     NotHandedOff(LegId),
@@ -592,6 +600,8 @@ struct Leg {
     playing: bool,
     app: App,
     bridge: Option<BridgeId>,
+    /// Click-to-dial: the number to route once this (outgoing) leg answers.
+    then_dial: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -670,6 +680,91 @@ impl Switch {
     #[must_use]
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Click-to-dial (CSTA MakeCall): rings extension `from` first; when it answers, it
+    /// hears ringback while `to` is routed by the internal table as if `from` had dialled
+    /// it. Returns the new call and the extension's leg.
+    ///
+    /// # Errors
+    /// [`SwitchError::NoSuchExtension`] when `from` is not an extension; nothing changed.
+    pub fn make_call(
+        &mut self,
+        now: Instant,
+        from: &str,
+        to: &str,
+    ) -> Result<(CallId, LegId), SwitchError> {
+        let ext = self
+            .config
+            .extension(from)
+            .cloned()
+            .ok_or(SwitchError::NoSuchExtension)?;
+        let call = CallId(self.next_call);
+        self.next_call = self.next_call.wrapping_add(1);
+        let leg = LegId(self.next_leg);
+        self.next_leg = self.next_leg.wrapping_add(1);
+        let calling = CallingParty {
+            number: Some(ext.name.clone()),
+            presentation: crate::dialplan::Presentation::Allowed,
+        };
+        self.calls.insert(
+            call,
+            Call {
+                caller: leg,
+                start: now,
+                answer: None,
+                legs: vec![leg],
+                called: to.to_owned(),
+                calling: calling.clone(),
+                target: None,
+                trunk: None,
+                cause: None,
+            },
+        );
+        let mut l = new_leg(call, LegState::Calling, OriginClass::Extension, false);
+        l.timer = Some(now + self.config.timers.no_response);
+        l.then_dial = Some(to.to_owned());
+        self.legs.insert(leg, l);
+        let destination = Destination::Extension {
+            name: ext.name,
+            endpoint: ext.endpoint,
+        };
+        self.event(
+            now,
+            Event::CallStarted {
+                call,
+                leg,
+                kind: ext.kind,
+                endpoint: match &destination {
+                    Destination::Extension { endpoint, .. } => endpoint.clone(),
+                    Destination::Trunk { trunk, .. } => trunk.clone(),
+                },
+                origin: OriginClass::Extension,
+                called: to.to_owned(),
+                calling,
+            },
+        );
+        self.event(
+            now,
+            Event::LegOriginated {
+                call,
+                leg,
+                destination: destination.clone(),
+            },
+        );
+        // The extension's phone shows who it will call.
+        self.cmd(Command::Originate {
+            leg,
+            call,
+            kind: ext.kind,
+            destination,
+            called: from.to_owned(),
+            calling: CallingParty {
+                number: Some(to.to_owned()),
+                presentation: crate::dialplan::Presentation::Allowed,
+            },
+        });
+        Ok((call, leg))
     }
 
     /// A fresh leg id for an [`LegEvent::Incoming`].
@@ -870,7 +965,18 @@ impl Switch {
                 l.state = LegState::Answered;
                 l.timer = None;
                 l.waiting = None;
+                let then_dial = l.then_dial.take();
+                let call = l.call;
                 self.event(now, Event::LegAnswered { leg });
+                if let Some(number) = then_dial {
+                    self.calls
+                        .get_mut(&call)
+                        .expect("call")
+                        .answer
+                        .get_or_insert(now);
+                    let calling = self.calls[&call].calling.clone();
+                    self.route_leg(now, leg, OriginClass::Extension, &number, calling);
+                }
                 if let Some(w) = waiting {
                     self.answer_leg(now, w);
                     self.stop_play(w);
@@ -1603,5 +1709,6 @@ fn new_leg(call: CallId, state: LegState, origin: OriginClass, incoming: bool) -
         playing: false,
         app: App::None,
         bridge: None,
+        then_dial: None,
     }
 }

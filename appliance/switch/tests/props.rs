@@ -31,6 +31,7 @@ const CAUSES: [u8; 8] = [16, 17, 34, 38, 41, 1, 19, 127];
 enum Op {
     Incoming(u8, u8, u8),
     Call(u8),
+    MakeCall(u8, u8),
     Alerting(u8),
     Progress(u8),
     Answered(u8),
@@ -52,6 +53,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (b(), b(), b()).prop_map(|(k, o, n)| Op::Incoming(k, o, n)),
         3 => b().prop_map(Op::Call),
+        1 => (b(), b()).prop_map(|(f, n)| Op::MakeCall(f, n)),
         2 => b().prop_map(Op::Alerting),
         1 => b().prop_map(Op::Progress),
         3 => b().prop_map(Op::Answered),
@@ -187,6 +189,18 @@ impl Run {
                         .expect("calling");
                     self.collect();
                 }
+                self.check_bridges();
+                return;
+            }
+            Op::MakeCall(f, n) => {
+                let from = ["1001", "1002", "2001", "nobody"][usize::from(f) % 4];
+                let to = NUMBERS[usize::from(n) % NUMBERS.len()];
+                // A started call is counted from its CallStarted event.
+                if self.h.sw.make_call(now, from, to).is_err() {
+                    assert!(self.h.sw.poll_command().is_none());
+                    assert!(self.h.sw.poll_event().is_none());
+                }
+                self.collect();
                 self.check_bridges();
                 return;
             }
