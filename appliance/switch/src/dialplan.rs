@@ -195,6 +195,28 @@ impl Pattern {
         self.literal
     }
 
+    /// Could `number`, with more digits after it, still match? (For overlap dialling: an
+    /// analog phone or Q.931 overlap receiving sends digits one by one.)
+    #[must_use]
+    pub fn could_extend(&self, number: &str) -> bool {
+        let n = number.as_bytes();
+        for (i, e) in self.elems.iter().enumerate() {
+            match *e {
+                Elem::Set(m) => match n.get(i) {
+                    None => return true,
+                    Some(&c) => match bit(c) {
+                        Some(b) if b & m != 0 => {}
+                        _ => return false,
+                    },
+                },
+                Elem::OneOrMore | Elem::ZeroOrMore => {
+                    return n[i..].iter().all(|&c| bit(c).is_some());
+                }
+            }
+        }
+        false
+    }
+
     /// Does `number` match?
     #[must_use]
     pub fn matches(&self, number: &str) -> bool {
@@ -627,6 +649,20 @@ impl Denied {
     }
 }
 
+/// How far a number dialled digit by digit has got (see [`Config::dial_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialState {
+    /// A rule matches and no longer number could match any rule: route now.
+    Complete,
+    /// A rule matches, but more digits could match a rule too (`_0.` after `0301`): route
+    /// when the inter-digit timer expires (or on `#`).
+    Ambiguous,
+    /// No rule matches yet, but more digits could: keep collecting.
+    Incomplete,
+    /// No rule can match whatever follows: clear with #1 now.
+    Invalid,
+}
+
 /// Where a call goes, as decided by [`Config::route`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -747,6 +783,26 @@ impl Config {
         self.trunk_groups.iter().find(|g| g.name == name)
     }
 
+    /// For digit-by-digit dialling (FXS phones, Q.931 overlap receiving, §5.2.4): whether
+    /// `number` is complete for a caller of class `origin`. The daemon (or the analog
+    /// driver) collects digits until this says `Complete`, or `Ambiguous` and the inter-digit
+    /// timer runs out, then sends the number in [`crate::engine::LegEvent::Incoming`].
+    #[must_use]
+    pub fn dial_state(&self, origin: OriginClass, number: &str) -> DialState {
+        let rules = match origin {
+            OriginClass::Extension => &self.plan.internal,
+            OriginClass::Trunk | OriginClass::Unauthenticated => &self.plan.did,
+        };
+        let matched = rules.iter().any(|r| r.pattern.matches(number));
+        let longer = rules.iter().any(|r| r.pattern.could_extend(number));
+        match (matched, longer) {
+            (true, false) => DialState::Complete,
+            (true, true) => DialState::Ambiguous,
+            (false, true) => DialState::Incomplete,
+            (false, false) => DialState::Invalid,
+        }
+    }
+
     /// Routes `number` dialled by a caller of class `origin`: the first matching rule of
     /// the table for that origin, then the policy checks (outside lines only for
     /// extensions; international and premium numbers only where the rule allows them).
@@ -822,6 +878,18 @@ mod tests {
         assert!(Pattern::parse("600").unwrap().matches("600"));
         assert!(!Pattern::parse("600").unwrap().matches("6001"));
         assert!(Pattern::parse("_*7X").unwrap().matches("*72"));
+    }
+
+    #[test]
+    fn could_extend() {
+        let p = Pattern::parse("_9NXX").unwrap();
+        assert!(p.could_extend("") && p.could_extend("9") && p.could_extend("92"));
+        assert!(p.could_extend("923"));
+        assert!(!p.could_extend("91") && !p.could_extend("9234"));
+        let p = Pattern::parse("_0.").unwrap();
+        assert!(p.could_extend("0") && p.could_extend("0301") && !p.could_extend("1"));
+        assert!(Pattern::parse("600").unwrap().could_extend("60"));
+        assert!(!Pattern::parse("600").unwrap().could_extend("600"));
     }
 
     #[test]
