@@ -482,6 +482,16 @@ pub enum Event {
         /// The queue or IVR target.
         target: Target,
     },
+    /// A [`LegEvent::Redirect`] did not reach its destination (refused by policy, busy, no
+    /// answer...): the leg is back with the ACD/IVR, still answered, music or silence.
+    RedirectFailed {
+        /// The call.
+        call: CallId,
+        /// The leg.
+        leg: LegId,
+        /// Why.
+        cause: Cause,
+    },
     /// Digits from a leg.
     Digits {
         /// The leg.
@@ -602,6 +612,9 @@ struct Leg {
     bridge: Option<BridgeId>,
     /// Click-to-dial: the number to route once this (outgoing) leg answers.
     then_dial: Option<String>,
+    /// Sent on by the ACD/IVR (`Redirect`): if the new destination fails before answer,
+    /// the leg goes back to them instead of being cleared.
+    redirected: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -978,6 +991,7 @@ impl Switch {
                     self.route_leg(now, leg, OriginClass::Extension, &number, calling);
                 }
                 if let Some(w) = waiting {
+                    self.leg_mut(w).redirected = false;
                     self.answer_leg(now, w);
                     self.stop_play(w);
                     match self.legs[&leg].bridge {
@@ -1158,7 +1172,6 @@ impl Switch {
                     return Err(SwitchError::NotHandedOff(leg));
                 }
                 let call = l.call;
-                self.leg_mut(leg).app = App::None;
                 let calling = self.calls[&call].calling.clone();
                 match self.config.route(OriginClass::Extension, &to) {
                     Ok(route) => {
@@ -1170,11 +1183,21 @@ impl Switch {
                                 route: route.clone(),
                             },
                         );
+                        let l = self.leg_mut(leg);
+                        l.app = App::None;
+                        l.redirected = true;
                         self.connect(now, leg, route, calling);
                     }
                     Err(reason) => {
                         self.event(now, Event::Denied { call, leg, reason });
-                        self.hangup(now, leg, reason.cause(), true);
+                        self.event(
+                            now,
+                            Event::RedirectFailed {
+                                call,
+                                leg,
+                                cause: reason.cause(),
+                            },
+                        );
                     }
                 }
                 Ok(())
@@ -1242,7 +1265,7 @@ impl Switch {
         match route.target {
             Target::Extension(name) => {
                 let Some(ext) = self.config.extension(&name).cloned() else {
-                    self.hangup(now, leg, Cause::UNALLOCATED_NUMBER, true);
+                    self.fail_waiting(now, leg, Cause::UNALLOCATED_NUMBER);
                     return;
                 };
                 let calling = match calling.presentation {
@@ -1278,7 +1301,9 @@ impl Switch {
             Target::Queue(_) | Target::Ivr(_) => {
                 self.stop_play(leg);
                 self.answer_leg(now, leg);
-                self.leg_mut(leg).app = App::Handoff;
+                let l = self.leg_mut(leg);
+                l.app = App::Handoff;
+                l.redirected = false;
                 self.event(
                     now,
                     Event::Handoff {
@@ -1347,7 +1372,26 @@ impl Switch {
             );
             return;
         }
-        self.hangup(now, waiting, Cause::NO_CIRCUIT_AVAILABLE, true);
+        self.fail_waiting(now, waiting, Cause::NO_CIRCUIT_AVAILABLE);
+    }
+
+    /// A leg waiting for a destination that cannot be reached: back to the ACD/IVR if they
+    /// sent it, else cleared.
+    fn fail_waiting(&mut self, now: Instant, leg: LegId, cause: Cause) {
+        if self.legs.get(&leg).is_some_and(|l| l.redirected) {
+            self.redirect_failed(now, leg, cause);
+        } else {
+            self.hangup(now, leg, cause, true);
+        }
+    }
+
+    fn redirect_failed(&mut self, now: Instant, leg: LegId, cause: Cause) {
+        self.stop_play(leg);
+        let l = self.leg_mut(leg);
+        l.redirected = false;
+        l.app = App::Handoff;
+        let call = l.call;
+        self.event(now, Event::RedirectFailed { call, leg, cause });
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1484,6 +1528,7 @@ impl Switch {
                         a.index += 1;
                         self.try_trunks(now, call, w, a);
                     }
+                    _ if self.legs[&w].redirected => self.redirect_failed(now, w, cause),
                     _ => {
                         self.stop_play(w);
                         work.push_back((w, cause, true));
@@ -1710,5 +1755,6 @@ fn new_leg(call: CallId, state: LegState, origin: OriginClass, incoming: bool) -
         app: App::None,
         bridge: None,
         then_dial: None,
+        redirected: false,
     }
 }
