@@ -15,6 +15,7 @@ pub mod error;
 pub mod framing;
 pub mod header;
 pub mod message;
+pub mod transaction;
 pub mod uri;
 
 pub use error::{FramingError, ParseError};
