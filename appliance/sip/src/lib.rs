@@ -11,6 +11,7 @@
 //! **What it is not:** no transport (the daemon owns UDP/TCP sockets), no DNS (RFC 3263),
 //! no TLS, no RTP, no time source (time is a [`tdm::Instant`] passed in).
 
+pub mod auth;
 pub mod error;
 pub mod framing;
 pub mod header;
