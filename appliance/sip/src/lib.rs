@@ -16,6 +16,7 @@ pub mod error;
 pub mod framing;
 pub mod header;
 pub mod message;
+pub mod registrar;
 pub mod transaction;
 pub mod uri;
 
