@@ -123,6 +123,7 @@ pub struct DigestServer {
     realm: String,
     secret: Vec<u8>,
     nonce_lifetime: u64,
+    algorithms: Vec<Algorithm>,
     /// Highest nc seen per nonce (bounded, oldest evicted).
     nc_seen: HashMap<String, u32>,
     nc_order: VecDeque<String>,
@@ -140,9 +141,19 @@ impl DigestServer {
             realm: realm.to_owned(),
             secret: secret.to_vec(),
             nonce_lifetime: nonce_lifetime_s,
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             nc_seen: HashMap::new(),
             nc_order: VecDeque::new(),
         }
+    }
+
+    /// Offers (and accepts) only these algorithms, in this order of preference. The default
+    /// is SHA-256 then MD5; some clients (sipp 3.6) read only the first challenge and know
+    /// only MD5.
+    #[must_use]
+    pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        self.algorithms = algorithms.to_vec();
+        self
     }
 
     /// The realm.
@@ -169,7 +180,7 @@ impl DigestServer {
     #[must_use]
     pub fn challenges(&self, now_s: u64, stale: bool) -> Vec<String> {
         let nonce = self.nonce(now_s);
-        [Algorithm::Sha256, Algorithm::Md5]
+        self.algorithms
             .iter()
             .map(|a| {
                 format!(
@@ -200,7 +211,9 @@ impl DigestServer {
         if get("realm")? != self.realm {
             return Err(AuthError::NoCredentials);
         }
-        let alg = Algorithm::parse(credentials.get("algorithm")).ok_or(AuthError::Unsupported)?;
+        let alg = Algorithm::parse(credentials.get("algorithm"))
+            .filter(|a| self.algorithms.contains(a))
+            .ok_or(AuthError::Unsupported)?;
         let (user, nonce, uri, resp) = (
             get("username")?,
             get("nonce")?,
