@@ -17,6 +17,7 @@ pub mod framing;
 pub mod header;
 pub mod message;
 pub mod registrar;
+pub mod sdp;
 pub mod transaction;
 pub mod uri;
 
