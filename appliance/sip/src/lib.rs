@@ -19,6 +19,7 @@ pub mod message;
 pub mod registrar;
 pub mod sdp;
 pub mod transaction;
+pub mod uas;
 pub mod uri;
 
 pub use error::{FramingError, ParseError};
