@@ -20,7 +20,13 @@ fn main() {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         match sip::Message::parse(&bytes) {
-            Ok(_) => println!("{name}: parsed"),
+            Ok(sip::Message::Request(r)) => {
+                match sip::uas::admit(&r, &sip::uas::Capabilities::default(), "t") {
+                    Ok(()) => println!("{name}: parsed, admitted"),
+                    Err(resp) => println!("{name}: parsed, admission answers {}", resp.status),
+                }
+            }
+            Ok(sip::Message::Response(r)) => println!("{name}: parsed response {}", r.status),
             Err(r) => println!(
                 "{name}: {:?} answer={:?}",
                 r.error,
