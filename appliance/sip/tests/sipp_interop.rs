@@ -348,3 +348,87 @@ fn auth_header_values_from_sipp_parse() {
     assert_eq!(h.get("username"), Some("1001"));
     assert_eq!(h.get("algorithm"), Some("MD5"));
 }
+
+#[test]
+fn sipp_uac_calls_our_uas_over_tcp() {
+    use sip::framing::{StreamDecoder, StreamItem};
+    use std::io::{Read, Write};
+    if !have_sipp() {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let target = listener.local_addr().unwrap().to_string();
+    let child = sipp(&["-sn", "uac", &target, "-s", "600", "-d", "100", "-t", "t1"]);
+    let (mut conn, from) = {
+        // Bounded accept: sipp connects at once; give up after 10 s.
+        listener.set_nonblocking(true).unwrap();
+        let mut got = None;
+        for _ in 0..500 {
+            if let Ok(c) = listener.accept() {
+                got = Some(c);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        got.expect("sipp connected")
+    };
+    conn.set_nonblocking(false).unwrap();
+    conn.set_read_timeout(Some(Duration::from_millis(20)))
+        .unwrap();
+    let start = std::time::Instant::now();
+    let now = || tdm::Instant::from_micros(start.elapsed().as_micros() as u64);
+    let mut tm = TransactionManager::new(TimerConfig::default(), true, 7);
+    let mut dec = StreamDecoder::default();
+    let (mut acked, mut byed) = (false, false);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut buf = [0u8; 8192];
+    while std::time::Instant::now() < deadline && !byed {
+        if let Ok(n) = conn.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            dec.push(&buf[..n]);
+        }
+        while let Some(item) = dec.poll().expect("framing") {
+            match item {
+                StreamItem::Message(m) => tm.handle_input(now(), from, &m),
+                StreamItem::Ping => conn.write_all(b"\r\n").unwrap(),
+                StreamItem::Pong => {}
+            }
+        }
+        tm.handle_timeout(now());
+        while let Some(e) = tm.poll_event() {
+            match e {
+                TxEvent::Request { id, request, .. } => {
+                    let resp = match request.method {
+                        Method::Invite => {
+                            assert_eq!(request.top_via().unwrap().transport, "TCP");
+                            let mut r = request.response(200, "OK", Some("uas-tcp"));
+                            r.headers.push_kind(
+                                HeaderKind::Contact,
+                                format!("<sip:600@{target};transport=tcp>"),
+                            );
+                            r.headers
+                                .push_kind(HeaderKind::ContentType, "application/sdp");
+                            r.body = SDP.as_bytes().to_vec();
+                            r
+                        }
+                        Method::Bye => {
+                            byed = true;
+                            request.response(200, "OK", None)
+                        }
+                        _ => request.response(501, "Not Implemented", Some("x")),
+                    };
+                    tm.send_response(now(), id, resp).unwrap();
+                }
+                TxEvent::Ack { .. } => acked = true,
+                _ => {}
+            }
+        }
+        while let Some(t) = tm.poll_transmit() {
+            conn.write_all(&t.bytes).unwrap();
+        }
+    }
+    assert!(finish(child, "uac tcp"), "sipp uac over TCP failed");
+    assert!(acked && byed);
+}
