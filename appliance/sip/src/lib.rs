@@ -48,6 +48,7 @@ pub mod framing;
 pub mod header;
 pub mod message;
 pub mod registrar;
+pub mod retransmit;
 pub mod sdp;
 pub mod transaction;
 pub mod uas;

@@ -7,8 +7,9 @@
 use sip::auth::{Algorithm, AuthGuard, DigestServer, GuardConfig, Verdict};
 use sip::header::{AuthHeader, HeaderKind};
 use sip::registrar::{Registrar, RegistrarConfig};
+use sip::retransmit::OkRetransmitter;
 use sip::transaction::{TimerConfig, TransactionManager, TxEvent};
-use sip::{HeaderAccess, Message, Method, Request, Response, Uri};
+use sip::{HeaderAccess, Message, Method, Request, Uri};
 use std::net::{SocketAddr, UdpSocket};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -196,8 +197,7 @@ fn sipp_uac_calls_our_uas() {
     let target = sh.addr().to_string();
     let child = sipp(&["-sn", "uac", &target, "-s", "600", "-d", "100"]);
     let (mut acked, mut byed) = (false, false);
-    let mut ok_2xx: Option<(Response, SocketAddr)> = None;
-    let mut last_2xx = std::time::Instant::now();
+    let mut retx: Option<OkRetransmitter> = None;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while std::time::Instant::now() < deadline && !byed {
         for e in sh.step() {
@@ -214,8 +214,13 @@ fn sipp_uac_calls_our_uas() {
                             r.headers
                                 .push_kind(HeaderKind::ContentType, "application/sdp");
                             r.body = SDP.as_bytes().to_vec();
-                            ok_2xx = Some((r.clone(), from));
-                            last_2xx = std::time::Instant::now();
+                            // §13.3.1.4: the UAS core resends the 2xx until the ACK.
+                            retx = Some(OkRetransmitter::new(
+                                sh.now(),
+                                r.to_bytes(),
+                                from,
+                                TimerConfig::default(),
+                            ));
                             r
                         }
                         Method::Bye => {
@@ -231,17 +236,19 @@ fn sipp_uac_calls_our_uas() {
                 TxEvent::Ack { request, .. } => {
                     assert_eq!(request.hdr_to().unwrap().tag(), Some("uas-1"));
                     acked = true;
+                    if let Some(r) = retx.as_mut() {
+                        r.ack_received();
+                    }
                 }
                 _ => {}
             }
         }
-        // §13.3.1.4: the UAS core retransmits its 2xx until the ACK (T1 here, not doubled).
-        if let (false, Some((r, to))) = (acked, &ok_2xx)
-            && last_2xx.elapsed() > Duration::from_millis(500)
-        {
-            sh.tm.send_stateless(&Message::Response(r.clone()), *to);
-            sh.flush();
-            last_2xx = std::time::Instant::now();
+        if let Some(r) = retx.as_mut() {
+            r.handle_timeout(sh.now());
+            while let Some(t) = r.poll_transmit() {
+                sh.sock.send_to(&t.bytes, t.to).expect("send");
+            }
+            assert_eq!(r.poll_event(), None, "ACK arrived in time");
         }
     }
     for _ in 0..10 {
