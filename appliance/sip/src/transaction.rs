@@ -109,7 +109,8 @@ pub enum TxEvent {
         /// The transaction.
         id: TxId,
     },
-    /// A datagram that failed to parse. When `answered` is true a 400/505 was sent back.
+    /// A datagram that failed to parse. When `rejected.answer` is set, that response (400,
+    /// 505, 513) was already queued back to the source address; otherwise it was dropped.
     Malformed {
         /// Where it came from.
         from: SocketAddr,
