@@ -148,8 +148,9 @@ impl DigestServer {
     }
 
     /// Offers (and accepts) only these algorithms, in this order of preference. The default
-    /// is SHA-256 then MD5; some clients (sipp 3.6) read only the first challenge and know
-    /// only MD5.
+    /// is SHA-256 then MD5 (RFC 8760). Older clients fail with that: sipp 3.6 reads only the
+    /// first challenge, baresip 1.0 (libre) drops the whole 401 when one challenge names
+    /// SHA-256; both need MD5 only (tests/sipp_interop.rs), so this is a per-realm setting.
     #[must_use]
     pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
         self.algorithms = algorithms.to_vec();
