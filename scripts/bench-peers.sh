@@ -5,15 +5,16 @@
 # date and the exact command), so the file always shows one coherent run.
 #
 # Usage: scripts/bench-peers.sh [--seconds N | N] [--no-write] [GROUP...]
-#   GROUP      g711 dtmf echo mixer plc tones cid (default: all). Every group asked for must work:
-#              if any kernel fails, nothing is written.
+#   GROUP      g711 dtmf echo mixer plc tones cid pri (default: all). Every group asked for must
+#              work: if any kernel fails, nothing is written. `pri` is the Q.931 call-setup
+#              comparison with libpri, run by scripts/bench-pri-peers.sh into its own table.
 #   --seconds  seconds of audio per kernel measurement (default 4)
 #   --no-write print only; leave BENCHMARKS.md alone
 # Run from anywhere; `make bench` calls it. Needs cargo, cc, pkg-config, python3 and the
 # Debian -dev packages of spandsp and speexdsp (`make deps` installs them).
 set -euo pipefail
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "bench-peers: $*" >&2; exit 2; }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,7 @@ command_line="scripts/bench-peers.sh${*:+ $*}"
 secs=4
 write=1
 groups=()
+pri=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
         --seconds=*) secs=${1#--seconds=}; shift ;;
         --no-write) write=0; shift ;;
         g711|dtmf|echo|mixer|plc|tones|cid) groups+=("$1"); shift ;;
+        pri) pri=1; shift ;;
         -*) die "unknown option $1 (see --help)" ;;
         *)
             if [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; then secs=$1; shift
@@ -37,6 +40,15 @@ while [ $# -gt 0 ]; do
     esac
 done
 [[ $secs =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--seconds must be a number, got '$secs'"
+
+# The PRI comparison: asked for alone, it is all that runs; with no group at all, it runs
+# after the DSP table.
+pri_args=()
+[ "$write" = 1 ] || pri_args+=(--no-write)
+if [ "$pri" = 1 ] && [ ${#groups[@]} -eq 0 ]; then
+    exec "$root/scripts/bench-pri-peers.sh" ${pri_args[@]+"${pri_args[@]}"}
+fi
+[ ${#groups[@]} -gt 0 ] || pri=1
 
 for tool in cargo cc pkg-config python3; do
     command -v "$tool" >/dev/null || die "$tool not found (run \`make deps\`; cargo from rustup)"
@@ -160,3 +172,7 @@ with open(tmp, "w") as f:
 os.replace(tmp, path)
 print(f"\nbench-peers: table written to {path}", file=sys.stderr)
 PY
+
+if [ "$pri" = 1 ]; then
+    "$root/scripts/bench-pri-peers.sh" ${pri_args[@]+"${pri_args[@]}"}
+fi

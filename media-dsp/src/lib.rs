@@ -34,4 +34,5 @@ pub mod fsk;
 pub mod lec;
 pub mod mixer;
 pub mod plc;
+pub mod r2mf;
 pub mod tones;

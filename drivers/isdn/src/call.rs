@@ -36,6 +36,11 @@
 //! - Error procedures (§5.8) through [`crate::q931::validate`], STATUS ENQUIRY answered
 //!   with STATUS (#30, the call state, §5.8.10), STATUS received (§5.8.11): peer in Null
 //!   releases the call locally, an incompatible state clears with RELEASE #101.
+//! - PROGRESS, NOTIFY and FACILITY passed through (§5.1.6, §5.9, Q.932 §8.1): received ones
+//!   become [`Event::Progress`] (also for a progress indicator in SETUP ACKNOWLEDGE, CALL
+//!   PROCEEDING, ALERTING, CONNECT, DISCONNECT), [`Event::Notify`], [`Event::Facility`]
+//!   (raw facility IE contents); [`Calls::progress`], [`Calls::notify`], [`Calls::facility`]
+//!   send them. No state change, no decoding of supplementary services.
 //! - No panic on any input.
 //!
 //! Call control never answers a SETUP by itself: on [`Event::IncomingCall`] the user must
@@ -45,7 +50,8 @@
 //! [`Calls::disconnect`]), and T305 on the peer's side bounds a user who never does.
 //!
 //! **Not covered:** T322 and STATUS ENQUIRY retries; suspend/resume (states 15/17);
-//! call abort (N22); PROGRESS/NOTIFY/FACILITY handling beyond ignoring them; B-channels in
+//! call abort (N22); supplementary services carried by FACILITY (passed through only),
+//! FACILITY on the dummy call reference; B-channels in
 //! maintenance after T308 (the channel is freed); multiple interfaces (NFAS).
 
 use std::collections::{BTreeMap, VecDeque};
@@ -56,7 +62,7 @@ use thiserror::Error;
 
 use crate::q931::ie::{
     BearerCapability, CallState as CallStateIe, Cause, ChannelId, ChannelList, ChannelSelection,
-    Ie, Location, NumberingPlan, PartyNumber, RestartClass, TypeOfNumber,
+    Ie, Location, Notification, NumberingPlan, PartyNumber, Progress, RestartClass, TypeOfNumber,
 };
 use crate::q931::validate::{self, Action, Context};
 use crate::q931::{CallRef, CauseValue, Message, MessageType, Role, Variant};
@@ -342,6 +348,34 @@ pub enum Event {
     RestartFailed {
         /// The channel, or `None` for the whole interface.
         channel: Option<u8>,
+    },
+    /// PROGRESS received (Q.931 §3.1.10, §5.1.6, §5.2.6): its progress indicator, passed
+    /// through (e.g. in-band information now available: connect the B-channel audio). Also
+    /// given, after the message's own event, for a progress indicator inside SETUP
+    /// ACKNOWLEDGE, CALL PROCEEDING, ALERTING, CONNECT or DISCONNECT.
+    Progress {
+        /// The call.
+        call: CallId,
+        /// The progress indicator (mandatory in PROGRESS).
+        progress: Progress,
+        /// The cause, when the PROGRESS carried one (EN 300 403 §5.3.1 / early release).
+        cause: Option<CauseValue>,
+    },
+    /// NOTIFY received (Q.931 §3.1.11, §5.9): its notification indicator, passed through.
+    Notify {
+        /// The call.
+        call: CallId,
+        /// The notification indicator.
+        notification: Notification,
+    },
+    /// FACILITY received (Q.932 §8.1.1 / EN 300 196): the contents of one facility IE
+    /// (protocol profile octet, then the ROSE components), verbatim; call control does
+    /// not decode supplementary services.
+    Facility {
+        /// The call.
+        call: CallId,
+        /// Facility IE contents after the length octet.
+        contents: Vec<u8>,
     },
 }
 
@@ -834,6 +868,64 @@ impl Calls {
         self.out.push_back(msg);
     }
 
+    /// Send PROGRESS with `progress` (and a cause, if given) for `call` (Q.931 §5.1.6,
+    /// §5.2.6: typically the network, or a user interworking with a non-ISDN line, telling
+    /// the caller that in-band information is available). No state change.
+    ///
+    /// # Errors
+    /// [`CallError::UnknownCall`], [`CallError::WrongState`] in Null or Release request.
+    pub fn progress(
+        &mut self,
+        call: CallId,
+        progress: Progress,
+        cause: Option<CauseValue>,
+    ) -> Result<(), CallError> {
+        self.check_passthrough(call)?;
+        let mut ies = Vec::with_capacity(2);
+        if let Some(v) = cause {
+            ies.push(self.cause_ie(v));
+        }
+        ies.push(Ie::Progress(progress));
+        self.send(call, MessageType::Progress, ies);
+        Ok(())
+    }
+
+    /// Send NOTIFY with `notification` for `call` (Q.931 §5.9; e.g. remote hold 0x79,
+    /// remote retrieval 0x7A). No state change.
+    ///
+    /// # Errors
+    /// [`CallError::UnknownCall`], [`CallError::WrongState`] in Null or Release request.
+    pub fn notify(&mut self, call: CallId, notification: Notification) -> Result<(), CallError> {
+        self.check_passthrough(call)?;
+        self.send(
+            call,
+            MessageType::Notify,
+            vec![Ie::Notification(notification)],
+        );
+        Ok(())
+    }
+
+    /// Send FACILITY carrying one facility IE with `contents` (protocol profile octet and
+    /// ROSE components, encoded by the caller) for `call` (Q.932 §8.1.1). No state change.
+    ///
+    /// # Errors
+    /// [`CallError::UnknownCall`], [`CallError::WrongState`] in Null or Release request.
+    pub fn facility(&mut self, call: CallId, contents: Vec<u8>) -> Result<(), CallError> {
+        self.check_passthrough(call)?;
+        self.send(call, MessageType::Facility, vec![Ie::Facility(contents)]);
+        Ok(())
+    }
+
+    fn check_passthrough(&self, call: CallId) -> Result<(), CallError> {
+        let Some(c) = self.calls.get(&call) else {
+            return Err(CallError::UnknownCall(call));
+        };
+        if matches!(c.state, CallState::Null | CallState::ReleaseRequest) {
+            return Err(CallError::WrongState(self.public_state(c.state)));
+        }
+        Ok(())
+    }
+
     /// Send STATUS ENQUIRY for `call` (Q.931 §5.8.10).
     ///
     /// # Errors
@@ -1116,6 +1208,7 @@ impl Calls {
             None => self.unknown_call(&m),
             Some(id) => {
                 self.call_message(now, id, &m, report);
+                self.progress_in(id, &m);
                 if let Some(cause) = report
                     && m.kind == MessageType::Disconnect
                     && self.calls.get(&id).map(|c| c.state) == Some(CallState::DisconnectIndication)
@@ -1311,6 +1404,37 @@ impl Calls {
         true
     }
 
+    /// A progress indicator inside SETUP ACKNOWLEDGE, CALL PROCEEDING, ALERTING, CONNECT or
+    /// DISCONNECT (Q.931 §5.1.3 - §5.1.8, §5.3.4.1: e.g. in-band tones or an announcement
+    /// before answer or after clearing) is reported as [`Event::Progress`] after the
+    /// message's own event, while the call still exists.
+    fn progress_in(&mut self, id: CallId, m: &Message) {
+        use MessageType as T;
+        if !matches!(
+            m.kind,
+            T::SetupAck | T::CallProceeding | T::Alerting | T::Connect | T::Disconnect
+        ) || !self.calls.contains_key(&id)
+        {
+            return;
+        }
+        if let Some(progress) = m.find(|ie| {
+            if let Ie::Progress(p) = ie {
+                Some(*p)
+            } else {
+                None
+            }
+        }) {
+            let cause = (m.kind == T::Disconnect)
+                .then(|| m.cause().map(|c| c.value))
+                .flatten();
+            self.events.push_back(Event::Progress {
+                call: id,
+                progress,
+                cause,
+            });
+        }
+    }
+
     fn call_message(&mut self, now: Instant, id: CallId, m: &Message, report: Option<CauseValue>) {
         use CallState as S;
         use MessageType as T;
@@ -1438,7 +1562,50 @@ impl Calls {
                 self.send(id, T::Status, r);
             }
             (T::Status, _) => self.status_received(now, id, m),
-            (T::Progress | T::Notify | T::Facility, _) => {}
+            // ---- passed through to the user (§5.1.6, §5.9, Q.932 §8) ----
+            (T::Progress, _) => {
+                if let Some(progress) = m.find(|ie| {
+                    if let Ie::Progress(p) = ie {
+                        Some(*p)
+                    } else {
+                        None
+                    }
+                }) {
+                    let cause = m.cause().map(|c| c.value);
+                    self.events.push_back(Event::Progress {
+                        call: id,
+                        progress,
+                        cause,
+                    });
+                }
+            }
+            (T::Notify, _) => {
+                if let Some(notification) = m.find(|ie| {
+                    if let Ie::Notification(n) = ie {
+                        Some(n.clone())
+                    } else {
+                        None
+                    }
+                }) {
+                    self.events.push_back(Event::Notify {
+                        call: id,
+                        notification,
+                    });
+                }
+            }
+            (T::Facility, _) => {
+                let all: Vec<Vec<u8>> = m
+                    .ies_with_codeset()
+                    .filter_map(|(cs, ie)| match ie {
+                        Ie::Facility(d) if cs == 0 => Some(d.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                for contents in all {
+                    self.events
+                        .push_back(Event::Facility { call: id, contents });
+                }
+            }
             // §5.8.4: message not compatible with the state: STATUS #101.
             _ => {
                 let r = vec![

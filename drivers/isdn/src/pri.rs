@@ -174,6 +174,15 @@ impl Pri {
         self.with_calls(now, |c, now| c.release(now, call, cause))
     }
 
+    /// Layer 1 lost (the span raised RED or BLUE): the data link is released at once
+    /// ([`q921::Link::physical_deactivated`]) and call control told (DL-RELEASE
+    /// indication), instead of waiting for T200 × N200 to find out. The link re-establishes
+    /// by itself (persistent layer 2) once frames get through again.
+    pub fn physical_deactivated(&mut self, now: Instant) {
+        self.link.physical_deactivated(now);
+        self.pump(now);
+    }
+
     /// RESTART ([`Calls::restart`]).
     pub fn restart(&mut self, now: Instant, channel: Option<u8>) {
         self.calls.restart(now, channel);

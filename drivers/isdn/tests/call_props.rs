@@ -107,8 +107,8 @@ proptest! {
     #[test]
     fn no_call_leaks(seed in 1u64..u64::MAX, drop in 0.0f64..0.1, ops in proptest::collection::vec(op(), 1..40)) {
         let mut p = Pair::new(seed);
-        p.impair_to_nt = Impair { drop, cut: false };
-        p.impair_to_te = Impair { drop, cut: false };
+        p.impair_to_nt = Impair { drop, ..Impair::default() };
+        p.impair_to_te = Impair { drop, ..Impair::default() };
         p.te.start(p.now);
         p.run_for(Duration::from_millis(100));
         for o in ops {

@@ -39,8 +39,8 @@ pub(crate) enum Crc4Arg {
 /// D-channel socket or a raw E1 virtual line, and prints one JSON object per line and event.
 #[derive(Debug, Parser)]
 #[command(name = "pri-test", version, about, long_about = None)]
-#[command(group(ArgGroup::new("transport").required(true).args(["dchannel", "line"])))]
-#[command(group(ArgGroup::new("mode").required(true).args(["listen", "connect"])))]
+#[command(group(ArgGroup::new("transport").required(true).args(["dchannel", "line", "dahdi"])))]
+#[command(group(ArgGroup::new("mode").args(["listen", "connect"])))]
 pub(crate) struct Args {
     /// Our side: te (user) or nt (network).
     #[arg(long, value_enum)]
@@ -54,6 +54,13 @@ pub(crate) struct Args {
     /// Raw E1 virtual line (32-byte frames, framer and HDLC run here): unix:PATH.
     #[arg(long, value_name = "unix:PATH", value_parser = parse_endpoint)]
     pub(crate) line: Option<PathBuf>,
+    /// A real DAHDI span (1-based) configured by dahdi_cfg with a hardhdlc D-channel: its
+    /// D-channel, alarms and counters through tdm's DAHDI backend (see docs/e1-pri.md).
+    #[arg(long, value_name = "SPANNO", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) dahdi: Option<u32>,
+    /// Directory of the DAHDI device nodes (with --dahdi).
+    #[arg(long, value_name = "DIR", default_value = "/dev/dahdi")]
+    pub(crate) dahdi_root: PathBuf,
     /// Create the socket at PATH and wait for the far end.
     #[arg(long)]
     pub(crate) listen: bool,
@@ -75,6 +82,14 @@ pub(crate) struct Args {
     /// Answer incoming calls: CALL PROCEEDING, ALERTING, CONNECT.
     #[arg(long)]
     pub(crate) auto_answer: bool,
+    /// With --auto-answer: send PROGRESS (in-band information available) after CALL
+    /// PROCEEDING, as an exchange playing ringback or an announcement does.
+    #[arg(long)]
+    pub(crate) inband_progress: bool,
+    /// Send NOTIFY with notification description N (decimal, e.g. 121 remote hold) on
+    /// each call once it is connected.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=127))]
+    pub(crate) notify: Option<u8>,
     /// Clear each connected call (DISCONNECT, cause 16) after MS milliseconds.
     #[arg(long, value_name = "MS")]
     pub(crate) hangup_after: Option<u64>,
@@ -110,6 +125,13 @@ impl Args {
     /// # Errors
     /// A message for the user (exit status 2).
     pub(crate) fn check(&self) -> Result<(), String> {
+        let socket = self.dchannel.is_some() || self.line.is_some();
+        if socket && !self.listen && !self.connect {
+            return Err("--dchannel and --line need --listen or --connect".into());
+        }
+        if !socket && (self.listen || self.connect) {
+            return Err("--listen and --connect go with --dchannel or --line, not --dahdi".into());
+        }
         if self.line.is_none() {
             for (set, name) in [
                 (self.impair.is_some(), "--impair"),

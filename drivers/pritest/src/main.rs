@@ -1,11 +1,13 @@
 //! # pri-test: a PRI D-channel test tool (level 3)
 //!
 //! **What it is:** a small std-only binary for technicians and tests. It runs one PRI
-//! D-channel, our [`isdn::pri::Pri`] (Q.921 + Q.931), as TE or NT, over either
+//! D-channel, our [`isdn::pri::Pri`] (Q.921 + Q.931), as TE or NT, over one of
 //! - a virtual D-channel socket (`--dchannel unix:PATH`, one LAPD frame + FCS per packet,
 //!   [`tdm::virt::VirtDchan`]), or
 //! - a raw E1 virtual line (`--line unix:PATH`, [`tdm::virt::VirtE1Span`]: the `e1` framer
-//!   with CRC-4 and HDLC on timeslot 16 run here, frames paced at 8000/s),
+//!   with CRC-4 and HDLC on timeslot 16 run here, frames paced at 8000/s), or
+//! - a real DAHDI span (`--dahdi SPANNO`, [`tdm::dahdi::DahdiSpan`]: the card's hardhdlc
+//!   D-channel, its alarms and counters; never run on a card so far),
 //!
 //! and prints one JSON object per line per event on stdout (flushed per line): data link
 //! up/down, calls (ring, proceeding, alerting, connect, disconnect, release), restart,
@@ -14,9 +16,12 @@
 //! (`--hangup-after`), inject line faults (`--impair`), and capture the D-channel
 //! (`--pcap`). See docs/e1-pri.md.
 //!
-//! **What it is not:** not the daemon (no B-channel media, no dial plan) and no real card
-//! driver: DAHDI spans are not opened by it yet. The loop is a plain 0.5 ms sleep-and-poll
-//! loop on non-blocking sockets, not an event reactor.
+//! **What it is not:** not the daemon (no B-channel media, no dial plan) and not a card
+//! driver (`--dahdi` goes through tdm's DAHDI backend and needs dahdi_cfg to have configured
+//! the span). The loop waits in `poll(2)` on the line
+//! socket until a frame arrives or the next deadline (the PRI's
+//! [`Pri::poll_timeout`], a scheduled hangup, call, re-establish or fault change; on the
+//! E1 line also the next millisecond of frames to send), at most [`MAX_WAIT`].
 
 mod cli;
 
@@ -35,10 +40,12 @@ use isdn::call::{self, CallId, Event, SetupParams};
 use isdn::pcap::{Direction, PcapWriter};
 use isdn::pri::Pri;
 use isdn::q921;
+use isdn::q931::ie::{Location, Notification, Progress, ProgressDescription};
 use isdn::q931::{CauseValue, Role, Variant};
 use serde::Serialize;
 use serde_json::{Value, json};
 use socket2::{Domain, SockAddr, Socket, Type};
+use tdm::dahdi::{DahdiError, DahdiSpan, DeviceRoot};
 use tdm::virt::{Impairments, MAX_DCHAN_PACKET, VirtDchan, VirtE1Config, VirtE1Span, VirtError};
 use tdm::{Alarms, Instant, Span, SpanEvent};
 
@@ -46,10 +53,16 @@ use cli::{Args, Crc4Arg, RoleArg, SwitchType};
 
 /// How long `--connect` retries while nothing listens yet.
 const CONNECT_RETRY: Duration = Duration::from_secs(10);
-/// Sleep of one loop iteration.
-const TICK: Duration = Duration::from_micros(500);
+/// Longest wait in `poll(2)` (signals interrupt it anyway; this bounds the exit-after check).
+const MAX_WAIT: Duration = Duration::from_millis(50);
 /// Interval between DL-ESTABLISH requests while the data link is released.
 const REESTABLISH: Duration = Duration::from_secs(1);
+/// The progress indicator of `--inband-progress`.
+const INBAND: Progress = Progress {
+    coding_standard: 0,
+    location: Location::PrivateLocal,
+    description: ProgressDescription::InbandAvailable,
+};
 /// E1 frames per millisecond.
 const FRAMES_PER_MS: u64 = 8;
 
@@ -91,6 +104,8 @@ fn emit(v: &Value) {
 
 /// The transport under the D-channel.
 enum Line {
+    /// A real DAHDI span (hardhdlc D-channel).
+    Dahdi(Box<DahdiSpan>),
     /// Virtual D-channel socket.
     Dchan(VirtDchan),
     /// Raw E1 virtual line; `frames` sent so far (the pacing reference).
@@ -148,34 +163,32 @@ fn run(args: &Args) -> Result<()> {
     signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1))
         .context("installing SIGUSR1 handler")?;
 
-    let path = args
-        .dchannel
-        .as_deref()
-        .or(args.line.as_deref())
-        .context("no transport")?;
-    let Some(sock) = open_socket(path, args.listen, deadline, &term)? else {
+    let dahdi_name;
+    let path = match args.dahdi {
+        Some(n) => {
+            dahdi_name = args.dahdi_root.join(format!("span{n}"));
+            dahdi_name.as_path()
+        }
+        None => args
+            .dchannel
+            .as_deref()
+            .or(args.line.as_deref())
+            .context("no transport")?,
+    };
+    let line = if let Some(n) = args.dahdi {
+        let span = DahdiSpan::open(&DeviceRoot::new(&args.dahdi_root), n)
+            .with_context(|| format!("DAHDI span {n}"))?;
+        if span.dchannel().is_none() {
+            anyhow::bail!("DAHDI span {n} has no D-channel (configure hardhdlc in system.conf)");
+        }
+        emit(&json!({"event": "dahdi", "span": n,
+            "name": span.description().name.clone()}));
+        Line::Dahdi(Box::new(span))
+    } else if let Some(sock) = open_socket(path, args.listen, deadline, &term)? {
+        socket_line(args, path, sock)?
+    } else {
         emit(&json!({"event": "exit", "reason": "no peer before the deadline"}));
         return Ok(());
-    };
-    let line = if args.line.is_some() {
-        let framer = e1::Config {
-            crc4: match args.crc4 {
-                Crc4Arg::On => e1::Crc4Mode::On,
-                Crc4Arg::Off => e1::Crc4Mode::Off,
-                Crc4Arg::Auto => e1::Crc4Mode::Auto,
-            },
-            signalling: e1::Signalling::Ccs,
-            recovery_holdoff: args.recovery_ms.saturating_mul(8),
-            ..e1::Config::default()
-        };
-        let span = VirtE1Span::new(sock, VirtE1Config::new(1, framer))
-            .with_context(|| format!("E1 line {}", path.display()))?;
-        Line::E1 {
-            span: Box::new(span),
-            frames: 0,
-        }
-    } else {
-        Line::Dchan(VirtDchan::new(sock).with_context(|| format!("D-channel {}", path.display()))?)
     };
 
     let role = match args.role {
@@ -232,6 +245,30 @@ fn run(args: &Args) -> Result<()> {
         p.flush().context("flushing the pcap file")?;
     }
     result
+}
+
+/// The socket transports: the raw E1 line or the D-channel socket.
+fn socket_line(args: &Args, path: &Path, sock: Socket) -> Result<Line> {
+    Ok(if args.line.is_some() {
+        let framer = e1::Config {
+            crc4: match args.crc4 {
+                Crc4Arg::On => e1::Crc4Mode::On,
+                Crc4Arg::Off => e1::Crc4Mode::Off,
+                Crc4Arg::Auto => e1::Crc4Mode::Auto,
+            },
+            signalling: e1::Signalling::Ccs,
+            recovery_holdoff: args.recovery_ms.saturating_mul(8),
+            ..e1::Config::default()
+        };
+        let span = VirtE1Span::new(sock, VirtE1Config::new(1, framer))
+            .with_context(|| format!("E1 line {}", path.display()))?;
+        Line::E1 {
+            span: Box::new(span),
+            frames: 0,
+        }
+    } else {
+        Line::Dchan(VirtDchan::new(sock).with_context(|| format!("D-channel {}", path.display()))?)
+    })
 }
 
 /// Opens the socket at `path`: listening (accepting one peer) or connecting (retried while
@@ -321,6 +358,10 @@ impl App<'_> {
             }
             let now = self.now();
             self.schedule_impairments(now);
+            if matches!(self.line, Line::Dahdi(_)) {
+                self.receive_dahdi(now)
+                    .with_context(|| format!("DAHDI {}", self.path.display()))?;
+            }
             match self.receive(now) {
                 Ok(()) => {}
                 Err(e) if far_end_gone(&e) => {
@@ -336,8 +377,67 @@ impl App<'_> {
             self.actions(now);
             self.after_pri(now);
             self.transmit(now)?;
-            std::thread::sleep(TICK);
+            self.wait(deadline);
         }
+    }
+
+    /// The next moment something is due without input from the line.
+    fn next_deadline(&self) -> Option<Instant> {
+        let mut next = self.pri.poll_timeout();
+        let mut consider = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
+        for &(t, _) in &self.hangups {
+            consider(t);
+        }
+        if !self.link_up {
+            consider(self.next_establish);
+        }
+        if self.link_up && self.outgoing.is_none() && self.calls_left > 0 {
+            consider(self.next_call);
+        }
+        if self.args.impair.is_some() {
+            let at = self.args.impair_at.unwrap_or(0);
+            if !self.impair_on && !self.impair_done {
+                consider(Instant::from_millis(at));
+            } else if let (true, Some(f)) = (self.impair_on, self.args.impair_for) {
+                consider(Instant::from_millis(at + f));
+            }
+        }
+        if let Line::E1 { frames, .. } = &self.line {
+            // The next whole millisecond of E1 frames (8000 frames/s pacing).
+            consider(Instant::from_micros((frames / FRAMES_PER_MS + 1) * 1000));
+        }
+        next
+    }
+
+    /// Sleeps in `poll(2)` until the socket is readable, the next deadline, or a signal.
+    fn wait(&self, exit_at: Option<std::time::Instant>) {
+        use nix::poll::{PollFd, PollFlags, poll};
+        use std::os::fd::AsFd;
+        let now = self.now();
+        let mut wait = self
+            .next_deadline()
+            .map_or(MAX_WAIT, |t| t.saturating_duration_since(now))
+            .min(MAX_WAIT);
+        if let Some(d) = exit_at {
+            wait = wait.min(d.saturating_duration_since(std::time::Instant::now()));
+        }
+        if wait.is_zero() {
+            return;
+        }
+        // Round up: waking early only costs a loop turn, waking late delays a timer.
+        let ms = u16::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(u16::MAX);
+        let fd = match &self.line {
+            Line::Dchan(d) => d.as_fd(),
+            Line::E1 { span, .. } => span.as_fd(),
+            Line::Dahdi(_) => {
+                // tdm's DahdiSpan does not lend its channel fds: look again in 1 ms.
+                std::thread::sleep(wait.min(Duration::from_millis(1)));
+                return;
+            }
+        };
+        let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+        // EINTR (a signal) and readiness both just mean: go round the loop.
+        let _ = poll(&mut fds, ms);
     }
 
     /// Applies or removes `--impair` on its schedule.
@@ -366,6 +466,8 @@ impl App<'_> {
         let mut buf = [0u8; MAX_DCHAN_PACKET];
         let mut frames_in: Vec<Vec<u8>> = Vec::new();
         match &mut self.line {
+            // Read by receive_dahdi.
+            Line::Dahdi(_) => {}
             Line::Dchan(d) => {
                 while let Some(n) = d.recv(&mut buf)? {
                     frames_in.push(buf[..n].to_vec());
@@ -390,7 +492,7 @@ impl App<'_> {
                 }
                 self.dchan.bad_fcs = span.counters().dchan_bad_fcs;
                 for e in evs {
-                    self.span_event(e);
+                    self.span_event(now, e);
                 }
             }
         }
@@ -404,9 +506,51 @@ impl App<'_> {
         Ok(())
     }
 
-    fn span_event(&mut self, e: SpanEvent) {
+    /// Reads the DAHDI span's D-channel and events.
+    fn receive_dahdi(&mut self, now: Instant) -> Result<(), DahdiError> {
+        let Line::Dahdi(span) = &mut self.line else {
+            return Ok(());
+        };
+        let mut buf = [0u8; MAX_DCHAN_PACKET];
+        let mut frames_in = Vec::new();
+        while let Some(n) = span.read_dchannel(&mut buf)? {
+            frames_in.push(buf[..n].to_vec());
+        }
+        let mut evs = Vec::new();
+        while let Some(e) = span.poll_event() {
+            evs.push(e);
+        }
+        self.dchan.bad_fcs = span.counters().dchan_bad_fcs;
+        for e in evs {
+            self.span_event(now, e);
+        }
+        for f in frames_in {
+            self.dchan.rx_frames += 1;
+            if let Some(p) = self.pcap.as_mut() {
+                let _ = p.write_frame(now, Direction::Received, &f);
+            }
+            self.pri.handle_input(now, &f);
+        }
+        Ok(())
+    }
+
+    fn span_event(&mut self, now: Instant, e: SpanEvent) {
         match e {
             SpanEvent::Alarms(a) => {
+                // Layer 1 lost (RED: LOS/LOF, BLUE: AIS): release the data link now rather
+                // than after T200 × N200; it comes back by itself when the alarm clears.
+                let lost = |x: Alarms| x.contains(Alarms::RED) || x.contains(Alarms::BLUE);
+                if lost(a) && !lost(self.alarms) {
+                    self.pri.physical_deactivated(now);
+                }
+                // Layer 1 back (PH-ACTIVATE indication): ask for the data link at once.
+                if !lost(a)
+                    && lost(self.alarms)
+                    && self.pri.link().state() == q921::State::TeiAssigned
+                {
+                    self.pri.start(now);
+                    self.next_establish = now + REESTABLISH;
+                }
                 for (bit, name) in ALARM_NAMES {
                     let (was, is) = (self.alarms.contains(bit), a.contains(bit));
                     if was != is {
@@ -426,6 +570,7 @@ impl App<'_> {
             SpanEvent::Slip => {
                 let slips = match &self.line {
                     Line::E1 { span, .. } => span.counters().slips,
+                    Line::Dahdi(span) => span.counters().slips,
                     Line::Dchan(_) => 0,
                 };
                 emit(&json!({"event": "slip", "slips": slips}));
@@ -466,9 +611,18 @@ impl App<'_> {
                 emit(&json!({"event": "ring", "call": call.0, "called": called,
                     "calling": calling.unwrap_or_default(), "channel": channel}));
                 if self.args.auto_answer {
+                    let inband = self.args.inband_progress;
                     let r = self
                         .pri
                         .proceeding(now, call)
+                        .and_then(|()| {
+                            if inband {
+                                self.pri
+                                    .with_calls(now, |cc, _| cc.progress(call, INBAND, None))
+                            } else {
+                                Ok(())
+                            }
+                        })
                         .and_then(|()| self.pri.alerting(now, call))
                         .and_then(|()| self.pri.connect(now, call));
                     if let Err(e) = r {
@@ -490,6 +644,33 @@ impl App<'_> {
                 if let Some(ms) = self.args.hangup_after {
                     self.hangups.push((now + Duration::from_millis(ms), call));
                 }
+                if let Some(d) = self.args.notify {
+                    let n = Notification {
+                        description: d,
+                        extra: Vec::new(),
+                    };
+                    if let Err(e) = self.pri.with_calls(now, |cc, _| cc.notify(call, n)) {
+                        emit(&json!({"event": "error", "call": call.0, "error": e.to_string()}));
+                    }
+                }
+            }
+            Event::Progress {
+                call,
+                progress,
+                cause,
+            } => {
+                emit(&json!({"event": "progress", "call": call.0,
+                    "description": progress.description.to_u8(),
+                    "location": progress.location.to_u8(),
+                    "cause": cause.map(|c| c.0)}));
+            }
+            Event::Notify { call, notification } => {
+                emit(&json!({"event": "notify", "call": call.0,
+                    "description": notification.description,
+                    "extra": hex(&notification.extra)}));
+            }
+            Event::Facility { call, contents } => {
+                emit(&json!({"event": "facility", "call": call.0, "contents": hex(&contents)}));
             }
             Event::Digits {
                 call,
@@ -585,6 +766,17 @@ impl App<'_> {
             let r = match &mut self.line {
                 Line::Dchan(d) => d.send(&f),
                 Line::E1 { span, .. } => span.write_dchannel(&f),
+                Line::Dahdi(span) => {
+                    match span.write_dchannel(&f) {
+                        Ok(()) => self.dchan.tx_frames += 1,
+                        Err(DahdiError::QueueFull) => self.dchan.tx_dropped += 1,
+                        Err(e) => {
+                            return Err(e)
+                                .with_context(|| format!("sending on {}", self.path.display()));
+                        }
+                    }
+                    continue;
+                }
             };
             match r {
                 Ok(()) => self.dchan.tx_frames += 1,
@@ -609,6 +801,17 @@ impl App<'_> {
             "calls": self.calls,
             "l2_up": self.link_up,
         });
+        if let Line::Dahdi(span) = &self.line {
+            let c = span.counters();
+            v["line"] = json!({
+                "bpv": c.bpv, "crc4": c.crc4, "ebit": c.ebit, "fas": c.fas,
+                "errsec": c.errsec, "slips": c.slips,
+                "dchan_rx": c.dchan_rx, "dchan_tx": c.dchan_tx,
+                "dchan_bad_fcs": c.dchan_bad_fcs, "dchan_aborts": c.dchan_aborts,
+                "alarms": ALARM_NAMES.iter().filter(|(b, _)| span.alarms().contains(*b))
+                    .map(|(_, n)| *n).collect::<Vec<_>>(),
+            });
+        }
         if let Line::E1 { span, .. } = &self.line {
             let c = span.counters();
             let s = span.stats();
@@ -630,6 +833,11 @@ impl App<'_> {
         }
         emit(&v);
     }
+}
+
+/// Octets as lowercase hex, no separators.
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The far end closed or reset the socket (it exited): an end, not a failure.

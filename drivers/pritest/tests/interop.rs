@@ -9,47 +9,15 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{counters, first, sock, spawn};
-use socket2::{Domain, SockAddr, Socket, Type};
-
-fn peer_exe(dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../isdn/tests/peers/pri_peer.c");
-    let exe = dir.join("pri_peer");
-    let out = Command::new("cc")
-        .args(["-O2", "-Wall", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .arg("-lpri")
-        .output()
-        .expect("cc not found: run `make deps` (installs gcc and libpri-dev)");
-    assert!(
-        out.status.success(),
-        "compiling {} failed (is libpri-dev installed? run `make deps`):\n{}",
-        src.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
-}
-
-fn connect(path: &Path) -> Socket {
-    for _ in 0..500 {
-        let s = Socket::new(Domain::UNIX, Type::SEQPACKET, None).unwrap();
-        if s.connect(&SockAddr::unix(path).unwrap()).is_ok() {
-            return s;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("pri-test never listened at {}", path.display());
-}
+use common::{connect, counters, first, peer_exe, sock, spawn};
 
 #[test]
 fn pri_test_te_calls_libpri_nt() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = peer_exe(dir.path());
+    let exe = peer_exe();
     let path = dir.path().join("d");
     let pcap = dir.path().join("te.pcap");
     let te = spawn(&[
@@ -138,7 +106,7 @@ fn pri_test_te_calls_libpri_nt() {
 fn libpri_te_calls_pri_test_nt() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let exe = peer_exe(dir.path());
+    let exe = peer_exe();
     let path = dir.path().join("d");
     let nt = spawn(&[
         "--role",

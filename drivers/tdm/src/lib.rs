@@ -5,9 +5,11 @@
 //!   state machines (Q.921, Q.931, R2, analog lines, SIP) take as a parameter, so tests run
 //!   in simulated time and only the daemon reads the real clock; and the [`span`] types:
 //!   the [`Span`] trait modelled on DAHDI's span operations, 1 ms [`Chunk`]s, [`Alarms`],
-//!   [`SpanCounters`], [`SpanEvent`], [`ClockSource`], [`Loopback`], [`SpanInfo`];
+//!   [`SpanCounters`], [`SpanEvent`], [`ClockSource`], [`Loopback`], [`SpanInfo`]; and the
+//!   [`analog`] types: [`LineSignal`] (hook, ring, polarity, battery) and the [`AnalogPort`]
+//!   trait, 1 ms [`AudioChunk`]s of linear samples;
 //! - level 3, behind the `virt` feature (std, Unix sockets): `virt`, software E1 lines and
-//!   D-channels between two endpoints over `SOCK_SEQPACKET` sockets, with fault injection,
+//!   D-channels and analog loops between two endpoints over `SOCK_SEQPACKET` sockets, with fault injection,
 //!   so two stacks can be wired back to back on one machine (wire formats in
 //!   `docs/virtual-lines.md`).
 //!
@@ -31,6 +33,7 @@
 
 #[cfg(feature = "alsa")]
 pub mod alsa;
+pub mod analog;
 #[cfg(feature = "dahdi")]
 pub mod dahdi;
 pub mod span;
@@ -38,6 +41,7 @@ mod time;
 #[cfg(feature = "virt")]
 pub mod virt;
 
+pub use analog::{AnalogPort, AudioChunk, Hook, LineSignal, LineState, Polarity, PortKind};
 pub use span::{
     Alarms, CHUNK_SAMPLES, Chunk, ClockSource, Coding, E1_TIMESLOTS, Framing, Loopback, Span,
     SpanCounters, SpanEvent, SpanInfo, SpanKind,

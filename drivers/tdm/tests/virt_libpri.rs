@@ -4,14 +4,14 @@
 //! the D-channel carried by HDLC on TS16 of the two framers.
 //!
 //! The libpri side is the `isdn` crate's peer program (`drivers/isdn/tests/peers/pri_peer.c`),
-//! compiled here from its source. Real time (libpri runs its own timers), a few seconds at most.
+//! built from its source by the dev-only `testkit` crate. Real time (libpri runs its own timers), a few seconds at most.
 #![cfg(feature = "virt")]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use isdn::q921::{Config, Event, Link, Role, State};
@@ -25,32 +25,9 @@ static SERIAL: Mutex<()> = Mutex::new(());
 const RESTART_ALL: [u8; 8] = [0x08, 0x02, 0x00, 0x00, 0x46, 0x79, 0x01, 0x87];
 const MT_RESTART_ACK: u8 = 0x4E;
 
+/// The libpri peer program, built once per test process by `testkit`.
 fn peer_exe() -> &'static Path {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../isdn/tests/peers/pri_peer.c");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("tdm-peers-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let exe = dir.join("pri_peer");
-        assert!(
-            Path::new("/usr/include/libpri.h").exists(),
-            "libpri.h not found: run `make deps` (installs libpri-dev)"
-        );
-        let out = Command::new("cc")
-            .args(["-O2", "-o"])
-            .arg(&exe)
-            .arg(&src)
-            .arg("-lpri")
-            .output()
-            .expect("cc not found: run `make deps`");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        exe
-    })
+    testkit::libpri_peer!()
 }
 
 struct Peer {

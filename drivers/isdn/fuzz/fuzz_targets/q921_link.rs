@@ -4,7 +4,8 @@
 //!
 //! Input layout: byte 0 selects role (bit 0) and whether to establish first (bit 1); then
 //! records of `len: u8, delay_ms: u8, op: u8, frame[len]`. op bit 0 queues a DL-DATA request
-//! before the frame, bit 1 requests release, bit 2 requests establishment.
+//! before the frame, bit 1 requests release, bit 2 requests establishment, bit 3 reports
+//! layer 1 lost (PH-DEACTIVATE indication).
 #![no_main]
 
 use std::time::Duration;
@@ -34,6 +35,9 @@ fuzz_target!(|data: &[u8]| {
         }
         if op & 4 != 0 {
             link.establish(now);
+        }
+        if op & 8 != 0 {
+            link.physical_deactivated(now);
         }
         link.handle_timeout(now);
         link.handle_input(now, frame);

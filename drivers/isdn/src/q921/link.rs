@@ -343,6 +343,25 @@ impl Link {
         }
     }
 
+    /// PH-DEACTIVATE indication / MPH-DEACTIVATE indication: layer 1 is lost (loss of
+    /// signal, AIS, loss of frame alignment: the span is in RED or BLUE alarm). Q.921 SDL
+    /// (Annex B, "persistent deactivation"): in states 5 to 8 the I queue and the frames not
+    /// yet sent are discarded, T200 and T203 stopped, DL-RELEASE indication is given and
+    /// the entity returns to state 4. With [`Config::persistent`] establishment is tried
+    /// again T200 later, and keeps being tried, so the link comes back by itself once layer
+    /// 1 does. Nothing happens in state 4.
+    pub fn physical_deactivated(&mut self, now: Instant) {
+        if self.state == State::TeiAssigned {
+            return;
+        }
+        self.transmit.clear();
+        self.rc = 0;
+        self.peer_busy = false;
+        self.reject_exception = false;
+        self.ack_pending = false;
+        self.enter_released(now, Kind::Indication);
+    }
+
     /// DL-DATA request (Q.921 §5.6.1): queues `data` as the information field of an I frame
     /// and sends it when the window (k) and the peer allow. Accepted in states 5, 7 and 8.
     ///

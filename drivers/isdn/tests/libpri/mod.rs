@@ -1,49 +1,25 @@
-//! The libpri peer shared by the interop tests: builds `tests/peers/pri_peer.c` against the
-//! installed libpri 1.6 once per test process, and runs it on one end of a `SOCK_SEQPACKET`
+//! The libpri peer shared by the interop tests: `tests/peers/pri_peer.c` built against the
+//! installed libpri 1.6 once per test process (by `testkit`), and runs it on one end of a `SOCK_SEQPACKET`
 //! socketpair (one LAPD frame with its FCS-16 per packet, as a DAHDI hardware-HDLC channel).
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, Socket, Type};
+
+pub mod session;
 
 /// One scenario at a time: the child inherits its socket end by fd number, and no other
 /// test's socket may leak into it.
 pub static SERIAL: Mutex<()> = Mutex::new(());
 
-/// Builds the C peer once per test process.
+/// The C peer, built once per test process (`testkit`).
 pub fn peer_exe() -> &'static Path {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/pri_peer.c");
-        let dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("peers-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create peer build dir");
-        let exe = dir.join("pri_peer");
-        assert!(
-            Path::new("/usr/include/libpri.h").exists(),
-            "libpri.h not found: run `make deps` to install the Debian package libpri-dev"
-        );
-        // libpri-dev ships no pkg-config file: link with -lpri.
-        let out = Command::new("cc")
-            .args(["-O2", "-Wall", "-o"])
-            .arg(&exe)
-            .arg(&src)
-            .arg("-lpri")
-            .output()
-            .expect("cc not found: run `make deps` (installs gcc and libpri-dev)");
-        assert!(
-            out.status.success(),
-            "compiling {} failed (is libpri-dev installed? run `make deps`):\n{}",
-            src.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        exe
-    })
+    testkit::libpri_peer!()
 }
 
 /// Our end and the end the child inherits (FD_CLOEXEC cleared).

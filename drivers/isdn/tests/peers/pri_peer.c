@@ -12,13 +12,28 @@
  * the hardware would; libpri itself drops the last 2 bytes.
  *
  * stdout: one line per libpri event ("EVENT DCHAN_UP" style, from pri_event2str, plus a few
- * fields), "READY" at start. stdin: "reset" (pri_reset: RESTART for B-channel 1),
- * "call DIGITS CHANNEL" (pri_setup of a speech call to DIGITS, CHANNEL exclusive,
- * sending complete), "hangup" (pri_hangup of the current call, cause 16), "quit".
+ * fields), "READY" at start. stdin, one command a line:
+ *   reset                  pri_reset: RESTART for B-channel 1
+ *   call DIGITS CHANNEL    pri_setup of a speech call to DIGITS, CHANNEL exclusive, en bloc
+ *                          (EuroISDN without overlap dialling: Sending Complete included)
+ *   overlap                pri_set_overlapdial(1): incoming SETUPs without Sending Complete
+ *                          get pri_need_more_info (SETUP ACKNOWLEDGE) instead of an answer;
+ *                          calls placed afterwards go without Sending Complete
+ *   callov DIGITS CHANNEL  overlap + pri_setup with complete = 0 (overlap sending)
+ *   info DIGITS            pri_information, one INFORMATION per digit, on the current call
+ *   answer                 pri_proceeding + pri_answer on the current call
+ *   alertpi                pri_acknowledge with in-band info (ALERTING + progress indicator)
+ *   progress [CAUSE]       pri_progress (in-band available), or pri_progress_with_cause
+ *   notify INFO            pri_notify with notification description INFO (decimal)
+ *   hangup                 pri_hangup of the current call, cause 16
+ *   quit
+ * Glare: as NT, a RING for the channel of the call we are placing is refused with cause 44
+ * (printed " glare"); as CPE the network's call is taken (the NT's SETUP wins).
  * Call handling for the call tests: an incoming call (PRI_EVENT_RING) is answered at once
- * (pri_proceeding then pri_answer); a DISCONNECT (PRI_EVENT_HANGUP_REQ) or RELEASE
- * (PRI_EVENT_HANGUP) is answered with pri_hangup, as chan_dahdi does.
- * Exits when the socket or stdin closes.
+ * (pri_proceeding then pri_answer) unless overlap is on and the SETUP lacked Sending
+ * Complete; digits completed by INFORMATION with Sending Complete are answered the same way.
+ * A DISCONNECT (PRI_EVENT_HANGUP_REQ) or RELEASE (PRI_EVENT_HANGUP) is answered with
+ * pri_hangup, as chan_dahdi does. Exits when the socket or stdin closes.
  */
 #include <errno.h>
 #include <libpri.h>
@@ -81,8 +96,20 @@ static void on_message(struct pri *pri, char *s)
 	fprintf(stderr, "libpri: %s", s);
 }
 
-/* The call of the call tests (one at a time). */
+/* The call of the call tests (one at a time), and its encoded channel. */
 static q931_call *cur;
+static int cur_chan;
+static int cur_out; /* cur is a call we placed */
+static int overlap;
+static int node;
+
+static void answer(struct pri *pri)
+{
+	if (!cur)
+		return;
+	pri_proceeding(pri, cur, cur_chan, 0);
+	pri_answer(pri, cur, cur_chan, 0);
+}
 
 static void print_event(struct pri *pri, pri_event *e)
 {
@@ -91,9 +118,41 @@ static void print_event(struct pri *pri, pri_event *e)
 	case PRI_EVENT_RING:
 		printf(" channel=%d called=%s complete=%d", e->ring.channel & 0xff, e->ring.callednum,
 		       e->ring.complete);
+		if (node == PRI_NETWORK && cur && cur_out && (cur_chan & 0xff) == (e->ring.channel & 0xff)) {
+			/* Glare on the NT: our own SETUP holds the channel; refuse the user's call
+			 * as chan_dahdi does when it cannot renegotiate (cause 44). */
+			printf(" glare");
+			pri_hangup(pri, e->ring.call, PRI_CAUSE_REQUESTED_CHAN_UNAVAIL);
+			break;
+		}
 		cur = e->ring.call;
-		pri_proceeding(pri, cur, e->ring.channel, 0);
-		pri_answer(pri, cur, e->ring.channel, 0);
+		cur_chan = e->ring.channel;
+		cur_out = 0;
+		if (overlap && !e->ring.complete)
+			pri_need_more_info(pri, cur, cur_chan, 0);
+		else
+			answer(pri);
+		break;
+	case PRI_EVENT_INFO_RECEIVED:
+		printf(" called=%s complete=%d", e->ring.callednum, e->ring.complete);
+		if (e->ring.complete && e->ring.call == cur)
+			answer(pri);
+		break;
+	case PRI_EVENT_SETUP_ACK:
+		printf(" channel=%d", e->setup_ack.channel & 0xff);
+		break;
+	case PRI_EVENT_PROCEEDING:
+	case PRI_EVENT_PROGRESS:
+		printf(" progressmask=%d cause=%d", e->proceeding.progressmask, e->proceeding.cause);
+		break;
+	case PRI_EVENT_NOTIFY:
+		printf(" info=%d", e->notify.info);
+		break;
+	case PRI_EVENT_KEYPAD_DIGIT:
+		printf(" digits=%s", e->digit.digits);
+		break;
+	case PRI_EVENT_FACILITY:
+		printf(" subcmds=%d", e->facility.subcmds ? e->facility.subcmds->counter_subcmd : -1);
 		break;
 	case PRI_EVENT_ANSWER:
 		printf(" channel=%d", e->answer.channel & 0xff);
@@ -133,7 +192,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int fd = atoi(argv[1]);
-	int node = strcmp(argv[2], "nt") == 0 ? PRI_NETWORK : PRI_CPE;
+	node = strcmp(argv[2], "nt") == 0 ? PRI_NETWORK : PRI_CPE;
 	pri_set_message(on_message);
 	pri_set_error(on_message);
 	struct pri *pri = pri_new_cb(fd, node, PRI_SWITCH_EUROISDN_E1, io_read, io_write, NULL);
@@ -188,18 +247,50 @@ int main(int argc, char **argv)
 				*nl = 0;
 				if (strcmp(line, "reset") == 0)
 					fprintf(stderr, "pri_peer: pri_reset(1) -> %d\n", pri_reset(pri, 1));
-				else if (strncmp(line, "call ", 5) == 0) {
+				else if (strncmp(line, "call ", 5) == 0 || strncmp(line, "callov ", 7) == 0) {
 					char digits[64];
 					int ch = 1;
-					if (sscanf(line + 5, "%63s %d", digits, &ch) >= 1) {
+					int ov = line[4] == 'o';
+					if (ov) {
+						overlap = 1;
+						pri_set_overlapdial(pri, 1);
+					}
+					if (sscanf(line + (ov ? 7 : 5), "%63s %d", digits, &ch) >= 1) {
 						struct pri_sr *sr = pri_sr_new();
 						cur = pri_new_call(pri);
+						cur_chan = ch;
+						cur_out = 1;
 						pri_sr_set_channel(sr, ch, 1, 0);
 						pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
-						pri_sr_set_called(sr, digits, PRI_UNKNOWN, 1);
+						pri_sr_set_called(sr, digits, PRI_UNKNOWN, !ov);
 						fprintf(stderr, "pri_peer: pri_setup -> %d\n", pri_setup(pri, cur, sr));
 						pri_sr_free(sr);
 					}
+				} else if (strcmp(line, "overlap") == 0) {
+					overlap = 1;
+					pri_set_overlapdial(pri, 1);
+				} else if (strncmp(line, "info ", 5) == 0) {
+					for (const char *d = line + 5; cur && *d; d++)
+						fprintf(stderr, "pri_peer: pri_information(%c) -> %d\n", *d,
+							pri_information(pri, cur, *d));
+				} else if (strcmp(line, "alertpi") == 0) {
+					if (cur)
+						fprintf(stderr, "pri_peer: pri_acknowledge -> %d\n",
+							pri_acknowledge(pri, cur, cur_chan, 1));
+				} else if (strcmp(line, "answer") == 0) {
+					answer(pri);
+				} else if (strncmp(line, "progress", 8) == 0) {
+					int cause = 0;
+					if (cur && sscanf(line + 8, "%d", &cause) == 1)
+						fprintf(stderr, "pri_peer: pri_progress_with_cause -> %d\n",
+							pri_progress_with_cause(pri, cur, cur_chan, 1, cause));
+					else if (cur)
+						fprintf(stderr, "pri_peer: pri_progress -> %d\n",
+							pri_progress(pri, cur, cur_chan, 1));
+				} else if (strncmp(line, "notify ", 7) == 0) {
+					if (cur)
+						fprintf(stderr, "pri_peer: pri_notify -> %d\n",
+							pri_notify(pri, cur, cur_chan, atoi(line + 7)));
 				} else if (strcmp(line, "hangup") == 0) {
 					if (cur)
 						fprintf(stderr, "pri_peer: pri_hangup -> %d\n", pri_hangup(pri, cur, 16));

@@ -3,6 +3,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+
+use socket2::{Domain, SockAddr, Socket, Type};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -129,4 +131,22 @@ pub fn counters(lines: &[Value]) -> &Value {
 
 pub fn sock(dir: &Path, name: &str) -> String {
     format!("unix:{}", dir.join(name).display())
+}
+
+/// The libpri C peer (`drivers/isdn/tests/peers/pri_peer.c`), built once per test process
+/// by `testkit`.
+pub fn peer_exe() -> &'static Path {
+    testkit::libpri_peer!()
+}
+
+/// Connects to pri-test listening at `path` (retried while it starts).
+pub fn connect(path: &Path) -> Socket {
+    for _ in 0..500 {
+        let s = Socket::new(Domain::UNIX, Type::SEQPACKET, None).unwrap();
+        if s.connect(&SockAddr::unix(path).unwrap()).is_ok() {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("pri-test never listened at {}", path.display());
 }

@@ -1,6 +1,6 @@
 //! Virtual lines over Unix `SOCK_SEQPACKET` sockets (level 3, feature `virt`).
 //!
-//! Two wire formats, both documented for foreign tools in `docs/virtual-lines.md`:
+//! Three wire formats, all documented for foreign tools in `docs/virtual-lines.md`:
 //! - **D-channel only** ([`VirtDchan`]): one packet per LAPD frame, exactly as a DAHDI
 //!   hardware-HDLC channel delivers it: address, control, information, then the FCS-16
 //!   (CRC-16/X.25), low byte first. Bad FCS: dropped and counted. libpri's `pri_new_cb()`
@@ -9,6 +9,9 @@
 //!   first, MSB first on the wire, nominally 8000 frames/s. The span runs the `e1` framer
 //!   over it and offers the [`Span`](crate::Span) API; [`Impairer`] injects faults on the
 //!   transmit side.
+//! - **analog loop** ([`VirtAnalogLine`]): one packet per millisecond per direction, a
+//!   line-state byte (hook, ring, polarity, battery) and 8 linear samples; offers the
+//!   [`AnalogPort`](crate::AnalogPort) API.
 //!
 //! Sockets come from [`pair`] (both ends in one process), [`Listener::bind`] +
 //! [`Listener::accept`], or [`connect`]. They are `socket2::Socket`s, put in non-blocking
@@ -18,6 +21,7 @@
 //! offers it (pair, bind, listen, accept, connect) through a safe API, and the workspace
 //! already builds it (the `isdn` interop tests use it); `nix` stays for the DAHDI ioctls.
 
+mod analog;
 mod dchan;
 mod e1span;
 mod faults;
@@ -25,6 +29,10 @@ mod faults;
 use std::io;
 use std::path::Path;
 
+pub use analog::{
+    ANALOG_MAGIC, ANALOG_PACKET_LEN, AnalogLineStats, AnalogPacket, AnalogPacketError,
+    AnalogPacketRepr, VirtAnalogLine, decode_packet, encode_packet,
+};
 pub use dchan::{DchanCounters, MAX_DCHAN_PACKET, VirtDchan};
 pub use e1span::{MAX_FRAMES_PER_PACKET, PACKET_MAX_BYTES, VirtE1Config, VirtE1Span, VirtE1Stats};
 pub use faults::{ImpairStats, Impairer, Impairments};
@@ -72,6 +80,10 @@ pub enum VirtError {
         /// Largest accepted.
         max: usize,
     },
+    /// An analog line signal this end of the loop cannot apply (hook at the exchange end;
+    /// ring, polarity or battery at the terminal end; a pre-timed flash or pulse digit).
+    #[error("this end of the analog loop cannot apply that signal")]
+    NotThisEnd,
     /// The framer refused (no CCS, bad channel, HDLC queue full).
     #[error("E1 framer: {0}")]
     E1(#[from] e1::Error),

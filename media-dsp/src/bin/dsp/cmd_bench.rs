@@ -3,7 +3,7 @@
 //! Kernel groups and the kernels they report (the C peer harness uses the same names):
 //! `g711` (g711_{alaw,ulaw}_{encode,decode}), `dtmf` (dtmf_rx), `echo` (echo_128ms),
 //! `mixer` (mixer_{3,8,32}legs; a "channel" is one leg), `plc` (plc_{10,20}ms_10pct),
-//! `tones` (tone_detect_cn, ans_detect), `cid` (cid_rx_v23, cid_rx_bell202).
+//! `tones` (tone_detect_cn, ans_detect), `cid` (cid_rx_v23, cid_rx_bell202), `r2mf` (r2mf_rx).
 
 use std::path::Path;
 
@@ -34,6 +34,8 @@ pub(crate) enum Group {
     Tones,
     /// Caller-ID FSK reception.
     Cid,
+    /// MFC/R2 register tone detection.
+    R2mf,
 }
 
 /// Runs each kernel of `groups` (all when empty) on generated audio and prints its
@@ -77,6 +79,9 @@ pub(crate) fn run(seconds: f64, signals: Option<&Path>, groups: &[Group]) -> Res
     }
     if wanted(Group::Cid) {
         results.extend(cid(seconds)?);
+    }
+    if wanted(Group::R2mf) {
+        results.push(r2mf(dir, seconds)?);
     }
     for r in &results {
         println!("{}", serde_json::to_string(r)?);
@@ -305,4 +310,38 @@ fn cid(seconds: f64) -> Result<Vec<BenchResult>> {
         );
     }
     Ok(out)
+}
+
+/// The R2 MF detector (kernel "r2mf_rx") in 8-sample chunks on forward signals 1..15 in turn,
+/// 50 ms on / 50 ms off at -11.5 dBm0 per tone over -45 dBm0 noise, written to `r2mf.raw`
+/// (the signal of `benches/r2mf.rs`, whose side-by-side run times spandsp's r2_mf_rx on it).
+fn r2mf(dir: &Path, seconds: f64) -> Result<BenchResult> {
+    use media_dsp::r2mf::{Direction, R2MfDetector, R2MfEvent, R2MfGenerator, Signal};
+    let n = ((seconds * 8000.0) as usize).max(8000) / 800 * 800;
+    let mut sig = vec![0i16; n];
+    let mut g = R2MfGenerator::new(Direction::Forward);
+    for (i, period) in sig.chunks_mut(800).enumerate() {
+        g.set(Some(Signal::ALL[i % 15]));
+        g.fill(&mut period[..400]);
+        g.set(None);
+        g.fill(&mut period[400..]);
+    }
+    media_dsp::noise::Noise::new(15).add_white(&mut sig, media_dsp::level::rms_for_dbm0(-45.0));
+    write_signal(dir, "r2mf", &sig)?;
+    let mut found = 0usize;
+    let ns = crate::bench::median_ns_per_sample(n, RUNS, || {
+        let mut det = R2MfDetector::new(Direction::Forward);
+        found = 0;
+        for c in std::hint::black_box(&sig).chunks(8) {
+            det.process(c, |e| {
+                if matches!(e, R2MfEvent::Start { .. }) {
+                    found += 1;
+                }
+            });
+        }
+    });
+    Ok(BenchResult::new("r2mf_rx", ns)
+        .with("block", 8)
+        .with("signals_expected", n / 800)
+        .with("signals_detected", found))
 }
