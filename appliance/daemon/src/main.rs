@@ -298,11 +298,12 @@ async fn run(args: Args, store: Store) -> Result<()> {
         }
     }
     sysd::stopping();
-    if let Some(c) = carrier {
-        c.stop();
-    }
+    // Spans first: calls still up are cleared on the line while the far end listens.
     for t in span_tasks {
         t.stop().await;
+    }
+    if let Some(c) = carrier {
+        c.stop();
     }
     match Arc::try_unwrap(media) {
         Ok(m) => m.stop(),

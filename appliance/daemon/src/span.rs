@@ -214,6 +214,7 @@ impl Driver {
         self.set_link_metric();
         loop {
             if *stop.borrow() {
+                self.disconnect_all().await;
                 return false;
             }
             let now = self.clock.now();
@@ -443,6 +444,25 @@ impl Driver {
             &ci.id,
             json!({"cause": cause.0, "cause_name": cause.name()}),
         );
+    }
+
+    /// Shutdown with calls still up (the drain's grace period is over): DISCONNECT each with
+    /// cause 41 *temporary failure* so the far end clears cleanly instead of seeing the line
+    /// drop, and give the media thread a moment to send the frames.
+    async fn disconnect_all(&mut self) {
+        if self.calls.is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        for call in calls {
+            info!(span = %self.name, call = call.0, "shutting down: clearing the call");
+            if let Err(e) = self.pri.disconnect(now, call, CauseValue(41)) {
+                debug!(span = %self.name, call = call.0, "disconnect: {e}");
+            }
+        }
+        self.transmit();
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
     /// The line is gone: every call on it ended.
