@@ -15,10 +15,11 @@
 //!    network role on the far end of the virtual line, placing calls in periodically;
 //! 6. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
 //!
-//! **What it is not (yet):** no SIP, no RTP, no switch: calls arriving on a span are handled
-//! by a stop-gap rule in [`span`] (echo test and test tone answered on the span's own
-//! B-channel, every other number cleared with a cause saying why) until the `switch` crate
-//! lands. DAHDI spans are not opened. No CTI, no web admin.
+//! **What it is not (yet):** no SIP, no RTP, and the switch's call engine and media path are
+//! not driven: calls arriving on a span are routed with the switch's dial plan
+//! ([`routing`]) and can reach only the echo test and test tone, answered on the span's own
+//! B-channel; every other number is cleared with a cause saying why. DAHDI spans are not
+//! opened. No CTI, no web admin.
 #![forbid(unsafe_code)]
 
 mod carrier;
@@ -26,6 +27,7 @@ mod clock;
 mod http;
 mod media;
 mod metrics;
+mod routing;
 mod span;
 mod sysd;
 
@@ -166,6 +168,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     /// False once SIGTERM arrived: no new calls.
     pub(crate) accepting: watch::Sender<bool>,
+    /// The dial plan incoming span calls are routed with (rebuilt on SIGHUP).
+    pub(crate) dialplan: std::sync::RwLock<switch::dialplan::Config>,
 }
 
 impl Shared {
@@ -184,12 +188,14 @@ async fn run(args: Args, store: Store) -> Result<()> {
         .config_revision()
         .context("reading the config revision")?;
     let spans = store.spans().context("reading the span configuration")?;
+    let dialplan = routing::build(&store).context("building the dial plan")?;
     let (accepting, _) = watch::channel(true);
     let shared = Arc::new(Shared {
         store: Mutex::new(store),
         metrics: Metrics::new(),
         clock: Clock::new(),
         accepting,
+        dialplan: std::sync::RwLock::new(dialplan),
     });
     shared.metrics.config_revision.set(revision);
 
@@ -322,15 +328,29 @@ async fn run(args: Args, store: Store) -> Result<()> {
 /// apply live. Returns the new revision seen.
 fn reload(shared: &Shared, seen: i64) -> i64 {
     sysd::reloading();
-    let result = shared.with_store(|s| -> Result<(i64, Vec<store::config::AuditEntry>)> {
-        Ok((s.config_revision()?, s.changes_since(seen)?))
-    });
+    let result = shared.with_store(
+        |s| -> Result<(
+            i64,
+            Vec<store::config::AuditEntry>,
+            switch::dialplan::Config,
+        )> {
+            Ok((
+                s.config_revision()?,
+                s.changes_since(seen)?,
+                routing::build(s)?,
+            ))
+        },
+    );
     let out = match result {
-        Ok((rev, changes)) => {
+        Ok((rev, changes, plan)) => {
+            *shared
+                .dialplan
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = plan;
             for c in &changes {
                 let live = match c.change.entity {
-                    // Looked up per call: live.
-                    store::Entity::Extension => "applied: looked up per call",
+                    // The dial plan is rebuilt from the extensions: live.
+                    store::Entity::Extension => "applied: dial plan rebuilt",
                     store::Entity::Span => "needs a restart: spans are opened at start",
                     _ => "stored; not used by this daemon slice yet",
                 };

@@ -1,13 +1,16 @@
 //! One task per E1 PRI span: the line jack, the media thread hand-off, and the
 //! [`isdn::pri::Pri`] driven with the state machine's own timeouts.
 //!
-//! **Stop-gap call rule (until the `switch` crate lands)** — an incoming call's called
-//! number (the DID) is looked up in the extensions of the store:
+//! **Call handling in this slice** — an incoming call's called number (the DID) is routed
+//! with the `switch` crate's dial plan ([`crate::routing`]), built from the store:
 //! - echo test (600 in the demo): answered, the B-channel loops audio back (media thread);
 //! - test tone (601): answered, the B-channel sends 1 kHz;
 //! - a SIP extension: cleared with cause 20 *subscriber absent*, because SIP is not wired
 //!   into this daemon yet (logged as such);
-//! - anything else: cleared with cause 1 *unallocated number*.
+//! - no route: cleared with the switch's cause (1 *unallocated number*).
+//!
+//! The switch's call engine (legs, bridges) is not driven yet: there is nothing to bridge an
+//! E1 call to until SIP is wired.
 //!
 //! While the daemon drains (SIGTERM), new calls are cleared with cause 42 *switching
 //! equipment congestion*. Every call writes `call_start` / `call_answer` / `call_end` to the
@@ -26,7 +29,7 @@ use isdn::q921;
 use isdn::q931::{CauseValue, Role, Variant};
 use serde_json::json;
 use socket2::{Domain, SockAddr, Socket, Type};
-use store::config::{ExtensionKind, Signalling, SpanConfig, SpanRole, Stored, SwitchType};
+use store::config::{Signalling, SpanConfig, SpanRole, Stored, SwitchType};
 use store::events::{EventKind, NewEvent};
 use tdm::virt::{VirtE1Config, VirtE1Span};
 use tokio::sync::watch;
@@ -36,6 +39,7 @@ use tracing::{debug, info, warn};
 use crate::Shared;
 use crate::clock::Clock;
 use crate::media::{DFrame, FromMedia, Media, Mode, SpanPort, ToMedia};
+use crate::routing::Decision;
 
 /// Interval between DL-ESTABLISH requests while the data link is released.
 const REESTABLISH: Duration = Duration::from_secs(1);
@@ -357,33 +361,19 @@ impl Driver {
                     self.reject(now, call, CauseValue(42), "draining: no new calls");
                     return;
                 }
-                let ext = self.shared.with_store(|s| s.extension_by_number(&called));
-                let mode = match ext {
-                    Ok(Some(e)) => match e.config.kind {
-                        ExtensionKind::EchoTest => Some(Mode::Echo),
-                        ExtensionKind::TestTone => Some(Mode::Tone),
-                        ExtensionKind::Sip => {
-                            self.reject(now, call, CauseValue(20),
-                                "SIP extension, but SIP is not wired into the daemon yet (no switch)");
-                            return;
-                        }
-                        _ => {
-                            self.reject(
-                                now,
-                                call,
-                                CauseValue(20),
-                                "extension kind not handled by the daemon yet (no switch)",
-                            );
-                            return;
-                        }
-                    },
-                    Ok(None) => {
-                        self.reject(now, call, CauseValue::UNALLOCATED_NUMBER, "no such number");
-                        return;
-                    }
-                    Err(e) => {
-                        warn!(span = %self.name, "extension look-up: {e}");
-                        self.reject(now, call, CauseValue(41), "store error");
+                let decision = {
+                    let plan = self
+                        .shared
+                        .dialplan
+                        .read()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    crate::routing::decide(&plan, &called)
+                };
+                let mode = match decision {
+                    Decision::EchoTest => Some(Mode::Echo),
+                    Decision::TestTone => Some(Mode::Tone),
+                    Decision::Clear(cause, why) => {
+                        self.reject(now, call, CauseValue(cause), why);
                         return;
                     }
                 };

@@ -129,3 +129,43 @@ fn sigterm_drains_an_active_call_for_the_grace_period_then_exits_0() {
         d.log.join("\n")
     );
 }
+
+#[test]
+fn a_did_added_in_the_store_routes_after_sighup() {
+    let mut d = Daemon::start(&[
+        "--demo",
+        "--carrier-interval-ms",
+        "200",
+        "--carrier-hold-ms",
+        "300",
+        "--carrier-dids",
+        "650",
+        "--drain-secs",
+        "2",
+    ]);
+    d.wait_notify("READY=1");
+    // Not in the dial plan yet: the switch's routing clears it with #1.
+    d.wait_log(&["call rejected: no route in the dial plan", "cause=1"]);
+    let mut st = Store::open(d.db()).expect("second connection");
+    st.execute(
+        store::CommandContext {
+            actor: "test",
+            ts: store::Timestamp::from_secs(1),
+        },
+        &store::Command::CreateExtension(store::config::ExtensionConfig {
+            number: "650".into(),
+            name: "Echo two".into(),
+            kind: store::config::ExtensionKind::EchoTest,
+            sip_password: None,
+        }),
+    )
+    .expect("create extension");
+    drop(st);
+    d.signal(Signal::SIGHUP);
+    d.wait_log(&["config change: applied: dial plan rebuilt", "Extension"]);
+    d.wait_log(&["call answered", "mode=Echo"]);
+    d.wait_log(&["carrier: call released", "did=650", "heard=true"]);
+    d.signal(Signal::SIGTERM);
+    let st = d.wait_exit(Duration::from_secs(6));
+    assert_eq!(st.code(), Some(0), "log:\n{}", d.log.join("\n"));
+}
