@@ -18,7 +18,7 @@
 //! when not allowed (`appliance_media_realtime` says which one was got).
 //!
 //! **Not yet:** echo cancelling, DTMF detection, G.711 ↔ RTP: that is the switch's media
-//! path, wired here when the `switch` crate lands.
+//! path (crate `switch`), to be driven here once SIP/RTP legs exist to bridge to.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
