@@ -28,27 +28,49 @@ fn schedule_contents_and_suppression() {
     let mut h = Harness::new(cfg);
     h.login_ready(&[1]);
     let (c0, _) = h.arrive(Q1);
-    h.input(Input::OfferAnswered { call: c0, agent: a(1) });
+    h.input(Input::OfferAnswered {
+        call: c0,
+        agent: a(1),
+    });
     h.login_ready(&[2]);
-    h.input(Input::NotReady { agent: a(2), reason: acd::PauseReason::Break });
+    h.input(Input::NotReady {
+        agent: a(2),
+        reason: acd::PauseReason::Break,
+    });
     let (c, _) = h.arrive(Q1);
     let out = h.advance(s(5));
     // One serving agent, AHT 120 s, position 1 with no free agent: 120 s.
     assert_eq!(
         announces(&out),
-        vec![(c, Announcement { position: Some(1), wait: Some(s(120)), periodic: Some(0) })]
+        vec![(
+            c,
+            Announcement {
+                position: Some(1),
+                wait: Some(s(120)),
+                periodic: Some(0)
+            }
+        )]
     );
     let out = h.advance(s(10));
     assert_eq!(announces(&out)[0].1.periodic, Some(1));
     // Agent 2 becomes ready at 17 s: the announcement is stopped before the offer.
     h.advance(s(2));
     let out = h.input(Input::Ready { agent: a(2) });
-    let stop = out.iter().position(|o| *o == Output::StopAnnouncement { call: c }).unwrap();
-    let offer = out.iter().position(|o| matches!(o, Output::Offer { call, .. } if *call == c)).unwrap();
+    let stop = out
+        .iter()
+        .position(|o| *o == Output::StopAnnouncement { call: c })
+        .unwrap();
+    let offer = out
+        .iter()
+        .position(|o| matches!(o, Output::Offer { call, .. } if *call == c))
+        .unwrap();
     assert!(stop < offer);
     // Ringing for 20 s spans the 25 s slot: nothing is played over the ringing.
     assert!(announces(&h.advance(s(20))).is_empty());
-    h.input(Input::OfferAnswered { call: c, agent: a(2) });
+    h.input(Input::OfferAnswered {
+        call: c,
+        agent: a(2),
+    });
     // After the answer, nothing ever again (the observer in the harness checks it too).
     assert!(announces(&h.advance(s(300))).is_empty());
 }
@@ -61,12 +83,18 @@ fn an_answer_at_the_very_instant_of_an_announcement_wins() {
     cfg.queues[0].announcements.position = true;
     let mut h = Harness::new(cfg);
     h.login_ready(&[1]);
-    h.input(Input::NotReady { agent: a(1), reason: acd::PauseReason::Break });
+    h.input(Input::NotReady {
+        agent: a(1),
+        reason: acd::PauseReason::Break,
+    });
     let (c, _) = h.arrive(Q1);
     h.advance(s(9));
     // At 10 s the agent is ready and answers before timers are handled.
     h.now += s(1);
     h.input(Input::Ready { agent: a(1) });
-    h.input(Input::OfferAnswered { call: c, agent: a(1) });
+    h.input(Input::OfferAnswered {
+        call: c,
+        agent: a(1),
+    });
     assert!(announces(&h.advance(s(60))).is_empty());
 }

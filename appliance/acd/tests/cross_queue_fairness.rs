@@ -21,22 +21,36 @@ fn config() -> Config {
 fn run() -> Vec<acd::CallId> {
     let mut h = Harness::new(config());
     h.login_ready(&[1]);
-    h.input(Input::NotReady { agent: a(1), reason: acd::PauseReason::Break });
+    h.input(Input::NotReady {
+        agent: a(1),
+        reason: acd::PauseReason::Break,
+    });
     let (x3, _) = h.arrive(QueueId(3));
     h.advance(s(1));
     let (x2, _) = h.arrive(Q2);
     h.advance(s(1));
     let (x1, _) = h.arrive(Q1);
     h.advance(s(1));
-    let (vip, _) = h.arrive_with(Q1, CallerData { priority: 5, ..Default::default() });
+    let (vip, _) = h.arrive_with(
+        Q1,
+        CallerData {
+            priority: 5,
+            ..Default::default()
+        },
+    );
     h.advance(s(1));
     let mut order = Vec::new();
     h.input(Input::Ready { agent: a(1) });
     for _ in 0..4 {
-        let (_, last) = h.log.iter().rev().find_map(|(_, o)| match o {
-            acd::Output::Offer { call, agent, .. } => Some((*agent, *call)),
-            _ => None,
-        }).unwrap();
+        let (_, last) = h
+            .log
+            .iter()
+            .rev()
+            .find_map(|(_, o)| match o {
+                acd::Output::Offer { call, agent, .. } => Some((*agent, *call)),
+                _ => None,
+            })
+            .unwrap();
         order.push(last);
         h.answer_and_end(last, 1, s(5));
     }

@@ -12,10 +12,25 @@ fn vip_and_complaint_jump_ahead_by_queue_priorities() {
     cfg.queues[0].complaint_priority = 5;
     let mut h = Harness::new(cfg);
     h.login_ready(&[1]);
-    h.input(Input::NotReady { agent: a(1), reason: acd::PauseReason::Break });
+    h.input(Input::NotReady {
+        agent: a(1),
+        reason: acd::PauseReason::Break,
+    });
     let (plain, _) = h.arrive(Q1);
-    let (complaint, _) = h.arrive_with(Q1, CallerData { complaint: true, ..Default::default() });
-    let (vip, _) = h.arrive_with(Q1, CallerData { vip: true, ..Default::default() });
+    let (complaint, _) = h.arrive_with(
+        Q1,
+        CallerData {
+            complaint: true,
+            ..Default::default()
+        },
+    );
+    let (vip, _) = h.arrive_with(
+        Q1,
+        CallerData {
+            vip: true,
+            ..Default::default()
+        },
+    );
     assert_eq!(h.acd.waiting(Q1), vec![vip, complaint, plain]);
     assert_eq!(h.acd.call(vip).unwrap().priority, 8);
 }
@@ -25,13 +40,26 @@ fn preferred_agent_gets_the_call_within_the_window_then_anyone() {
     let mut h = Harness::new(one_queue(Strategy::LongestIdle, 3));
     h.login_ready(&[1, 2, 3]);
     // Longest idle would be agent 1; the caller's account owner is agent 3.
-    let caller = CallerData { preferred_agents: vec![a(3)], preferred_for: s(30), ..Default::default() };
+    let caller = CallerData {
+        preferred_agents: vec![a(3)],
+        preferred_for: s(30),
+        ..Default::default()
+    };
     let (c, out) = h.arrive_with(Q1, caller.clone());
     assert_eq!(offered(&out), vec![(c, a(3))]);
     let d = decisions(&out).pop().unwrap();
-    assert!(matches!(d.action, Action::Offer { why: Why::PreferredAgent, .. }));
+    assert!(matches!(
+        d.action,
+        Action::Offer {
+            why: Why::PreferredAgent,
+            ..
+        }
+    ));
     // The owner is busy: the next caller of theirs waits for them up to 30 s.
-    h.input(Input::OfferAnswered { call: c, agent: a(3) });
+    h.input(Input::OfferAnswered {
+        call: c,
+        agent: a(3),
+    });
     let (c2, out) = h.arrive_with(Q1, caller);
     assert!(offered(&out).is_empty());
     assert!(offered(&h.advance(s(29))).is_empty());
@@ -42,7 +70,11 @@ fn preferred_agent_gets_the_call_within_the_window_then_anyone() {
 fn a_preferred_agent_who_is_logged_out_is_not_waited_for() {
     let mut h = Harness::new(one_queue(Strategy::LongestIdle, 3));
     h.login_ready(&[1, 2]);
-    let caller = CallerData { preferred_agents: vec![a(3)], preferred_for: s(30), ..Default::default() };
+    let caller = CallerData {
+        preferred_agents: vec![a(3)],
+        preferred_for: s(30),
+        ..Default::default()
+    };
     let (c, out) = h.arrive_with(Q1, caller);
     assert_eq!(offered(&out), vec![(c, a(1))]);
 }

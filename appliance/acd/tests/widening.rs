@@ -9,10 +9,17 @@ use common::*;
 fn after_30_s_proficiency_50_is_enough() {
     let mut q = QueueConfig::new(Q1, Strategy::SkillsBestMatch, vec![Member::new(a(1))]);
     q.skills = vec![(skill(1), 80)];
-    q.widening = vec![WideningStep { after: s(30), min_proficiency: Some(50), max_tier: None }];
+    q.widening = vec![WideningStep {
+        after: s(30),
+        min_proficiency: Some(50),
+        max_tier: None,
+    }];
     let cfg = Config {
         queues: vec![q],
-        agents: vec![AgentConfig { id: a(1), skills: vec![(skill(1), 60)] }],
+        agents: vec![AgentConfig {
+            id: a(1),
+            skills: vec![(skill(1), 60)],
+        }],
         ..Config::default()
     };
     let mut h = Harness::new(cfg);
@@ -33,10 +40,21 @@ fn higher_tiers_join_after_their_step() {
     let mut q = QueueConfig::new(
         Q1,
         Strategy::LongestIdle,
-        vec![Member::new(a(1)), Member { agent: a(2), tier: 1, weight: 1 }],
+        vec![
+            Member::new(a(1)),
+            Member {
+                agent: a(2),
+                tier: 1,
+                weight: 1,
+            },
+        ],
     );
     q.initial_max_tier = 0;
-    q.widening = vec![WideningStep { after: s(20), min_proficiency: None, max_tier: Some(1) }];
+    q.widening = vec![WideningStep {
+        after: s(20),
+        min_proficiency: None,
+        max_tier: Some(1),
+    }];
     let cfg = Config {
         queues: vec![q],
         agents: vec![AgentConfig::new(a(1)), AgentConfig::new(a(2))],
@@ -47,7 +65,10 @@ fn higher_tiers_join_after_their_step() {
     // Tier 0 is free: tier 1 is not rung even though it has been idle as long.
     let (c1, out) = h.arrive(Q1);
     assert_eq!(offered(&out), vec![(c1, a(1))]);
-    h.input(acd::Input::OfferAnswered { call: c1, agent: a(1) });
+    h.input(acd::Input::OfferAnswered {
+        call: c1,
+        agent: a(1),
+    });
     let (c2, out) = h.arrive(Q1);
     assert!(offered(&out).is_empty());
     assert!(offered(&h.advance(s(19))).is_empty());

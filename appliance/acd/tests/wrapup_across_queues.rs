@@ -23,7 +23,10 @@ fn wrapup_of_queue_1_blocks_queue_2_until_it_ends() {
     assert_eq!(h.state(1), AgentState::WrapUp { until });
     let (c2, out) = h.arrive(Q2);
     assert!(offered(&out).is_empty());
-    assert!(offered(&h.advance(s(29))).is_empty(), "no queue-2 call during queue-1 wrap-up");
+    assert!(
+        offered(&h.advance(s(29))).is_empty(),
+        "no queue-2 call during queue-1 wrap-up"
+    );
     let out = h.advance(s(1));
     assert_eq!(offered(&out), vec![(c2, a(1))]);
 }
@@ -32,7 +35,11 @@ fn wrapup_of_queue_1_blocks_queue_2_until_it_ends() {
 fn ready_ends_wrapup_early() {
     let mut q1 = QueueConfig::new(Q1, Strategy::LongestIdle, vec![Member::new(a(1))]);
     q1.wrapup = s(30);
-    let cfg = Config { queues: vec![q1], agents: vec![AgentConfig::new(a(1))], ..Config::default() };
+    let cfg = Config {
+        queues: vec![q1],
+        agents: vec![AgentConfig::new(a(1))],
+        ..Config::default()
+    };
     let mut h = Harness::new(cfg);
     h.login_ready(&[1]);
     let (c1, _) = h.arrive(Q1);
