@@ -31,7 +31,7 @@ fn base(variant: u8) -> Config {
         .map(|(i, &id)| {
             let strategy = strategies[(i + usize::from(variant)) % strategies.len()];
             let members = (1..=AGENTS)
-                .filter(|n| (n + i as u32) % 3 != 0 || *n == 1)
+                .filter(|n| !(n + i as u32).is_multiple_of(3) || *n == 1)
                 .filter(|n| !(variant & 2 == 2 && *n == AGENTS)) // bit 1: agent 6 out of queues
                 .map(|n| Member {
                     agent: a(n),

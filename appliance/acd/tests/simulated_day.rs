@@ -172,7 +172,7 @@ fn simulate(
             hangups.insert((now + us(exp_sample(&mut rng, aht)), call.0), call);
         }
         steps += 1;
-        if steps % 512 == 0 {
+        if steps.is_multiple_of(512) {
             acd::invariants::check(&acd, now).expect("invariants");
         }
     }
