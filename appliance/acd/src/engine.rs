@@ -293,6 +293,8 @@ impl Acd {
                 match self.agents[ai].state {
                     AgentState::LoggedOut => return Err(AcdError::WrongAgentState(agent)),
                     AgentState::NotReady(_) | AgentState::WrapUp { .. } => {
+                        // Ready overrides a pause or logout asked for during the call.
+                        self.agents[ai].pending = Pending::None;
                         self.agents[ai].idle_since = now;
                         self.set_state(ai, AgentState::Ready);
                     }

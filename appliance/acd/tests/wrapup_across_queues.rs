@@ -49,3 +49,43 @@ fn ready_ends_wrapup_early() {
     let out = h.input(Input::Ready { agent: a(1) });
     assert_eq!(offered(&out), vec![(c2, a(1))]);
 }
+
+#[test]
+fn logout_asked_during_the_call_applies_after_wrapup_unless_ready_overrides_it() {
+    let mut q1 = QueueConfig::new(Q1, Strategy::LongestIdle, vec![Member::new(a(1))]);
+    q1.wrapup = s(30);
+    let cfg = Config {
+        queues: vec![q1],
+        agents: vec![AgentConfig::new(a(1))],
+        ..Config::default()
+    };
+    let mut h = Harness::new(cfg);
+    h.login_ready(&[1]);
+    let (c1, _) = h.arrive(Q1);
+    h.input(Input::OfferAnswered {
+        call: c1,
+        agent: a(1),
+    });
+    h.input(Input::LoggedOut { agent: a(1) });
+    h.input(Input::CallEnded { call: c1 });
+    assert!(matches!(h.state(1), AgentState::WrapUp { .. }));
+    h.advance(s(30));
+    assert_eq!(h.state(1), AgentState::LoggedOut);
+    // Again, but the agent changes their mind during wrap-up.
+    h.login_ready(&[1]);
+    let (c2, _) = h.arrive(Q1);
+    h.input(Input::OfferAnswered {
+        call: c2,
+        agent: a(1),
+    });
+    h.input(Input::LoggedOut { agent: a(1) });
+    h.input(Input::CallEnded { call: c2 });
+    h.input(Input::Ready { agent: a(1) });
+    let (c3, out) = h.arrive(Q1);
+    assert_eq!(offered(&out), vec![(c3, a(1))]);
+    h.input(Input::OfferRejected {
+        call: c3,
+        agent: a(1),
+    });
+    assert_ne!(h.state(1), AgentState::LoggedOut, "no stale logout");
+}
