@@ -14,6 +14,7 @@
 //!   they fire, so a configuration change just adds new timers.
 
 use core::cmp::Reverse;
+use core::ops::Bound;
 use core::time::Duration;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -24,9 +25,12 @@ use crate::{
     OverflowReason, PauseReason, QueueId, TransferTarget, Why,
 };
 
-/// How many waiting callers of one queue a routing pass looks at past the head when the
-/// head cannot be served (skills or preferred agent): bounds the cost of a decision.
-const SCAN: usize = 32;
+/// How many waiting callers of one queue a routing pass looks at when callers near the head
+/// cannot be served (their own extra skills, a preferred agent still busy): bounds the cost
+/// of a decision.
+const MAX_SCAN: usize = 256;
+/// How deep the invariant checker looks for a caller a free agent fits.
+const CHECK_DEPTH: usize = 32;
 
 /// An agent's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1169,22 +1173,36 @@ impl Acd {
                 if best.as_ref().is_some_and(|b| b.0 <= head) {
                     break;
                 }
-                let calls: Vec<(Key, CallId)> = self.queues[qi]
-                    .waiting
-                    .iter()
-                    .take(SCAN)
-                    .map(|(k, c)| (*k, *c))
-                    .collect();
-                for (key, call) in calls {
+                // Walk the line in order. Widening only grows with waiting time, so once a
+                // caller without extra needs (no caller skills, no active preferred agent)
+                // cannot be served, nobody later in the same priority class can: jump to the
+                // next class. Bounded by MAX_SCAN entries a queue a pass.
+                let mut from = Bound::Unbounded;
+                for _ in 0..MAX_SCAN {
+                    let Some((&key, &call)) = self.queues[qi]
+                        .waiting
+                        .range((from, Bound::Unbounded))
+                        .next()
+                    else {
+                        break;
+                    };
                     if best.as_ref().is_some_and(|b| b.0 <= key) {
                         break;
                     }
-                    if self.calls[&call].not_before > now {
+                    from = Bound::Excluded(key);
+                    let c = &self.calls[&call];
+                    if c.not_before > now {
                         continue;
                     }
+                    let plain = c.caller.skills.is_empty()
+                        && (c.caller.preferred_agents.is_empty()
+                            || now.saturating_duration_since(c.joined) >= c.caller.preferred_for);
                     if let Some(sel) = self.select(now, qi, call) {
                         best = Some((key, qi, call, sel));
                         break;
+                    }
+                    if plain {
+                        from = Bound::Excluded((key.0, Instant::from_micros(u64::MAX), u64::MAX));
                     }
                 }
             }
@@ -1695,7 +1713,7 @@ impl Acd {
                 if q.free == 0 {
                     continue;
                 }
-                for (_, id) in q.waiting.iter().take(SCAN) {
+                for (_, id) in q.waiting.iter().take(CHECK_DEPTH) {
                     let c = &self.calls[id];
                     if c.not_before <= now && self.peek_select(now, qi, *id) {
                         return Err(format!("{id:?} waits while a free agent fits"));

@@ -78,3 +78,24 @@ fn a_preferred_agent_who_is_logged_out_is_not_waited_for() {
     let (c, out) = h.arrive_with(Q1, caller);
     assert_eq!(offered(&out), vec![(c, a(1))]);
 }
+
+#[test]
+fn callers_needing_a_skill_nobody_has_do_not_block_the_line() {
+    let mut h = Harness::new(one_queue(Strategy::LongestIdle, 1));
+    h.login_ready(&[1]);
+    h.input(Input::NotReady {
+        agent: a(1),
+        reason: acd::PauseReason::Break,
+    });
+    let rare = CallerData {
+        skills: vec![(skill(42), 10)],
+        ..Default::default()
+    };
+    let stuck: Vec<_> = (0..100)
+        .map(|_| h.arrive_with(Q1, rare.clone()).0)
+        .collect();
+    let (plain, _) = h.arrive(Q1);
+    let out = h.input(Input::Ready { agent: a(1) });
+    assert_eq!(offered(&out), vec![(plain, a(1))]);
+    assert_eq!(h.acd.waiting(Q1), stuck);
+}
