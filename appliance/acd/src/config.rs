@@ -118,6 +118,9 @@ pub struct Announcements {
     pub wait_time: bool,
     /// Number of periodic prompts to cycle through (0 = none).
     pub periodic_prompts: u8,
+    /// Never announce a position worse than the last one announced (a VIP joining ahead
+    /// makes the position go up; the caller then hears no position that time).
+    pub position_only_up: bool,
 }
 
 impl Default for Announcements {
@@ -128,6 +131,7 @@ impl Default for Announcements {
             position: false,
             wait_time: false,
             periodic_prompts: 0,
+            position_only_up: false,
         }
     }
 }

@@ -179,6 +179,7 @@ struct Call {
     not_before: Instant,
     next_announce: Option<Instant>,
     announce_count: u32,
+    last_position: Option<u32>,
 }
 
 impl Call {
@@ -643,6 +644,7 @@ impl Acd {
             not_before: now,
             next_announce: None,
             announce_count: 0,
+            last_position: None,
         };
         self.insert_waiting(qi, c.key(), call);
         self.calls.insert(call, c);
@@ -1119,8 +1121,16 @@ impl Acd {
             self.calls.remove(&call);
             return;
         }
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let say_position =
+            a.position && !(a.position_only_up && c.last_position.is_some_and(|l| position > l));
+        if say_position {
+            c.last_position = Some(position);
+        }
         let announcement = Announcement {
-            position: a.position.then_some(position),
+            position: say_position.then_some(position),
             wait: if a.wait_time { ewt } else { None },
             periodic: (a.periodic_prompts > 0)
                 .then(|| u8::try_from(count % u32::from(a.periodic_prompts)).unwrap_or(0)),

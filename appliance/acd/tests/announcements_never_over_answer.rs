@@ -98,3 +98,44 @@ fn an_answer_at_the_very_instant_of_an_announcement_wins() {
     });
     assert!(announces(&h.advance(s(60))).is_empty());
 }
+
+#[test]
+fn position_only_up_never_announces_a_worse_place() {
+    let mut cfg = one_queue(Strategy::Linear, 1);
+    let q = &mut cfg.queues[0];
+    q.announcements.first_after = s(10);
+    q.announcements.every = s(10);
+    q.announcements.position = true;
+    q.announcements.position_only_up = true;
+    let mut h = Harness::new(cfg);
+    let (c1, _) = h.arrive(Q1);
+    let (c2, _) = h.arrive(Q1);
+    let out = h.advance(s(10));
+    let pos = |out: &[Output], c| {
+        announces(out)
+            .into_iter()
+            .find(|(x, _)| *x == c)
+            .map(|(_, a)| a.position)
+    };
+    assert_eq!(pos(&out, c2), Some(Some(2)));
+    // A VIP joins ahead: c2 is now third, but does not hear "3".
+    h.arrive_with(
+        Q1,
+        acd::CallerData {
+            priority: 9,
+            ..Default::default()
+        },
+    );
+    let out = h.advance(s(10));
+    assert_eq!(pos(&out, c2), Some(None));
+    assert_eq!(
+        pos(&out, c1),
+        Some(None),
+        "c1 went from 1 to 2: not announced"
+    );
+    // The VIP leaves: back to 2, announced again.
+    let vip = h.acd.waiting(Q1)[0];
+    h.input(Input::Abandoned { call: vip });
+    let out = h.advance(s(10));
+    assert_eq!(pos(&out, c2), Some(Some(2)));
+}
