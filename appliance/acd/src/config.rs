@@ -336,8 +336,26 @@ impl Config {
             {
                 return Err(ConfigError::LevelOutOfRange(q.id.0));
             }
-            if q.widening.windows(2).any(|w| w[0].after > w[1].after) {
-                return Err(ConfigError::WideningOrder(q.id.0));
+            // Steps in time order, and each only widens: routing relies on "a caller who
+            // waited longer is never harder to serve".
+            let mut min_prof = u8::MAX;
+            let mut max_tier = q.initial_max_tier;
+            for (i, w) in q.widening.iter().enumerate() {
+                if i > 0 && q.widening[i - 1].after > w.after {
+                    return Err(ConfigError::WideningOrder(q.id.0));
+                }
+                if let Some(p) = w.min_proficiency {
+                    if p > min_prof {
+                        return Err(ConfigError::WideningOrder(q.id.0));
+                    }
+                    min_prof = p;
+                }
+                if let Some(t) = w.max_tier {
+                    if t < max_tier {
+                        return Err(ConfigError::WideningOrder(q.id.0));
+                    }
+                    max_tier = t;
+                }
             }
             if q.ring_timeout.is_zero() || q.progressive_step.is_zero() {
                 return Err(ConfigError::ZeroTimer(q.id.0));

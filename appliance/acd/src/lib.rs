@@ -480,8 +480,9 @@ pub enum ConfigError {
     /// A proficiency or tier over 100 (on the queue or agent with this id).
     #[error("level over 100 on {0}")]
     LevelOutOfRange(u32),
-    /// Widening steps not in increasing order of time (queue id).
-    #[error("widening steps of queue {0} out of order")]
+    /// Widening steps not in increasing order of time, or a step that narrows the pool
+    /// (higher minimum proficiency or lower maximum tier than before) (queue id).
+    #[error("widening steps of queue {0} out of order or narrowing")]
     WideningOrder(u32),
     /// Ring timeout or progressive step of zero (queue id).
     #[error("zero ring timeout or progressive step in queue {0}")]

@@ -74,3 +74,26 @@ fn higher_tiers_join_after_their_step() {
     assert!(offered(&h.advance(s(19))).is_empty());
     assert_eq!(offered(&h.advance(s(1))), vec![(c2, a(2))]);
 }
+
+#[test]
+fn steps_that_narrow_the_pool_are_refused() {
+    let mut q = QueueConfig::new(Q1, Strategy::SkillsBestMatch, vec![Member::new(a(1))]);
+    q.widening = vec![
+        WideningStep {
+            after: s(10),
+            min_proficiency: Some(50),
+            max_tier: None,
+        },
+        WideningStep {
+            after: s(20),
+            min_proficiency: Some(70),
+            max_tier: None,
+        },
+    ];
+    let cfg = Config {
+        queues: vec![q],
+        agents: vec![AgentConfig::new(a(1))],
+        ..Config::default()
+    };
+    assert_eq!(cfg.validate(), Err(acd::ConfigError::WideningOrder(1)));
+}
