@@ -210,6 +210,15 @@ async fn run(args: Args, store: Store) -> Result<()> {
     info!(addr = %http_addr, "http listening (/metrics, /healthz)");
 
     let media = Arc::new(media::start(&shared.metrics).context("starting the media thread")?);
+    // READY means everything is up: wait for the media thread's first tick (bounded).
+    let beat = media.heartbeat();
+    let first_tick = tokio::time::Instant::now() + Duration::from_secs(5);
+    while beat.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        if tokio::time::Instant::now() >= first_tick {
+            bail!("the media thread did not tick within 5 s");
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     let mut span_tasks = Vec::new();
     for s in spans {
         match span::open(&args.data_dir, &s, &media, Arc::clone(&shared)) {
