@@ -399,7 +399,7 @@ fn print_demo_banner(dir: &Path, http: SocketAddr) {
          metrics:  http://{http}/metrics   health: http://{http}/healthz\n\
          span1:    virtual E1 PRI at {}; the simulated carrier calls in with DIDs\n\
          dial:     600 echo test, 601 1 kHz test tone (answered on the span today;\n\
-         \x20         SIP phones 1001-1004 / password demo<number> need the SIP crate, not wired yet)\n\
+         \x20         SIP phones 1001-1004 / password demo<number>: SIP is not wired into the daemon yet)\n\
          stop:     Ctrl-C\n",
         dir.display(),
         dir.join("span1.sock").display()
