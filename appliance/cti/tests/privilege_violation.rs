@@ -88,4 +88,27 @@ fn agent_cannot_touch_another_agents_call() {
     )
     .unwrap();
     assert_eq!(b.take_commands().len(), 2);
+    // A supervisor needs no extension of its own (the web layer vouches for the role).
+    let boss = Principal {
+        agent: AgentId::new("admin"),
+        role: Role::Supervisor,
+    };
+    assert!(
+        b.req(
+            &boss,
+            ServiceRequest::SnapshotCall {
+                snapshot_object: CallId(1)
+            }
+        )
+        .is_ok()
+    );
+    assert!(
+        b.req(
+            &boss,
+            ServiceRequest::MonitorStart {
+                monitor_object: dev("701")
+            }
+        )
+        .is_ok()
+    );
 }
