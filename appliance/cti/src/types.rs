@@ -165,7 +165,7 @@ pub enum RequestedAgentState {
         /// Reason code.
         reason: Option<ReasonCode>,
     },
-    /// Wrap-up by hand.
+    /// Wrap-up by hand (ends by itself after the agent's wrap-up time, if it has one).
     WorkingAfterCall,
 }
 
