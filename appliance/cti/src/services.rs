@@ -1,0 +1,274 @@
+//! Services in: typed requests (ECMA-269 §17 call control, §21 logical device features,
+//! §12 monitoring, §13 snapshot) and their positive responses and errors (ECMA-269 §9.3
+//! "Operational errors", the subset this model can produce).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::types::{
+    AgentId, AgentState, CallId, ConnectionId, DeviceId, LocalConnectionState, MonitorId,
+    RequestedAgentState, ScreenPop,
+};
+
+/// A service request. `service` names it; the fields follow ECMA-269's parameter names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "service", rename_all_fields = "camelCase")]
+pub enum ServiceRequest {
+    /// §17.1.x Make Call (click-to-dial): call `called_directory_number` from `calling_device`.
+    MakeCall {
+        /// The agent's own device.
+        calling_device: DeviceId,
+        /// What to dial.
+        called_directory_number: String,
+    },
+    /// §17.1.x Answer Call: answer an alerting connection.
+    AnswerCall {
+        /// The alerting connection.
+        call_to_be_answered: ConnectionId,
+    },
+    /// §17.1.x Clear Connection: hang up one connection.
+    ClearConnection {
+        /// The connection.
+        connection_to_be_cleared: ConnectionId,
+    },
+    /// §17.1.x Hold Call.
+    HoldCall {
+        /// The connected connection.
+        call_to_be_held: ConnectionId,
+    },
+    /// §17.1.x Retrieve Call.
+    RetrieveCall {
+        /// The held connection.
+        call_to_be_retrieved: ConnectionId,
+    },
+    /// §17.1.x Alternate Call: hold the active call and retrieve the held one, at one device.
+    AlternateCall {
+        /// The connected connection to put on hold.
+        active_call: ConnectionId,
+        /// The held connection to retrieve.
+        held_call: ConnectionId,
+    },
+    /// §17.1.x Consultation Call: hold the existing call and call `consulted_device`.
+    ConsultationCall {
+        /// The connected connection to put on hold.
+        existing_call: ConnectionId,
+        /// What to dial.
+        consulted_device: String,
+    },
+    /// §17.1.x Transfer Call: join the held call and the active (consultation) call and leave.
+    TransferCall {
+        /// The held connection.
+        held_call: ConnectionId,
+        /// The active connection.
+        active_call: ConnectionId,
+    },
+    /// §17.1.x Single Step Transfer Call (blind transfer).
+    SingleStepTransferCall {
+        /// The connected connection of the transferring device.
+        active_call: ConnectionId,
+        /// Where the other party goes.
+        transferred_to: String,
+    },
+    /// §17.1.x Conference Call: join the held call and the active call, and stay.
+    ConferenceCall {
+        /// The held connection.
+        held_call: ConnectionId,
+        /// The active connection.
+        active_call: ConnectionId,
+    },
+    /// §17.1.x Deflect Call: send an alerting call elsewhere.
+    DeflectCall {
+        /// The alerting connection.
+        call_to_be_diverted: ConnectionId,
+        /// Where it goes.
+        new_destination: String,
+    },
+    /// §17.2.x Generate Digits (DTMF on a connected call).
+    GenerateDigits {
+        /// The connected connection.
+        connection_to_send_digits: ConnectionId,
+        /// `0-9 * # A-D`, 1 to 32 of them.
+        char_to_send: String,
+    },
+    /// §21.1.x Set Agent State.
+    SetAgentState {
+        /// The agent (a plain agent may name only itself).
+        agent: AgentId,
+        /// What it wants to be.
+        requested_agent_state: RequestedAgentState,
+    },
+    /// §17.x Associate Data: the agent's disposition and notes for the interaction record
+    /// (allowed while the agent is in the call or in its wrap-up).
+    AssociateData {
+        /// The call.
+        call: CallId,
+        /// Disposition code, when set.
+        disposition: Option<String>,
+        /// Notes, when set (replaces earlier notes).
+        notes: Option<String>,
+    },
+    /// §13.1.x Snapshot Device.
+    SnapshotDevice {
+        /// The device.
+        snapshot_object: DeviceId,
+    },
+    /// §13.1.x Snapshot Call.
+    SnapshotCall {
+        /// The call.
+        snapshot_object: CallId,
+    },
+    /// §12.2.x Monitor Start: events of this device go to the requester.
+    MonitorStart {
+        /// The device.
+        monitor_object: DeviceId,
+    },
+    /// §12.2.x Monitor Stop.
+    MonitorStop {
+        /// The monitor.
+        monitor_cross_ref_id: MonitorId,
+    },
+}
+
+impl ServiceRequest {
+    /// The service name as on the wire.
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::MakeCall { .. } => "MakeCall",
+            Self::AnswerCall { .. } => "AnswerCall",
+            Self::ClearConnection { .. } => "ClearConnection",
+            Self::HoldCall { .. } => "HoldCall",
+            Self::RetrieveCall { .. } => "RetrieveCall",
+            Self::AlternateCall { .. } => "AlternateCall",
+            Self::ConsultationCall { .. } => "ConsultationCall",
+            Self::TransferCall { .. } => "TransferCall",
+            Self::SingleStepTransferCall { .. } => "SingleStepTransferCall",
+            Self::ConferenceCall { .. } => "ConferenceCall",
+            Self::DeflectCall { .. } => "DeflectCall",
+            Self::GenerateDigits { .. } => "GenerateDigits",
+            Self::SetAgentState { .. } => "SetAgentState",
+            Self::AssociateData { .. } => "AssociateData",
+            Self::SnapshotDevice { .. } => "SnapshotDevice",
+            Self::SnapshotCall { .. } => "SnapshotCall",
+            Self::MonitorStart { .. } => "MonitorStart",
+            Self::MonitorStop { .. } => "MonitorStop",
+        }
+    }
+}
+
+/// A positive response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "result", rename_all_fields = "camelCase")]
+pub enum ServiceResult {
+    /// Accepted; its effects arrive as events. For MakeCall and ConsultationCall the events
+    /// of the new call carry the request's invoke id as `correlator`.
+    Ack,
+    /// Monitor Start accepted.
+    MonitorStarted {
+        /// The cross-reference id every event report of this monitor carries.
+        monitor_cross_ref_id: MonitorId,
+        /// The device's state now, to start an observer from.
+        snapshot: DeviceSnapshot,
+    },
+    /// Snapshot Device.
+    DeviceSnapshot {
+        /// The snapshot.
+        snapshot: DeviceSnapshot,
+    },
+    /// Snapshot Call.
+    CallSnapshot {
+        /// The snapshot.
+        snapshot: CallSnapshot,
+    },
+}
+
+/// One call at a device in a Snapshot Device response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceSnapshotEntry {
+    /// The call.
+    pub call: CallId,
+    /// The device's connection state in it.
+    pub local_connection_state: LocalConnectionState,
+}
+
+/// Snapshot Device result (ECMA-269 §13.1.x), plus the agent's state for agent devices.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceSnapshot {
+    /// Calls at the device, by call id.
+    pub calls: Vec<DeviceSnapshotEntry>,
+    /// The agent logged on at this device's extension, for agent devices.
+    pub agent_state: Option<AgentState>,
+}
+
+/// One connection in a Snapshot Call response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallSnapshotEntry {
+    /// The device.
+    pub device: DeviceId,
+    /// Its connection state.
+    pub local_connection_state: LocalConnectionState,
+}
+
+/// Snapshot Call result (ECMA-269 §13.1.x).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallSnapshot {
+    /// The call.
+    pub call: CallId,
+    /// Calling party.
+    pub calling_device: DeviceId,
+    /// Called party.
+    pub called_device: DeviceId,
+    /// Connections, by device.
+    pub connections: Vec<CallSnapshotEntry>,
+    /// Screen-pop data attached to the call.
+    pub screen_pop: ScreenPop,
+}
+
+/// A negative response: the CSTA error (ECMA-269 §9.3), typed.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, thiserror::Error,
+)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum CstaError {
+    /// The call does not exist.
+    #[error("invalidCallID: no such call")]
+    InvalidCallId,
+    /// The device has no connection in that call.
+    #[error("invalidConnectionID: no such connection")]
+    InvalidConnectionId,
+    /// No such device or agent.
+    #[error("invalidDeviceID: no such device")]
+    InvalidDeviceId,
+    /// The destination is not a dialable number.
+    #[error("invalidCalledDeviceID: the destination is not a dialable number")]
+    InvalidCalledDeviceId,
+    /// The connection is not in a state this service accepts.
+    #[error("invalidObjectState: the connection's state does not allow this service")]
+    InvalidObjectState,
+    /// The two connections of an Alternate/Transfer/Conference are not at one device.
+    #[error("invalidConnectionIDForActiveCall: the connections are not at the same device")]
+    ConnectionsNotAtSameDevice,
+    /// The device already has an active call.
+    #[error("invalidObjectState: the device already has an active call")]
+    DeviceBusy,
+    /// The requested agent state cannot be reached from the current one.
+    #[error("invalidAgentState: transition not allowed")]
+    InvalidAgentState,
+    /// The principal may not act on this device, call or agent.
+    #[error("privilegeViolationSpecifiedDevice: not your device, call or agent")]
+    PrivilegeViolation,
+    /// The digits are not DTMF digits or too many.
+    #[error("invalidParameterValue: digits must be 1-32 of 0-9 * # A-D")]
+    InvalidDigits,
+    /// Text too long (disposition over 64, notes over 4096 characters).
+    #[error("invalidParameterValue: text too long")]
+    TextTooLong,
+    /// No such monitor.
+    #[error("invalidMonitorCrossRefID: no such monitor")]
+    InvalidMonitorCrossRefId,
+}
