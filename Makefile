@@ -18,10 +18,11 @@ DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tsha
 CARGO ?= cargo
 TEST_JOBS ?= 2
 
-.PHONY: help deps demo test lint fmt-check clippy unit bench peers fuzz clean
+.PHONY: help deps demo demo-dsp test lint fmt-check clippy unit bench peers fuzz clean
 
 help:
-	@echo "make demo    build and run the demo (installs what is missing)"
+	@echo "make demo    build and run the appliance on its demo defaults (installs what is missing)"
+	@echo "make demo-dsp  the voice DSP path on generated audio"
 	@echo "make test    lint and run every test (installs what is missing)"
 	@echo "make bench   criterion benches and the side-by-side peer comparison"
 	@echo "make lint    rustfmt check and clippy -D warnings"
@@ -39,7 +40,12 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# The appliance on its embedded demo defaults, in the foreground until Ctrl-C (docs/daemon.md).
 demo: deps
+	@bash scripts/demo-appliance.sh
+
+# The voice DSP path on generated audio (DTMF, echo, tones, caller ID) and its benchmarks.
+demo-dsp: deps
 	$(CARGO) build --release --locked -p media-dsp --features cli
 	@bash scripts/demo.sh target/release/dsp
 
@@ -68,7 +74,7 @@ bench: deps
 	$(CARGO) bench --locked -p media-dsp --all-features
 	@bash scripts/bench-peers.sh
 
-FUZZ_DIRS := fuzz drivers/isdn/fuzz
+FUZZ_DIRS := fuzz $(sort $(dir $(wildcard */fuzz/Cargo.toml */*/fuzz/Cargo.toml)))
 FUZZ_SECONDS ?= 30
 
 fuzz:

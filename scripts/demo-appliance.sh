@@ -3,7 +3,7 @@
 # Data in ./demo-data (created on first run); Ctrl-C drains and exits cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p appliance
+cargo build --release --locked -p appliance
 DATA="${DEMO_DATA:-./demo-data}"
 echo "Starting the appliance demo (data in $DATA). Ctrl-C to stop."
 # exec: Ctrl-C's SIGINT goes straight to the daemon, which drains calls and exits 0.
