@@ -632,7 +632,9 @@ impl Calls {
         if let Some(c) = &p.calling {
             m.ies.push(Ie::CallingNumber(number(c)));
         }
-        if !p.called.is_empty() {
+        // ECMA-143 §10 (QSIG): called party number is mandatory in SETUP, so an overlap
+        // SETUP carries it with no digits; EuroISDN leaves it out until there are digits.
+        if !p.called.is_empty() || self.config.variant == Variant::Qsig {
             m.ies.push(Ie::CalledNumber(number(&p.called)));
         }
         let setup = m.to_vec().unwrap_or_default();
