@@ -22,9 +22,14 @@
 //!   a channel-busy table, the chosen channel returned (exclusive) in the first response.
 //! - Timers (§9.1, §9.2; defaults in [`Timers`]): T301, T302, T303 (SETUP sent once more,
 //!   then RELEASE COMPLETE #102), T304, T305 (RELEASE with the DISCONNECT's cause), T308
-//!   (RELEASE sent once more, then the call is released locally), T309 (§5.8.8: active
+//!   (RELEASE sent once more, then the call is released locally), T309 (§5.8.9: active
 //!   calls survive a data-link failure while it runs; the others are cleared at once,
 //!   #41), T310 (DISCONNECT #102), T313 (DISCONNECT #102), T316 (RESTART sent again, twice).
+//! - Data link reset (§5.8.8: DL-ESTABLISH while the link was up, layer 2 having discarded
+//!   its unacknowledged I frames): a SETUP still unanswered is sent again at once (T303
+//!   restarted) rather than at T303 expiry; other calls in the establishment phase and
+//!   active calls get a STATUS ENQUIRY; calls being cleared are left alone. After a
+//!   data-link failure (§5.8.9) the surviving active calls get a STATUS ENQUIRY.
 //! - Overlap sending and receiving (§5.1.3, §5.2.4): SETUP ACKNOWLEDGE, INFORMATION with
 //!   called party number digits, sending complete; T302 expiry clears with #28.
 //! - RESTART and RESTART ACKNOWLEDGE (§5.5) for one channel and for the interface.
@@ -530,7 +535,7 @@ impl Calls {
     pub fn handle_input(&mut self, now: Instant, input: Input) {
         match input {
             Input::Data(d) => self.handle_message(now, &d),
-            Input::LinkUp => self.link_up(),
+            Input::LinkUp => self.link_up(now),
             Input::LinkDown => self.link_down(now),
         }
     }
@@ -569,7 +574,7 @@ impl Calls {
             .collect();
         for (id, timer, t309) in due {
             if t309 {
-                // §5.8.8: T309 expiry: clear internally, #27 destination out of order.
+                // §5.8.9: T309 expiry: clear internally, #27 destination out of order.
                 self.release_local(id, CauseValue::DESTINATION_OUT_OF_ORDER);
                 continue;
             }
@@ -1118,19 +1123,41 @@ impl Calls {
         }
     }
 
-    fn link_up(&mut self) {
+    fn link_up(&mut self, now: Instant) {
+        // DL-ESTABLISH while we already had the link: a data link reset (§5.8.8); I frames
+        // not yet acknowledged, a SETUP among them, may have been discarded by layer 2.
+        let reset = self.link_up;
         self.link_up = true;
-        // §5.8.8, §5.8.9: stop T309 and ask each surviving call's state with STATUS
-        // ENQUIRY (also after a re-establishment that was not reported as a failure).
-        let ids: Vec<CallId> = self
-            .calls
-            .iter_mut()
-            .filter_map(|(&id, c)| {
-                let had_t309 = c.t309.take().is_some();
-                (had_t309 || c.state == CallState::Active).then_some(id)
-            })
-            .collect();
-        for id in ids {
+        let t303 = self.config.timers.t303;
+        let mut enquire = Vec::new();
+        for (&id, c) in &mut self.calls {
+            // §5.8.9: stop T309 and ask each surviving call's state with STATUS ENQUIRY
+            // (also active calls after a re-establishment not reported as a failure).
+            let had_t309 = c.t309.take().is_some();
+            if had_t309 || c.state == CallState::Active {
+                enquire.push(id);
+            } else if reset {
+                match c.state {
+                    // §5.8.8: calls in the establishment phase are kept. Our SETUP with no
+                    // answer yet is sent again at once (as at the first T303 expiry, which
+                    // is restarted; the peer ignores a copy of a SETUP it already has,
+                    // §5.8.3.2 g) instead of waiting for T303 to find it lost.
+                    CallState::CallInitiated if c.outgoing => {
+                        c.timer = Some((Timer::T303, now + t303));
+                        self.out.push_back(c.setup.clone());
+                    }
+                    // Clearing phase: nothing (§5.8.8 a).
+                    CallState::Null
+                    | CallState::DisconnectRequest
+                    | CallState::DisconnectIndication
+                    | CallState::ReleaseRequest => {}
+                    // The rest of the establishment phase: check the peer still has the
+                    // call (§5.8.10); a peer in Null then clears it (§5.8.11).
+                    _ => enquire.push(id),
+                }
+            }
+        }
+        for id in enquire {
             let _ = self.status_enquiry(id);
         }
     }
@@ -1148,7 +1175,7 @@ impl Calls {
                 clear.push(id);
             }
         }
-        // §5.8.8: calls not active are cleared locally.
+        // §5.8.9 a: calls not active are cleared locally.
         for id in clear {
             self.release_local(id, CauseValue::TEMPORARY_FAILURE);
         }
