@@ -54,7 +54,11 @@
 //! ([`Event::Disconnected`]); the user answers it with [`Calls::release`] (or
 //! [`Calls::disconnect`]), and T305 on the peer's side bounds a user who never does.
 //!
-//! **Not covered:** T322 and STATUS ENQUIRY retries; suspend/resume (states 15/17);
+//! - T322 (§5.8.10): STATUS ENQUIRY ([`Calls::status_enquiry`], and after a data link
+//!   reset or failure) sent again on expiry up to [`Config::n322`] times, then the call is
+//!   cleared with DISCONNECT #41; stopped by STATUS, DISCONNECT, RELEASE, RELEASE COMPLETE.
+//!
+//! **Not covered:** suspend/resume (states 15/17);
 //! call abort (N22); supplementary services carried by FACILITY (passed through only),
 //! FACILITY on the dummy call reference; B-channels in
 //! maintenance after T308 (the channel is freed); multiple interfaces (NFAS).
@@ -179,6 +183,9 @@ pub struct Timers {
     pub t313: Duration,
     /// T316, RESTART sent to RESTART ACKNOWLEDGE. Default 120 s.
     pub t316: Duration,
+    /// T322, STATUS ENQUIRY sent to STATUS, DISCONNECT, RELEASE or RELEASE COMPLETE
+    /// (§5.8.10). Default 4 s.
+    pub t322: Duration,
 }
 
 impl Default for Timers {
@@ -194,6 +201,7 @@ impl Default for Timers {
             t310: Duration::from_secs(30),
             t313: Duration::from_secs(4),
             t316: Duration::from_secs(120),
+            t322: Duration::from_secs(4),
         }
     }
 }
@@ -213,6 +221,9 @@ pub struct Config {
     pub timers: Timers,
     /// RESTART retransmissions after T316 expiry before giving up (N316). Default 2.
     pub n316: u8,
+    /// STATUS ENQUIRY retransmissions after T322 expiry before the call is cleared with
+    /// #41 (§5.8.10 leaves the number to the implementation). Default 2.
+    pub n322: u8,
 }
 
 impl Config {
@@ -225,6 +236,7 @@ impl Config {
             channels: (1..=15).chain(17..=31).collect(),
             timers: Timers::default(),
             n316: 2,
+            n322: 2,
         }
     }
 }
@@ -429,6 +441,8 @@ struct Call {
     /// The timer already expired once (T303, T308).
     retried: bool,
     t309: Option<Instant>,
+    /// T322 deadline and the STATUS ENQUIRY retransmissions already made.
+    t322: Option<(Instant, u8)>,
     cause: CauseValue,
     /// A channel identification must go in our first response to the SETUP.
     channel_pending: bool,
@@ -556,7 +570,7 @@ impl Calls {
         let calls = self
             .calls
             .values()
-            .flat_map(|c| [c.timer.map(|t| t.1), c.t309]);
+            .flat_map(|c| [c.timer.map(|t| t.1), c.t309, c.t322.map(|t| t.0)]);
         let restarts = self.restarts.iter().map(|r| Some(r.deadline));
         calls.chain(restarts).flatten().min()
     }
@@ -572,7 +586,19 @@ impl Calls {
             })
             .filter(|(_, t, t309)| t.is_some() || *t309)
             .collect();
+        let t322_due: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.t322.is_some_and(|t| t.0 <= now))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in t322_due {
+            self.t322_expired(now, id);
+        }
         for (id, timer, t309) in due {
+            if !self.calls.contains_key(&id) {
+                continue;
+            }
             if t309 {
                 // §5.8.9: T309 expiry: clear internally, #27 destination out of order.
                 self.release_local(id, CauseValue::DESTINATION_OUT_OF_ORDER);
@@ -656,6 +682,7 @@ impl Calls {
                 timer: Some((Timer::T303, now + self.config.timers.t303)),
                 retried: false,
                 t309: None,
+                t322: None,
                 cause: CauseValue::NORMAL_CLEARING,
                 channel_pending: false,
             },
@@ -933,14 +960,21 @@ impl Calls {
         Ok(())
     }
 
-    /// Send STATUS ENQUIRY for `call` (Q.931 §5.8.10).
+    /// Send STATUS ENQUIRY for `call` and start T322 (Q.931 §5.8.10). While T322 runs a
+    /// second request sends nothing more. T322 expiry sends it again, up to
+    /// [`Config::n322`] times; then the call is cleared with DISCONNECT #41.
     ///
     /// # Errors
     /// [`CallError::UnknownCall`].
-    pub fn status_enquiry(&mut self, call: CallId) -> Result<(), CallError> {
-        let Some(c) = self.calls.get(&call) else {
+    pub fn status_enquiry(&mut self, now: Instant, call: CallId) -> Result<(), CallError> {
+        let t322 = self.config.timers.t322;
+        let Some(c) = self.calls.get_mut(&call) else {
             return Err(CallError::UnknownCall(call));
         };
+        if c.t322.is_some() {
+            return Ok(());
+        }
+        c.t322 = Some((now + t322, 0));
         let m = Message::new(CallRef::pri(c.cr, !c.outgoing), MessageType::StatusEnquiry);
         self.out.push_back(m.to_vec().unwrap_or_default());
         Ok(())
@@ -1049,6 +1083,35 @@ impl Calls {
     }
 
     /// The call goes to Null: channel freed, call reference released, event raised.
+    /// §5.8.10: T322 expiry: STATUS ENQUIRY again, or after [`Config::n322`] of them
+    /// clear the call with #41 temporary failure.
+    fn t322_expired(&mut self, now: Instant, call: CallId) {
+        let (t322, n322) = (self.config.timers.t322, self.config.n322);
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some((_, tries)) = c.t322.take() else {
+            return;
+        };
+        if tries < n322 {
+            c.t322 = Some((now + t322, tries + 1));
+            let m = Message::new(CallRef::pri(c.cr, !c.outgoing), MessageType::StatusEnquiry);
+            self.out.push_back(m.to_vec().unwrap_or_default());
+            return;
+        }
+        if matches!(
+            c.state,
+            CallState::DisconnectRequest
+                | CallState::DisconnectIndication
+                | CallState::ReleaseRequest
+        ) {
+            return; // already being cleared: T305 / T308 bound it
+        }
+        let cause = CauseValue::TEMPORARY_FAILURE;
+        self.events.push_back(Event::Disconnected { call, cause });
+        self.send_disconnect(now, call, cause);
+    }
+
     fn release_local(&mut self, call: CallId, cause: CauseValue) {
         if let Some(c) = self.calls.remove(&call) {
             if let Some(ch) = c.channel
@@ -1158,7 +1221,7 @@ impl Calls {
             }
         }
         for id in enquire {
-            let _ = self.status_enquiry(id);
+            let _ = self.status_enquiry(now, id);
         }
     }
 
@@ -1167,6 +1230,8 @@ impl Calls {
         let t309 = self.config.timers.t309;
         let mut clear = Vec::new();
         for (&id, c) in &mut self.calls {
+            // The enquiry went down with the link; re-establishment asks again.
+            c.t322 = None;
             if c.state == CallState::Active {
                 if c.t309.is_none() {
                     c.t309 = Some(now + t309);
@@ -1201,6 +1266,17 @@ impl Calls {
             call_known: call.is_some(),
             ..ctx0
         };
+        // §5.8.10: the answers that stop T322.
+        if matches!(
+            m.kind,
+            MessageType::Status
+                | MessageType::Disconnect
+                | MessageType::Release
+                | MessageType::ReleaseComplete
+        ) && let Some(c) = call.and_then(|id| self.calls.get_mut(&id))
+        {
+            c.t322 = None;
+        }
         let action = validate::check(&m, &ctx);
         let mut report = None;
         let state = call
@@ -1394,6 +1470,7 @@ impl Calls {
                 timer: None,
                 retried: false,
                 t309: None,
+                t322: None,
                 cause: CauseValue::NORMAL_CLEARING,
                 channel_pending: true,
             },
