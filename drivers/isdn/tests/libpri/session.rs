@@ -28,6 +28,8 @@ pub struct Session {
     /// handed to our stack (to make two SETUPs cross on the wire: glare).
     pub hold_setups: bool,
     pub held: Vec<Vec<u8>>,
+    /// While set, the I frames we send are lost on the way (counted in the trace).
+    pub drop_tx_i: bool,
 }
 
 fn describe(f: &[u8]) -> String {
@@ -77,6 +79,7 @@ impl Session {
             trace: Vec::new(),
             hold_setups: false,
             held: Vec::new(),
+            drop_tx_i: false,
         }
     }
 
@@ -88,7 +91,13 @@ impl Session {
 
     pub fn flush(&mut self) {
         while let Some(mut f) = self.pri.poll_transmit() {
-            self.trace.push((self.start.elapsed(), '>', describe(&f)));
+            let d = describe(&f);
+            if self.drop_tx_i && d.contains(" I N(S)=") {
+                self.trace
+                    .push((self.start.elapsed(), '>', format!("{d} (lost)")));
+                continue;
+            }
+            self.trace.push((self.start.elapsed(), '>', d));
             e1::hdlc::append_fcs(&mut f);
             let _ = self.sock.send(&f);
         }
