@@ -22,9 +22,14 @@
 //!   a channel-busy table, the chosen channel returned (exclusive) in the first response.
 //! - Timers (§9.1, §9.2; defaults in [`Timers`]): T301, T302, T303 (SETUP sent once more,
 //!   then RELEASE COMPLETE #102), T304, T305 (RELEASE with the DISCONNECT's cause), T308
-//!   (RELEASE sent once more, then the call is released locally), T309 (§5.8.8: active
+//!   (RELEASE sent once more, then the call is released locally), T309 (§5.8.9: active
 //!   calls survive a data-link failure while it runs; the others are cleared at once,
 //!   #41), T310 (DISCONNECT #102), T313 (DISCONNECT #102), T316 (RESTART sent again, twice).
+//! - Data link reset (§5.8.8: DL-ESTABLISH while the link was up, layer 2 having discarded
+//!   its unacknowledged I frames): a SETUP still unanswered is sent again at once (T303
+//!   restarted) rather than at T303 expiry; other calls in the establishment phase and
+//!   active calls get a STATUS ENQUIRY; calls being cleared are left alone. After a
+//!   data-link failure (§5.8.9) the surviving active calls get a STATUS ENQUIRY.
 //! - Overlap sending and receiving (§5.1.3, §5.2.4): SETUP ACKNOWLEDGE, INFORMATION with
 //!   called party number digits, sending complete; T302 expiry clears with #28.
 //! - RESTART and RESTART ACKNOWLEDGE (§5.5) for one channel and for the interface.
@@ -49,7 +54,11 @@
 //! ([`Event::Disconnected`]); the user answers it with [`Calls::release`] (or
 //! [`Calls::disconnect`]), and T305 on the peer's side bounds a user who never does.
 //!
-//! **Not covered:** T322 and STATUS ENQUIRY retries; suspend/resume (states 15/17);
+//! - T322 (§5.8.10): STATUS ENQUIRY ([`Calls::status_enquiry`], and after a data link
+//!   reset or failure) sent again on expiry up to [`Config::n322`] times, then the call is
+//!   cleared with DISCONNECT #41; stopped by STATUS, DISCONNECT, RELEASE, RELEASE COMPLETE.
+//!
+//! **Not covered:** suspend/resume (states 15/17);
 //! call abort (N22); supplementary services carried by FACILITY (passed through only),
 //! FACILITY on the dummy call reference; B-channels in
 //! maintenance after T308 (the channel is freed); multiple interfaces (NFAS).
@@ -174,6 +183,9 @@ pub struct Timers {
     pub t313: Duration,
     /// T316, RESTART sent to RESTART ACKNOWLEDGE. Default 120 s.
     pub t316: Duration,
+    /// T322, STATUS ENQUIRY sent to STATUS, DISCONNECT, RELEASE or RELEASE COMPLETE
+    /// (§5.8.10). Default 4 s.
+    pub t322: Duration,
 }
 
 impl Default for Timers {
@@ -189,6 +201,7 @@ impl Default for Timers {
             t310: Duration::from_secs(30),
             t313: Duration::from_secs(4),
             t316: Duration::from_secs(120),
+            t322: Duration::from_secs(4),
         }
     }
 }
@@ -208,6 +221,9 @@ pub struct Config {
     pub timers: Timers,
     /// RESTART retransmissions after T316 expiry before giving up (N316). Default 2.
     pub n316: u8,
+    /// STATUS ENQUIRY retransmissions after T322 expiry before the call is cleared with
+    /// #41 (§5.8.10 leaves the number to the implementation). Default 2.
+    pub n322: u8,
 }
 
 impl Config {
@@ -220,6 +236,7 @@ impl Config {
             channels: (1..=15).chain(17..=31).collect(),
             timers: Timers::default(),
             n316: 2,
+            n322: 2,
         }
     }
 }
@@ -424,6 +441,8 @@ struct Call {
     /// The timer already expired once (T303, T308).
     retried: bool,
     t309: Option<Instant>,
+    /// T322 deadline and the STATUS ENQUIRY retransmissions already made.
+    t322: Option<(Instant, u8)>,
     cause: CauseValue,
     /// A channel identification must go in our first response to the SETUP.
     channel_pending: bool,
@@ -530,7 +549,7 @@ impl Calls {
     pub fn handle_input(&mut self, now: Instant, input: Input) {
         match input {
             Input::Data(d) => self.handle_message(now, &d),
-            Input::LinkUp => self.link_up(),
+            Input::LinkUp => self.link_up(now),
             Input::LinkDown => self.link_down(now),
         }
     }
@@ -551,7 +570,7 @@ impl Calls {
         let calls = self
             .calls
             .values()
-            .flat_map(|c| [c.timer.map(|t| t.1), c.t309]);
+            .flat_map(|c| [c.timer.map(|t| t.1), c.t309, c.t322.map(|t| t.0)]);
         let restarts = self.restarts.iter().map(|r| Some(r.deadline));
         calls.chain(restarts).flatten().min()
     }
@@ -567,9 +586,21 @@ impl Calls {
             })
             .filter(|(_, t, t309)| t.is_some() || *t309)
             .collect();
+        let t322_due: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.t322.is_some_and(|t| t.0 <= now))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in t322_due {
+            self.t322_expired(now, id);
+        }
         for (id, timer, t309) in due {
+            if !self.calls.contains_key(&id) {
+                continue;
+            }
             if t309 {
-                // §5.8.8: T309 expiry: clear internally, #27 destination out of order.
+                // §5.8.9: T309 expiry: clear internally, #27 destination out of order.
                 self.release_local(id, CauseValue::DESTINATION_OUT_OF_ORDER);
                 continue;
             }
@@ -632,7 +663,9 @@ impl Calls {
         if let Some(c) = &p.calling {
             m.ies.push(Ie::CallingNumber(number(c)));
         }
-        if !p.called.is_empty() {
+        // ECMA-143 §10 (QSIG): called party number is mandatory in SETUP, so an overlap
+        // SETUP carries it with no digits; EuroISDN leaves it out until there are digits.
+        if !p.called.is_empty() || self.config.variant == Variant::Qsig {
             m.ies.push(Ie::CalledNumber(number(&p.called)));
         }
         let setup = m.to_vec().unwrap_or_default();
@@ -649,6 +682,7 @@ impl Calls {
                 timer: Some((Timer::T303, now + self.config.timers.t303)),
                 retried: false,
                 t309: None,
+                t322: None,
                 cause: CauseValue::NORMAL_CLEARING,
                 channel_pending: false,
             },
@@ -926,14 +960,21 @@ impl Calls {
         Ok(())
     }
 
-    /// Send STATUS ENQUIRY for `call` (Q.931 §5.8.10).
+    /// Send STATUS ENQUIRY for `call` and start T322 (Q.931 §5.8.10). While T322 runs a
+    /// second request sends nothing more. T322 expiry sends it again, up to
+    /// [`Config::n322`] times; then the call is cleared with DISCONNECT #41.
     ///
     /// # Errors
     /// [`CallError::UnknownCall`].
-    pub fn status_enquiry(&mut self, call: CallId) -> Result<(), CallError> {
-        let Some(c) = self.calls.get(&call) else {
+    pub fn status_enquiry(&mut self, now: Instant, call: CallId) -> Result<(), CallError> {
+        let t322 = self.config.timers.t322;
+        let Some(c) = self.calls.get_mut(&call) else {
             return Err(CallError::UnknownCall(call));
         };
+        if c.t322.is_some() {
+            return Ok(());
+        }
+        c.t322 = Some((now + t322, 0));
         let m = Message::new(CallRef::pri(c.cr, !c.outgoing), MessageType::StatusEnquiry);
         self.out.push_back(m.to_vec().unwrap_or_default());
         Ok(())
@@ -1042,6 +1083,35 @@ impl Calls {
     }
 
     /// The call goes to Null: channel freed, call reference released, event raised.
+    /// §5.8.10: T322 expiry: STATUS ENQUIRY again, or after [`Config::n322`] of them
+    /// clear the call with #41 temporary failure.
+    fn t322_expired(&mut self, now: Instant, call: CallId) {
+        let (t322, n322) = (self.config.timers.t322, self.config.n322);
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some((_, tries)) = c.t322.take() else {
+            return;
+        };
+        if tries < n322 {
+            c.t322 = Some((now + t322, tries + 1));
+            let m = Message::new(CallRef::pri(c.cr, !c.outgoing), MessageType::StatusEnquiry);
+            self.out.push_back(m.to_vec().unwrap_or_default());
+            return;
+        }
+        if matches!(
+            c.state,
+            CallState::DisconnectRequest
+                | CallState::DisconnectIndication
+                | CallState::ReleaseRequest
+        ) {
+            return; // already being cleared: T305 / T308 bound it
+        }
+        let cause = CauseValue::TEMPORARY_FAILURE;
+        self.events.push_back(Event::Disconnected { call, cause });
+        self.send_disconnect(now, call, cause);
+    }
+
     fn release_local(&mut self, call: CallId, cause: CauseValue) {
         if let Some(c) = self.calls.remove(&call) {
             if let Some(ch) = c.channel
@@ -1116,20 +1186,42 @@ impl Calls {
         }
     }
 
-    fn link_up(&mut self) {
+    fn link_up(&mut self, now: Instant) {
+        // DL-ESTABLISH while we already had the link: a data link reset (§5.8.8); I frames
+        // not yet acknowledged, a SETUP among them, may have been discarded by layer 2.
+        let reset = self.link_up;
         self.link_up = true;
-        // §5.8.8, §5.8.9: stop T309 and ask each surviving call's state with STATUS
-        // ENQUIRY (also after a re-establishment that was not reported as a failure).
-        let ids: Vec<CallId> = self
-            .calls
-            .iter_mut()
-            .filter_map(|(&id, c)| {
-                let had_t309 = c.t309.take().is_some();
-                (had_t309 || c.state == CallState::Active).then_some(id)
-            })
-            .collect();
-        for id in ids {
-            let _ = self.status_enquiry(id);
+        let t303 = self.config.timers.t303;
+        let mut enquire = Vec::new();
+        for (&id, c) in &mut self.calls {
+            // §5.8.9: stop T309 and ask each surviving call's state with STATUS ENQUIRY
+            // (also active calls after a re-establishment not reported as a failure).
+            let had_t309 = c.t309.take().is_some();
+            if had_t309 || c.state == CallState::Active {
+                enquire.push(id);
+            } else if reset {
+                match c.state {
+                    // §5.8.8: calls in the establishment phase are kept. Our SETUP with no
+                    // answer yet is sent again at once (as at the first T303 expiry, which
+                    // is restarted; the peer ignores a copy of a SETUP it already has,
+                    // §5.8.3.2 g) instead of waiting for T303 to find it lost.
+                    CallState::CallInitiated if c.outgoing => {
+                        c.timer = Some((Timer::T303, now + t303));
+                        self.out.push_back(c.setup.clone());
+                    }
+                    // Clearing phase: nothing (§5.8.8 a).
+                    CallState::Null
+                    | CallState::DisconnectRequest
+                    | CallState::DisconnectIndication
+                    | CallState::ReleaseRequest => {}
+                    // The rest of the establishment phase: check the peer still has the
+                    // call (§5.8.10); a peer in Null then clears it (§5.8.11).
+                    _ => enquire.push(id),
+                }
+            }
+        }
+        for id in enquire {
+            let _ = self.status_enquiry(now, id);
         }
     }
 
@@ -1138,6 +1230,8 @@ impl Calls {
         let t309 = self.config.timers.t309;
         let mut clear = Vec::new();
         for (&id, c) in &mut self.calls {
+            // The enquiry went down with the link; re-establishment asks again.
+            c.t322 = None;
             if c.state == CallState::Active {
                 if c.t309.is_none() {
                     c.t309 = Some(now + t309);
@@ -1146,7 +1240,7 @@ impl Calls {
                 clear.push(id);
             }
         }
-        // §5.8.8: calls not active are cleared locally.
+        // §5.8.9 a: calls not active are cleared locally.
         for id in clear {
             self.release_local(id, CauseValue::TEMPORARY_FAILURE);
         }
@@ -1172,6 +1266,17 @@ impl Calls {
             call_known: call.is_some(),
             ..ctx0
         };
+        // §5.8.10: the answers that stop T322.
+        if matches!(
+            m.kind,
+            MessageType::Status
+                | MessageType::Disconnect
+                | MessageType::Release
+                | MessageType::ReleaseComplete
+        ) && let Some(c) = call.and_then(|id| self.calls.get_mut(&id))
+        {
+            c.t322 = None;
+        }
         let action = validate::check(&m, &ctx);
         let mut report = None;
         let state = call
@@ -1365,6 +1470,7 @@ impl Calls {
                 timer: None,
                 retried: false,
                 t309: None,
+                t322: None,
                 cause: CauseValue::NORMAL_CLEARING,
                 channel_pending: true,
             },

@@ -4,7 +4,7 @@
 //! its input is LAPD frames ([`Pri::handle_input`]), its output LAPD frames
 //! ([`Pri::poll_transmit`]) and call [`call::Event`]s ([`Pri::poll_event`]). The daemon
 //! drives one `Pri` per D-channel. DL-ESTABLISH / DL-RELEASE of the link become
-//! [`call::Input::LinkUp`] / [`call::Input::LinkDown`] (Q.931 §5.8.8, T309); a message
+//! [`call::Input::LinkUp`] / [`call::Input::LinkDown`] (Q.931 §5.8.8 data link reset, §5.8.9 failure and T309); a message
 //! for a link that is down starts its establishment and waits for it (Q.921 §5.5.1,
 //! DL-ESTABLISH request on a DL-DATA request).
 

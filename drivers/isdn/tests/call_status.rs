@@ -74,7 +74,7 @@ fn status_enquiry_answered_with_the_call_state() {
     let n = p.incoming(Side::Nt).unwrap();
     p.nt.alerting(p.now, n).unwrap();
     p.run_for(MS);
-    p.te.with_calls(p.now, |cc, _| cc.status_enquiry(c))
+    p.te.with_calls(p.now, |cc, t| cc.status_enquiry(t, c))
         .unwrap();
     p.run_for(MS);
     let st = &p.q931.last().unwrap();

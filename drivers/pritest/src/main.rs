@@ -800,6 +800,10 @@ impl App<'_> {
             "dchan": self.dchan,
             "calls": self.calls,
             "l2_up": self.link_up,
+            "switchtype": match self.args.switchtype {
+                SwitchType::Euroisdn => "euroisdn",
+                SwitchType::Qsig => "qsig",
+            },
         });
         if let Line::Dahdi(span) = &self.line {
             let c = span.counters();

@@ -609,8 +609,10 @@ pub enum Variant {
     #[default]
     EuroIsdn,
     /// QSIG basic call, ECMA-143 / ISO/IEC 11572: channel identification and called party
-    /// number mandatory in SETUP in both directions; codeset-5 transit counter and party
-    /// category recognised.
+    /// number mandatory in SETUP in both directions (so call control puts a called party
+    /// number with no digits in an overlap SETUP); codeset-5 transit counter and party
+    /// category recognised. Side A of the PINX pair takes [`Role::Network`], side B
+    /// [`Role::User`].
     Qsig,
 }
 

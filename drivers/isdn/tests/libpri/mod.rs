@@ -40,11 +40,17 @@ pub struct Peer {
 impl Peer {
     /// Starts the peer in `role` ("nt" or "te") on the inherited socket `fd_for_child`.
     pub fn spawn(role: &str, fd_for_child: &Socket) -> Self {
+        Self::spawn_switch(role, "euroisdn", fd_for_child)
+    }
+
+    /// As [`Peer::spawn`], with libpri's switch type `switch` ("euroisdn" or "qsig").
+    pub fn spawn_switch(role: &str, switch: &str, fd_for_child: &Socket) -> Self {
         use std::os::fd::AsRawFd;
         let mut child = Command::new(peer_exe())
             .arg(fd_for_child.as_raw_fd().to_string())
             .arg(role)
             .arg("debug")
+            .arg(switch)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

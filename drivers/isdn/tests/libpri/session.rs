@@ -9,7 +9,7 @@ use std::time::Duration;
 use isdn::call::{CallId, Event};
 use isdn::pri::Pri;
 use isdn::q921::FrameRepr;
-use isdn::q931::{CauseValue, Message, Role};
+use isdn::q931::{CauseValue, Message, Role, Variant};
 use socket2::Socket;
 
 use super::{Peer, socketpair};
@@ -28,6 +28,8 @@ pub struct Session {
     /// handed to our stack (to make two SETUPs cross on the wire: glare).
     pub hold_setups: bool,
     pub held: Vec<Vec<u8>>,
+    /// While set, the I frames we send are lost on the way (counted in the trace).
+    pub drop_tx_i: bool,
 }
 
 fn describe(f: &[u8]) -> String {
@@ -44,18 +46,31 @@ fn describe(f: &[u8]) -> String {
 
 impl Session {
     pub fn new(our_role: Role) -> Self {
+        Self::with_variant(our_role, Variant::EuroIsdn)
+    }
+
+    /// Our `Pri` in `our_role` with `variant`, libpri in the other role with the matching
+    /// switch type (PRI_SWITCH_EUROISDN_E1 or PRI_SWITCH_QSIG).
+    pub fn with_variant(our_role: Role, variant: Variant) -> Self {
         let (sock, theirs) = socketpair();
-        let peer = Peer::spawn(
+        let peer = Peer::spawn_switch(
             if our_role == Role::Network {
                 "te"
             } else {
                 "nt"
             },
+            if variant == Variant::Qsig {
+                "qsig"
+            } else {
+                "euroisdn"
+            },
             &theirs,
         );
         drop(theirs);
+        let mut calls = isdn::call::Config::new(our_role);
+        calls.variant = variant;
         Self {
-            pri: Pri::new(our_role),
+            pri: Pri::with_config(our_role, isdn::q921::Config::default(), calls),
             sock,
             peer,
             start: std::time::Instant::now(),
@@ -64,6 +79,7 @@ impl Session {
             trace: Vec::new(),
             hold_setups: false,
             held: Vec::new(),
+            drop_tx_i: false,
         }
     }
 
@@ -75,7 +91,13 @@ impl Session {
 
     pub fn flush(&mut self) {
         while let Some(mut f) = self.pri.poll_transmit() {
-            self.trace.push((self.start.elapsed(), '>', describe(&f)));
+            let d = describe(&f);
+            if self.drop_tx_i && d.contains(" I N(S)=") {
+                self.trace
+                    .push((self.start.elapsed(), '>', format!("{d} (lost)")));
+                continue;
+            }
+            self.trace.push((self.start.elapsed(), '>', d));
             e1::hdlc::append_fcs(&mut f);
             let _ = self.sock.send(&f);
         }

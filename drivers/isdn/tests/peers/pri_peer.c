@@ -1,11 +1,14 @@
 /* pri_peer: runs libpri (Debian libpri-dev 1.6) on one end of a D-channel socket, for the
  * isdn crate's Q.921 interop tests.
  *
- * Usage: pri_peer FD nt|te [debug]
+ * Usage: pri_peer FD nt|te [debug] [euroisdn|qsig]
  *   FD      an inherited SOCK_SEQPACKET socket: one packet per LAPD frame, address, control,
  *           information, then the 2-byte FCS-16 (CRC-16/X.25, low byte first), exactly as a
  *           DAHDI hardware-HDLC channel delivers it.
- *   nt|te   libpri's role: PRI_NETWORK or PRI_CPE; switch type EuroISDN E1.
+ *   nt|te   libpri's role: PRI_NETWORK or PRI_CPE.
+ *   debug   Q.921/Q.931 dumps on stderr.
+ *   euroisdn|qsig  switch type PRI_SWITCH_EUROISDN_E1 (the default) or PRI_SWITCH_QSIG
+ *           (ECMA-143 basic call; nt is PINX side A, te side B).
  *
  * The write callback plays the HDLC controller: libpri hands over frame + 2 spare bytes, we
  * fill in the FCS. Received packets with a bad FCS are dropped (and counted on stderr), as
@@ -188,21 +191,34 @@ static void print_event(struct pri *pri, pri_event *e)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s FD nt|te [debug]\n", argv[0]);
+		fprintf(stderr, "usage: %s FD nt|te [debug] [euroisdn|qsig]\n", argv[0]);
 		return 2;
 	}
 	int fd = atoi(argv[1]);
 	node = strcmp(argv[2], "nt") == 0 ? PRI_NETWORK : PRI_CPE;
+	int debug = 0, switchtype = PRI_SWITCH_EUROISDN_E1;
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "debug") == 0)
+			debug = 1;
+		else if (strcmp(argv[i], "qsig") == 0)
+			switchtype = PRI_SWITCH_QSIG;
+		else if (strcmp(argv[i], "euroisdn") == 0)
+			switchtype = PRI_SWITCH_EUROISDN_E1;
+		else {
+			fprintf(stderr, "pri_peer: unknown argument %s\n", argv[i]);
+			return 2;
+		}
+	}
 	pri_set_message(on_message);
 	pri_set_error(on_message);
-	struct pri *pri = pri_new_cb(fd, node, PRI_SWITCH_EUROISDN_E1, io_read, io_write, NULL);
+	struct pri *pri = pri_new_cb(fd, node, switchtype, io_read, io_write, NULL);
 	if (!pri) {
 		fprintf(stderr, "pri_new_cb failed\n");
 		return 1;
 	}
-	if (argc > 3)
+	if (debug)
 		pri_set_debug(pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q921_DUMP | PRI_DEBUG_Q931_DUMP);
-	printf("READY\n");
+	printf("READY %s\n", pri_switch2str(switchtype));
 	fflush(stdout);
 	char line[128];
 	size_t used = 0;
