@@ -29,6 +29,10 @@ pub struct Harness {
 impl Harness {
     /// Demo-seeded store plus one user per role (password [`PASSWORD`], already changed).
     pub fn new() -> Self {
+        Self::with_config(WebConfig::default())
+    }
+
+    pub fn with_config(config: WebConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("app.db");
         let mut store = Store::open(&db).unwrap();
@@ -62,7 +66,7 @@ impl Harness {
         let state = WebState::new(
             store,
             backend.clone(),
-            WebConfig::default(),
+            config,
             Arc::new(move || Timestamp(c.load(Ordering::SeqCst))),
         );
         Self {
