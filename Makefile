@@ -13,7 +13,7 @@ SHELL := /bin/bash
 #                         (preseeded: no setuid dumpcap question, so the install stays non-interactive)
 #   dahdi-source          DAHDI's user ABI header <dahdi/user.h>: the tdm dahdi layout tests check our
 #                         ioctl numbers and struct layouts against it (no kernel module is built)
-DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev dahdi-source libasound2-dev alsa-utils sip-tester baresip
+DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev dahdi-source libasound2-dev alsa-utils sip-tester baresip chromium
 
 CARGO ?= cargo
 TEST_JOBS ?= 2

@@ -1,0 +1,27 @@
+//! Static assets, embedded in the binary with `include_str!` so the appliance ships one file.
+
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// The stylesheet.
+pub const APP_CSS: &str = include_str!("../static/app.css");
+/// The script layer (confirmations, the wallboard's WebSocket client).
+pub const APP_JS: &str = include_str!("../static/app.js");
+
+/// `GET /static/{file}`.
+pub async fn serve(Path(file): Path<String>) -> Response {
+    let (body, ty) = match file.as_str() {
+        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ty),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}

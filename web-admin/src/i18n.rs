@@ -1,0 +1,130 @@
+//! The message catalogue: every string a page shows, in English and Simplified Chinese.
+//!
+//! Messages are an enum, so a page cannot show a string that is missing a translation: the
+//! `match` in [`Msg::text`] is exhaustive, and a test checks no entry is left empty.
+
+use store::config::Language;
+
+macro_rules! catalogue {
+    ($($v:ident => $en:literal, $zh:literal;)+) => {
+        /// A message of the UI.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum Msg { $($v),+ }
+        impl Msg {
+            /// Every message (for the catalogue test).
+            pub const ALL: &'static [Msg] = &[$(Msg::$v),+];
+            /// The text in `lang` (English for any language the catalogue lacks).
+            #[must_use]
+            pub fn text(self, lang: Language) -> &'static str {
+                let zh = lang == Language::Zh;
+                match self { $(Msg::$v => if zh { $zh } else { $en }),+ }
+            }
+        }
+    };
+}
+
+catalogue! {
+    AppTitle => "Call-center appliance", "呼叫中心设备";
+    Login => "Log in", "登录";
+    Logout => "Log out", "退出";
+    Username => "User name", "用户名";
+    Password => "Password", "密码";
+    LoginFailed => "Wrong user name or password.", "用户名或密码错误。";
+    LockedOut => "Too many failed logins. Try again later.", "登录失败次数过多，请稍后再试。";
+    ChangePassword => "Change password", "修改密码";
+    MustChangePassword => "You must change the default password before going on.", "继续之前必须修改默认密码。";
+    CurrentPassword => "Current password", "当前密码";
+    NewPassword => "New password", "新密码";
+    RepeatPassword => "Repeat new password", "重复新密码";
+    PasswordsDiffer => "The two new passwords differ.", "两次输入的新密码不一致。";
+    PasswordSameAsOld => "The new password must differ from the current one.", "新密码不能与当前密码相同。";
+    PasswordChanged => "Password changed.", "密码已修改。";
+    Dashboard => "Dashboard", "概览";
+    Users => "Users", "用户";
+    Agents => "Agents", "坐席";
+    Skills => "Skills", "技能";
+    Queues => "Queues", "队列";
+    DialPlan => "Dial plan", "拨号规则";
+    Extensions => "Extensions", "分机";
+    Spans => "E1 spans", "E1 中继";
+    SipTrunks => "SIP trunks", "SIP 中继";
+    TrunkGroups => "Trunk groups", "中继组";
+    Audit => "Audit log", "审计日志";
+    Reports => "Reports", "报表";
+    Wallboard => "Wallboard", "实时看板";
+    Name => "Name", "名称";
+    Number => "Number", "号码";
+    Strategy => "Strategy", "分配策略";
+    ServiceLevelS => "Service level T (s)", "服务水平阈值 T（秒）";
+    ShortAbandonS => "Short abandon (s)", "短放弃阈值（秒）";
+    MaxLen => "Max. waiting", "最大排队数";
+    MaxWaitS => "Max. wait (s)", "最长等待（秒）";
+    WrapupS => "Wrap-up (s)", "话后处理（秒）";
+    Create => "Create", "新建";
+    Delete => "Delete", "删除";
+    Save => "Save", "保存";
+    Role => "Role", "角色";
+    Language => "Language", "语言";
+    DisplayName => "Shown name", "显示名称";
+    Id => "Id", "编号";
+    Kind => "Kind", "类型";
+    Details => "Details", "详情";
+    When => "When", "时间";
+    Who => "Who", "操作人";
+    What => "What", "内容";
+    Revision => "Revision", "版本";
+    From => "From", "开始";
+    To => "To", "结束";
+    Show => "Show", "查看";
+    ExportCsv => "Export CSV", "导出 CSV";
+    Offered => "Offered", "呼入";
+    Answered => "Answered", "接听";
+    Abandoned => "Abandoned", "放弃";
+    ServiceLevel => "Service level", "服务水平";
+    Asa => "ASA (s)", "平均应答时间（秒）";
+    Aht => "AHT (s)", "平均处理时长（秒）";
+    AbandonRate => "Abandon rate", "放弃率";
+    Occupancy => "Occupancy", "占用率";
+    Queue => "Queue", "队列";
+    Agent => "Agent", "坐席";
+    ErlangC => "Erlang C staffing", "Erlang C 排班计算";
+    CallsPerHour => "Calls per hour", "每小时呼叫数";
+    AhtSeconds => "AHT (s)", "平均处理时长（秒）";
+    TargetSl => "Target service level (%)", "目标服务水平（%）";
+    TargetT => "Answer within (s)", "应答时限（秒）";
+    Shrinkage => "Shrinkage (%)", "缩减率（%）";
+    Calculate => "Calculate", "计算";
+    AgentsNeeded => "Agents needed", "所需坐席";
+    ScheduledHeads => "Scheduled heads", "排班人数";
+    ProbWait => "Probability of waiting", "等待概率";
+    Waiting => "Waiting", "排队中";
+    LongestWait => "Longest wait", "最长等待";
+    SlToday => "SL today", "今日服务水平";
+    State => "State", "状态";
+    TimeInState => "Time in state", "状态时长";
+    Alarms => "Alarms", "告警";
+    NoAlarms => "No alarms.", "无告警。";
+    Forbidden => "You are not allowed to do this.", "无权执行此操作。";
+    NotFound => "Not found.", "未找到。";
+    Saved => "Saved.", "已保存。";
+    InvalidInput => "Invalid input", "输入无效";
+    Chart => "Answered and abandoned per queue", "各队列接听与放弃";
+    LiveUpdates => "Live (updates every second)", "实时（每秒更新）";
+    ChannelsInUse => "Channels in use", "占用通道";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for m in Msg::ALL {
+            let en = m.text(Language::En);
+            let zh = m.text(Language::Zh);
+            assert!(!en.is_empty() && !zh.is_empty(), "{m:?}");
+            assert_ne!(en, zh, "{m:?} is not translated");
+        }
+    }
+}
