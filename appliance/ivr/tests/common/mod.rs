@@ -58,7 +58,7 @@ impl Host {
     }
 
     pub fn advance(&mut self, ms: u64) {
-        self.now = self.now + Duration::from_millis(ms);
+        self.now += Duration::from_millis(ms);
     }
 
     /// Jumps to the armed timer and fires it; panics when none is armed.
