@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Host, flow};
-use ivr::{Action, LocalTime, Target};
+use ivr::{Action, HangupReason, LocalTime, Target};
 
 const HOURS: &str = r#"{
   "version": 1, "name": "t", "start": "when",
@@ -48,11 +48,11 @@ fn weekday_office_hours_edges() {
     assert_eq!(queue(&route(2026, 11, 24, 17, 59)), Some("701"));
     assert_eq!(
         route(2026, 11, 24, 18, 0),
-        ivr::Action::Hangup(ivr::HangupReason::Flow)
+        Action::Hangup(HangupReason::Flow)
     );
     assert_eq!(
         route(2026, 11, 24, 8, 59),
-        ivr::Action::Hangup(ivr::HangupReason::Flow)
+        Action::Hangup(HangupReason::Flow)
     );
 }
 
@@ -62,7 +62,7 @@ fn weekend_is_closed_in_the_day() {
     assert_eq!(LocalTime::new(2026, 11, 28, 0, 0, 0).unwrap().weekday(), 5);
     assert_eq!(
         route(2026, 11, 28, 10, 0),
-        ivr::Action::Hangup(ivr::HangupReason::Flow)
+        Action::Hangup(HangupReason::Flow)
     );
 }
 
@@ -72,7 +72,7 @@ fn night_window_wraps_midnight() {
     assert_eq!(queue(&route(2026, 11, 29, 5, 59)), Some("799"));
     assert_eq!(
         route(2026, 11, 29, 6, 0),
-        ivr::Action::Hangup(ivr::HangupReason::Flow)
+        Action::Hangup(HangupReason::Flow)
     );
 }
 
