@@ -11,151 +11,22 @@ use crate::error::PromptError;
 use crate::flow::Language;
 use crate::validate::PromptSet;
 
-/// The prompts the default flows and the read-out use, with their default English and
-/// Mandarin texts (spoken by espeak-ng in scripts/make-prompts.sh, which reads this list from
-/// `ivr-prompts` output... see docs/ivr.md).
-pub const DEFAULT_PROMPTS: &[(&str, &str, &str)] = &[
-    (
-        "welcome",
-        "Welcome to the service center.",
-        "欢迎致电服务中心。",
-    ),
-    (
-        "main-menu",
-        "For sales, press 1. For support, press 2. For your account balance, press 9. For the operator, press 0. For Chinese, press 8.",
-        "销售请按1，技术支持请按2，查询余额请按9，人工服务请按0，English service, press 8.",
-    ),
-    (
-        "invalid",
-        "Sorry, that is not a valid choice.",
-        "对不起，您的输入无效。",
-    ),
-    (
-        "timeout",
-        "Sorry, we did not receive your input.",
-        "对不起，我们没有收到您的输入。",
-    ),
-    (
-        "goodbye",
-        "Thank you for calling. Goodbye.",
-        "感谢您的来电，再见。",
-    ),
-    (
-        "enter-account",
-        "Please enter your account number, followed by the hash key.",
-        "请输入您的账号，以井号键结束。",
-    ),
-    (
-        "account-not-found",
-        "We could not find that account.",
-        "没有找到该账号。",
-    ),
-    (
-        "lookup-failed",
-        "Sorry, the service is not available right now.",
-        "对不起，该服务暂时无法使用。",
-    ),
-    ("your-balance-is", "Your balance is", "您的余额是"),
-    (
-        "transferring",
-        "Please hold while we transfer your call.",
-        "正在为您转接，请稍候。",
-    ),
-    (
-        "closed",
-        "We are closed now. Please call again during business hours.",
-        "现在是非工作时间，请在工作时间再拨。",
-    ),
-    (
-        "queue-position",
-        "Your position in the queue is",
-        "您前面的排队人数是",
-    ),
-    (
-        "survey",
-        "Please rate our service from 1 to 5, where 5 is excellent.",
-        "请为我们的服务评分，1到5分，5分为非常满意。",
-    ),
-    (
-        "survey-thanks",
-        "Thank you for your feedback.",
-        "感谢您的评价。",
-    ),
-    (
-        "enter-id",
-        "Please enter your 18 digit ID number. For X, press star.",
-        "请输入您的18位身份证号码，X请按星号键。",
-    ),
-    (
-        "voicemail",
-        "Please leave a message after the tone.",
-        "请在提示音后留言。",
-    ),
-    ("currency-major", "yuan", "元"),
-    ("currency-minor", "fen", "分"),
-    ("num-jiao", "jiao", "角"),
-    ("num-hundred", "hundred", "百"),
-    ("num-thousand", "thousand", "千"),
-    ("num-million", "million", "百万"),
-    ("num-wan", "ten thousand", "万"),
-    ("num-yi", "hundred million", "亿"),
-];
+/// The default prompt texts, one `id<TAB>English<TAB>Mandarin` line each: the single source
+/// for scripts/make-prompts.sh (which speaks them with espeak-ng) and for
+/// [`default_prompt_texts`].
+pub const DEFAULT_PROMPTS_TSV: &str = include_str!("../prompts/default-prompts.tsv");
 
-/// Words for `num-0` … `num-19` and tens, English.
-const EN_NUM: [&str; 20] = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-];
-const EN_TENS: [&str; 8] = [
-    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-];
-const ZH_NUM: [&str; 11] = [
-    "零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
-];
-
-/// Every default prompt as `(id, English text, Mandarin text)`, number words included: the
-/// input of scripts/make-prompts.sh (`cargo run -p ivr --example prompt-list`).
+/// Every default prompt as `(id, English text, Mandarin text)`.
 #[must_use]
-pub fn default_prompt_texts() -> Vec<(String, String, String)> {
-    let mut v: Vec<(String, String, String)> = DEFAULT_PROMPTS
-        .iter()
-        .map(|(i, e, z)| ((*i).to_owned(), (*e).to_owned(), (*z).to_owned()))
-        .collect();
-    for (n, w) in EN_NUM.iter().enumerate() {
-        let zh = if n <= 10 {
-            ZH_NUM[n].to_owned()
-        } else {
-            format!("十{}", ZH_NUM[n - 10])
-        };
-        v.push((format!("num-{n}"), (*w).to_owned(), zh));
-    }
-    for (i, w) in EN_TENS.iter().enumerate() {
-        let t = (i + 2) * 10;
-        v.push((
-            format!("num-{t}"),
-            (*w).to_owned(),
-            format!("{}十", ZH_NUM[i + 2]),
-        ));
-    }
-    v
+pub fn default_prompt_texts() -> Vec<(&'static str, &'static str, &'static str)> {
+    DEFAULT_PROMPTS_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut it = l.split('\t');
+            Some((it.next()?, it.next()?, it.next()?))
+        })
+        .collect()
 }
 
 /// Audio of one prompt.
