@@ -65,8 +65,10 @@ pub fn amount(cents: u64, lang: Language) -> Vec<String> {
     let mut v = Vec::new();
     match lang {
         Language::En => {
-            v.extend(number(major, lang));
-            v.push("currency-major".into());
+            if major != 0 || minor == 0 {
+                v.extend(number(major, lang));
+                v.push("currency-major".into());
+            }
             if minor != 0 {
                 v.extend(number(minor, lang));
                 v.push("currency-minor".into());
@@ -74,13 +76,15 @@ pub fn amount(cents: u64, lang: Language) -> Vec<String> {
         }
         Language::Zh => {
             // 十二元三角四分; 十二元零四分; 十二元.
-            v.extend(number(major, lang));
-            v.push("currency-major".into());
+            if major != 0 || minor == 0 {
+                v.extend(number(major, lang));
+                v.push("currency-major".into());
+            }
             let (jiao, fen) = (minor / 10, minor % 10);
             if jiao != 0 {
                 v.push(format!("num-{jiao}"));
                 v.push("num-jiao".into());
-            } else if fen != 0 {
+            } else if fen != 0 && major != 0 {
                 v.push("num-0".into());
             }
             if fen != 0 {
