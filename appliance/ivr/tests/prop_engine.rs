@@ -79,7 +79,7 @@ fn node(k: usize, r: &[u16], pick: &mut dyn FnMut(usize) -> Option<String>) -> V
             None => json!({"type": "hangup"}),
         },
         (7, n) => match n {
-            Some(n) if r[1] % 2 == 0 => {
+            Some(n) if r[1].is_multiple_of(2) => {
                 json!({"type": "transfer", "target": {"queue": "701"}, "on_fail": n})
             }
             _ => json!({"type": "transfer", "target": {"agent": "2001"}}),
@@ -89,7 +89,7 @@ fn node(k: usize, r: &[u16], pick: &mut dyn FnMut(usize) -> Option<String>) -> V
             json!({"type": "survey", "prompts": ["survey"], "input": {"first_digit_timeout_ms": small(1), "retries": r[2] % 3}, "next": n})
         }
         _ => {
-            json!({"type": "hangup", "prompts": if r[1] % 2 == 0 { json!(["goodbye"]) } else { json!([]) }})
+            json!({"type": "hangup", "prompts": if r[1].is_multiple_of(2) { json!(["goodbye"]) } else { json!([]) }})
         }
     }
 }
@@ -291,11 +291,10 @@ proptest! {
             let at = i.index(b.len());
             b[at] = x;
         }
-        if let Ok(text) = std::str::from_utf8(&b) {
-            if let Ok(f) = Flow::from_json(text) {
+        if let Ok(text) = std::str::from_utf8(&b)
+            && let Ok(f) = Flow::from_json(text) {
                 let _ = validate(&f);
             }
-        }
     }
 
     #[test]
