@@ -16,7 +16,8 @@ use serde_json::Value;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Runs NT against a TE impairing `faults`, both exiting after `exit_ms`; returns (TE
-/// lines, NT lines). LOS and AIS need 6 s: a SETUP the TE sends while the NT's data link is
+/// lines, NT lines). The fault starts 2 s in, after layer 2 is up even on a loaded machine.
+/// LOS and AIS need 8 s: a SETUP the TE sends while the NT's data link is
 /// down is discarded with the I queue when the NT re-establishes (Q.921 §5.7), and only
 /// T303 (4 s) sends it again.
 fn run(faults: &str, exit_ms: &str) -> (Vec<Value>, Vec<Value>) {
@@ -56,7 +57,7 @@ fn run(faults: &str, exit_ms: &str) -> (Vec<Value>, Vec<Value>) {
         "--impair",
         faults,
         "--impair-at",
-        "800",
+        "2000",
         "--impair-for",
         "400",
         "--exit-after",
@@ -135,7 +136,7 @@ fn bit_errors_count_crc4_errors_far_and_ebits_near() {
 
 #[test]
 fn ais_is_blue_at_the_far_end_and_rai_comes_back() {
-    let (te, nt) = run("ais", "6000");
+    let (te, nt) = run("ais", "8000");
     link_drops_and_returns(&nt, "BLUE");
     assert!(
         alarm(&nt, "BLUE", true) && alarm(&nt, "BLUE", false),
@@ -149,7 +150,7 @@ fn ais_is_blue_at_the_far_end_and_rai_comes_back() {
 
 #[test]
 fn los_is_red_at_the_far_end() {
-    let (te, nt) = run("los", "6000");
+    let (te, nt) = run("los", "8000");
     link_drops_and_returns(&nt, "RED");
     assert!(
         alarm(&nt, "RED", true) && alarm(&nt, "RED", false),
