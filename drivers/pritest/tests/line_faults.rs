@@ -121,7 +121,7 @@ fn link_drops_and_returns(lines: &[Value], alarm_name: &str) {
 
 #[test]
 fn bit_errors_count_crc4_errors_far_and_ebits_near() {
-    let (te, nt) = run("ber=1e-4,seed=3", "3500");
+    let (te, nt) = run("ber=1e-4,seed=3", "5000");
     let (tc, nc) = (counters(&te), counters(&nt));
     assert!(tc["impair"]["bits_flipped"].as_u64().unwrap() > 10, "{tc}");
     assert!(
@@ -162,7 +162,7 @@ fn los_is_red_at_the_far_end() {
 
 #[test]
 fn slips_are_counted() {
-    let (te, nt) = run("slip=500", "3500");
+    let (te, nt) = run("slip=500", "5000");
     assert!(counters(&te)["impair"]["frames_deleted"].as_u64().unwrap() >= 5);
     assert!(
         counters(&nt)["line"]["slips"].as_u64().unwrap() >= 1,
