@@ -16,8 +16,7 @@ use serde_json::Value;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Runs NT against a TE impairing `faults`, both exiting after `exit_ms`; returns (TE
-/// lines, NT lines). The fault starts 2 s in, after layer 2 is up even on a loaded machine.
-/// LOS and AIS need 8 s: a SETUP the TE sends while the NT's data link is
+/// lines, NT lines). LOS and AIS need 6 s: a SETUP the TE sends while the NT's data link is
 /// down is discarded with the I queue when the NT re-establishes (Q.921 §5.7), and only
 /// T303 (4 s) sends it again.
 fn run(faults: &str, exit_ms: &str) -> (Vec<Value>, Vec<Value>) {
@@ -57,7 +56,7 @@ fn run(faults: &str, exit_ms: &str) -> (Vec<Value>, Vec<Value>) {
         "--impair",
         faults,
         "--impair-at",
-        "2000",
+        "800",
         "--impair-for",
         "400",
         "--exit-after",
@@ -121,7 +120,7 @@ fn link_drops_and_returns(lines: &[Value], alarm_name: &str) {
 
 #[test]
 fn bit_errors_count_crc4_errors_far_and_ebits_near() {
-    let (te, nt) = run("ber=1e-4,seed=3", "5000");
+    let (te, nt) = run("ber=1e-4,seed=3", "3500");
     let (tc, nc) = (counters(&te), counters(&nt));
     assert!(tc["impair"]["bits_flipped"].as_u64().unwrap() > 10, "{tc}");
     assert!(
@@ -136,7 +135,7 @@ fn bit_errors_count_crc4_errors_far_and_ebits_near() {
 
 #[test]
 fn ais_is_blue_at_the_far_end_and_rai_comes_back() {
-    let (te, nt) = run("ais", "8000");
+    let (te, nt) = run("ais", "6000");
     link_drops_and_returns(&nt, "BLUE");
     assert!(
         alarm(&nt, "BLUE", true) && alarm(&nt, "BLUE", false),
@@ -150,7 +149,7 @@ fn ais_is_blue_at_the_far_end_and_rai_comes_back() {
 
 #[test]
 fn los_is_red_at_the_far_end() {
-    let (te, nt) = run("los", "8000");
+    let (te, nt) = run("los", "6000");
     link_drops_and_returns(&nt, "RED");
     assert!(
         alarm(&nt, "RED", true) && alarm(&nt, "RED", false),
@@ -162,7 +161,7 @@ fn los_is_red_at_the_far_end() {
 
 #[test]
 fn slips_are_counted() {
-    let (te, nt) = run("slip=500", "5000");
+    let (te, nt) = run("slip=500", "3500");
     assert!(counters(&te)["impair"]["frames_deleted"].as_u64().unwrap() >= 5);
     assert!(
         counters(&nt)["line"]["slips"].as_u64().unwrap() >= 1,
