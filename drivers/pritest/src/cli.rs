@@ -76,9 +76,18 @@ pub(crate) struct Args {
     /// Place N calls one after the other (default 1 with --call).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub(crate) calls: u32,
-    /// Wait MS milliseconds after a call is released before placing the next one.
+    /// Wait MS milliseconds after a call is released before placing the next one (and,
+    /// with --calls-after-impair, after the faults are removed before the first one).
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub(crate) call_interval: u64,
+    /// Hold the --call calls until the --impair faults have been removed again (needs
+    /// --impair-for): every call is placed after the fault, on the recovered line.
+    #[arg(long)]
+    pub(crate) calls_after_impair: bool,
+    /// Stop once all --calls have been placed and released (the far end sees the line
+    /// close); --exit-after still bounds the run.
+    #[arg(long)]
+    pub(crate) exit_when_done: bool,
     /// Answer incoming calls: CALL PROCEEDING, ALERTING, CONNECT.
     #[arg(long)]
     pub(crate) auto_answer: bool,
@@ -105,7 +114,9 @@ pub(crate) struct Args {
     /// Faults on what we transmit (--line only): ber=1e-4,ais,los,slip=N,ppm=N,seed=N.
     #[arg(long, value_name = "LIST", value_parser = parse_impair)]
     pub(crate) impair: Option<Impairments>,
-    /// Apply --impair only from MS milliseconds after start.
+    /// Apply --impair MS milliseconds after the data link first came up (l2_up), not
+    /// after start: the fault always hits a working link, however long start-up took.
+    /// Without it the faults start at the first l2_up.
     #[arg(long, value_name = "MS")]
     pub(crate) impair_at: Option<u64>,
     /// Remove the --impair faults again after MS milliseconds.
@@ -146,8 +157,19 @@ impl Args {
         if self.impair.is_none() && (self.impair_at.is_some() || self.impair_for.is_some()) {
             return Err("--impair-at/--impair-for need --impair".into());
         }
-        if self.call.is_none() && (self.from.is_some() || self.calls != 1) {
-            return Err("--from and --calls need --call NUMBER".into());
+        if self.call.is_none()
+            && (self.from.is_some()
+                || self.calls != 1
+                || self.calls_after_impair
+                || self.exit_when_done)
+        {
+            return Err(
+                "--from, --calls, --calls-after-impair and --exit-when-done need --call NUMBER"
+                    .into(),
+            );
+        }
+        if self.calls_after_impair && self.impair_for.is_none() {
+            return Err("--calls-after-impair needs --impair and --impair-for".into());
         }
         Ok(())
     }
@@ -229,6 +251,20 @@ mod tests {
         );
         assert!(parse_endpoint("/tmp/x").is_err());
         assert!(parse_endpoint("unix:").is_err());
+    }
+
+    #[test]
+    fn held_calls_need_a_fault_that_ends() {
+        let check = |extra: &[&str]| {
+            let mut argv = vec!["pri-test", "--role", "te", "--line", "unix:/x", "--connect"];
+            argv.extend_from_slice(extra);
+            Args::try_parse_from(argv).unwrap().check()
+        };
+        let ok = ["--call", "1", "--impair", "los", "--impair-for", "400"];
+        assert!(check(&[&ok[..], &["--calls-after-impair", "--exit-when-done"]].concat()).is_ok());
+        assert!(check(&["--call", "1", "--impair", "los", "--calls-after-impair"]).is_err());
+        assert!(check(&["--call", "1", "--calls-after-impair"]).is_err());
+        assert!(check(&["--exit-when-done"]).is_err());
     }
 
     #[test]

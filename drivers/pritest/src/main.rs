@@ -63,6 +63,8 @@ const INBAND: Progress = Progress {
     location: Location::PrivateLocal,
     description: ProgressDescription::InbandAvailable,
 };
+/// How long `--exit-when-done` keeps running after the last call was released.
+const LINGER: Duration = Duration::from_millis(300);
 /// E1 frames per millisecond.
 const FRAMES_PER_MS: u64 = 8;
 
@@ -150,6 +152,10 @@ struct App<'a> {
     crc4_sync: bool,
     impair_on: bool,
     impair_done: bool,
+    /// When the data link first came up: `--impair-at` counts from here.
+    first_up: Option<Instant>,
+    /// With `--exit-when-done`: when to stop, once the calls are over.
+    done_at: Option<Instant>,
 }
 
 fn run(args: &Args) -> Result<()> {
@@ -238,6 +244,8 @@ fn run(args: &Args) -> Result<()> {
         crc4_sync: false,
         impair_on: false,
         impair_done: false,
+        first_up: None,
+        done_at: None,
     };
     let result = app.run_loop(deadline, &term, &usr1);
     app.counters();
@@ -377,8 +385,30 @@ impl App<'_> {
             self.actions(now);
             self.after_pri(now);
             self.transmit(now)?;
+            if self.args.exit_when_done && self.calls_done() {
+                // Linger so the last frames (RELEASE COMPLETE, acknowledgements) leave on
+                // the paced line and the far end finishes its side of the call.
+                let at = *self.done_at.get_or_insert(now + LINGER);
+                if now >= at {
+                    emit(&json!({"event": "exit", "reason": "calls done"}));
+                    return Ok(());
+                }
+            }
             self.wait(deadline);
         }
+    }
+
+    /// All `--calls` placed and released, none left to clear.
+    fn calls_done(&self) -> bool {
+        self.calls_left == 0 && self.outgoing.is_none() && self.hangups.is_empty()
+    }
+
+    /// When `--impair` is due on (the first l2_up + `--impair-at`) and off again; `None`
+    /// before the data link first came up.
+    fn impair_window(&self) -> Option<(Instant, Option<Instant>)> {
+        let on = self.first_up? + Duration::from_millis(self.args.impair_at.unwrap_or(0));
+        let off = self.args.impair_for.map(|f| on + Duration::from_millis(f));
+        Some((on, off))
     }
 
     /// The next moment something is due without input from the line.
@@ -388,18 +418,21 @@ impl App<'_> {
         for &(t, _) in &self.hangups {
             consider(t);
         }
+        if let Some(t) = self.done_at {
+            consider(t);
+        }
         if !self.link_up {
             consider(self.next_establish);
         }
-        if self.link_up && self.outgoing.is_none() && self.calls_left > 0 {
+        let held = self.args.calls_after_impair && !self.impair_done;
+        if self.link_up && !held && self.outgoing.is_none() && self.calls_left > 0 {
             consider(self.next_call);
         }
-        if self.args.impair.is_some() {
-            let at = self.args.impair_at.unwrap_or(0);
+        if let (true, Some((on, off))) = (self.args.impair.is_some(), self.impair_window()) {
             if !self.impair_on && !self.impair_done {
-                consider(Instant::from_millis(at));
-            } else if let (true, Some(f)) = (self.impair_on, self.args.impair_for) {
-                consider(Instant::from_millis(at + f));
+                consider(on);
+            } else if let (true, Some(off)) = (self.impair_on, off) {
+                consider(off);
             }
         }
         if let Line::E1 { frames, .. } = &self.line {
@@ -440,24 +473,29 @@ impl App<'_> {
         let _ = poll(&mut fds, ms);
     }
 
-    /// Applies or removes `--impair` on its schedule.
+    /// Applies or removes `--impair` on its schedule, which starts at the first l2_up.
     fn schedule_impairments(&mut self, now: Instant) {
         let Some(imp) = self.args.impair else { return };
+        let Some((on, off)) = self.impair_window() else {
+            return;
+        };
         let Line::E1 { span, .. } = &mut self.line else {
             return;
         };
-        let at = self.args.impair_at.unwrap_or(0);
-        let ms = now.as_millis();
-        if !self.impair_on && !self.impair_done && ms >= at {
+        if !self.impair_on && !self.impair_done && now >= on {
             span.set_impairments(imp);
             self.impair_on = true;
             emit(&json!({"event": "impair", "on": true, "faults": describe_impair(&imp)}));
         }
-        if self.impair_on && self.args.impair_for.is_some_and(|f| ms >= at + f) {
+        if self.impair_on && off.is_some_and(|off| now >= off) {
             span.set_impairments(Impairments::none());
             self.impair_on = false;
             self.impair_done = true;
             emit(&json!({"event": "impair", "on": false}));
+            if self.args.calls_after_impair {
+                // The held calls start one --call-interval after the fault is removed.
+                self.next_call = now + Duration::from_millis(self.args.call_interval);
+            }
         }
     }
 
@@ -585,6 +623,9 @@ impl App<'_> {
         if up != self.link_up {
             self.link_up = up;
             emit(&json!({"event": if up { "l2_up" } else { "l2_down" }}));
+            if up && self.first_up.is_none() {
+                self.first_up = Some(now);
+            }
             if up && self.args.restart {
                 self.pri.restart(now, None);
                 emit(&json!({"event": "restart", "sent": true, "channel": null}));
@@ -736,7 +777,13 @@ impl App<'_> {
                 }
             }
         }
-        if self.link_up && self.outgoing.is_none() && self.calls_left > 0 && now >= self.next_call {
+        let held = self.args.calls_after_impair && !self.impair_done;
+        if self.link_up
+            && !held
+            && self.outgoing.is_none()
+            && self.calls_left > 0
+            && now >= self.next_call
+        {
             let Some(called) = self.args.call.as_deref() else {
                 return;
             };
