@@ -38,8 +38,8 @@ fn te_calls_nt_over_dchannel_socket() {
         "--exit-after",
         "2000",
     ]);
-    let te = te.finish(Duration::from_secs(10));
-    let nt = nt.finish(Duration::from_secs(10));
+    let te = te.finish_ok(Duration::from_secs(10));
+    let nt = nt.finish_ok(Duration::from_secs(10));
     for lines in [&te, &nt] {
         first(lines, "l2_up");
         let d = first(lines, "disconnect");
@@ -164,8 +164,8 @@ fn te_against_te_never_brings_the_link_up() {
         "--exit-after",
         "1500",
     ]);
-    let b = b.finish(Duration::from_secs(10));
-    let a = a.finish(Duration::from_secs(10));
+    let b = b.finish_ok(Duration::from_secs(10));
+    let a = a.finish_ok(Duration::from_secs(10));
     for lines in [&a, &b] {
         assert!(events(lines, "l2_up").is_empty(), "{lines:#?}");
         let c = counters(lines);

@@ -48,7 +48,7 @@ fn pri_test_te_calls_libpri_nt() {
         .spawn()
         .expect("spawn pri_peer");
     drop(theirs);
-    let te = te.finish(Duration::from_secs(10));
+    let te = te.finish_ok(Duration::from_secs(10));
     drop(peer.stdin.take());
     let _ = peer.kill();
     let peer_out: Vec<String> = BufReader::new(peer.stdout.take().unwrap())
@@ -152,7 +152,7 @@ fn libpri_te_calls_pri_test_nt() {
             break;
         }
     }
-    let nt = nt.finish(Duration::from_secs(10));
+    let nt = nt.finish_ok(Duration::from_secs(10));
     drop(stdin);
     let _ = peer.kill();
     let _ = peer.wait();

@@ -40,8 +40,8 @@ fn te_calls_nt_over_raw_e1_line_with_crc4() {
         "--exit-after",
         "2500",
     ]);
-    let te = te.finish(Duration::from_secs(10));
-    let nt = nt.finish(Duration::from_secs(10));
+    let te = te.finish_ok(Duration::from_secs(10));
+    let nt = nt.finish_ok(Duration::from_secs(10));
     for lines in [&te, &nt] {
         assert!(
             events(lines, "sync")

@@ -70,8 +70,8 @@ fn run(faults: &str) -> (Vec<Value>, Vec<Value>) {
         "--exit-after",
         BOUND_MS,
     ]);
-    let te = te.finish(Duration::from_secs(25));
-    let nt = nt.finish(Duration::from_secs(25));
+    let te = te.finish_ok(Duration::from_secs(25));
+    let nt = nt.finish_ok(Duration::from_secs(25));
     // The fault came on after the data link was up, and went off again.
     let first_up = after(&te, 0, |v| v["event"] == "l2_up").expect("TE l2_up");
     let on = after(&te, 0, |v| v["event"] == "impair" && v["on"] == true).expect("impair on");

@@ -41,8 +41,8 @@ fn progress_and_notify_are_printed() {
         "--exit-after",
         "1500",
     ]);
-    let te = te.finish(Duration::from_secs(10));
-    let nt = nt.finish(Duration::from_secs(10));
+    let te = te.finish_ok(Duration::from_secs(10));
+    let nt = nt.finish_ok(Duration::from_secs(10));
     let p = first(&te, "progress");
     assert_eq!(p["description"], 8, "in-band information available: {p}");
     assert_eq!(p["cause"], serde_json::Value::Null, "{p}");

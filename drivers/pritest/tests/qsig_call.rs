@@ -41,8 +41,8 @@ fn qsig_side_b_calls_side_a_over_dchannel_socket() {
         "--exit-after",
         "2000",
     ]);
-    let b = b.finish(Duration::from_secs(10));
-    let a = a.finish(Duration::from_secs(10));
+    let b = b.finish_ok(Duration::from_secs(10));
+    let a = a.finish_ok(Duration::from_secs(10));
     for lines in [&a, &b] {
         first(lines, "l2_up");
         first(lines, "connect");
@@ -95,8 +95,8 @@ fn euroisdn_is_the_default_switchtype() {
         "500",
     ]);
     for lines in [
-        te.finish(Duration::from_secs(10)),
-        nt.finish(Duration::from_secs(10)),
+        te.finish_ok(Duration::from_secs(10)),
+        nt.finish_ok(Duration::from_secs(10)),
     ] {
         first(&lines, "l2_up");
         assert_eq!(counters(&lines)["switchtype"], "euroisdn", "{lines:#?}");

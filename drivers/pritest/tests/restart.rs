@@ -36,7 +36,7 @@ fn restart_reaches_libpri_and_is_acknowledged() {
         .spawn()
         .expect("spawn pri_peer");
     drop(theirs);
-    let te = te.finish(Duration::from_secs(10));
+    let te = te.finish_ok(Duration::from_secs(10));
     drop(peer.stdin.take());
     let _ = peer.kill();
     let peer_out: Vec<String> = BufReader::new(peer.stdout.take().unwrap())

@@ -1,6 +1,8 @@
 //! # testkit: shared helpers of the line-stack tests (dev-dependency only)
 //!
-//! **What it is:** the one place that knows how to build the libpri peer program
+//! **What it is:** the runner of the JSON-line test tools ([`json`]: spawn `pri-test` or
+//! `analog-sim`, read its lines on a thread, wait for a line or the exit with a deadline),
+//! and the one place that knows how to build the libpri peer program
 //! (`drivers/isdn/tests/peers/pri_peer.c`, libpri 1.6 from Debian's libpri-dev on one end of a
 //! D-channel socket) used by the interop tests of `isdn`, `tdm` and `pritest`. The program is
 //! compiled with `cc -lpri` once per test process, into the calling test crate's
@@ -9,6 +11,8 @@
 //! **What it is not:** not a mock or stub of anything (the peer is the real libpri), not
 //! used by any library or binary, and not the peer's protocol: each test crate drives the
 //! program through its stdin/stdout commands documented at the top of `pri_peer.c`.
+
+pub mod json;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
