@@ -7,6 +7,10 @@ use std::time::Duration;
 
 use common::{counters, events, first, sock, spawn};
 
+/// Only a bound: the caller stops when its call is over (`--exit-when-done`), the far end
+/// when the socket closes, so a slow start-up cannot cut the call short.
+const BOUND_MS: &str = "20000";
+
 #[test]
 fn te_calls_nt_over_dchannel_socket() {
     let dir = tempfile::tempdir().unwrap();
@@ -21,7 +25,7 @@ fn te_calls_nt_over_dchannel_socket() {
         "--listen",
         "--auto-answer",
         "--exit-after",
-        "2000",
+        BOUND_MS,
     ]);
     let te = spawn(&[
         "--role",
@@ -35,8 +39,9 @@ fn te_calls_nt_over_dchannel_socket() {
         "5678",
         "--hangup-after",
         "200",
+        "--exit-when-done",
         "--exit-after",
-        "2000",
+        BOUND_MS,
     ]);
     let te = te.finish_ok(Duration::from_secs(10));
     let nt = nt.finish_ok(Duration::from_secs(10));
@@ -118,7 +123,7 @@ fn sigusr1_prints_counters() {
         &path,
         "--listen",
         "--exit-after",
-        "3000",
+        BOUND_MS,
     ]);
     let _te = spawn(&[
         "--role",
@@ -127,15 +132,11 @@ fn sigusr1_prints_counters() {
         &path,
         "--connect",
         "--exit-after",
-        "3000",
+        BOUND_MS,
     ]);
-    nt.wait_for(Duration::from_secs(3), |v| v["event"] == "l2_up");
-    let st = std::process::Command::new("kill")
-        .args(["-USR1", &nt.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let c = nt.wait_for(Duration::from_secs(2), |v| v["event"] == "counters");
+    nt.wait_for(Duration::from_secs(10), |v| v["event"] == "l2_up");
+    nt.signal("USR1");
+    let c = nt.wait_for(Duration::from_secs(5), |v| v["event"] == "counters");
     assert_eq!(c["l2_up"], true);
     assert!(c["dchan"]["rx_frames"].as_u64().unwrap() >= 1);
 }

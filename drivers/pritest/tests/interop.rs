@@ -32,8 +32,9 @@ fn pri_test_te_calls_libpri_nt() {
         "1111",
         "--hangup-after",
         "300",
+        "--exit-when-done",
         "--exit-after",
-        "3000",
+        "20000",
         "--pcap",
         pcap.to_str().unwrap(),
     ]);
@@ -108,7 +109,7 @@ fn libpri_te_calls_pri_test_nt() {
     let dir = tempfile::tempdir().unwrap();
     let exe = peer_exe();
     let path = dir.path().join("d");
-    let nt = spawn(&[
+    let mut nt = spawn(&[
         "--role",
         "nt",
         "--dchannel",
@@ -118,7 +119,7 @@ fn libpri_te_calls_pri_test_nt() {
         "--hangup-after",
         "300",
         "--exit-after",
-        "3000",
+        "20000",
     ]);
     let theirs = connect(&path);
     theirs.set_cloexec(false).unwrap();
@@ -142,7 +143,7 @@ fn libpri_te_calls_pri_test_nt() {
         }
     });
     let mut peer_out = Vec::new();
-    let end = std::time::Instant::now() + Duration::from_secs(3);
+    let end = std::time::Instant::now() + Duration::from_secs(10);
     while let Ok(l) = rx.recv_timeout(end.saturating_duration_since(std::time::Instant::now())) {
         let up = l.contains("DCHAN_UP");
         peer_out.push(l);
@@ -152,6 +153,9 @@ fn libpri_te_calls_pri_test_nt() {
             break;
         }
     }
+    // Stopped once the call it cleared is released, however long start-up took.
+    nt.wait_for(Duration::from_secs(15), |v| v["event"] == "release");
+    nt.signal("TERM");
     let nt = nt.finish_ok(Duration::from_secs(10));
     drop(stdin);
     let _ = peer.kill();

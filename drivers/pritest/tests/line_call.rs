@@ -7,6 +7,10 @@ use std::time::Duration;
 
 use common::{counters, events, first, sock, spawn};
 
+/// Only a bound: the TE stops when its call is over (`--exit-when-done`), the NT when the
+/// line closes, so a slow start-up on a loaded machine cannot cut the call short.
+const BOUND_MS: &str = "20000";
+
 #[test]
 fn te_calls_nt_over_raw_e1_line_with_crc4() {
     let dir = tempfile::tempdir().unwrap();
@@ -21,7 +25,7 @@ fn te_calls_nt_over_raw_e1_line_with_crc4() {
         "--recovery-ms",
         "50",
         "--exit-after",
-        "2500",
+        BOUND_MS,
     ]);
     let te = spawn(&[
         "--role",
@@ -37,8 +41,9 @@ fn te_calls_nt_over_raw_e1_line_with_crc4() {
         "200",
         "--recovery-ms",
         "50",
+        "--exit-when-done",
         "--exit-after",
-        "2500",
+        BOUND_MS,
     ]);
     let te = te.finish_ok(Duration::from_secs(10));
     let nt = nt.finish_ok(Duration::from_secs(10));

@@ -1,7 +1,8 @@
 //! PROGRESS and NOTIFY through pri-test, one JSON event each: pri-test NT answers with
 //! `--inband-progress` (PROGRESS, in-band information available, after CALL PROCEEDING) and
 //! `--notify 121` (NOTIFY remote hold once connected); pri-test TE prints `progress` and
-//! `notify`, and sends `--notify 122` back, which the NT prints.
+//! `notify`, and sends `--notify 122` back, which the NT prints. The TE stops when its call
+//! is over (`--exit-when-done`), the NT when the socket closes; `--exit-after` is a bound.
 
 mod common;
 
@@ -24,7 +25,7 @@ fn progress_and_notify_are_printed() {
         "--notify",
         "121",
         "--exit-after",
-        "1500",
+        "20000",
     ]);
     let te = spawn(&[
         "--role",
@@ -38,8 +39,9 @@ fn progress_and_notify_are_printed() {
         "122",
         "--hangup-after",
         "300",
+        "--exit-when-done",
         "--exit-after",
-        "1500",
+        "20000",
     ]);
     let te = te.finish_ok(Duration::from_secs(10));
     let nt = nt.finish_ok(Duration::from_secs(10));

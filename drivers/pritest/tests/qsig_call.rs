@@ -22,7 +22,7 @@ fn qsig_side_b_calls_side_a_over_dchannel_socket() {
         "--listen",
         "--auto-answer",
         "--exit-after",
-        "2000",
+        "20000",
     ]);
     let b = spawn(&[
         "--role",
@@ -38,8 +38,9 @@ fn qsig_side_b_calls_side_a_over_dchannel_socket() {
         "1001",
         "--hangup-after",
         "200",
+        "--exit-when-done",
         "--exit-after",
-        "2000",
+        "20000",
     ]);
     let b = b.finish_ok(Duration::from_secs(10));
     let a = a.finish_ok(Duration::from_secs(10));
@@ -76,24 +77,30 @@ fn qsig_side_b_calls_side_a_over_dchannel_socket() {
 fn euroisdn_is_the_default_switchtype() {
     let dir = tempfile::tempdir().unwrap();
     let path = sock(dir.path(), "d");
-    let nt = spawn(&[
+    let mut nt = spawn(&[
         "--role",
         "nt",
         "--dchannel",
         &path,
         "--listen",
         "--exit-after",
-        "500",
+        "20000",
     ]);
-    let te = spawn(&[
+    let mut te = spawn(&[
         "--role",
         "te",
         "--dchannel",
         &path,
         "--connect",
         "--exit-after",
-        "500",
+        "20000",
     ]);
+    // Stopped once both links are up, however long that took.
+    for p in [&mut te, &mut nt] {
+        p.wait_for(Duration::from_secs(10), |v| v["event"] == "l2_up");
+    }
+    te.signal("TERM");
+    nt.signal("TERM");
     for lines in [
         te.finish_ok(Duration::from_secs(10)),
         nt.finish_ok(Duration::from_secs(10)),

@@ -15,7 +15,7 @@ use common::{connect, events, first, peer_exe, sock, spawn};
 fn restart_reaches_libpri_and_is_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let exe = peer_exe();
-    let te = spawn(&[
+    let mut te = spawn(&[
         "--role",
         "te",
         "--dchannel",
@@ -23,7 +23,7 @@ fn restart_reaches_libpri_and_is_acknowledged() {
         "--listen",
         "--restart",
         "--exit-after",
-        "1500",
+        "20000",
     ]);
     let theirs = connect(&dir.path().join("d"));
     theirs.set_cloexec(false).unwrap();
@@ -36,6 +36,11 @@ fn restart_reaches_libpri_and_is_acknowledged() {
         .spawn()
         .expect("spawn pri_peer");
     drop(theirs);
+    // Stopped once the RESTART was acknowledged (or not), however long start-up took.
+    te.wait_for(Duration::from_secs(15), |v| {
+        v["event"] == "restart" && v.get("done").is_some()
+    });
+    te.signal("TERM");
     let te = te.finish_ok(Duration::from_secs(10));
     drop(peer.stdin.take());
     let _ = peer.kill();
