@@ -8,15 +8,14 @@
 
 use std::time::Duration;
 
-use isdn::call::{CallId, CallState, ChannelRequest, Event, SetupParams};
+use isdn::call::{CallId, ChannelRequest, Event, SetupParams};
 use isdn::q931::{CauseValue, Role, Variant};
 
 mod libpri;
-use libpri::SERIAL;
-use libpri::session::{LIMIT, Session};
+use libpri::session::Session;
 
 fn session(role: Role) -> Session {
-    let mut s = Session::with_variant(role, Variant::Qsig);
+    let mut s = Session::serial(role, Variant::Qsig);
     s.bring_up();
     // pri_peer prints pri_switch2str() of the switch type it gave pri_new_cb().
     assert!(s.peer_said("READY Q.SIG switch"), "{}", s.report());
@@ -37,99 +36,37 @@ fn clear(s: &mut Session, call: CallId, we_clear: bool) {
     // Let libpri settle in the active state before clearing.
     s.run_until(Duration::from_millis(300), |_| false);
     if we_clear {
-        let now = s.now();
-        s.pri.disconnect(now, call, CauseValue::USER_BUSY).unwrap();
-        let ok = s.run_until(LIMIT, |s| {
-            s.released(call).is_some() && s.peer_said("EVENT PRI_EVENT_HANGUP_REQ cause=17")
-        });
-        assert!(ok, "not cleared:\n{}", s.report());
         // pri_peer answers DISCONNECT with pri_hangup(16): RELEASE #16.
-        assert!(s.released(call).is_some(), "{}", s.report());
+        s.we_clear(call, CauseValue::USER_BUSY);
     } else {
-        s.command("hangup");
-        let ok = s.run_until(LIMIT, |s| {
-            s.events.contains(&Event::Disconnected {
-                call,
-                cause: CauseValue::NORMAL_CLEARING,
-            })
-        });
-        assert!(ok, "no DISCONNECT #16:\n{}", s.report());
-        let now = s.now();
-        s.pri
-            .release(now, call, CauseValue::NORMAL_CLEARING)
-            .unwrap();
-        let ok = s.run_until(LIMIT, |s| {
-            s.released(call) == Some(CauseValue::NORMAL_CLEARING)
-                && s.peer_said("EVENT PRI_EVENT_HANGUP cause=16")
-        });
-        assert!(ok, "not cleared:\n{}", s.report());
+        s.libpri_clears(call);
     }
-    assert!(
-        s.pri.calls().calls().is_empty() && s.pri.calls().busy_channels().is_empty(),
-        "{}",
-        s.report()
-    );
+    s.assert_idle();
     no_status(s);
 }
 
 fn libpri_calls_us(role: Role, we_clear: bool) {
-    let _g = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut s = session(role);
     s.command("call 4711 5");
-    let ok = s.run_until(LIMIT, |s| {
-        s.find_event(|e| matches!(e, Event::IncomingCall { .. }).then_some(()))
-            .is_some()
-    });
-    assert!(ok, "no incoming call:\n{}", s.report());
-    let (call, called, channel) = s
-        .find_event(|e| match e {
-            Event::IncomingCall {
-                call,
-                called,
-                channel,
-                ..
-            } => Some((*call, called.clone(), *channel)),
-            _ => None,
-        })
-        .unwrap();
+    let inc = s.incoming_call();
     assert_eq!(
-        (called.as_str(), channel),
+        (inc.called.as_str(), inc.channel),
         ("4711", Some(5)),
         "{}",
         s.report()
     );
-    let now = s.now();
-    s.pri.proceeding(now, call).unwrap();
-    s.pri.alerting(now, call).unwrap();
-    s.pri.connect(now, call).unwrap();
-    let ok = s.run_until(LIMIT, |s| {
-        s.peer_said("EVENT PRI_EVENT_ANSWER")
-            && s.pri.calls().state(call) == Some(CallState::Active)
-    });
-    assert!(ok, "call not answered:\n{}", s.report());
-    clear(&mut s, call, we_clear);
+    s.answer(inc.call, "EVENT PRI_EVENT_ANSWER");
+    clear(&mut s, inc.call, we_clear);
 }
 
 fn we_call_libpri(role: Role, we_clear: bool) {
-    let _g = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut s = session(role);
-    let now = s.now();
     let params = SetupParams {
         channel: ChannelRequest::Exclusive(3),
         calling: Some("1001".into()),
         ..SetupParams::speech("5678")
     };
-    let call = s.pri.setup(now, params).unwrap();
-    let ok = s.run_until(LIMIT, |s| {
-        s.events.contains(&Event::Connected { call })
-            && s.pri.calls().state(call) == Some(CallState::Active)
-            && s.peer_said("EVENT PRI_EVENT_RING channel=3 called=5678")
-    });
-    assert!(ok, "not connected:\n{}", s.report());
+    let call = s.call_until_connected(params, "EVENT PRI_EVENT_RING channel=3 called=5678");
     clear(&mut s, call, we_clear);
 }
 
@@ -177,33 +114,23 @@ fn our_side_b_calls_libpri_side_a_cleared_by_libpri() {
 /// empty called party number IE (ECMA-143 §10); libpri (overlap dialling on) asks for more
 /// with SETUP ACKNOWLEDGE, takes the digits from INFORMATION and answers.
 fn we_send_overlap_with_no_digits(role: Role) {
-    let _g = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut s = session(role);
     s.command("overlap");
     s.run_until(Duration::from_millis(100), |_| false);
-    let now = s.now();
     let params = SetupParams {
         channel: ChannelRequest::Exclusive(2),
         sending_complete: false,
         ..SetupParams::speech("")
     };
-    let call = s.pri.setup(now, params).unwrap();
-    let ok = s.run_until(LIMIT, |s| {
-        s.events.contains(&Event::SetupAcknowledged { call })
-            && s.peer_said("EVENT PRI_EVENT_RING channel=2 called= complete=0")
-    });
-    assert!(ok, "no SETUP ACKNOWLEDGE:\n{}", s.report());
+    let call = s.call_until_setup_ack(params, "EVENT PRI_EVENT_RING channel=2 called= complete=0");
     let now = s.now();
     s.pri
         .with_calls(now, |cc, now| cc.info_digits(now, call, "2001", true))
         .unwrap();
-    let ok = s.run_until(LIMIT, |s| {
+    s.expect("not connected after the digits", |s| {
         s.events.contains(&Event::Connected { call })
             && s.peer_said("EVENT PRI_EVENT_INFO_RECEIVED called=2001 complete=1")
     });
-    assert!(ok, "not connected after the digits:\n{}", s.report());
     clear(&mut s, call, true);
 }
 
@@ -219,32 +146,8 @@ fn our_side_b_overlap_sends_to_libpri_side_a() {
 
 /// RESTART (Q.931 §5.5, kept by ECMA-143) of one channel and of the interface both ways.
 fn restarts(role: Role) {
-    let _g = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut s = session(role);
-    let now = s.now();
-    s.pri.restart(now, Some(7));
-    let ok = s.run_until(LIMIT, |s| {
-        s.events.contains(&Event::RestartDone { channel: Some(7) })
-    });
-    assert!(ok, "no RESTART ACKNOWLEDGE for channel 7:\n{}", s.report());
-    let now = s.now();
-    s.pri.restart(now, None);
-    let ok = s.run_until(LIMIT, |s| {
-        s.events.contains(&Event::RestartDone { channel: None })
-    });
-    assert!(
-        ok,
-        "no RESTART ACKNOWLEDGE for the interface:\n{}",
-        s.report()
-    );
-    s.command("reset");
-    let ok = s.run_until(LIMIT, |s| {
-        s.events.contains(&Event::RestartDone { channel: Some(1) })
-            && s.peer_said("EVENT PRI_EVENT_RESTART_ACK channel=1")
-    });
-    assert!(ok, "libpri's RESTART not acknowledged:\n{}", s.report());
+    s.restarts_both_ways();
     no_status(&s);
 }
 

@@ -6,13 +6,15 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use isdn::call::{CallId, Event};
+use std::sync::MutexGuard;
+
+use isdn::call::{CallId, CallState, Event, SetupParams};
 use isdn::pri::Pri;
 use isdn::q921::FrameRepr;
 use isdn::q931::{CauseValue, Message, Role, Variant};
 use socket2::Socket;
 
-use super::{Peer, socketpair};
+use super::{Peer, SERIAL, socketpair};
 
 pub const LIMIT: Duration = Duration::from_secs(5);
 
@@ -30,6 +32,18 @@ pub struct Session {
     pub held: Vec<Vec<u8>>,
     /// While set, the I frames we send are lost on the way (counted in the trace).
     pub drop_tx_i: bool,
+    /// Held by sessions made with [`Session::serial`]: one scenario at a time. Last field,
+    /// so it is released after the peer was killed.
+    serial: Option<MutexGuard<'static, ()>>,
+}
+
+/// A call libpri placed to us, as our `IncomingCall` event reported it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub call: CallId,
+    pub called: String,
+    pub channel: Option<u8>,
+    pub sending_complete: bool,
 }
 
 fn describe(f: &[u8]) -> String {
@@ -80,7 +94,19 @@ impl Session {
             hold_setups: false,
             held: Vec::new(),
             drop_tx_i: false,
+            serial: None,
         }
+    }
+
+    /// [`Session::with_variant`], holding [`SERIAL`] for the session's life (instead of a
+    /// guard taken by the test before the session).
+    pub fn serial(our_role: Role, variant: Variant) -> Self {
+        let guard = SERIAL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = Self::with_variant(our_role, variant);
+        s.serial = Some(guard);
+        s
     }
 
     pub fn now(&self) -> tdm::Instant {
@@ -224,5 +250,136 @@ impl Session {
             self.pri.handle_input(now, &f);
         }
         self.flush();
+    }
+}
+
+/// The steps the interop scenarios share; each waits at most [`LIMIT`] and panics with
+/// `what` and the session report when its condition is not met.
+impl Session {
+    /// Steps until `cond` holds.
+    pub fn expect(&mut self, what: &str, cond: impl FnMut(&Self) -> bool) {
+        let ok = self.run_until(LIMIT, cond);
+        assert!(ok, "{what}:\n{}", self.report());
+    }
+
+    /// Waits for libpri's call to arrive (our `IncomingCall`).
+    pub fn incoming_call(&mut self) -> Incoming {
+        self.expect("no incoming call", |s| {
+            s.events
+                .iter()
+                .any(|e| matches!(e, Event::IncomingCall { .. }))
+        });
+        self.find_event(|e| match e {
+            Event::IncomingCall {
+                call,
+                called,
+                channel,
+                sending_complete,
+                ..
+            } => Some(Incoming {
+                call: *call,
+                called: called.clone(),
+                channel: *channel,
+                sending_complete: *sending_complete,
+            }),
+            _ => None,
+        })
+        .expect("seen above")
+    }
+
+    /// Answers `call` (CALL PROCEEDING, ALERTING, CONNECT) until libpri reports the
+    /// answer (`peer_answer`, e.g. `EVENT PRI_EVENT_ANSWER`) and the call is active.
+    pub fn answer(&mut self, call: CallId, peer_answer: &str) {
+        let now = self.now();
+        self.pri.proceeding(now, call).unwrap();
+        self.pri.alerting(now, call).unwrap();
+        self.pri.connect(now, call).unwrap();
+        self.expect("call not answered", |s| {
+            s.peer_said(peer_answer) && s.pri.calls().state(call) == Some(CallState::Active)
+        });
+    }
+
+    /// Places a call until it is connected and active and libpri printed `peer_ring`
+    /// (e.g. `EVENT PRI_EVENT_RING channel=3 called=5678`).
+    pub fn call_until_connected(&mut self, params: SetupParams, peer_ring: &str) -> CallId {
+        let now = self.now();
+        let call = self.pri.setup(now, params).unwrap();
+        self.expect("not connected", |s| {
+            s.events.contains(&Event::Connected { call })
+                && s.pri.calls().state(call) == Some(CallState::Active)
+                && s.peer_said(peer_ring)
+        });
+        call
+    }
+
+    /// Places an incomplete call until libpri (overlap dialling on) answers with SETUP
+    /// ACKNOWLEDGE and printed `peer_ring` (`""` when not checked).
+    pub fn call_until_setup_ack(&mut self, params: SetupParams, peer_ring: &str) -> CallId {
+        let now = self.now();
+        let call = self.pri.setup(now, params).unwrap();
+        self.expect("no SETUP ACKNOWLEDGE", |s| {
+            s.events.contains(&Event::SetupAcknowledged { call }) && s.peer_said(peer_ring)
+        });
+        call
+    }
+
+    /// We clear `call` with `cause` (DISCONNECT) until it is released and libpri reported
+    /// the hang-up request with that cause.
+    pub fn we_clear(&mut self, call: CallId, cause: CauseValue) {
+        let now = self.now();
+        self.pri.disconnect(now, call, cause).unwrap();
+        let peer = format!("EVENT PRI_EVENT_HANGUP_REQ cause={}", cause.0);
+        self.expect("not cleared", |s| {
+            s.released(call).is_some() && s.peer_said(&peer)
+        });
+    }
+
+    /// libpri clears (`pri_hangup`, DISCONNECT #16); we answer with RELEASE #16 until the
+    /// call is released on both sides.
+    pub fn libpri_clears(&mut self, call: CallId) {
+        self.command("hangup");
+        self.expect("no DISCONNECT #16", |s| {
+            s.events.contains(&Event::Disconnected {
+                call,
+                cause: CauseValue::NORMAL_CLEARING,
+            })
+        });
+        let now = self.now();
+        self.pri
+            .release(now, call, CauseValue::NORMAL_CLEARING)
+            .unwrap();
+        self.expect("not cleared", |s| {
+            s.released(call) == Some(CauseValue::NORMAL_CLEARING)
+                && s.peer_said("EVENT PRI_EVENT_HANGUP cause=16")
+        });
+    }
+
+    /// No call left and no B-channel busy on our side.
+    pub fn assert_idle(&self) {
+        assert!(
+            self.pri.calls().calls().is_empty() && self.pri.calls().busy_channels().is_empty(),
+            "{}",
+            self.report()
+        );
+    }
+
+    /// RESTART (Q.931 §5.5) both ways: ours for channel 7 and for the interface, which
+    /// libpri acknowledges; libpri's `pri_reset(1)`, which we clear and acknowledge.
+    pub fn restarts_both_ways(&mut self) {
+        let now = self.now();
+        self.pri.restart(now, Some(7));
+        self.expect("no RESTART ACKNOWLEDGE for channel 7", |s| {
+            s.events.contains(&Event::RestartDone { channel: Some(7) })
+        });
+        let now = self.now();
+        self.pri.restart(now, None);
+        self.expect("no RESTART ACKNOWLEDGE for the interface", |s| {
+            s.events.contains(&Event::RestartDone { channel: None })
+        });
+        self.command("reset");
+        self.expect("libpri's RESTART not acknowledged", |s| {
+            s.events.contains(&Event::RestartDone { channel: Some(1) })
+                && s.peer_said("EVENT PRI_EVENT_RESTART_ACK channel=1")
+        });
     }
 }
