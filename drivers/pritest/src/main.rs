@@ -534,14 +534,19 @@ impl App<'_> {
                 }
             }
         }
-        for f in frames_in {
+        self.frames_received(now, frames_in);
+        Ok(())
+    }
+
+    /// Counts and captures received D-channel frames and feeds them to the PRI.
+    fn frames_received(&mut self, now: Instant, frames: Vec<Vec<u8>>) {
+        for f in frames {
             self.dchan.rx_frames += 1;
             if let Some(p) = self.pcap.as_mut() {
                 let _ = p.write_frame(now, Direction::Received, &f);
             }
             self.pri.handle_input(now, &f);
         }
-        Ok(())
     }
 
     /// Reads the DAHDI span's D-channel and events.
@@ -562,13 +567,7 @@ impl App<'_> {
         for e in evs {
             self.span_event(now, e);
         }
-        for f in frames_in {
-            self.dchan.rx_frames += 1;
-            if let Some(p) = self.pcap.as_mut() {
-                let _ = p.write_frame(now, Direction::Received, &f);
-            }
-            self.pri.handle_input(now, &f);
-        }
+        self.frames_received(now, frames_in);
         Ok(())
     }
 
