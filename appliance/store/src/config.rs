@@ -931,6 +931,33 @@ fn admins_other_than(tx: &Transaction<'_>, id: i64) -> Result<i64> {
     )?)
 }
 
+/// Whether `password` matches the PHC string `hash` (one argon2 verification); `None` when
+/// `hash` is not a PHC string.
+fn password_matches(hash: &str, password: &str) -> Option<bool> {
+    use argon2::password_hash::PasswordVerifier;
+    let parsed = argon2::password_hash::phc::PasswordHash::new(hash).ok()?;
+    #[cfg(test)]
+    login_tests::VERIFICATIONS.with(|n| n.set(n.get() + 1));
+    Some(
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+    )
+}
+
+/// The hash an unknown user name is checked against in [`Store::verify_login`]: made once
+/// per process by [`hash_password`], so its argon2 parameters are those of every stored
+/// hash. It is the hash of a fixed string, but nothing logs in with it: it belongs to no
+/// user and its verification result is thrown away.
+fn dummy_hash() -> Result<&'static str> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(h) = DUMMY.get() {
+        return Ok(h);
+    }
+    let h = hash_password("no user logs in with this password")?;
+    Ok(DUMMY.get_or_init(|| h))
+}
+
 pub(crate) fn hash_password(password: &str) -> Result<String> {
     use argon2::password_hash::PasswordHasher;
     let hash = argon2::Argon2::default()
@@ -1727,12 +1754,14 @@ impl Store {
     }
 
     /// Checks a login: the user when `password` matches its argon2 hash, `None` otherwise
-    /// (unknown user or wrong password alike). Rate limiting and lockout are the caller's.
+    /// (unknown user or wrong password alike). An unknown user name is checked against a
+    /// dummy hash with the same argon2 parameters, so both answers cost one argon2
+    /// verification and the time taken does not tell which user names exist. Rate limiting
+    /// and lockout are the caller's.
     ///
     /// # Errors
-    /// SQLite errors.
+    /// SQLite errors; a stored hash that is not a PHC string.
     pub fn verify_login(&self, username: &str, password: &str) -> Result<Option<UserInfo>> {
-        use argon2::password_hash::PasswordVerifier;
         let mut s = self.conn.prepare_cached(&format!(
             "SELECT {USER_COLS}, password_hash FROM users WHERE username = ?1"
         ))?;
@@ -1740,18 +1769,17 @@ impl Store {
             .query_row([username], |r| Ok((user_row(r)?, r.get::<_, String>(6)?)))
             .optional()?;
         let Some((user, hash)) = row else {
+            // Same work as for a known user, and always a refusal.
+            let _ = password_matches(dummy_hash()?, password);
             return Ok(None);
         };
-        let Ok(parsed) = argon2::password_hash::phc::PasswordHash::new(&hash) else {
+        let Some(ok) = password_matches(&hash, password) else {
             return Err(StoreError::BadStoredValue {
                 table: "users",
                 column: "password_hash",
             });
         };
-        Ok(argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            .then_some(user))
+        Ok(ok.then_some(user))
     }
 
     /// All queues with required skills and members.
@@ -1869,5 +1897,78 @@ impl Store {
             })
         })?
         .collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod login_tests {
+    use std::cell::Cell;
+
+    use super::{Language, NewUser, Role};
+    use crate::{Command, CommandContext, Store, Timestamp};
+
+    thread_local! {
+        /// argon2 verifications run on this thread (each test has its own thread).
+        pub(super) static VERIFICATIONS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    fn verifications_during(f: impl FnOnce()) -> u32 {
+        let before = VERIFICATIONS.with(Cell::get);
+        f();
+        VERIFICATIONS.with(Cell::get) - before
+    }
+
+    /// User-name enumeration by timing: an unknown user costs the same one argon2
+    /// verification as a known user with a wrong or a right password.
+    #[test]
+    fn unknown_and_known_users_both_run_one_argon2_verification() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path().join("c.db")).unwrap();
+        let ctx = CommandContext {
+            actor: "test",
+            ts: Timestamp(1_700_000_000_000_000),
+        };
+        s.execute(
+            ctx,
+            &Command::CreateUser(NewUser {
+                username: "root".into(),
+                display_name: "Root".into(),
+                role: Role::Admin,
+                password: "correct horse".into(),
+                must_change_password: false,
+                language: Language::En,
+            }),
+        )
+        .unwrap();
+        for (user, password, found) in [
+            ("nobody", "correct horse", false),
+            ("nobody", "x", false),
+            ("root", "wrong horse", false),
+            ("root", "correct horse", true),
+        ] {
+            let mut got = None;
+            let n = verifications_during(|| {
+                got = Some(s.verify_login(user, password).unwrap().is_some());
+            });
+            assert_eq!(n, 1, "{user}/{password}: {n} argon2 verifications");
+            assert_eq!(got, Some(found), "{user}/{password}");
+        }
+    }
+
+    /// The dummy hash is a PHC string with the same algorithm and parameters as a stored
+    /// one (so the unknown-user path costs the same) and no password of a test matches it.
+    #[test]
+    fn dummy_hash_has_the_stored_parameters() {
+        use argon2::password_hash::phc::PasswordHash;
+        let dummy = super::dummy_hash().unwrap();
+        let stored = super::hash_password("correct horse").unwrap();
+        let (d, h) = (
+            PasswordHash::new(dummy).unwrap(),
+            PasswordHash::new(&stored).unwrap(),
+        );
+        assert_eq!(d.algorithm, h.algorithm);
+        assert_eq!(d.version, h.version);
+        assert_eq!(d.params.to_string(), h.params.to_string());
+        assert_eq!(super::password_matches(dummy, "correct horse"), Some(false));
     }
 }
