@@ -2248,7 +2248,23 @@ impl Ua {
                             UaEvent::Resumed { call: c }
                         });
                     }
-                    if call.negotiated.as_ref() != Some(&neg) {
+                    // Direction changes are told by Held/Resumed; MediaUpdate is for
+                    // address, port or codec.
+                    let moved = neg.remote_addr != "0.0.0.0"
+                        && call.negotiated.as_ref().is_none_or(|o| {
+                            (
+                                &o.remote_addr,
+                                o.remote_port,
+                                o.codec_pt,
+                                o.telephone_event_pt,
+                            ) != (
+                                &neg.remote_addr,
+                                neg.remote_port,
+                                neg.codec_pt,
+                                neg.telephone_event_pt,
+                            )
+                        });
+                    if moved {
                         ev.push(UaEvent::MediaUpdate {
                             call: c,
                             media: neg.clone(),
@@ -2351,7 +2367,7 @@ impl Ua {
         });
         let replaces_call = replaces
             .as_ref()
-            .and_then(|r| self.find_dialog(&r.call_id, &r.from_tag, &r.to_tag));
+            .and_then(|r| self.find_dialog(&r.call_id, &r.to_tag, &r.from_tag));
         let contact = self
             .calls
             .get(&c)
