@@ -2934,9 +2934,10 @@ impl Ua {
                 let min = resp.delta(HeaderKind::MinExpires).ok().flatten();
                 let trunk = &mut self.trunks[tr.0];
                 match min {
-                    Some(m) if m > trunk.cfg.expires && trunk.auth_tries < 3 => {
+                    // Min-Expires only grows the interval, so this cannot loop.
+                    Some(m) if m > trunk.cfg.expires => {
                         trunk.cfg.expires = m;
-                        trunk.auth_tries += 1;
+                        trunk.auth_tries = 0;
                         self.send_register(now, tr, None);
                     }
                     _ => self.register_failed(now, tr, 423),
