@@ -1,0 +1,249 @@
+//! The user agent against a real peer: sipp (Debian sip-tester) places calls to a `Ua`
+//! driven by a tiny loop over a `std::net::UdpSocket` on 127.0.0.1 (the same moves the
+//! daemon makes: bytes in, timers, bytes out). Scenarios: a call with BYE (sipp's built-in
+//! `uac`), CANCEL during ringing, hold/resume by re-INVITE (tests/sipp/*.xml). Every run
+//! is bounded (`-m 1`, `-timeout`, a deadline in the loop). Skipped when sipp is missing.
+
+use sip::sdp::{Codec, Direction, LocalMedia};
+use sip::ua::{CallRef, EndReason, Transport, Ua, UaConfig, UaEvent};
+use std::net::UdpSocket;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const SIPP: &str = "/usr/bin/sipp";
+
+fn have_sipp() -> bool {
+    if std::path::Path::new(SIPP).exists() {
+        return true;
+    }
+    eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
+    false
+}
+
+/// The test-only driver: a `Ua` on a real socket that rings at once and answers after
+/// `answer_after` (never when `None`).
+struct Driver {
+    sock: UdpSocket,
+    start: std::time::Instant,
+    ua: Ua,
+    answer_after: Option<Duration>,
+    to_answer: Vec<(std::time::Instant, CallRef)>,
+    events: Vec<UaEvent>,
+}
+
+impl Driver {
+    fn new(answer_after: Option<Duration>) -> Self {
+        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind loopback");
+        sock.set_read_timeout(Some(Duration::from_millis(10)))
+            .unwrap();
+        let mut cfg = UaConfig::new(sock.local_addr().unwrap());
+        cfg.allow_anonymous = true; // sipp's From user is no account here
+        cfg.seed = 0x5eed;
+        Self {
+            sock,
+            start: std::time::Instant::now(),
+            ua: Ua::new(cfg),
+            answer_after,
+            to_answer: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    fn now(&self) -> tdm::Instant {
+        tdm::Instant::from_micros(self.start.elapsed().as_micros() as u64)
+    }
+
+    fn media() -> LocalMedia {
+        LocalMedia {
+            addr: "127.0.0.1".into(),
+            port: 40000,
+            codecs: vec![Codec::Pcma, Codec::Pcmu],
+            telephone_event_pt: Some(101),
+            ptime: 20,
+            direction: Direction::SendRecv,
+        }
+    }
+
+    fn step(&mut self) {
+        let mut buf = [0u8; 65_535];
+        if let Ok((n, from)) = self.sock.recv_from(&mut buf) {
+            let now = self.now();
+            self.ua
+                .handle_datagram(now, Transport::Udp, from, &buf[..n]);
+        }
+        let now = self.now();
+        if self.ua.poll_timeout().is_some_and(|t| t <= now) {
+            self.ua.handle_timeout(now);
+        }
+        while let Some(e) = self.ua.poll_event() {
+            if let UaEvent::Incoming { call, .. } = e {
+                self.ua.ringing(now, call, None).unwrap();
+                if let Some(d) = self.answer_after {
+                    self.to_answer.push((std::time::Instant::now() + d, call));
+                }
+            }
+            self.events.push(e);
+        }
+        let due: Vec<CallRef> = self
+            .to_answer
+            .iter()
+            .filter(|(t, _)| *t <= std::time::Instant::now())
+            .map(|(_, c)| *c)
+            .collect();
+        self.to_answer
+            .retain(|(t, _)| *t > std::time::Instant::now());
+        for c in due {
+            let _ = self.ua.answer(now, c, Self::media());
+        }
+        while let Some(t) = self.ua.poll_transmit() {
+            assert_eq!(t.transport, Transport::Udp);
+            self.sock.send_to(&t.bytes, t.to).expect("send");
+        }
+    }
+
+    /// Steps until sipp exits (bounded); returns sipp's success.
+    fn run(&mut self, mut child: Child, what: &str) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            self.step();
+            if let Some(st) = child.try_wait().unwrap() {
+                // Let the last messages settle.
+                for _ in 0..10 {
+                    self.step();
+                }
+                if !st.success() {
+                    let mut out = String::new();
+                    if let Some(mut e) = child.stderr.take() {
+                        use std::io::Read;
+                        let _ = e.read_to_string(&mut out);
+                    }
+                    eprintln!("{what}: sipp exited with {st}: {out}");
+                }
+                return st.success();
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        false
+    }
+}
+
+fn sipp(args: &[&str]) -> Child {
+    Command::new(SIPP)
+        .args(args)
+        .args([
+            "-nostdin",
+            "-m",
+            "1",
+            "-timeout",
+            "15",
+            "-timeout_error",
+            "-i",
+            "127.0.0.1",
+        ])
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sipp")
+}
+
+fn scenario(name: &str) -> String {
+    format!("{}/tests/sipp/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn sipp_call_with_bye() {
+    if !have_sipp() {
+        return;
+    }
+    let mut d = Driver::new(Some(Duration::from_millis(50)));
+    let target = d.ua_addr();
+    let child = sipp(&["-sn", "uac", &target, "-s", "600", "-d", "200"]);
+    assert!(d.run(child, "uac"), "sipp uac scenario failed");
+    let call = match d.events.first() {
+        Some(UaEvent::Incoming {
+            call,
+            called,
+            calling,
+            ..
+        }) => {
+            assert_eq!((called.as_str(), calling.as_str()), ("600", "sipp"));
+            *call
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(d.events.contains(&UaEvent::Hangup {
+        call,
+        reason: EndReason::Bye
+    }));
+    assert!(d.ua.calls().is_empty());
+}
+
+#[test]
+fn sipp_cancel_during_ringing() {
+    if !have_sipp() {
+        return;
+    }
+    let mut d = Driver::new(None);
+    let target = d.ua_addr();
+    let child = sipp(&["-sf", &scenario("uac_cancel.xml"), &target, "-s", "600"]);
+    assert!(d.run(child, "cancel"), "sipp cancel scenario failed");
+    let call = match d.events.first() {
+        Some(UaEvent::Incoming { call, .. }) => *call,
+        other => panic!("{other:?}"),
+    };
+    assert!(d.events.contains(&UaEvent::Hangup {
+        call,
+        reason: EndReason::Cancelled
+    }));
+    assert!(d.ua.calls().is_empty());
+}
+
+#[test]
+fn sipp_hold_and_resume() {
+    if !have_sipp() {
+        return;
+    }
+    let mut d = Driver::new(Some(Duration::from_millis(50)));
+    let target = d.ua_addr();
+    let child = sipp(&[
+        "-sf",
+        &scenario("uac_hold_resume.xml"),
+        &target,
+        "-s",
+        "600",
+    ]);
+    assert!(d.run(child, "hold"), "sipp hold/resume scenario failed");
+    let call = match d.events.first() {
+        Some(UaEvent::Incoming { call, .. }) => *call,
+        other => panic!("{other:?}"),
+    };
+    let kinds: Vec<&UaEvent> = d
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                UaEvent::Held { .. } | UaEvent::Resumed { .. } | UaEvent::Hangup { .. }
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            &UaEvent::Held { call },
+            &UaEvent::Resumed { call },
+            &UaEvent::Hangup {
+                call,
+                reason: EndReason::Bye
+            }
+        ]
+    );
+}
+
+impl Driver {
+    fn ua_addr(&self) -> String {
+        self.sock.local_addr().unwrap().to_string()
+    }
+}
