@@ -750,6 +750,15 @@ impl TransactionManager {
         }
     }
 
+    /// Ends a transaction at once (no Terminated event): for a TU that gave up on it, e.g.
+    /// an INVITE client transaction still without a final response 64*T1 after its CANCEL
+    /// (RFC 3261 §9.1).
+    pub fn abandon(&mut self, id: TxId) {
+        if let Some(tx) = self.txs.remove(&id) {
+            self.by_key.remove(&tx.key);
+        }
+    }
+
     fn terminate(&mut self, id: TxId) {
         if let Some(tx) = self.txs.remove(&id) {
             self.by_key.remove(&tx.key);

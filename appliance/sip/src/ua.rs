@@ -552,6 +552,8 @@ struct Call {
     ok_retx: Option<(OkRetransmitter, u32)>,
     ack: Option<(u32, Vec<u8>)>,
     cancel_wanted: bool,
+    /// §9.1: give up on the INVITE 64*T1 after the CANCEL when no final response came.
+    cancel_deadline: Option<Instant>,
     reinvite: Option<(Option<TxKey>, ReKind, Option<Instant>)>,
     remote_hold: bool,
     timer: Option<SessionTimer>,
@@ -980,6 +982,9 @@ impl Ua {
             at(c.rel.as_ref().and_then(|r| r.next));
             at(c.timer.map(|s| s.at));
             at(c.reinvite.and_then(|r| r.2));
+            if c.phase == Phase::Calling {
+                at(c.cancel_deadline);
+            }
         }
         for tr in &self.trunks {
             if tr.reg_tx.is_none() {
@@ -1020,6 +1025,15 @@ impl Ua {
         let Some(call) = self.calls.get_mut(&c) else {
             return;
         };
+        if call.phase == Phase::Calling && call.cancel_deadline.is_some_and(|t| t <= now) {
+            // §9.1: no final response 64*T1 after the CANCEL: the transaction is over.
+            if let Some((t, id)) = call.invite_tx {
+                self.tm(t).abandon(id);
+                self.txs.remove(&(t, id));
+            }
+            self.remove(c);
+            return;
+        }
         // §13.3.1.4: 2xx retransmission.
         let mut no_ack = false;
         if let Some((r, _)) = call.ok_retx.as_mut() {
@@ -1509,6 +1523,7 @@ impl Ua {
                 ok_retx: None,
                 ack: None,
                 cancel_wanted: false,
+                cancel_deadline: None,
                 reinvite: None,
                 remote_hold: false,
                 timer: None,
@@ -1820,6 +1835,7 @@ impl Ua {
             ok_retx: None,
             ack: None,
             cancel_wanted: false,
+            cancel_deadline: None,
             reinvite: None,
             remote_hold: false,
             timer: None,
@@ -1848,7 +1864,11 @@ impl Ua {
         if !c.uac || c.phase != Phase::Calling {
             return Err(UaError::WrongState);
         }
+        if c.cancel_wanted {
+            return Ok(());
+        }
         c.cancel_wanted = true;
+        c.cancel_deadline = Some(now + self.cfg.timers.t1 * 64);
         let Some((t, id)) = c.invite_tx else {
             return Ok(());
         };
