@@ -242,6 +242,52 @@ fn sipp_hold_and_resume() {
     );
 }
 
+#[test]
+fn our_ua_calls_sipp_uas_and_hangs_up() {
+    if !have_sipp() {
+        return;
+    }
+    // A port for sipp: take a free one and release it (sipp binds it right after).
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = sipp(&["-sn", "uas", "-p", &port.to_string()]);
+    let mut d = Driver::new(None);
+    let peer: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // sipp needs a moment to bind; our INVITE is retransmitted by Timer A anyway.
+    let now = d.now();
+    let call =
+        d.ua.invite(
+            now,
+            sip::ua::Invite::direct(
+                sip::Uri::sip(Some("service"), "127.0.0.1", Some(port)),
+                peer,
+                "1001",
+                Driver::media(),
+            ),
+        )
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut hung_up = false;
+    while std::time::Instant::now() < deadline && !hung_up {
+        d.step();
+        if d.events
+            .iter()
+            .any(|e| matches!(e, UaEvent::Answered { call: c, .. } if *c == call))
+        {
+            let now = d.now();
+            d.ua.hangup(now, call).unwrap();
+            hung_up = true;
+        }
+    }
+    assert!(hung_up, "answered: {:?}", d.events);
+    assert!(d.run(child, "uas"), "sipp uas scenario failed");
+    assert!(d.events.contains(&UaEvent::Alerting { call }));
+    assert!(d.ua.calls().is_empty(), "the BYE got its 200");
+}
+
 impl Driver {
     fn ua_addr(&self) -> String {
         self.sock.local_addr().unwrap().to_string()
