@@ -552,6 +552,8 @@ struct Call {
     ok_retx: Option<(OkRetransmitter, u32)>,
     ack: Option<(u32, Vec<u8>)>,
     cancel_wanted: bool,
+    /// §15: the host hung up before the ACK of our 2xx; BYE goes once the ACK arrives.
+    bye_after_ack: bool,
     /// §9.1: give up on the INVITE 64*T1 after the CANCEL when no final response came.
     cancel_deadline: Option<Instant>,
     reinvite: Option<(Option<TxKey>, ReKind, Option<Instant>)>,
@@ -1102,7 +1104,8 @@ impl Ua {
             }
         }
         if no_ack {
-            self.end_with_bye(now, c, Some(EndReason::NoAck));
+            let asked = self.calls.get(&c).is_some_and(|x| x.bye_after_ack);
+            self.end_with_bye(now, c, (!asked).then_some(EndReason::NoAck));
         }
     }
 
@@ -1523,6 +1526,7 @@ impl Ua {
                 ok_retx: None,
                 ack: None,
                 cancel_wanted: false,
+                bye_after_ack: false,
                 cancel_deadline: None,
                 reinvite: None,
                 remote_hold: false,
@@ -1835,6 +1839,7 @@ impl Ua {
             ok_retx: None,
             ack: None,
             cancel_wanted: false,
+            bye_after_ack: false,
             cancel_deadline: None,
             reinvite: None,
             remote_hold: false,
@@ -1886,6 +1891,13 @@ impl Ua {
             (true, Phase::Calling) => self.cancel(now, call),
             (false, Phase::Ringing) => self.reject(now, call, 480),
             (_, Phase::Ending) => Ok(()),
+            (false, Phase::Answered) if c.ok_retx.is_some() => {
+                // §15: no BYE before the ACK of our 2xx (or before we give up on it).
+                if let Some(c) = self.calls.get_mut(&call) {
+                    c.bye_after_ack = true;
+                }
+                Ok(())
+            }
             _ => {
                 self.end_with_bye(now, call, None);
                 Ok(())
@@ -1991,7 +2003,8 @@ impl Ua {
 
     fn session_headers(&self, c: &Call, req: &mut Request) {
         if let Some(st) = c.timer {
-            let who = if st.we_refresh == c.uac { "uac" } else { "uas" };
+            // We send this request, so we are its UAC (RFC 4028 §7.4, §8).
+            let who = if st.we_refresh { "uac" } else { "uas" };
             req.headers.push_kind(
                 HeaderKind::SessionExpires,
                 format!("{};refresher={who}", st.interval),
@@ -2410,7 +2423,6 @@ impl Ua {
     }
 
     fn on_ack(&mut self, now: Instant, ack: &Request) {
-        let _ = now;
         let (Ok(f), Ok(to), Ok(cid), Ok(cs)) =
             (ack.hdr_from(), ack.hdr_to(), ack.call_id(), ack.cseq())
         else {
@@ -2427,6 +2439,10 @@ impl Ua {
         }
         if call.phase == Phase::Answered {
             call.phase = Phase::Confirmed;
+            if call.bye_after_ack {
+                self.end_with_bye(now, c, None);
+                return;
+            }
         }
         if call.offer_in_2xx && is_sdp(ack, &ack.body) {
             call.offer_in_2xx = false;

@@ -193,3 +193,43 @@ fn no_answer_times_out_with_408() {
     );
     assert!(p.a.calls().is_empty());
 }
+
+#[test]
+fn callee_hangup_before_the_ack_waits_for_it() {
+    // RFC 3261 §15: the callee sends no BYE before the ACK of its 2xx.
+    let mut p = Pair::new();
+    p.lose_ab = Box::new(|m| m.starts_with("ACK "));
+    let now = p.now;
+    let ca =
+        p.a.invite(
+            now,
+            Invite::direct(
+                Uri::sip(Some("600"), "127.0.0.2", Some(5080)),
+                p.b_addr,
+                "1001",
+                media(40000),
+            ),
+        )
+        .unwrap();
+    p.run_for(Duration::from_millis(50));
+    let cb = p.incoming_b().unwrap();
+    let now = p.now;
+    p.b.answer(now, cb, media(42000)).unwrap();
+    p.b.hangup(now, cb).unwrap();
+    p.run_for(Duration::from_secs(2));
+    assert_eq!(p.count_b("BYE "), 0, "no BYE while the ACK is missing");
+    p.lose_ab = Box::new(|_| false);
+    p.run_for(Duration::from_secs(3));
+    assert!(p.count_b("BYE ") >= 1);
+    assert!(p.events_a.iter().any(|(_, e)| *e
+        == UaEvent::Hangup {
+            call: ca,
+            reason: EndReason::Bye
+        }));
+    assert!(p.a.calls().is_empty() && p.b.calls().is_empty());
+    assert!(
+        p.events_b
+            .iter()
+            .all(|(_, e)| !matches!(e, UaEvent::Hangup { .. }))
+    );
+}

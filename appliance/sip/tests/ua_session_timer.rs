@@ -95,3 +95,68 @@ fn too_small_interval_gets_422_and_the_retry_succeeds() {
     assert_eq!(invites.len(), 2);
     assert!(invites[1].contains("Session-Expires: 300") && invites[1].contains("CSeq: 2 INVITE"));
 }
+
+#[test]
+fn callee_refreshes_when_the_caller_lacks_timer_support() {
+    let mut p = pair(120, 90);
+    p.lose_ba = Box::new(|_| true); // the caller is a raw script here
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=sendrecv\r\n";
+    let inv = format!(
+        "INVITE sip:600@127.0.0.2:5080 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKold1\r\nMax-Forwards: 70\r\nFrom: <sip:1001@127.0.0.1>;tag=old\r\nTo: <sip:600@127.0.0.2>\r\nCall-ID: old@x\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@127.0.0.1:5070>\r\nSession-Expires: 120\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    );
+    let from = p.a_addr;
+    p.inject_b(from, inv.as_bytes());
+    let cb = p.incoming_b().unwrap();
+    let now = p.now;
+    p.b.answer(now, cb, ua_pair::media(42000)).unwrap();
+    p.flush_now();
+    let ok = p
+        .sent_b
+        .iter()
+        .rev()
+        .find(|(_, m)| m.starts_with("SIP/2.0 200"))
+        .unwrap()
+        .1
+        .clone();
+    assert!(
+        ok.contains("Session-Expires: 120;refresher=uas") && !ok.contains("Require: timer"),
+        "{ok}"
+    );
+    let tag = ok
+        .lines()
+        .find(|l| l.starts_with("To:"))
+        .unwrap()
+        .split("tag=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let ack = format!(
+        "ACK sip:600@127.0.0.2:5080 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKold2\r\nMax-Forwards: 70\r\nFrom: <sip:1001@127.0.0.1>;tag=old\r\nTo: <sip:600@127.0.0.2>;tag={tag}\r\nCall-ID: old@x\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+    );
+    p.inject_b(from, ack.as_bytes());
+    p.run_for(Duration::from_secs(61));
+    // No Allow: UPDATE in the INVITE, so the refresh is a re-INVITE, and b is its UAC.
+    let re = p
+        .sent_b
+        .iter()
+        .find(|(_, m)| m.starts_with("INVITE "))
+        .expect("refresh")
+        .clone();
+    assert_eq!(re.0.as_millis() / 1000, 60);
+    assert!(
+        re.1.contains("Session-Expires: 120;refresher=uac"),
+        "{}",
+        re.1
+    );
+    // Nobody answers the refresh: the dialog is given up with BYE.
+    p.run_for(Duration::from_secs(40));
+    assert!(p.events_b.iter().any(|(_, e)| *e
+        == UaEvent::Hangup {
+            call: cb,
+            reason: EndReason::DialogLost
+        }));
+    assert!(p.count_b("BYE ") >= 1);
+    p.run_for(Duration::from_secs(40));
+    assert!(p.b.calls().is_empty(), "the unanswered BYE ends on Timer F");
+}
