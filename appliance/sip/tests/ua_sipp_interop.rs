@@ -1,8 +1,10 @@
 //! The user agent against a real peer: sipp (Debian sip-tester) places calls to a `Ua`
 //! driven by a tiny loop over a `std::net::UdpSocket` on 127.0.0.1 (the same moves the
 //! daemon makes: bytes in, timers, bytes out). Scenarios: a call with BYE (sipp's built-in
-//! `uac`), CANCEL during ringing, hold/resume by re-INVITE (tests/sipp/*.xml). Every run
-//! is bounded (`-m 1`, `-timeout`, a deadline in the loop). Skipped when sipp is missing.
+//! `uac`), CANCEL during ringing, hold/resume by re-INVITE (tests/sipp/*.xml), and the UA
+//! calling sipp's `uas`. baresip 1.0 calls in with an MD5-only account through the 407
+//! challenge and is hung up on. Every run is bounded (`-m 1`, `-timeout`, `-t`, a deadline
+//! in the loop). Skipped when sipp or baresip is missing.
 
 use sip::sdp::{Codec, Direction, LocalMedia};
 use sip::ua::{CallRef, EndReason, Transport, Ua, UaConfig, UaEvent};
@@ -286,6 +288,83 @@ fn our_ua_calls_sipp_uas_and_hangs_up() {
     assert!(d.run(child, "uas"), "sipp uas scenario failed");
     assert!(d.events.contains(&UaEvent::Alerting { call }));
     assert!(d.ua.calls().is_empty(), "the BYE got its 200");
+}
+
+const BARESIP: &str = "/usr/bin/baresip";
+
+#[test]
+fn baresip_calls_with_md5_digest_and_we_hang_up() {
+    if !std::path::Path::new(BARESIP).exists() {
+        eprintln!("SKIP: {BARESIP} not installed");
+        return;
+    }
+    let mut d = Driver::new(Some(Duration::from_millis(100)));
+    // baresip 1.0 (libre) gives up on a challenge naming SHA-256: its account is MD5 only.
+    d.ua.set_accounts(vec![
+        sip::ua::Account::new("1003", "demo1003").with_algorithms(&[sip::auth::Algorithm::Md5]),
+    ]);
+    let port = d.sock.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config"),
+        "module_path /usr/lib/baresip/modules\nsip_listen 127.0.0.1:0\nmodule g711.so\nmodule menu.so\nmodule_app account.so\naudio_player aufile,/dev/null\naudio_source aufile,/dev/null\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("accounts"),
+        format!("<sip:1003@127.0.0.1:{port};transport=udp>;auth_pass=demo1003;regint=0\n"),
+    )
+    .unwrap();
+    let mut child = Command::new(BARESIP)
+        .args(["-f", dir.path().to_str().unwrap(), "-t", "8", "-e"])
+        .arg(format!("/dial sip:600@127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start baresip");
+    let deadline = std::time::Instant::now() + Duration::from_secs(8);
+    let mut call = None;
+    let mut hung_up = false;
+    while std::time::Instant::now() < deadline && !(hung_up && d.ua.calls().is_empty()) {
+        d.step();
+        if call.is_none() {
+            call = d.events.iter().find_map(|e| match e {
+                UaEvent::Incoming { call, origin, .. } => {
+                    assert_eq!(
+                        *origin,
+                        sip::ua::CallOrigin::Account {
+                            user: "1003".into()
+                        }
+                    );
+                    Some(*call)
+                }
+                _ => None,
+            });
+        }
+        if let Some(c) = call
+            && !hung_up
+            && d.ua.media(c).is_some()
+            && d.to_answer.is_empty()
+        {
+            // Answered (media agreed): let the ACK come, then hang up.
+            for _ in 0..20 {
+                d.step();
+            }
+            let now = d.now();
+            d.ua.hangup(now, c).unwrap();
+            hung_up = true;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        call.is_some(),
+        "baresip's INVITE passed the 407 challenge: {:?}",
+        d.events
+    );
+    assert!(hung_up, "answered");
+    assert!(d.ua.calls().is_empty(), "baresip answered our BYE");
 }
 
 impl Driver {
