@@ -14,6 +14,27 @@
 //!    to `to`);
 //! 4. the host wakes at [`Ua::poll_timeout`] and calls [`Ua::handle_timeout`].
 //!
+//! ```no_run
+//! use sip::ua::{Account, Transport, Ua, UaConfig, UaEvent};
+//! let mut cfg = UaConfig::new("192.0.2.10:5060".parse().unwrap());
+//! cfg.seed = 0x1234; // randomness from the host
+//! cfg.accounts = vec![Account::new("1001", "secret")];
+//! let mut ua = Ua::new(cfg);
+//! let now = tdm::Instant::ZERO;
+//! # let (from, bytes) = ("192.0.2.20:5060".parse().unwrap(), [0u8; 0]);
+//! ua.handle_datagram(now, Transport::Udp, from, &bytes);
+//! while let Some(ev) = ua.poll_event() {
+//!     if let UaEvent::Incoming { call, origin, .. } = ev {
+//!         if origin.is_authenticated() {
+//!             let _ = ua.ringing(now, call, None);
+//!         } else {
+//!             let _ = ua.reject(now, call, 403);
+//!         }
+//!     }
+//! }
+//! while let Some(t) = ua.poll_transmit() { /* socket.send_to(&t.bytes, t.to) */ let _ = t; }
+//! ```
+//!
 //! What it covers, each with a simulation test in `tests/ua_*.rs`:
 //! - INVITE dialogs both ways (§12, §13): 180/183/200, the ACK for 2xx built by the UAC
 //!   core (§13.2.2.4), the 2xx resent until the ACK (§13.3.1.4), BYE both ways (§15),
