@@ -577,7 +577,11 @@ struct Call {
     bye_after_ack: bool,
     /// §9.1: give up on the INVITE 64*T1 after the CANCEL when no final response came.
     cancel_deadline: Option<Instant>,
+    /// Our re-INVITE: in flight (transaction), or waiting to be retried after 491 (when).
     reinvite: Option<(Option<TxKey>, ReKind, Option<Instant>)>,
+    /// A hold/resume asked for while a re-INVITE was in flight: sent when it ends (one offer
+    /// at a time, RFC 3264 §5, RFC 3261 §14.1).
+    reinvite_next: Option<ReKind>,
     remote_hold: bool,
     timer: Option<SessionTimer>,
     peer_update: bool,
@@ -1550,6 +1554,7 @@ impl Ua {
                 bye_after_ack: false,
                 cancel_deadline: None,
                 reinvite: None,
+                reinvite_next: None,
                 remote_hold: false,
                 timer: None,
                 peer_update,
@@ -1863,6 +1868,7 @@ impl Ua {
             bye_after_ack: false,
             cancel_deadline: None,
             reinvite: None,
+            reinvite_next: None,
             remote_hold: false,
             timer: None,
             peer_update: false,
@@ -2008,17 +2014,13 @@ impl Ua {
         if c.phase != Phase::Confirmed || c.media.is_none() {
             return Err(UaError::WrongState);
         }
-        c.want_dir = if kind == ReKind::Hold {
-            Direction::SendOnly
-        } else {
-            Direction::SendRecv
-        };
-        if c.reinvite.is_some() {
-            // One offer at a time: the pending one finishes first, then this one goes out.
-            c.reinvite = Some((None, kind, Some(now + Duration::from_millis(500))));
-            return Ok(());
+        match c.reinvite {
+            // One offer at a time: the one in flight finishes first, then this one goes out.
+            Some((Some(_), _, _)) => c.reinvite_next = Some(kind),
+            // Waiting to retry after a 491: retry with what is wanted now.
+            Some((None, _, at)) => c.reinvite = Some((None, kind, at)),
+            None => self.send_reinvite(now, call, kind),
         }
-        self.send_reinvite(now, call, kind);
         Ok(())
     }
 
@@ -2047,6 +2049,11 @@ impl Ua {
         let Some(mut m) = c.media.clone() else {
             return;
         };
+        match kind {
+            ReKind::Hold => c.want_dir = Direction::SendOnly,
+            ReKind::Resume => c.want_dir = Direction::SendRecv,
+            ReKind::Refresh => {}
+        }
         m.direction = c.want_dir;
         let body = Self::stamp_sdp(c, sdp::offer(&m, 1, 1));
         req.headers.push_kind(HeaderKind::Allow, allow);
@@ -2821,11 +2828,24 @@ impl Ua {
             return;
         }
         let kind = call.reinvite.map_or(ReKind::Refresh, |r| r.1);
-        let queued = matches!(call.reinvite, Some((None, _, _)));
-        if !queued {
-            call.reinvite = None;
-        }
+        call.reinvite = None;
         let seq = resp.cseq().map(|x| x.seq).unwrap_or(0);
+        self.reinvite_done(now, c, kind, seq, resp);
+        // The next offer waiting for this one (unless a 491 retry is scheduled).
+        if let Some(call) = self.calls.get_mut(&c)
+            && call.reinvite.is_none()
+            && call.phase == Phase::Confirmed
+            && let Some(next) = call.reinvite_next.take()
+        {
+            self.send_reinvite(now, c, next);
+        }
+    }
+
+    fn reinvite_done(&mut self, now: Instant, c: CallRef, kind: ReKind, seq: u32, resp: Response) {
+        let Some(call) = self.calls.get_mut(&c) else {
+            return;
+        };
+        let status = resp.status;
         if (200..300).contains(&status) {
             if let Some(d) = call.dialog.as_mut() {
                 d.refresh_target(&resp);

@@ -112,3 +112,47 @@ fn inactive_and_rfc2543_hold_are_hold() {
         "{ok}"
     );
 }
+
+#[test]
+fn hold_then_resume_at_once_go_one_after_the_other() {
+    // One offer at a time (RFC 3264 §5): the resume waits for the hold's answer.
+    let mut p = Pair::new();
+    let (ca, cb) = established(&mut p);
+    p.take_b();
+    let now = p.now;
+    p.a.hold(now, ca).unwrap();
+    p.a.resume(now, ca).unwrap();
+    p.run_for(Duration::from_millis(200));
+    let reinvites: Vec<&String> = p
+        .sent_a
+        .iter()
+        .filter(|(_, m)| {
+            m.starts_with("INVITE ") && m.contains("CSeq: ") && !m.contains("CSeq: 1 INVITE")
+        })
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(reinvites.len(), 2);
+    assert!(reinvites[0].contains("a=sendonly") && reinvites[1].contains("a=sendrecv"));
+    assert_eq!(p.count_b("SIP/2.0 491"), 0);
+    assert_eq!(
+        p.take_b(),
+        vec![UaEvent::Held { call: cb }, UaEvent::Resumed { call: cb }]
+    );
+}
+
+#[test]
+fn glare_gets_491_and_the_retry_succeeds() {
+    // Both hold at the same instant (RFC 3261 §14.1): each gets 491, each retries later
+    // (the callee first: 0-2 s, the caller 2.1-4 s), and both end up holding.
+    let mut p = Pair::new();
+    let (ca, cb) = established(&mut p);
+    p.take_a();
+    p.take_b();
+    let now = p.now;
+    p.a.hold(now, ca).unwrap();
+    p.b.hold(now, cb).unwrap();
+    p.run_for(Duration::from_secs(5));
+    assert_eq!(p.count_a("SIP/2.0 491") + p.count_b("SIP/2.0 491"), 2);
+    assert_eq!(p.take_a(), vec![UaEvent::Held { call: ca }]);
+    assert_eq!(p.take_b(), vec![UaEvent::Held { call: cb }]);
+}
