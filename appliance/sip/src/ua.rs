@@ -1750,13 +1750,14 @@ impl Ua {
             d.state = DialogState::Confirmed;
         }
         let seq = c.invite.cseq().map(|x| x.seq).unwrap_or(0);
-        if c.transport == Transport::Udp {
-            c.ok_retx = Some((
-                OkRetransmitter::new(now, r.to_bytes(), c.peer, self.cfg.timers),
-                seq,
-            ));
-            // The retransmitter resends to the transaction's destination: the source.
-        }
+        c.ok_retx = Some((
+            if c.transport == Transport::Udp {
+                OkRetransmitter::new(now, r.to_bytes(), c.peer, self.cfg.timers)
+            } else {
+                OkRetransmitter::new_reliable(now, c.peer, self.cfg.timers)
+            },
+            seq,
+        ));
         if let Some((t, id)) = c.invite_tx {
             self.respond(now, t, id, r);
         }
@@ -2348,12 +2349,14 @@ impl Ua {
             .push_kind(HeaderKind::ContentType, "application/sdp");
         refresh_timer(now, call, req, &mut r, min_se);
         let seq = req.cseq().map(|x| x.seq).unwrap_or(0);
-        if t == Transport::Udp {
-            call.ok_retx = Some((
-                OkRetransmitter::new(now, r.to_bytes(), call.peer, self.cfg.timers),
-                seq,
-            ));
-        }
+        call.ok_retx = Some((
+            if t == Transport::Udp {
+                OkRetransmitter::new(now, r.to_bytes(), call.peer, self.cfg.timers)
+            } else {
+                OkRetransmitter::new_reliable(now, call.peer, self.cfg.timers)
+            },
+            seq,
+        ));
         self.respond(now, t, id, r);
         self.events.extend(ev);
     }

@@ -51,6 +51,14 @@ fn call_over_tcp_in_small_pieces() {
             .count(),
         1
     );
+    // Over TCP too, no ACK within 64*T1 ends the call (§13.3.1.4), without any resend.
+    assert!(p.events_b.iter().any(|(_, e)| matches!(
+        e,
+        UaEvent::Hangup {
+            reason: sip::ua::EndReason::NoAck,
+            ..
+        }
+    )));
     // A CRLF CRLF ping is answered with CRLF (RFC 5626 §3.5.1).
     let now = p.now;
     p.b.handle_datagram(now, Transport::Tcp, p.a_addr, b"\r\n\r\n");
