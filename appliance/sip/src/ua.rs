@@ -297,7 +297,8 @@ pub enum EndReason {
     NoAck,
     /// The session interval ran out without a refresh (RFC 4028 §10); a BYE was sent.
     SessionExpired,
-    /// An INVITE with Replaces took the call over (RFC 3891 §3).
+    /// An INVITE with Replaces took the call over (RFC 3891 §3): once the new call was
+    /// answered and acknowledged, the UA ended this one (BYE, or CANCEL/480 if unanswered).
     Replaced,
     /// An in-dialog request got 481 or 408: the dialog is gone (§12.2.1.2).
     DialogLost,
@@ -321,7 +322,8 @@ pub enum UaEvent {
         display: Option<String>,
         /// The INVITE carried an SDP offer.
         has_offer: bool,
-        /// RFC 3891: this call replaces one of ours (attended transfer).
+        /// RFC 3891: this call replaces one of ours (attended transfer). If the host answers
+        /// it, the replaced call is ended by the UA after the ACK, with a Hangup `Replaced`.
         replaces: Option<CallRef>,
     },
     /// Our outgoing call is ringing (180, or 183 without SDP).
@@ -591,6 +593,8 @@ struct Call {
     last_rseq: Option<u32>,
     reliable_ok: bool,
     refer_in: bool,
+    /// RFC 3891: the call this one replaces, ended once this one is confirmed.
+    replaces: Option<CallRef>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1564,6 +1568,7 @@ impl Ua {
                 last_rseq: None,
                 reliable_ok,
                 refer_in: false,
+                replaces,
             },
         );
         self.events.push_back(UaEvent::Incoming {
@@ -1879,6 +1884,7 @@ impl Ua {
             last_rseq: None,
             reliable_ok: false,
             refer_in: false,
+            replaces: None,
         };
         call.invite.body = Self::stamp_sdp(&mut call, sdp::offer(&inv.media, 1, 1));
         let req = call.invite.clone();
@@ -2474,7 +2480,20 @@ impl Ua {
                 self.end_with_bye(now, c, None);
                 return;
             }
+            // RFC 3891 §3: the new dialog is confirmed; the replaced one ends.
+            if let Some(old) = call.replaces.take()
+                && self.calls.contains_key(&old)
+            {
+                let _ = self.hangup(now, old);
+                self.events.push_back(UaEvent::Hangup {
+                    call: old,
+                    reason: EndReason::Replaced,
+                });
+            }
         }
+        let Some(call) = self.calls.get_mut(&c) else {
+            return;
+        };
         if call.offer_in_2xx && is_sdp(ack, &ack.body) {
             call.offer_in_2xx = false;
             if let (Ok(ans), Some(m)) = (Sdp::parse(&ack.body), call.media.as_ref())

@@ -143,11 +143,34 @@ fn attended_transfer_with_replaces() {
     p.a.invite(now, inv).unwrap();
     p.run_for(Duration::from_millis(100));
     let ev = p.take_b();
-    assert!(
-        ev.iter()
-            .any(|e| matches!(e, UaEvent::Incoming { replaces: Some(c), .. } if *c == b2)),
-        "{ev:?}"
+    let b3 = ev
+        .iter()
+        .find_map(|e| match e {
+            UaEvent::Incoming {
+                call,
+                replaces: Some(c),
+                ..
+            } if *c == b2 => Some(*call),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{ev:?}"));
+    // b answers the replacing call: after its ACK, b ends the replaced one (RFC 3891 §3).
+    let now = p.now;
+    p.b.answer(now, b3, media(42000)).unwrap();
+    p.run_for(Duration::from_millis(200));
+    assert_eq!(
+        p.take_b(),
+        vec![UaEvent::Hangup {
+            call: b2,
+            reason: sip::ua::EndReason::Replaced
+        }]
     );
+    assert!(p.take_a().iter().any(|e| *e
+        == UaEvent::Hangup {
+            call: a2,
+            reason: sip::ua::EndReason::Bye
+        }));
+    assert!(!p.b.calls().contains(&b2) && p.b.calls().contains(&b3));
 }
 
 #[test]
