@@ -165,11 +165,10 @@ fn attended_transfer_with_replaces() {
             reason: sip::ua::EndReason::Replaced
         }]
     );
-    assert!(p.take_a().iter().any(|e| *e
-        == UaEvent::Hangup {
-            call: a2,
-            reason: sip::ua::EndReason::Bye
-        }));
+    assert!(p.take_a().contains(&UaEvent::Hangup {
+        call: a2,
+        reason: sip::ua::EndReason::Bye
+    }));
     assert!(!p.b.calls().contains(&b2) && p.b.calls().contains(&b3));
 }
 
