@@ -290,6 +290,88 @@ fn our_ua_calls_sipp_uas_and_hangs_up() {
     assert!(d.ua.calls().is_empty(), "the BYE got its 200");
 }
 
+#[test]
+fn sipp_call_over_tcp() {
+    use std::io::{Read, Write};
+    if !have_sipp() {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let local = listener.local_addr().unwrap();
+    let child = sipp(&[
+        "-sn",
+        "uac",
+        &local.to_string(),
+        "-s",
+        "600",
+        "-d",
+        "100",
+        "-t",
+        "t1",
+    ]);
+    listener.set_nonblocking(true).unwrap();
+    let mut got = None;
+    for _ in 0..500 {
+        if let Ok(c) = listener.accept() {
+            got = Some(c);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (mut conn, from) = got.expect("sipp connected");
+    conn.set_nonblocking(false).unwrap();
+    conn.set_read_timeout(Some(Duration::from_millis(10)))
+        .unwrap();
+    let mut cfg = UaConfig::new(local);
+    cfg.allow_anonymous = true;
+    let mut ua = Ua::new(cfg);
+    let start = std::time::Instant::now();
+    let now = || tdm::Instant::from_micros(start.elapsed().as_micros() as u64);
+    let mut events = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut child = child;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let mut ok = false;
+    while std::time::Instant::now() < deadline {
+        if let Ok(n) = conn.read(&mut buf) {
+            if n > 0 {
+                ua.handle_datagram(now(), Transport::Tcp, from, &buf[..n]);
+            }
+        }
+        let t = now();
+        if ua.poll_timeout().is_some_and(|x| x <= t) {
+            ua.handle_timeout(t);
+        }
+        while let Some(e) = ua.poll_event() {
+            if let UaEvent::Incoming { call, .. } = e {
+                ua.answer(t, call, Driver::media()).unwrap();
+            }
+            events.push(e);
+        }
+        while let Some(x) = ua.poll_transmit() {
+            assert_eq!((x.transport, x.to), (Transport::Tcp, from));
+            conn.write_all(&x.bytes).unwrap();
+        }
+        if let Some(st) = child.try_wait().unwrap() {
+            ok = st.success();
+            break;
+        }
+    }
+    if !ok {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(ok, "sipp uac over TCP failed: {events:?}");
+    assert!(events.iter().any(|e| matches!(
+        e,
+        UaEvent::Hangup {
+            reason: EndReason::Bye,
+            ..
+        }
+    )));
+    assert!(ua.calls().is_empty());
+}
+
 const BARESIP: &str = "/usr/bin/baresip";
 
 #[test]
