@@ -333,10 +333,10 @@ fn sipp_call_over_tcp() {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     let mut ok = false;
     while std::time::Instant::now() < deadline {
-        if let Ok(n) = conn.read(&mut buf) {
-            if n > 0 {
-                ua.handle_datagram(now(), Transport::Tcp, from, &buf[..n]);
-            }
+        if let Ok(n) = conn.read(&mut buf)
+            && n > 0
+        {
+            ua.handle_datagram(now(), Transport::Tcp, from, &buf[..n]);
         }
         let t = now();
         if ua.poll_timeout().is_some_and(|x| x <= t) {
