@@ -27,6 +27,7 @@ pub struct OkRetransmitter {
     give_up: Instant,
     out: Vec<Transmit>,
     event: Option<OkEvent>,
+    resend: bool,
 }
 
 impl OkRetransmitter {
@@ -42,6 +43,24 @@ impl OkRetransmitter {
             give_up: now + timers.t1 * 64,
             out: Vec::new(),
             event: None,
+            resend: true,
+        }
+    }
+
+    /// For a reliable transport (§13.3.1.4: the 2xx is not resent over TCP): only waits
+    /// 64*T1 for the ACK and reports [`OkEvent::NoAck`] then.
+    #[must_use]
+    pub fn new_reliable(now: Instant, to: SocketAddr, timers: TimerConfig) -> Self {
+        Self {
+            bytes: Vec::new(),
+            to,
+            t2: timers.t2,
+            interval: timers.t1 * 64,
+            next: Some(now + timers.t1 * 64),
+            give_up: now + timers.t1 * 64,
+            out: Vec::new(),
+            event: None,
+            resend: false,
         }
     }
 
@@ -70,7 +89,7 @@ impl OkRetransmitter {
             self.event = Some(OkEvent::NoAck);
             return;
         }
-        if now >= next {
+        if now >= next && self.resend {
             self.out.push(Transmit {
                 to: self.to,
                 bytes: self.bytes.clone(),

@@ -420,7 +420,7 @@ impl TransactionManager {
             _ => return Err(TxError::WrongState),
         }
         tx.last = Some(bytes.clone());
-        let to = response_destination(&tx.request, tx.peer);
+        let to = response_destination(&tx.request, tx.peer, reliable);
         self.transmits.push_back(Transmit { to, bytes });
         Ok(())
     }
@@ -510,7 +510,7 @@ impl TransactionManager {
             if matches!(tx.state, State::Proceeding | State::Completed)
                 && let Some(b) = &tx.last
             {
-                let to = response_destination(&tx.request, tx.peer);
+                let to = response_destination(&tx.request, tx.peer, reliable);
                 self.transmits.push_back(Transmit {
                     to,
                     bytes: b.clone(),
@@ -561,7 +561,7 @@ impl TransactionManager {
             let bytes = trying.to_bytes();
             tx.last = Some(bytes.clone());
             self.transmits.push_back(Transmit {
-                to: response_destination(&req, from),
+                to: response_destination(&req, from, self.reliable),
                 bytes,
             });
         }
@@ -725,7 +725,7 @@ impl TransactionManager {
                 tx.interval = (tx.interval * 2).min(t2);
                 tx.set(Timer::G, now + tx.interval);
                 if let Some(b) = &tx.last {
-                    let to = response_destination(&tx.request, tx.peer);
+                    let to = response_destination(&tx.request, tx.peer, self.reliable);
                     self.transmits.push_back(Transmit {
                         to,
                         bytes: b.clone(),
@@ -747,6 +747,15 @@ impl TransactionManager {
         }
         if terminate {
             self.terminate(id);
+        }
+    }
+
+    /// Ends a transaction at once (no Terminated event): for a TU that gave up on it, e.g.
+    /// an INVITE client transaction still without a final response 64*T1 after its CANCEL
+    /// (RFC 3261 §9.1).
+    pub fn abandon(&mut self, id: TxId) {
+        if let Some(tx) = self.txs.remove(&id) {
+            self.by_key.remove(&tx.key);
         }
     }
 
@@ -806,7 +815,12 @@ fn stamp_received(req: &mut Request, from: SocketAddr) {
 /// Where a response goes (§18.2.2, RFC 3581 §4): with rport, back to the source address and
 /// port; otherwise to `received` (or sent-by) and the Via port. We answer to the source
 /// address unless the Via names no rport and a port differing from the source one.
-fn response_destination(req: &Request, source: SocketAddr) -> SocketAddr {
+/// Over a reliable transport the response goes back on the connection the request came on
+/// (§18.2.2), whatever the Via says.
+fn response_destination(req: &Request, source: SocketAddr, reliable: bool) -> SocketAddr {
+    if reliable {
+        return source;
+    }
     let Ok(via) = req.top_via() else {
         return source;
     };
