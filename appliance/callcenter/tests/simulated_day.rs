@@ -143,7 +143,8 @@ fn simulate(seed: u64, hours: u64, rate: f64, patience: Option<f64>) -> Tally {
                 }
                 Step::PromptDone(leg) | Step::Key(leg) if !live(&h, leg) => {}
                 Step::PromptDone(leg) => {
-                    h.c.handle_input(now, LegEvent::PromptFinished { leg }).unwrap();
+                    h.c.handle_input(now, LegEvent::PromptFinished { leg })
+                        .unwrap();
                 }
                 Step::Key(leg) => {
                     h.c.handle_input(
@@ -158,17 +159,19 @@ fn simulate(seed: u64, hours: u64, rate: f64, patience: Option<f64>) -> Tally {
                 Step::AgentAlert(leg) | Step::AgentAnswer(leg) | Step::AgentHangup(leg)
                     if !live(&h, leg) => {}
                 Step::AgentAlert(leg) => h.c.handle_input(now, LegEvent::Alerting { leg }).unwrap(),
-                Step::AgentAnswer(leg) => h.c.handle_input(now, LegEvent::Answered { leg }).unwrap(),
-                Step::AgentHangup(leg) => h
-                    .c
-                    .handle_input(
+                Step::AgentAnswer(leg) => {
+                    h.c.handle_input(now, LegEvent::Answered { leg }).unwrap()
+                }
+                Step::AgentHangup(leg) => {
+                    h.c.handle_input(
                         now,
                         LegEvent::Hangup {
                             leg,
                             cause: Cause::NORMAL_CLEARING,
                         },
                     )
-                    .unwrap(),
+                    .unwrap()
+                }
                 Step::GiveUp(call) => {
                     if let Some(&leg) = caller_of.get(&call)
                         && live(&h, leg)
@@ -206,7 +209,11 @@ fn simulate(seed: u64, hours: u64, rate: f64, patience: Option<f64>) -> Tally {
                 } => {
                     agent_leg_of.insert(call.0.to_string(), leg);
                     at(&mut plan, now + us(0.2), Step::AgentAlert(leg));
-                    at(&mut plan, now + us(RING - 1.0 + 2.0 * rng.unit()), Step::AgentAnswer(leg));
+                    at(
+                        &mut plan,
+                        now + us(RING - 1.0 + 2.0 * rng.unit()),
+                        Step::AgentAnswer(leg),
+                    );
                 }
                 _ => {}
             }
