@@ -251,10 +251,10 @@ fn simulate(seed: u64, hours: u64, rate: f64, patience: Option<f64>) -> Tally {
                             let leg = agent_leg_of[&call];
                             at(&mut plan, t + us(rng.exp(TALK)), Step::AgentHangup(leg));
                         }
-                        LogKind::QueueAbandon => {
-                            if entered.remove(&call).is_some_and(|j| j >= warmup) {
-                                tally.abandoned += 1;
-                            }
+                        LogKind::QueueAbandon
+                            if entered.remove(&call).is_some_and(|j| j >= warmup) =>
+                        {
+                            tally.abandoned += 1;
                         }
                         LogKind::CallEnd => {
                             connected.remove(&call);
