@@ -402,6 +402,23 @@ impl Center {
         Ok(())
     }
 
+    /// Click-to-dial from an extension, as [`Switch::make_call`]: rings `from` first, then
+    /// routes `to` as if `from` had dialled it. Drain the outputs afterwards.
+    ///
+    /// # Errors
+    /// [`CenterError::Switch`] when `from` is not an extension; nothing changed.
+    pub fn make_call(
+        &mut self,
+        now: Instant,
+        from: &str,
+        to: &str,
+    ) -> Result<(CallId, LegId), CenterError> {
+        let r = self.switch.make_call(now, from, to)?;
+        self.drain_switch(now);
+        self.pump(now);
+        Ok(r)
+    }
+
     /// The switch call a caller's leg belongs to, while the Center knows it.
     #[must_use]
     pub fn call_of_caller(&self, leg: LegId) -> Option<CallId> {

@@ -150,7 +150,7 @@ pub enum Event {
     /// customer's history (`store::Store::record_interaction`).
     Interaction(cti::InteractionRecord),
     /// A CTI service was accepted by the model but this Center cannot carry it out yet
-    /// (it has no effect on the call); named by its service name.
+    /// (MakeCall, ConsultationCall, Deflect, Answer): it has no effect on the call.
     CtiNotCarriedOut {
         /// The CTI command.
         command: cti::SwitchCommand,
