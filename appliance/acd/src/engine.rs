@@ -145,6 +145,8 @@ struct Agent {
     calls: u32,
     talk: Duration,
     no_answer_streak: u32,
+    /// Wrap-up run by the host after the current call ([`Input::HostWrapUp`]).
+    host_wrapup: Option<Duration>,
     /// Indexes of the queues this agent is a member of.
     queues: Vec<usize>,
 }
@@ -287,6 +289,7 @@ impl Acd {
                 a.talk = Duration::ZERO;
                 a.no_answer_streak = 0;
                 a.pending = Pending::None;
+                a.host_wrapup = None;
                 self.set_state(ai, AgentState::NotReady(PauseReason::Login));
             }
             Input::LoggedOut { agent } => {
@@ -320,6 +323,13 @@ impl Acd {
                 self.finish_connection(now, call);
                 self.calls.remove(&call);
                 self.counters.ended += 1;
+            }
+            Input::HostWrapUp { agent, expected } => {
+                let ai = self.agent(agent)?;
+                if !matches!(self.agents[ai].state, AgentState::OnCall(_)) {
+                    return Err(AcdError::WrongAgentState(agent));
+                }
+                self.agents[ai].host_wrapup = Some(expected);
             }
             Input::Transferred { call, target } => {
                 if let TransferTarget::Queue { queue, .. } = &target {
@@ -959,12 +969,21 @@ impl Acd {
         let talk = now.saturating_duration_since(c.connected_since);
         let qi = c.queue;
         let q = &mut self.queues[qi];
-        let wrapup = q.cfg.wrapup;
+        let host = self.agents[ai].host_wrapup.take();
+        let wrapup = host.unwrap_or(q.cfg.wrapup);
         #[allow(clippy::cast_precision_loss)]
         let sample = (talk + wrapup).as_micros() as f64;
         q.aht_us += (sample - q.aht_us) / 8.0;
         self.agents[ai].talk += talk;
-        if wrapup.is_zero() {
+        if host.is_some() && self.agents[ai].pending == Pending::None {
+            // The host ends it with Ready / NotReady / LoggedOut: no timer here.
+            self.set_state(
+                ai,
+                AgentState::WrapUp {
+                    until: add(now, wrapup),
+                },
+            );
+        } else if wrapup.is_zero() || host.is_some() {
             self.end_wrapup(now, ai);
         } else {
             let until = add(now, wrapup);
@@ -1489,6 +1508,7 @@ impl Acd {
                     calls: 0,
                     talk: Duration::ZERO,
                     no_answer_streak: 0,
+                    host_wrapup: None,
                     queues: Vec::new(),
                 });
             }

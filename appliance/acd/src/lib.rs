@@ -171,6 +171,19 @@ pub enum Input {
         /// The call.
         call: CallId,
     },
+    /// The host (the CTI model, which owns the wrap-up timer) runs this agent's wrap-up
+    /// after the connected call now in progress: when that call ends or is transferred the
+    /// agent goes to [`AgentState::WrapUp`] with no ACD timer and is offered nothing until
+    /// [`Input::Ready`], [`Input::NotReady`] or [`Input::LoggedOut`]. `expected` (the
+    /// configured wrap-up) is what the queue's handle-time average counts, and the `until`
+    /// the state shows. Only while the agent is on a call; a pause or logout already asked
+    /// for during the call wins.
+    HostWrapUp {
+        /// The agent.
+        agent: AgentId,
+        /// The wrap-up the host will run.
+        expected: Duration,
+    },
     /// A connected call was transferred.
     Transferred {
         /// The call.

@@ -163,6 +163,12 @@ pub enum LegEvent {
         /// Why.
         cause: Cause,
     },
+    /// The media path finished playing a [`Command::PlayPrompt`] to the leg (for the IVR
+    /// that owns it; the switch itself only checks the leg is live).
+    PromptFinished {
+        /// The leg.
+        leg: LegId,
+    },
     /// A span went into or out of alarm (its trunks are skipped while in alarm).
     SpanAlarm {
         /// The span.
@@ -301,6 +307,18 @@ pub enum Command {
     },
     /// For the media thread.
     Media(MediaCommand),
+    /// Play a recorded IVR prompt (catalogue key and language code, `crate ivr`'s prompt
+    /// catalogue) to an answered leg, replacing what it hears; when it ends the media path
+    /// reports [`LegEvent::PromptFinished`]. Stopped early with [`MediaCommand::StopPlay`].
+    /// Not sent by the switch itself: the IVR layer above it (`crate callcenter`) does.
+    PlayPrompt {
+        /// The leg.
+        leg: LegId,
+        /// Prompt id (catalogue key).
+        prompt: String,
+        /// Language code (`zh`, `en`).
+        language: String,
+    },
 }
 
 /// Kind of a transfer.
@@ -1209,6 +1227,10 @@ impl Switch {
                     Some(_) => {}
                 }
                 self.hangup(now, leg, cause, false);
+                Ok(())
+            }
+            LegEvent::PromptFinished { leg } => {
+                self.live(leg)?;
                 Ok(())
             }
             LegEvent::SpanAlarm { span, alarm } => {

@@ -1,0 +1,93 @@
+//! # callcenter: the call-center engine (L2, sans-IO)
+//!
+//! **What it is:** one state machine, [`Center`], that owns a [`switch::Switch`], an
+//! [`acd::Acd`], one [`ivr::Call`] per caller in a flow, and the [`cti::Cti`] model, and
+//! joins them so a call moves end to end: caller → IVR flow → queue → agent → wrap-up. It
+//! has the switch's outer surface, so the daemon drives it in place of the bare switch:
+//! 1. [`Center::allocate_leg`] + [`Center::handle_input`]`(now, LegEvent)` for everything a
+//!    channel or the media path reports (incl. [`switch::LegEvent::PromptFinished`]);
+//! 2. after each call drain [`Center::poll_command`] (channel and media commands, incl.
+//!    [`switch::Command::PlayPrompt`] for IVR prompts), [`Center::poll_event`] (switch
+//!    events and CDRs, event-log rows ready for the store, IVR look-ups to answer,
+//!    interaction records) and [`Center::poll_cti_event`] (CSTA event reports for the agent
+//!    desktops);
+//! 3. call [`Center::handle_timeout`] at [`Center::poll_timeout`];
+//! 4. agent desktops: [`Center::cti_request`] (SetAgentState log on/off, ready/not ready,
+//!    monitors, snapshots, clear, hold, transfers); the host answers IVR look-ups with
+//!    [`Center::answer_lookup`] and may give the CRM customer with [`Center::set_customer`];
+//!    configuration changes with [`Center::reconfigure`].
+//!
+//! How a call moves (docs/callcenter.md has the whole story):
+//! - the switch answers a call routed to an IVR or a queue and hands the caller's leg over
+//!   (`Event::Handoff`); an IVR target starts the named flow: prompts become
+//!   `Command::PlayPrompt`, digits come from `LegEvent::Digits`, look-ups go to the host;
+//! - an IVR transfer to a queue (or a call dialled straight to one) enters the ACD with the
+//!   IVR's data; the caller hears music on hold;
+//! - an ACD offer redirects the caller's leg to the agent's extension (`LegEvent::Redirect`):
+//!   CTI Delivered with the screen pop (IVR data, CRM customer); answer → bridged, CTI
+//!   Established; no answer or busy → the ACD hears of it (auto-pause, next agent);
+//! - the agent's part ends → CTI ConnectionCleared and wrap-up (the CTI model's timer; the
+//!   ACD keeps the agent in wrap-up, [`acd::Input::HostWrapUp`]) → Ready;
+//! - blind and consultation transfers into another queue end the first agent's part at the
+//!   transfer and start a new queue visit.
+//!
+//! **What it is not:** no I/O, no clock, no threads (time is a [`tdm::Instant`] passed
+//! in; the wall clock for IVR conditions comes from [`Config::epoch_unix_s`]); no SQLite
+//! (rows come out as [`LogEvent`]s for the host to append); no audio (prompts are played by
+//! the media path). It does not ring several agents for one call at once (ring-all and
+//! ring-progressive queues are refused), runs no voicemail, no queue announcements and no
+//! callbacks, and no post-call survey (the switch clears the caller with the agent).
+
+mod center;
+mod config;
+mod event;
+
+pub use center::{AUTO_NO_ANSWER_REASON, AUTO_REJECTED_REASON, Center, MANUAL_WRAPUP_REASON};
+pub use config::{AgentSpec, Config, FlowSpec, QueueSpec};
+pub use event::{Event, LogEvent, LogKind};
+pub use tdm::Instant;
+
+/// Why the Center refused something. Nothing changed then.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CenterError {
+    /// The switch refused a leg event.
+    #[error(transparent)]
+    Switch(#[from] switch::engine::SwitchError),
+    /// The switch refused the dial plan.
+    #[error(transparent)]
+    SwitchConfig(#[from] switch::dialplan::ConfigError),
+    /// The ACD refused its configuration.
+    #[error(transparent)]
+    Acd(#[from] acd::AcdError),
+    /// The CTI model refused an agent or queue.
+    #[error(transparent)]
+    Cti(#[from] cti::ModelError),
+    /// A rule of the Center's own configuration.
+    #[error("configuration: {0}")]
+    Config(ConfigProblem),
+    /// No such call (or not in the state asked for).
+    #[error("unknown call {0:?}")]
+    UnknownCall(switch::engine::CallId),
+}
+
+/// A rule of the Center's configuration that was broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// Two queues share a name or number.
+    #[error("two queues share a name or number")]
+    DuplicateQueue,
+    /// Two agents share a number or extension.
+    #[error("two agents share a number or extension")]
+    DuplicateAgent,
+    /// An agent's extension is not in the switch's extensions.
+    #[error("an agent's extension is not configured in the switch")]
+    NoSuchExtension,
+    /// A queue has an ACD wrap-up: the CTI model runs wrap-up (set it on the agent).
+    #[error("queue wrap-up must be zero: the CTI model runs wrap-up")]
+    AcdWrapUp,
+    /// Ring-all or ring-progressive: the Center rings one agent per call at a time.
+    #[error("ring-all and ring-progressive are not supported by the Center")]
+    RingsSeveral,
+}
