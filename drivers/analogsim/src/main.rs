@@ -12,11 +12,18 @@
 //!
 //! Both print one JSON object per line per event on stdout (flushed per line), and take a
 //! `--script` of `;`-separated commands (see `script.rs` and `docs/analog.md`); a script
-//! that completes exits 0, a `wait` that times out exits 1. The loop is a plain
-//! 1 ms sleep-and-poll loop on a non-blocking socket, paced by the wall clock: each
-//! millisecond (a tick of line time, the `t_ms` of the JSON lines) one packet of the far end
-//! (its signals, then its audio; from a 40 ms jitter buffer, silence when none came) goes
-//! into the machine and one chunk goes out.
+//! that completes exits 0, a `wait` that times out exits 1. Everything runs in **line
+//! time**: ticks of 1 ms, one packet each way per tick, the `t_ms` of the JSON lines and the
+//! unit of every script `sleep`/`wait`, `--exit-after`, `--answer-delay` and
+//! `--hangup-after`. The two ends tick in lockstep: tick N takes the far end's packet
+//! N − 40 (its signals, then its audio; a 40-tick jitter buffer, silence before it fills)
+//! and sends our packet N, and a tick whose far-end packet has not arrived waits for it
+//! (line time stands still for both ends while either process is descheduled, so a stall
+//! costs no audio and no timer runs out in it). The wall clock only paces: a tick never
+//! runs ahead of it (1 ms sleep-and-poll loop on a non-blocking socket), and ticks lost to
+//! a stall are caught up as fast as the far end allows. A far end that sends nothing for
+//! 5 s of wall clock is not waited for any longer (ticks go on with silence until its
+//! packets come again).
 //!
 //! **What it is not:** not the daemon and not a switch (one line, no call routing; the CO
 //! answers whatever is dialled), no real hardware.
@@ -52,10 +59,14 @@ const CONNECT_RETRY: Duration = Duration::from_secs(10);
 const MAX_TX_QUEUE: usize = 50;
 /// Most chunks of the far end's audio queued (a far end faster than us loses the oldest).
 const MAX_RX_QUEUE: usize = 200;
-/// Chunks of the far end's audio buffered before we start taking them (a jitter buffer:
-/// the far end may stall this long, e.g. on a loaded machine, without a gap in what our
-/// machine hears; a gap would restart tone detection).
-const RX_PRIME: usize = 40;
+/// Line-time latency of the far end's packets: tick N takes its packet N − RX_PRIME (a
+/// jitter buffer; each end may run up to this many ticks ahead of the other before it has
+/// to wait, so the two processes rarely block each other on a loaded machine).
+const RX_PRIME: u64 = 40;
+/// Wall-clock time after the far end's last packet beyond which a tick no longer waits for
+/// the far end (it ticks with silence): a peer that stopped sending without closing the
+/// line must not freeze us. No scheduler stall of a test machine comes near it.
+const FAR_END_SILENT: Duration = Duration::from_secs(5);
 const SILENCE: AudioChunk = [0; 8];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -456,7 +467,11 @@ struct App<'a> {
     /// Ticks (milliseconds of line time) done.
     tick: u64,
     rx_dropped: u64,
-    rx_primed: bool,
+    /// Wall-clock time of the far end's last packet.
+    last_rx: std::time::Instant,
+    /// Ticks taken with silence because the far end had sent nothing for
+    /// [`FAR_END_SILENT`].
+    rx_late: u64,
     script: Option<ScriptRun>,
     connected_at: Option<u64>,
     answer_at: Option<u64>,
@@ -499,7 +514,8 @@ fn run(args: &Args) -> Result<ExitCode> {
         rxq: VecDeque::new(),
         tick: 0,
         rx_dropped: 0,
-        rx_primed: false,
+        last_rx: std::time::Instant::now(),
+        rx_late: 0,
         script,
         connected_at: None,
         answer_at: None,
@@ -519,6 +535,7 @@ fn run(args: &Args) -> Result<ExitCode> {
         "lost_packets": s.lost_packets,
         "tx_dropped": app.tx_dropped,
         "rx_dropped": app.rx_dropped,
+        "rx_late": app.rx_late,
     }));
     Ok(code)
 }
@@ -574,6 +591,7 @@ impl App<'_> {
                             self.rx_dropped += 1;
                         }
                         self.rxq.push_back((sigs, chunk));
+                        self.last_rx = std::time::Instant::now();
                     }
                     Ok(None) => break,
                     Err(e) if closed(&e) => {
@@ -583,25 +601,29 @@ impl App<'_> {
                     Err(e) => return Err(e).context("reading the line"),
                 }
             }
-            // One tick per elapsed millisecond of the wall clock, on our own line clock: the
-            // machine hears the far end's packets (signals, then audio) through a jitter
-            // buffer, one per tick (silence when late), and one chunk goes out per tick, so
-            // tones and caller ID have no gaps and cadences are measured in line time
-            // whatever the far end's pace or a stall of either process.
+            // Line time, in lockstep with the far end: up to one tick per elapsed
+            // millisecond of the wall clock, and tick N only with the far end's packet
+            // N − RX_PRIME in hand (signals, then audio, into the machine); one chunk goes
+            // out per tick. When that packet is not here yet the far end is behind (a
+            // stalled process, a slower pace): we wait for it instead of hearing silence, so
+            // tones and caller ID have no gaps and cadences, script waits and timers all
+            // count the same line time at both ends, whatever either process's scheduling.
             let wall = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
             while self.tick <= wall {
                 if self.args.exit_after.is_some_and(|e| self.tick >= e) {
                     return Ok(ExitCode::SUCCESS);
                 }
-                let now = self.now();
-                if !self.rx_primed && self.rxq.len() >= RX_PRIME {
-                    self.rx_primed = true;
-                }
-                let (sigs, heard) = if self.rx_primed {
-                    self.rxq.pop_front().unwrap_or(([None; 4], SILENCE))
-                } else {
+                let (sigs, heard) = if self.tick < RX_PRIME {
                     ([None; 4], SILENCE)
+                } else if let Some(p) = self.rxq.pop_front() {
+                    p
+                } else if self.last_rx.elapsed() >= FAR_END_SILENT {
+                    self.rx_late += 1;
+                    ([None; 4], SILENCE)
+                } else {
+                    break;
                 };
+                let now = self.now();
                 for s in sigs.into_iter().flatten() {
                     self.machine.input(now, Input::Line(s));
                 }

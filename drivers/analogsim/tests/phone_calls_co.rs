@@ -89,3 +89,48 @@ fn battery_drop() {
     assert_eq!(first(&phone, "disconnected")["reason"], "battery");
     first(&phone, "battery");
 }
+
+/// The cause of an old flake, made deterministic: the CO process is stopped (SIGSTOP) for
+/// 600 ms of wall clock during the first second of ringback, as a loaded scheduler may do.
+/// Both ends count line time in lockstep, so the phone waits for the CO's packets instead
+/// of hearing 600 ms of silence in the middle of the tone's first "on" (which broke the
+/// 1 s on / 4 s off cadence, so the phone saw no ringback before the CO answered).
+#[test]
+fn ringback_heard_across_a_stalled_co() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = sock(dir.path(), "line");
+    let mut co = co(
+        &line,
+        &[
+            "--answer",
+            "--answer-delay",
+            "6000",
+            "--exit-after",
+            "25000",
+        ],
+    );
+    let phone = spawn(&[
+        "phone",
+        "--line",
+        &line,
+        "--script",
+        "offhook; wait dialtone 5000; dial 5#; wait ringback 9000; onhook; sleep 300",
+    ]);
+    co.wait_for(Duration::from_secs(20), |v| v["event"] == "dialed");
+    std::thread::sleep(Duration::from_millis(200));
+    co.signal("STOP");
+    std::thread::sleep(Duration::from_millis(600));
+    co.signal("CONT");
+    let (status, lines) = phone.finish(Duration::from_secs(28));
+    assert!(status.success(), "phone failed: {lines:#?}");
+    first(&lines, "script_done");
+    assert!(
+        events(&lines, "tone")
+            .iter()
+            .any(|t| t["tone"] == "ringback"),
+        "{lines:#?}"
+    );
+    let exit = first(&lines, "exit");
+    assert_eq!(exit["rx_late"], 0, "{exit}");
+    assert_eq!(exit["rx_dropped"], 0, "{exit}");
+}

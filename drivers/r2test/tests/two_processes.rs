@@ -2,20 +2,12 @@
 //! ANI, DNIS and category, answered, cleared by the caller; and a refused call.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
+use testkit::json::{Proc, first, sock};
 
-fn r2_test() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_r2-test"))
-}
-
-fn events(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
-}
+const EXE: &str = env!("CARGO_BIN_EXE_r2-test");
 
 fn names(ev: &[Value]) -> Vec<String> {
     ev.iter()
@@ -25,27 +17,22 @@ fn names(ev: &[Value]) -> Vec<String> {
 }
 
 fn run_pair(dir: &Path, callee: &[&str], caller: &[&str]) -> (Vec<Value>, Vec<Value>, bool) {
-    let line = format!("unix:{}", dir.join("line").display());
-    let callee = r2_test()
-        .args(["--line", &line, "--listen", "--duration", "8000"])
-        .args(callee)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start callee");
-    let caller = r2_test()
-        .args(["--line", &line, "--connect", "--duration", "8000"])
-        .args(caller)
-        .output()
-        .expect("run caller");
-    let callee = callee.wait_with_output().expect("callee");
+    let line = sock(dir, "line");
+    let mut callee_args = vec!["--line", &line, "--listen", "--duration", "8000"];
+    callee_args.extend_from_slice(callee);
+    let mut caller_args = vec!["--line", &line, "--connect", "--duration", "8000"];
+    caller_args.extend_from_slice(caller);
+    let callee = Proc::spawn(EXE, &callee_args);
+    let caller = Proc::spawn(EXE, &caller_args);
+    // Both run at most --duration (8 s) of line time.
+    let (caller_status, caller) = caller.finish(Duration::from_secs(30));
     // The callee ends when the caller closes the line, without an error.
-    assert!(callee.status.success(), "callee failed");
-    let callee = events(&callee.stdout);
+    let callee = callee.finish_ok(Duration::from_secs(30));
     assert_eq!(
         callee.last().and_then(|e| e["event"].as_str()),
         Some("line_closed")
     );
-    (events(&caller.stdout), callee, caller.status.success())
+    (caller, callee, caller_status.success())
 }
 
 #[test]
@@ -71,17 +58,11 @@ fn answered_call_between_two_processes() {
         ["accepted", "answered", "cleared", "idle", "done"],
         "{caller:?}"
     );
-    let offer = callee
-        .iter()
-        .find(|e| e["event"] == "incoming_call")
-        .expect("incoming call");
+    let offer = first(&callee, "incoming_call");
     assert_eq!(offer["dnis"], "654321");
     assert_eq!(offer["ani"], "13800138");
     assert_eq!(offer["category"], 5);
-    let cleared = callee
-        .iter()
-        .find(|e| e["event"] == "cleared")
-        .expect("cleared");
+    let cleared = first(&callee, "cleared");
     assert_eq!(cleared["reason"], "clear_forward");
 }
 
@@ -94,9 +75,6 @@ fn refused_call_between_two_processes() {
         &["--call", "1234", "--variant", "itu"],
     );
     assert!(ok, "caller failed: {caller:?}");
-    let cleared = caller
-        .iter()
-        .find(|e| e["event"] == "cleared")
-        .expect("cleared");
+    let cleared = first(&caller, "cleared");
     assert_eq!(cleared["reason"], "busy");
 }
