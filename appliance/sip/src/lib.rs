@@ -14,7 +14,10 @@
 //! - [`auth`]: digest authentication (RFC 7616/8760), server and client, and the failed-login
 //!   guard;
 //! - [`registrar`]: REGISTER bindings (RFC 3261 §10.3);
-//! - [`sdp`]: SDP and RFC 3264 offer/answer for G.711 + telephone-event.
+//! - [`sdp`]: SDP and RFC 3264 offer/answer for G.711 + telephone-event;
+//! - [`dialog`]: RFC 3261 §12 dialogs (creation, in-dialog requests, CSeq, route set);
+//! - [`ua`]: the user agent the daemon drives: calls in and out over dialogs, registrar and
+//!   digest integration, hold/resume, REFER/Replaces, PRACK, session timers, trunks.
 //!
 //! Driving loop (the daemon owns the sockets and the clock):
 //! 1. a datagram arrives: `manager.handle_input(now, from, &bytes)` (for TCP, cut messages
@@ -39,10 +42,10 @@
 //!
 //! **What it is not:** no transport (the daemon owns UDP/TCP sockets), no DNS (RFC 3263),
 //! no TLS, no RTP, no time source (time is a [`tdm::Instant`] passed in), no randomness
-//! (branch salt, nonce secret and cnonce come from the caller). Dialogs, PRACK, session
-//! timers and REFER are not built yet.
+//! (branch salt, nonce secret and cnonce come from the caller).
 
 pub mod auth;
+pub mod dialog;
 pub mod error;
 pub mod framing;
 pub mod header;
@@ -51,6 +54,7 @@ pub mod registrar;
 pub mod retransmit;
 pub mod sdp;
 pub mod transaction;
+pub mod ua;
 pub mod uas;
 pub mod uri;
 
