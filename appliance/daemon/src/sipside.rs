@@ -91,7 +91,14 @@ pub(crate) fn accounts(store: &store::Store) -> anyhow::Result<Vec<Account>> {
         .filter_map(|e| {
             e.config
                 .sip_password
-                .map(|p| Account::new(&e.config.number, &p))
+                // MD5 first: many phones (and sipp) answer only the first challenge and
+                // know only MD5; SHA-256 (RFC 8760) is offered second.
+                .map(|p| {
+                    Account::new(&e.config.number, &p).with_algorithms(&[
+                        ::sip::auth::Algorithm::Md5,
+                        ::sip::auth::Algorithm::Sha256,
+                    ])
+                })
         })
         .collect())
 }
