@@ -42,6 +42,8 @@ pub(crate) struct Options {
     pub(crate) interval: Duration,
     pub(crate) dids: Vec<String>,
     pub(crate) hold: Duration,
+    /// Calls it keeps up at once (the first carries the tone; the others no audio).
+    pub(crate) max_calls: usize,
     pub(crate) metrics: Metrics,
 }
 
@@ -119,6 +121,7 @@ fn run(o: &Options, stop: &AtomicBool) -> Result<()> {
     let mut next_call = Instant::now() + Duration::from_millis(500);
     let mut did_idx = 0usize;
     let mut active: Option<Active> = None;
+    let mut extra: Vec<Active> = Vec::new();
     let mut buf = [0u8; 1024];
     let mut rx: [Chunk; E1_TIMESLOTS] = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let tone = tone_500();
@@ -179,11 +182,21 @@ fn run(o: &Options, stop: &AtomicBool) -> Result<()> {
             info!(target: "carrier", up, "carrier: data link {}", if up { "up" } else { "down" });
         }
         while let Some(ev) = pri.poll_event() {
-            handle(&mut pri, now, wall, ev, &mut active, o, &mut next_call);
+            handle(
+                &mut pri,
+                now,
+                wall,
+                ev,
+                &mut active,
+                &mut extra,
+                o,
+                &mut next_call,
+            );
         }
-        if let Some(a) = active.as_mut()
-            && a.hangup_at.is_some_and(|t| wall >= t)
-        {
+        for a in active.iter_mut().chain(extra.iter_mut()) {
+            if a.hangup_at.is_none_or(|t| wall < t) {
+                continue;
+            }
             a.hangup_at = None;
             info!(target: "carrier", call = a.call.0, did = %a.did, heard_ms = a.heard_ms, "carrier: clearing the call");
             if let Err(e) = pri.disconnect(now, a.call, CauseValue::NORMAL_CLEARING) {
@@ -191,7 +204,7 @@ fn run(o: &Options, stop: &AtomicBool) -> Result<()> {
             }
         }
         if link_up
-            && active.is_none()
+            && (active.is_none() || extra.len() + 1 < o.max_calls)
             && !o.interval.is_zero()
             && !o.dids.is_empty()
             && wall >= next_call
@@ -204,12 +217,17 @@ fn run(o: &Options, stop: &AtomicBool) -> Result<()> {
                 Ok(call) => {
                     o.metrics.carrier("placed");
                     info!(target: "carrier", call = call.0, did = %did, "carrier: SETUP sent");
-                    active = Some(Active {
+                    let a = Active {
                         call,
                         did,
                         hangup_at: None,
                         heard_ms: 0,
-                    });
+                    };
+                    if active.is_none() {
+                        active = Some(a);
+                    } else {
+                        extra.push(a);
+                    }
                 }
                 Err(e) => warn!(target: "carrier", "setup: {e}"),
             }
@@ -223,12 +241,14 @@ fn run(o: &Options, stop: &AtomicBool) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn handle(
     pri: &mut Pri,
     now: tdm::Instant,
     wall: Instant,
     ev: Event,
     active: &mut Option<Active>,
+    extra: &mut Vec<Active>,
     o: &Options,
     next_call: &mut Instant,
 ) {
@@ -240,7 +260,11 @@ fn handle(
         Event::Connected { call } => {
             o.metrics.carrier("connected");
             info!(target: "carrier", call = call.0, channel = pri.calls().channel(call), "carrier: connected");
-            if let Some(a) = active.as_mut().filter(|a| a.call == call) {
+            if let Some(a) = active
+                .iter_mut()
+                .chain(extra.iter_mut())
+                .find(|a| a.call == call)
+            {
                 a.hangup_at = Some(wall + o.hold);
             }
         }
@@ -253,7 +277,11 @@ fn handle(
         }
         Event::Released { call, cause } => {
             o.metrics.carrier("released");
-            if let Some(a) = active.take_if(|a| a.call == call) {
+            let a = active.take_if(|a| a.call == call).or_else(|| {
+                let i = extra.iter().position(|a| a.call == call)?;
+                Some(extra.remove(i))
+            });
+            if let Some(a) = a {
                 let heard = a.heard_ms >= HEARD_MIN_MS;
                 if heard {
                     o.metrics.carrier("media_heard");

@@ -1,4 +1,7 @@
-//! The HTTP side of the daemon: `/metrics` (Prometheus text) and `/healthz`.
+//! The HTTP side of the daemon, one server: `/metrics` (Prometheus text), `/healthz`, and
+//! the admin panel and REST API of crate `web-admin` on every other path (its own
+//! connection to the database; plain HTTP on loopback, so its cookies are not marked
+//! `Secure`: put a TLS proxy in front, or run web-admin's own HTTPS server, to expose it).
 
 use std::sync::Arc;
 
@@ -12,12 +15,20 @@ use tracing::error;
 use crate::Shared;
 
 /// Serves until the process exits.
-pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
-    let app = Router::new()
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    panel: Option<web_admin::WebState>,
+) {
+    let mut app = Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .with_state(shared);
-    if let Err(e) = axum::serve(listener, app).await {
+    if let Some(state) = panel {
+        app = app.merge(web_admin::router(state));
+    }
+    let svc = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(e) = axum::serve(listener, svc).await {
         error!("http server stopped: {e}");
     }
 }

@@ -22,12 +22,14 @@
 //! opened. No CTI, no web admin.
 #![forbid(unsafe_code)]
 
+mod calls;
 mod carrier;
 mod clock;
 mod http;
 mod media;
 mod metrics;
 mod routing;
+mod sipside;
 mod span;
 mod sysd;
 
@@ -64,6 +66,12 @@ struct Args {
     /// Address of the HTTP server for /metrics and /healthz (loopback by default).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     http: SocketAddr,
+    /// SIP address, UDP and TCP (loopback by default).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5060")]
+    sip: SocketAddr,
+    /// RTP port range for SIP legs (even RTP, odd RTCP), FIRST-LAST.
+    #[arg(long, value_name = "FIRST-LAST", default_value = "20000-20999", value_parser = parse_range)]
+    rtp_ports: (u16, u16),
     /// Grace period on SIGTERM: how long active calls may go on before the daemon exits.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     drain_secs: u64,
@@ -82,6 +90,9 @@ struct Args {
     /// Simulated carrier: how long it holds an answered call before clearing it (ms).
     #[arg(long, value_name = "MS", default_value_t = 3000)]
     carrier_hold_ms: u64,
+    /// Simulated carrier: calls it keeps up at once (the first one carries its tone).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    carrier_max_calls: usize,
     /// Log filter, RUST_LOG syntax (the RUST_LOG variable wins when set).
     #[arg(long, value_name = "FILTER", default_value = "info")]
     log: String,
@@ -168,8 +179,6 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     /// False once SIGTERM arrived: no new calls.
     pub(crate) accepting: watch::Sender<bool>,
-    /// The dial plan incoming span calls are routed with (rebuilt on SIGHUP).
-    pub(crate) dialplan: std::sync::RwLock<switch::dialplan::Config>,
 }
 
 impl Shared {
@@ -188,14 +197,14 @@ async fn run(args: Args, store: Store) -> Result<()> {
         .config_revision()
         .context("reading the config revision")?;
     let spans = store.spans().context("reading the span configuration")?;
-    let dialplan = routing::build(&store).context("building the dial plan")?;
+    let (plan, span_names) = routing::build(&store).context("building the dial plan")?;
+    let switch = switch::Switch::new(plan).context("the switch refused the configuration")?;
     let (accepting, _) = watch::channel(true);
     let shared = Arc::new(Shared {
         store: Mutex::new(store),
         metrics: Metrics::new(),
         clock: Clock::new(),
         accepting,
-        dialplan: std::sync::RwLock::new(dialplan),
     });
     shared.metrics.config_revision.set(revision);
 
@@ -206,10 +215,25 @@ async fn run(args: Args, store: Store) -> Result<()> {
     if !http_addr.ip().is_loopback() {
         warn!(addr = %http_addr, "HTTP server is not on loopback: /metrics is reachable from the network");
     }
-    tokio::spawn(http::serve(listener, Arc::clone(&shared)));
-    info!(addr = %http_addr, "http listening (/metrics, /healthz)");
+    // The admin panel: its own connection to the same database.
+    let db = args.data_dir.join("appliance.db");
+    let panel = match Store::open(&db) {
+        Ok(st) => Some(web_admin::WebState::new(
+            st,
+            Arc::new(web_admin::MemoryBackend::new()),
+            web_admin::WebConfig::default(),
+            web_admin::system_clock(),
+        )),
+        Err(e) => {
+            error!("admin panel not served: opening the database: {e}");
+            None
+        }
+    };
+    tokio::spawn(http::serve(listener, Arc::clone(&shared), panel));
+    info!(addr = %http_addr, "http listening (/metrics, /healthz, admin panel at /)");
 
-    let media = Arc::new(media::start(&shared.metrics).context("starting the media thread")?);
+    let media =
+        Arc::new(media::start(&shared.metrics, shared.clock).context("starting the media thread")?);
     // READY means everything is up: wait for the media thread's first tick (bounded).
     let beat = media.heartbeat();
     let first_tick = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -219,9 +243,22 @@ async fn run(args: Args, store: Store) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
+    // The call engine: one switch, fed by the span tasks (and SIP), driving the media thread.
+    let (engine_tx, engine_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut span_tasks = Vec::new();
-    for s in spans {
-        match span::open(&args.data_dir, &s, &media, Arc::clone(&shared)) {
+    let mut span_orders = Vec::new();
+    for (index, s) in spans.iter().enumerate() {
+        let (orders_tx, orders_rx) = tokio::sync::mpsc::unbounded_channel();
+        span_orders.push(orders_tx);
+        if index >= media::MAX_SPANS {
+            error!(span = %s.config.name, "span not opened: at most {} spans", media::MAX_SPANS);
+            continue;
+        }
+        let link = span::Link {
+            engine: engine_tx.clone(),
+            orders: orders_rx,
+        };
+        match span::open(&args.data_dir, index, s, &media, Arc::clone(&shared), link) {
             Ok(Some(t)) => span_tasks.push(t),
             Ok(None) => {}
             Err(e) => {
@@ -229,6 +266,26 @@ async fn run(args: Args, store: Store) -> Result<()> {
             }
         }
     }
+    let (media_events, media_notify) = media.take_events().context("media events already taken")?;
+    let (accounts, sip_trunks) =
+        shared.with_store(|s| -> Result<_> { Ok((sipside::accounts(s)?, s.sip_trunks()?)) })?;
+    let sip_side = sipside::start(
+        args.sip,
+        args.rtp_ports,
+        accounts,
+        sip_trunks.into_iter().map(|t| t.config).collect(),
+        engine_tx.clone(),
+    )
+    .await?;
+    let engine = calls::Engine::new(
+        switch,
+        Arc::clone(&shared),
+        Arc::clone(&media),
+        span_orders,
+        span_names,
+        Some(sip_side),
+    );
+    let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     let carrier_interval = args
         .carrier_interval_ms
         .unwrap_or(if args.demo { 10_000 } else { 0 });
@@ -240,6 +297,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
                 interval: Duration::from_millis(carrier_interval),
                 dids: args.carrier_dids.clone(),
                 hold: Duration::from_millis(args.carrier_hold_ms),
+                max_calls: args.carrier_max_calls.max(1),
                 metrics: shared.metrics.clone(),
             })?),
             None => {
@@ -266,7 +324,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         "appliance ready"
     );
     if args.demo {
-        print_demo_banner(&args.data_dir, http_addr);
+        print_demo_banner(&args.data_dir, http_addr, args.sip);
     }
 
     let mut seen = revision;
@@ -275,7 +333,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
             _ = sigterm.recv() => { info!("SIGTERM: draining"); break; }
             _ = sigint.recv() => { info!("SIGINT: draining"); break; }
             _ = sighup.recv() => {
-                seen = reload(&shared, seen);
+                seen = reload(&shared, seen, &engine_tx);
             }
         }
     }
@@ -320,6 +378,8 @@ async fn run(args: Args, store: Store) -> Result<()> {
     if let Some(c) = carrier {
         c.stop();
     }
+    drop(engine_tx);
+    let _ = tokio::time::timeout(Duration::from_secs(1), engine_task).await;
     match Arc::try_unwrap(media) {
         Ok(m) => m.stop(),
         Err(_) => warn!("media thread still referenced at exit"),
@@ -335,31 +395,41 @@ async fn run(args: Args, store: Store) -> Result<()> {
 
 /// SIGHUP: reads the config changes since `seen`, logs them and applies what this slice can
 /// apply live. Returns the new revision seen.
-fn reload(shared: &Shared, seen: i64) -> i64 {
+/// What a reload reads from the store.
+type Reloaded = (
+    i64,
+    Vec<store::config::AuditEntry>,
+    (
+        (switch::dialplan::Config, routing::SpanNames),
+        Vec<::sip::ua::Account>,
+    ),
+);
+
+fn reload(
+    shared: &Shared,
+    seen: i64,
+    engine: &tokio::sync::mpsc::UnboundedSender<calls::ToEngine>,
+) -> i64 {
     sysd::reloading();
-    let result = shared.with_store(
-        |s| -> Result<(
-            i64,
-            Vec<store::config::AuditEntry>,
-            switch::dialplan::Config,
-        )> {
-            Ok((
-                s.config_revision()?,
-                s.changes_since(seen)?,
-                routing::build(s)?,
-            ))
-        },
-    );
+    let result = shared.with_store(|s| -> Result<Reloaded> {
+        Ok((
+            s.config_revision()?,
+            s.changes_since(seen)?,
+            (routing::build(s)?, sipside::accounts(s)?),
+        ))
+    });
     let out = match result {
-        Ok((rev, changes, plan)) => {
-            *shared
-                .dialplan
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = plan;
+        Ok((rev, changes, ((plan, _), accounts))) => {
+            let _ = engine.send(calls::ToEngine::Reconfigure(Box::new(plan)));
+            let _ = engine.send(calls::ToEngine::Accounts(accounts));
             for c in &changes {
                 let live = match c.change.entity {
-                    // The dial plan is rebuilt from the extensions: live.
-                    store::Entity::Extension => "applied: dial plan rebuilt",
+                    // The switch's configuration is rebuilt from these: live.
+                    store::Entity::Extension
+                    | store::Entity::DialRule
+                    | store::Entity::TrunkGroup
+                    | store::Entity::SipTrunk
+                    | store::Entity::Queue => "applied: dial plan rebuilt",
                     store::Entity::Span => "needs a restart: spans are opened at start",
                     _ => "stored; not used by this daemon slice yet",
                 };
@@ -392,14 +462,25 @@ fn reload(shared: &Shared, seen: i64) -> i64 {
     out
 }
 
-fn print_demo_banner(dir: &Path, http: SocketAddr) {
+fn parse_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s.split_once('-').ok_or("expected FIRST-LAST")?;
+    let a = a.trim().parse::<u16>().map_err(|e| e.to_string())?;
+    let b = b.trim().parse::<u16>().map_err(|e| e.to_string())?;
+    if a > b {
+        return Err("FIRST is above LAST".into());
+    }
+    Ok((a, b))
+}
+
+fn print_demo_banner(dir: &Path, http: SocketAddr, sip: SocketAddr) {
     eprintln!(
         "\n=== appliance demo ===\n\
          data:     {}\n\
          metrics:  http://{http}/metrics   health: http://{http}/healthz\n\
          span1:    virtual E1 PRI at {}; the simulated carrier calls in with DIDs\n\
-         dial:     600 echo test, 601 1 kHz test tone (answered on the span today;\n\
-         \x20         SIP phones 1001-1004 / password demo<number>: SIP is not wired into the daemon yet)\n\
+         sip:      {sip} (UDP and TCP); accounts 1001-1004 and 2001-2010, password demo<number>\n\
+         dial:     600 echo test, 601 1 kHz test tone, 1001-1004 phones, 0... out over span1\n\
+         admin:    http://{http}/ (admin / demo-admin, change it at first login)\n\
          stop:     Ctrl-C\n",
         dir.display(),
         dir.join("span1.sock").display()

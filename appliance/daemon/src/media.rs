@@ -1,49 +1,77 @@
 //! The real-time media thread (ARCHITECTURE rule 3).
 //!
-//! One std thread (not tokio) wakes every millisecond and, for every span it owns:
-//! 1. paces the virtual E1 line (8 frames per ms, counted from the thread's start so a late
-//!    tick catches up instead of drifting);
-//! 2. hands received D-channel frames and line events to the span's async task, and sends the
-//!    frames that task queued;
-//! 3. reads the received millisecond of every timeslot and writes one to send, per the
-//!    B-channel's mode: idle (A-law silence), echo (what came in goes back: extension 600),
-//!    or a 1 kHz tone (extension 601).
+//! One std thread (not tokio) wakes every millisecond and:
+//! 1. paces every virtual E1 line (8 frames per ms, counted from the span's start so a late
+//!    tick catches up instead of drifting), hands received D-channel frames and line events
+//!    to the span's async task and sends the frames that task queued;
+//! 2. runs the switch's media path ([`switch::media::MediaPath`]) for every channel with a
+//!    call: E1 B-channels (A-law ↔ line echo canceller ↔ DTMF detection ↔ bridge) and RTP
+//!    legs (an [`rtp::Session`] per leg: jitter buffer, G.711, RFC 4733), one tick per
+//!    millisecond; the switch's [`MediaCommand`]s say who hears what;
+//! 3. relays digits: DTMF heard on a B-channel goes to the bridged leg (generated in-band on
+//!    TDM, RFC 4733 on RTP) and to the switch; RFC 4733 received goes the same ways.
 //!
-//! It talks to the async side only through bounded lock-free SPSC queues ([`rtrb`]) and a
-//! [`tokio::sync::Notify`] to wake the span task; the tick allocates nothing.
+//! It talks to the async side only through bounded lock-free SPSC queues ([`rtrb`]) and
+//! [`tokio::sync::Notify`]s. A tick allocates nothing; setting up a channel does (its echo
+//! canceller), and so does dropping the `Vec` inside a bridge command.
+//!
+//! Slots of the media path: span `i`'s timeslot `ts` is slot `32 i + ts` (up to
+//! [`MAX_SPANS`] spans), RTP legs take slots from [`RTP_BASE`] on.
 //!
 //! At start it asks for SCHED_FIFO (thread-priority) and, when `RLIMIT_MEMLOCK` is
 //! unlimited, locks the process memory (`mlockall`): with a finite limit `MCL_FUTURE` would
 //! make later allocations fail, so it is skipped with a warning. Both fall back to a warning
 //! when not allowed (`appliance_media_realtime` says which one was got).
-//!
-//! **Not yet:** echo cancelling, DTMF detection, G.711 ↔ RTP: that is the switch's media
-//! path (crate `switch`), to be driven here once SIP/RTP legs exist to bridge to.
 
+use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use media_dsp::dtmf::Digit;
 use rtrb::{Consumer, Producer, RingBuffer};
+use switch::engine::{LegId, MediaCommand};
+use switch::media::{CHUNK, MediaPath, TdmConfig};
 use tdm::virt::{VirtE1Span, VirtError};
 use tdm::{CHUNK_SAMPLES, Chunk, E1_TIMESLOTS, Span, SpanEvent};
 use tokio::sync::Notify;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
+use crate::clock::Clock;
 use crate::metrics::Metrics;
 
 /// Largest D-channel frame moved (Q.921 N201 = 260 octets of information + address and
 /// control).
 pub(crate) const DFRAME_MAX: usize = 264;
+/// Spans the media path has slots for.
+pub(crate) const MAX_SPANS: usize = 4;
+/// First slot of RTP legs.
+/// Slots per span (timeslot numbers 0–31).
+pub(crate) const E1_SLOTS: usize = E1_TIMESLOTS;
+/// First slot of RTP legs.
+pub(crate) const RTP_BASE: usize = MAX_SPANS * E1_TIMESLOTS;
+/// RTP legs with media at once.
+pub(crate) const RTP_SLOTS: usize = 256;
+/// Largest datagram moved between an RTP socket and the media thread.
+pub(crate) const DGRAM_MAX: usize = 1500;
 /// Depth of each span's queues.
 const QUEUE: usize = 256;
+/// Depth of an RTP leg's queues (datagrams).
+const RTP_QUEUE: usize = 64;
 /// A-law idle pattern.
 const ALAW_IDLE: u8 = 0xD5;
 /// A tick starting more than this after its due time counts as late.
 const LATE: Duration = Duration::from_millis(1);
 /// E1 frames per millisecond.
 const FRAMES_PER_MS: u64 = 8;
+/// Received milliseconds kept per span before the oldest is dropped (bounds the delay).
+const RX_BACKLOG: usize = 4;
+/// How long an RFC 4733 event we send lasts.
+const DIGIT_LEN: Duration = Duration::from_millis(100);
+/// Pause between two RFC 4733 digits we send.
+const DIGIT_GAP: Duration = Duration::from_millis(60);
 
 /// One D-channel frame, without allocation.
 #[derive(Debug, Clone, Copy)]
@@ -68,29 +96,40 @@ impl DFrame {
     }
 }
 
-/// What a B-channel sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    /// A-law silence.
-    Idle,
-    /// Loop the received audio back (echo test).
-    Echo,
-    /// 1 kHz test tone.
-    Tone,
+/// A datagram, inline (no allocation on the media thread).
+#[derive(Clone, Copy)]
+pub(crate) struct Dgram {
+    pub(crate) len: u16,
+    pub(crate) addr: SocketAddr,
+    pub(crate) rtcp: bool,
+    pub(crate) buf: [u8; DGRAM_MAX],
 }
 
-/// From the span task to the media thread. Frames travel inline (no allocation on the media
-/// thread), so the variants differ in size on purpose.
+impl std::fmt::Debug for Dgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dgram")
+            .field("len", &self.len)
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Dgram {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
+}
+
+/// From a span task to the media thread. Frames travel inline (no allocation on the media
+/// thread).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum ToMedia {
     /// Send this D-channel frame.
     Dchannel(DFrame),
-    /// Set what a timeslot sends.
-    Bchannel { timeslot: u8, mode: Mode },
 }
 
-/// From the media thread to the span task (frames inline, as [`ToMedia`]).
+/// From the media thread to a span task (frames inline, as [`ToMedia`]).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum FromMedia {
@@ -110,17 +149,98 @@ pub(crate) struct SpanPort {
     pub(crate) notify: Arc<Notify>,
 }
 
+/// An RTP leg's session and its queues, as handed to the media thread.
+pub(crate) struct RtpChannel {
+    pub(crate) leg: LegId,
+    pub(crate) session: rtp::Session,
+    /// Datagrams received on the leg's sockets.
+    pub(crate) rx: Consumer<Dgram>,
+    /// Datagrams to send.
+    pub(crate) tx: Producer<Dgram>,
+    /// Wakes the socket task when `tx` has something.
+    pub(crate) notify: Arc<Notify>,
+    /// Digits to send as RFC 4733, and the end of the one being sent.
+    digits: VecDeque<Digit>,
+    sending_until: Option<tdm::Instant>,
+    next_digit_at: tdm::Instant,
+}
+
+impl std::fmt::Debug for RtpChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RtpChannel")
+            .field("leg", &self.leg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The socket task's ends of an RTP leg's queues.
+#[derive(Debug)]
+pub(crate) struct RtpPort {
+    /// Datagrams received, for the media thread.
+    pub(crate) rx: Producer<Dgram>,
+    /// Datagrams to send.
+    pub(crate) tx: Consumer<Dgram>,
+    pub(crate) notify: Arc<Notify>,
+}
+
+/// Makes an RTP leg's channel (for [`Ctl::AttachRtp`]) and the socket task's port.
+pub(crate) fn rtp_channel(leg: LegId, session: rtp::Session) -> (Box<RtpChannel>, RtpPort) {
+    let (in_tx, in_rx) = RingBuffer::new(RTP_QUEUE);
+    let (out_tx, out_rx) = RingBuffer::new(RTP_QUEUE);
+    let notify = Arc::new(Notify::new());
+    (
+        Box::new(RtpChannel {
+            leg,
+            session,
+            rx: in_rx,
+            tx: out_tx,
+            notify: Arc::clone(&notify),
+            digits: VecDeque::with_capacity(32),
+            sending_until: None,
+            next_digit_at: tdm::Instant::ZERO,
+        }),
+        RtpPort {
+            rx: in_tx,
+            tx: out_rx,
+            notify,
+        },
+    )
+}
+
+/// Orders for the media path (from the call engine).
+#[derive(Debug)]
+pub(crate) enum Ctl {
+    /// A leg's B-channel has media: set up slot `slot` as a TDM channel.
+    AttachTdm { slot: usize, leg: LegId },
+    /// An RTP leg has media: set up slot `slot` with its session.
+    AttachRtp { slot: usize, chan: Box<RtpChannel> },
+    /// The leg's call is over: empty its slot (an RTP session sends its BYE first).
+    Detach { slot: usize },
+    /// A switch media command.
+    Switch(MediaCommand),
+    /// Send a digit to a leg (in-band on TDM, RFC 4733 on RTP).
+    Digit { leg: LegId, digit: Digit },
+}
+
+/// What the media thread tells the call engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MediaEvent {
+    /// A digit from a leg: DTMF heard on its B-channel, or RFC 4733 received.
+    Digit { leg: LegId, digit: char },
+}
+
 /// A span handed to the media thread.
 struct MediaSpan {
     name: String,
+    index: usize,
     span: Box<VirtE1Span>,
     tx: Producer<FromMedia>,
     rx: Consumer<ToMedia>,
     notify: Arc<Notify>,
-    modes: [Mode; E1_TIMESLOTS],
     frames: u64,
     start: Instant,
     dead: bool,
+    backlog: VecDeque<[Chunk; E1_TIMESLOTS]>,
 }
 
 impl std::fmt::Debug for MediaSpan {
@@ -131,33 +251,59 @@ impl std::fmt::Debug for MediaSpan {
     }
 }
 
+enum Add {
+    Span(Box<MediaSpan>),
+}
+
 /// Handle on the media thread.
 #[derive(Debug)]
 pub(crate) struct Media {
-    ctrl: std::sync::Mutex<Producer<MediaSpanBox>>,
+    spans: std::sync::Mutex<Producer<Add>>,
+    ctl: std::sync::Mutex<Producer<Ctl>>,
+    events: std::sync::Mutex<Option<Consumer<MediaEvent>>>,
+    events_notify: Arc<Notify>,
     heartbeat: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    metrics: Metrics,
 }
 
-/// Boxed so the control queue's slots stay small.
-type MediaSpanBox = Box<MediaSpan>;
+impl std::fmt::Debug for Add {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Add")
+    }
+}
 
 /// Starts the media thread.
-pub(crate) fn start(metrics: &Metrics) -> std::io::Result<Media> {
-    let (ctrl_tx, ctrl_rx) = RingBuffer::<MediaSpanBox>::new(16);
+pub(crate) fn start(metrics: &Metrics, clock: Clock) -> std::io::Result<Media> {
+    let (add_tx, add_rx) = RingBuffer::<Add>::new(16);
+    let (ctl_tx, ctl_rx) = RingBuffer::<Ctl>::new(1024);
+    let (ev_tx, ev_rx) = RingBuffer::<MediaEvent>::new(256);
+    let events_notify = Arc::new(Notify::new());
     let heartbeat = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let thread = std::thread::Builder::new().name("media".into()).spawn({
-        let (heartbeat, stop, metrics) =
-            (Arc::clone(&heartbeat), Arc::clone(&stop), metrics.clone());
-        move || run(ctrl_rx, &heartbeat, &stop, &metrics)
+        let ctx = Thread {
+            add: add_rx,
+            ctl: ctl_rx,
+            events: ev_tx,
+            events_notify: Arc::clone(&events_notify),
+            heartbeat: Arc::clone(&heartbeat),
+            stop: Arc::clone(&stop),
+            metrics: metrics.clone(),
+            clock,
+        };
+        move || run(ctx)
     })?;
     Ok(Media {
-        ctrl: std::sync::Mutex::new(ctrl_tx),
+        spans: std::sync::Mutex::new(add_tx),
+        ctl: std::sync::Mutex::new(ctl_tx),
+        events: std::sync::Mutex::new(Some(ev_rx)),
+        events_notify,
         heartbeat,
         stop,
         thread: Some(thread),
+        metrics: metrics.clone(),
     })
 }
 
@@ -167,27 +313,55 @@ impl Media {
         Arc::clone(&self.heartbeat)
     }
 
-    /// Hands `span` to the media thread; returns the span task's ends of its queues.
-    pub(crate) fn add_span(&self, name: &str, span: VirtE1Span) -> Option<SpanPort> {
+    /// The consumer of media events (taken once, by the call engine) and its waker.
+    pub(crate) fn take_events(&self) -> Option<(Consumer<MediaEvent>, Arc<Notify>)> {
+        self.events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .map(|c| (c, Arc::clone(&self.events_notify)))
+    }
+
+    /// Queues an order for the media path; `false` (and counted) when the queue is full.
+    pub(crate) fn control(&self, c: Ctl) -> bool {
+        let ok = self
+            .ctl
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(c)
+            .is_ok();
+        if !ok {
+            self.metrics.media_queue_full.inc();
+        }
+        ok
+    }
+
+    /// Hands span number `index` (0-based, below [`MAX_SPANS`]) to the media thread;
+    /// returns the span task's ends of its queues.
+    pub(crate) fn add_span(&self, name: &str, index: usize, span: VirtE1Span) -> Option<SpanPort> {
+        if index >= MAX_SPANS {
+            return None;
+        }
         let (to_media_tx, to_media_rx) = RingBuffer::new(QUEUE);
         let (from_media_tx, from_media_rx) = RingBuffer::new(QUEUE);
         let notify = Arc::new(Notify::new());
         let ms = Box::new(MediaSpan {
             name: name.to_owned(),
+            index,
             span: Box::new(span),
             tx: from_media_tx,
             rx: to_media_rx,
             notify: Arc::clone(&notify),
-            modes: [Mode::Idle; E1_TIMESLOTS],
             frames: 0,
             start: Instant::now(),
             dead: false,
+            backlog: VecDeque::with_capacity(RX_BACKLOG + 1),
         });
-        let mut ctrl = self
-            .ctrl
+        let mut add = self
+            .spans
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        ctrl.push(ms).ok()?;
+        add.push(Add::Span(ms)).ok()?;
         Some(SpanPort {
             tx: to_media_tx,
             rx: from_media_rx,
@@ -243,60 +417,260 @@ fn go_realtime(metrics: &Metrics) {
     }
 }
 
-/// One period of a 1 kHz tone at 8 kHz (exactly one chunk), A-law, about -10 dBm0.
-fn tone_chunk() -> Chunk {
-    let mut c = [0; CHUNK_SAMPLES];
-    for (i, s) in c.iter_mut().enumerate() {
-        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-        let x = (f64::from(u8::try_from(i).unwrap_or(0)) * std::f64::consts::TAU / 8.0).sin()
-            * 10_000.0;
-        #[allow(clippy::cast_possible_truncation)]
-        let lin = x as i16;
-        *s = media_dsp::g711::linear_to_alaw(lin);
-    }
-    c
+struct Thread {
+    add: Consumer<Add>,
+    ctl: Consumer<Ctl>,
+    events: Producer<MediaEvent>,
+    events_notify: Arc<Notify>,
+    heartbeat: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    metrics: Metrics,
+    clock: Clock,
 }
 
-fn run(
-    mut ctrl: Consumer<MediaSpanBox>,
-    heartbeat: &AtomicU64,
-    stop: &AtomicBool,
-    metrics: &Metrics,
-) {
-    go_realtime(metrics);
-    let tone = tone_chunk();
-    let mut spans: Vec<Box<MediaSpan>> = Vec::with_capacity(8);
+/// The media path and everything attached to it.
+struct Path {
+    path: MediaPath,
+    /// The leg each slot carries.
+    legs: Vec<Option<LegId>>,
+    rtp: Vec<Option<Box<RtpChannel>>>,
+    dgram: Box<[u8; DGRAM_MAX]>,
+}
+
+impl Path {
+    fn slot_of(legs: &[Option<LegId>], leg: LegId) -> Option<usize> {
+        legs.iter().position(|l| *l == Some(leg))
+    }
+
+    fn control(&mut self, c: Ctl, now: tdm::Instant, t: &mut Thread) {
+        match c {
+            Ctl::AttachTdm { slot, leg } => {
+                let ok = slot < RTP_BASE
+                    && self
+                        .path
+                        .set_tdm(slot, TdmConfig::default())
+                        .inspect_err(|e| warn!(slot, "media: TDM slot: {e}"))
+                        .is_ok();
+                if ok {
+                    self.legs[slot] = Some(leg);
+                }
+            }
+            Ctl::AttachRtp { slot, chan } => {
+                let i = slot.wrapping_sub(RTP_BASE);
+                if i < RTP_SLOTS && self.path.set_linear(slot).is_ok() {
+                    self.legs[slot] = Some(chan.leg);
+                    self.rtp[i] = Some(chan);
+                } else {
+                    warn!(slot, "media: no such RTP slot");
+                }
+            }
+            Ctl::Detach { slot } => {
+                if let Some(l) = self.legs.get_mut(slot) {
+                    *l = None;
+                }
+                let _ = self.path.clear(slot);
+                if let Some(mut ch) = slot
+                    .checked_sub(RTP_BASE)
+                    .and_then(|i| self.rtp.get_mut(i))
+                    .and_then(Option::take)
+                {
+                    ch.session.close(now);
+                    flush_rtp(&mut ch, now, &mut self.dgram, &t.metrics);
+                }
+            }
+            Ctl::Switch(cmd) => {
+                let legs = &self.legs;
+                if let Err(e) = self.path.apply(&cmd, |l| Self::slot_of(legs, l)) {
+                    warn!("media: {e}");
+                }
+            }
+            Ctl::Digit { leg, digit } => {
+                if let Some(s) = Self::slot_of(&self.legs, leg) {
+                    let _ = self.path.send_digit(s, digit);
+                }
+            }
+        }
+    }
+}
+
+fn report(legs: &[Option<LegId>], t: &mut Thread, slot: usize, digit: Digit) {
+    {
+        if let Some(leg) = legs[slot] {
+            let ev = MediaEvent::Digit {
+                leg,
+                digit: digit.as_char(),
+            };
+            if t.events.push(ev).is_err() {
+                t.metrics.media_queue_full.inc();
+            }
+            t.events_notify.notify_one();
+        }
+    }
+}
+
+fn flush_rtp(ch: &mut RtpChannel, now: tdm::Instant, buf: &mut [u8; DGRAM_MAX], m: &Metrics) {
+    let mut any = false;
+    while let Some(tx) = ch.session.poll_transmit(now, &mut buf[..]) {
+        let mut d = Dgram {
+            len: u16::try_from(tx.len).unwrap_or(0),
+            addr: tx.to,
+            rtcp: tx.kind == rtp::TransmitKind::Rtcp,
+            buf: [0; DGRAM_MAX],
+        };
+        d.buf[..tx.len].copy_from_slice(&buf[..tx.len]);
+        if ch.tx.push(d).is_err() {
+            m.media_queue_full.inc();
+        }
+        any = true;
+    }
+    if any {
+        ch.notify.notify_one();
+    }
+}
+
+fn run(mut t: Thread) {
+    go_realtime(&t.metrics);
+    let slots = RTP_BASE + RTP_SLOTS;
+    let mut p = Path {
+        path: MediaPath::new(slots, 8, media_dsp::tones::Country::Etsi),
+        legs: vec![None; slots],
+        rtp: (0..RTP_SLOTS).map(|_| None).collect(),
+        dgram: Box::new([0; DGRAM_MAX]),
+    };
+    let mut spans: Vec<Box<MediaSpan>> = Vec::with_capacity(MAX_SPANS);
     let mut rx = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let mut tx = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let mut dbuf = [0u8; 1024];
     let period = Duration::from_millis(1);
     let mut due = Instant::now() + period;
     let mut max_late = Duration::ZERO;
-    while !stop.load(Ordering::Relaxed) {
-        while let Ok(s) = ctrl.pop() {
+    while !t.stop.load(Ordering::Relaxed) {
+        let now = t.clock.now();
+        while let Ok(Add::Span(s)) = t.add.pop() {
             info!(span = %s.name, "media thread: span added");
             spans.push(s);
         }
+        while let Ok(c) = t.ctl.pop() {
+            p.control(c, now, &mut t);
+        }
+        // Lines in: D-channel, alarms, and this millisecond of every timeslot.
         for s in &mut spans {
-            if !s.dead {
-                tick_span(s, metrics, &mut rx, &mut tx, &tone, &mut dbuf);
+            if s.dead {
+                continue;
+            }
+            pump_span(s, &t.metrics, &mut rx, &mut dbuf);
+            let base = s.index * E1_TIMESLOTS;
+            let chunk = s.backlog.pop_front();
+            for ts in 1..E1_TIMESLOTS {
+                let slot = base + ts;
+                if p.path.is_tdm(slot) {
+                    let c = chunk.map_or([ALAW_IDLE; CHUNK], |c| c[ts]);
+                    let _ = p.path.tdm_rx(slot, &c);
+                }
             }
         }
         spans.retain(|s| !s.dead);
-        heartbeat.fetch_add(1, Ordering::Relaxed);
-        metrics.media_ticks.inc();
+        // RTP in: datagrams, timers, the next millisecond out of the jitter buffer.
+        for (i, ch) in p.rtp.iter_mut().enumerate() {
+            let Some(ch) = ch else { continue };
+            while let Ok(d) = ch.rx.pop() {
+                if let Err(e) = ch.session.handle_input(now, d.bytes(), d.addr) {
+                    debug!(leg = ch.leg.0, "rtp: {e}");
+                }
+            }
+            if ch.session.poll_timeout().is_some_and(|w| w <= now) {
+                ch.session.handle_timeout(now);
+            }
+            let mut buf = [0i16; CHUNK];
+            ch.session.pull_chunk(&mut buf);
+            let _ = p.path.linear_rx(RTP_BASE + i, &buf);
+        }
+        p.path.tick();
+        // Digits: heard on a line (to the switch and the bridged leg), or to send as RFC 4733.
+        while let Some(r) = p.path.poll_digit() {
+            if p.path.is_tdm(r.slot) {
+                if r.duration.is_some() {
+                    report(&p.legs, &mut t, r.slot, r.digit);
+                    if let Some(peer) = p.path.peer_of(r.slot) {
+                        let _ = p.path.send_digit(peer, r.digit);
+                    }
+                }
+            } else if let Some(Some(ch)) =
+                r.slot.checked_sub(RTP_BASE).and_then(|i| p.rtp.get_mut(i))
+                && ch.digits.len() < ch.digits.capacity()
+            {
+                ch.digits.push_back(r.digit);
+            }
+        }
+        // Lines out.
+        for s in &mut spans {
+            let base = s.index * E1_TIMESLOTS;
+            for (ts, out) in tx.iter_mut().enumerate() {
+                *out = p
+                    .path
+                    .tdm_tx(base + ts)
+                    .copied()
+                    .unwrap_or([ALAW_IDLE; CHUNK_SAMPLES]);
+            }
+            // A full queue just means the line is behind.
+            let _ = s.span.write_chunk(&tx);
+        }
+        // RTP out: audio, digits, RTCP; digits received.
+        for i in 0..RTP_SLOTS {
+            let slot = RTP_BASE + i;
+            let Some(ch) = p.rtp[i].as_mut() else {
+                continue;
+            };
+            if ch.sending_until.is_some_and(|u| now >= u) {
+                ch.session.end_digit(now);
+                ch.sending_until = None;
+                ch.next_digit_at = now + DIGIT_GAP;
+            }
+            if ch.sending_until.is_none()
+                && now >= ch.next_digit_at
+                && let Some(d) = ch.digits.pop_front()
+            {
+                match ch.session.begin_digit(now, d.as_char()) {
+                    Ok(()) => ch.sending_until = Some(now + DIGIT_LEN),
+                    Err(e) => debug!(leg = ch.leg.0, "rfc 4733: {e}"),
+                }
+            }
+            if let Some(h) = p.path.heard(slot) {
+                ch.session.push_chunk(now, h);
+            }
+            flush_rtp(ch, now, &mut p.dgram, &t.metrics);
+            let mut got = [None; 4];
+            let mut n = 0;
+            while let Some(ev) = ch.session.poll_event() {
+                if let rtp::Event::Digit { digit, .. } = ev
+                    && let Some(d) = Digit::from_char(digit)
+                    && n < got.len()
+                {
+                    got[n] = Some(d);
+                    n += 1;
+                }
+            }
+            for d in got.into_iter().flatten() {
+                report(&p.legs, &mut t, slot, d);
+                if let Some(peer) = p.path.peer_of(slot) {
+                    let _ = p.path.send_digit(peer, d);
+                }
+            }
+        }
+        t.heartbeat.fetch_add(1, Ordering::Relaxed);
+        t.metrics.media_ticks.inc();
 
-        let now = Instant::now();
-        if now < due {
-            std::thread::sleep(due - now);
+        let wall = Instant::now();
+        if wall < due {
+            std::thread::sleep(due - wall);
         }
         let woke = Instant::now();
         let late = woke.saturating_duration_since(due);
         if late > LATE {
-            metrics.media_late_ticks.inc();
+            t.metrics.media_late_ticks.inc();
             if late > max_late {
                 max_late = late;
-                metrics
+                t.metrics
                     .media_max_lateness_us
                     .set(i64::try_from(late.as_micros()).unwrap_or(i64::MAX));
             }
@@ -309,48 +683,23 @@ fn run(
     }
 }
 
-fn tick_span(
+/// Sends the frames the span task queued, paces the line, and takes in what arrived.
+fn pump_span(
     s: &mut MediaSpan,
     metrics: &Metrics,
     rx: &mut [Chunk; E1_TIMESLOTS],
-    tx: &mut [Chunk; E1_TIMESLOTS],
-    tone: &Chunk,
     dbuf: &mut [u8],
 ) {
     let mut woke = false;
-    // Frames the span task queued, and B-channel modes.
-    while let Ok(m) = s.rx.pop() {
-        match m {
-            ToMedia::Dchannel(f) => {
-                // A full HDLC queue loses the frame as a line would; Q.921 retransmits.
-                let _ = s.span.write_dchannel(f.bytes());
-            }
-            ToMedia::Bchannel { timeslot, mode } => {
-                if let Some(m) = s.modes.get_mut(usize::from(timeslot)) {
-                    *m = mode;
-                }
-            }
-        }
+    while let Ok(ToMedia::Dchannel(f)) = s.rx.pop() {
+        // A full HDLC queue loses the frame as a line would; Q.921 retransmits.
+        let _ = s.span.write_dchannel(f.bytes());
     }
-    // The millisecond to send.
-    for (ts, out) in tx.iter_mut().enumerate() {
-        *out = match s.modes[ts] {
-            Mode::Idle => [ALAW_IDLE; CHUNK_SAMPLES],
-            Mode::Echo => rx[ts],
-            Mode::Tone => *tone,
-        };
-    }
-    // Pace the line.
     let elapsed = u64::try_from(s.start.elapsed().as_micros()).unwrap_or(u64::MAX);
     let due = elapsed * FRAMES_PER_MS / 1000;
     let r = if due > s.frames {
         let n = usize::try_from(due - s.frames).unwrap_or(usize::MAX);
         s.frames = due;
-        // Keep at most a few ms queued; TxFull just means the line is behind.
-        match s.span.write_chunk(tx) {
-            Ok(()) | Err(VirtError::TxFull) => {}
-            Err(_) => {}
-        }
         s.span.pump(n)
     } else {
         s.span.receive()
@@ -366,7 +715,6 @@ fn tick_span(
         s.notify.notify_one();
         return;
     }
-
     while let Some(e) = s.span.poll_event() {
         if let SpanEvent::Alarms(a) = e {
             if s.tx.push(FromMedia::Alarms(a.bits())).is_err() {
@@ -388,11 +736,16 @@ fn tick_span(
         }
         woke = true;
     }
-    // The received millisecond(s): keep the latest for echo.
+    // The received milliseconds, oldest first; a backlog beyond a few ms is dropped so the
+    // delay stays bounded.
     while let Ok(n) = s.span.read_chunk(rx) {
         if n == 0 {
             break;
         }
+        if s.backlog.len() >= RX_BACKLOG {
+            s.backlog.pop_front();
+        }
+        s.backlog.push_back(*rx);
     }
     if woke {
         s.notify.notify_one();

@@ -1,36 +1,88 @@
-//! Routing of incoming span calls through the `switch` crate's dial plan.
+//! The switch's configuration, built from the store ([`switch::dialplan::Config`]).
 //!
-//! The dial plan ([`switch::dialplan::Config`]) is built from the store's extensions: one
-//! literal DID rule per extension (echo test → [`Target::EchoTest`], test tone →
-//! [`Target::TestTone`], SIP account → [`Target::Extension`]), so a call from the carrier
-//! is routed by the switch's own pattern matching and policy (unknown numbers get the
-//! switch's cause, #1). It is rebuilt on SIGHUP.
+//! - Trunks: every span is an E1 trunk named after it, span number = its position in the
+//!   store's span list + 1 (what [`switch::LegEvent::SpanAlarm`] uses); every enabled SIP
+//!   trunk is a SIP trunk. Trunk groups keep their members' order (failover).
+//! - Extensions: SIP accounts are switch extensions (endpoint = the number).
+//! - Internal table (what phones dial): each extension number (SIP account, echo test, test
+//!   tone), each queue number, then the store's dial rules by priority (strip/prepend,
+//!   `allow_toll` allows international and premium numbers through that rule).
+//! - DID table (what the carrier dials): each extension and queue number.
+//! - Toll-fraud prefixes: international `00`, premium `0900` (denied unless a rule allows).
 //!
-//! **Not yet:** the switch's call engine ([`switch::Switch`]: legs, bridges, CDRs) and its
-//! media path are not driven by the daemon in this slice; the store's outgoing dial rules and
-//! trunk groups are not mapped (no outgoing calls yet).
+//! Rebuilt on SIGHUP and given to the running switch with `reconfigure`.
+
+use std::collections::HashMap;
 
 use store::Store;
-use store::config::ExtensionKind;
-use switch::dialplan::{ChannelKind, Config, DialPlan, Extension, OriginClass, Rule, Target};
+use store::config::{DialTarget, ExtensionKind, TrunkRef};
+use switch::dialplan::{
+    Allow, CallerIdRule, ChannelKind, CidMode, Config, DialPlan, Extension, Rule, Target, Trunk,
+    TrunkGroup,
+};
 
-/// What the daemon does with an incoming span call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Decision {
-    /// Answer, the B-channel loops audio back.
-    EchoTest,
-    /// Answer, the B-channel sends 1 kHz.
-    TestTone,
-    /// Clear with this Q.850 cause, for this reason.
-    Clear(u8, &'static str),
-}
+/// International prefix denied unless a dial rule allows toll calls.
+pub(crate) const INTERNATIONAL: &str = "00";
+/// Premium-rate prefix denied unless a dial rule allows toll calls.
+pub(crate) const PREMIUM: &str = "0900";
 
-/// Builds the dial plan from the store.
+/// Span names in span-number order (number = index + 1).
+pub(crate) type SpanNames = Vec<String>;
+
+/// Builds the switch configuration from the store.
 ///
 /// # Errors
 /// Store errors; a pattern or configuration the switch refuses (as text in the error).
-pub(crate) fn build(store: &Store) -> anyhow::Result<Config> {
+pub(crate) fn build(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
     let mut cfg = Config::default();
+    let spans = store.spans()?;
+    let span_names: SpanNames = spans.iter().map(|s| s.config.name.clone()).collect();
+    let mut trunk_by_ref: Vec<(TrunkRef, String)> = Vec::new();
+    let pass = CallerIdRule {
+        mode: CidMode::Pass,
+        send_restricted_number: false,
+    };
+    for (i, s) in spans.iter().enumerate() {
+        cfg.trunks.push(Trunk {
+            name: s.config.name.clone(),
+            kind: ChannelKind::E1Bchannel,
+            span: u16::try_from(i + 1).ok(),
+            caller_id: pass.clone(),
+        });
+        trunk_by_ref.push((TrunkRef::Span(s.id), s.config.name.clone()));
+    }
+    for t in store.sip_trunks()?.into_iter().filter(|t| t.config.enabled) {
+        cfg.trunks.push(Trunk {
+            name: t.config.name.clone(),
+            kind: ChannelKind::Sip,
+            span: None,
+            caller_id: pass.clone(),
+        });
+        trunk_by_ref.push((TrunkRef::SipTrunk(t.id), t.config.name.clone()));
+    }
+    let mut group_names = HashMap::new();
+    for g in store.trunk_groups()? {
+        let members: Vec<String> = g
+            .config
+            .members
+            .iter()
+            .filter_map(|m| {
+                trunk_by_ref
+                    .iter()
+                    .find(|(r, _)| r == m)
+                    .map(|(_, n)| n.clone())
+            })
+            .collect();
+        group_names.insert(g.id, g.config.name.clone());
+        if !members.is_empty() {
+            cfg.trunk_groups.push(TrunkGroup {
+                name: g.config.name,
+                members,
+            });
+        }
+    }
+    let mut ext_target = HashMap::new();
+    let mut internal = Vec::new();
     let mut did = Vec::new();
     for e in store.extensions()? {
         let n = e.config.number;
@@ -46,29 +98,65 @@ pub(crate) fn build(store: &Store) -> anyhow::Result<Config> {
                 Target::Extension(n.clone())
             }
         };
-        did.push(Rule::new(&n, target).map_err(|e| anyhow::anyhow!("extension {n}: {e}"))?);
+        ext_target.insert(e.id, target.clone());
+        let rule = Rule::new(&n, target).map_err(|e| anyhow::anyhow!("extension {n}: {e}"))?;
+        internal.push(rule.clone());
+        did.push(rule);
+    }
+    let mut queue_names = HashMap::new();
+    for q in store.queues()? {
+        queue_names.insert(q.id, q.config.name.clone());
+        if let Some(n) = q.config.number {
+            let rule = Rule::new(&n, Target::Queue(q.config.name.clone()))
+                .map_err(|e| anyhow::anyhow!("queue {n}: {e}"))?;
+            internal.push(rule.clone());
+            did.push(rule);
+        }
+    }
+    let mut rules = store.dial_rules()?;
+    rules.sort_by_key(|r| r.config.priority);
+    for r in rules {
+        let c = r.config;
+        let target = match &c.target {
+            DialTarget::Extension(id) => ext_target.get(id).cloned(),
+            DialTarget::TrunkGroup(id) => group_names
+                .get(id)
+                .filter(|n| cfg.trunk_groups.iter().any(|g| &g.name == *n))
+                .cloned()
+                .map(Target::TrunkGroup),
+            DialTarget::Queue(id) => queue_names.get(id).cloned().map(Target::Queue),
+            DialTarget::Ivr(name) => Some(Target::Ivr(name.clone())),
+        };
+        let Some(target) = target else {
+            tracing::warn!(pattern = %c.pattern, "dial rule skipped: its target is gone or empty");
+            continue;
+        };
+        // The store writes patterns without the switch's `_` marker for non-literal ones.
+        let pattern = if c
+            .pattern
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+        {
+            c.pattern.clone()
+        } else {
+            format!("_{}", c.pattern)
+        };
+        let rule = Rule::new(&pattern, target)
+            .map_err(|e| anyhow::anyhow!("dial rule {}: {e}", c.pattern))?
+            .rewrite(usize::from(c.strip), &c.prepend)
+            .allowing(Allow {
+                international: c.allow_toll,
+                premium: c.allow_toll,
+            });
+        internal.push(rule);
     }
     cfg.plan = DialPlan {
+        internal,
         did,
-        ..DialPlan::default()
+        international_prefixes: vec![INTERNATIONAL.into()],
+        premium_prefixes: vec![PREMIUM.into()],
     };
     cfg.validate()
         .map_err(|e| anyhow::anyhow!("dial plan refused by the switch: {e}"))?;
-    Ok(cfg)
-}
-
-/// Routes a call from a carrier (E1) to `called`.
-pub(crate) fn decide(cfg: &Config, called: &str) -> Decision {
-    match cfg.route(OriginClass::Trunk, called) {
-        Ok(r) => match r.target {
-            Target::EchoTest => Decision::EchoTest,
-            Target::TestTone => Decision::TestTone,
-            Target::Extension(_) => Decision::Clear(
-                20,
-                "SIP extension, but SIP is not wired into the daemon yet (subscriber absent)",
-            ),
-            _ => Decision::Clear(20, "target not handled by the daemon yet"),
-        },
-        Err(d) => Decision::Clear(d.cause().0, "no route in the dial plan"),
-    }
+    Ok((cfg, span_names))
 }

@@ -1,45 +1,37 @@
 //! One task per E1 PRI span: the line jack, the media thread hand-off, and the
 //! [`isdn::pri::Pri`] driven with the state machine's own timeouts.
 //!
-//! **Call handling in this slice** — an incoming call's called number (the DID) is routed
-//! with the `switch` crate's dial plan ([`crate::routing`]), built from the store:
-//! - echo test (600 in the demo): answered, the B-channel loops audio back (media thread);
-//! - test tone (601): answered, the B-channel sends 1 kHz;
-//! - a SIP extension: cleared with cause 20 *subscriber absent*, because SIP is not wired
-//!   into this daemon yet (logged as such);
-//! - no route: cleared with the switch's cause (1 *unallocated number*).
-//!
-//! The switch's call engine (legs, bridges) is not driven yet: there is nothing to bridge an
-//! E1 call to until SIP is wired.
-//!
-//! While the daemon drains (SIGTERM), new calls are cleared with cause 42 *switching
-//! equipment congestion*. Every call writes `call_start` / `call_answer` / `call_end` to the
-//! store's event log.
+//! The span task is the Q.931 side of the span's legs: it forwards what the line reports
+//! to the call engine ([`crate::calls`], keyed by call reference) and carries out the
+//! engine's orders ([`ToSpan`]: ALERTING, CONNECT, DISCONNECT with a cause, SETUP with the
+//! called and calling numbers). It answers every incoming SETUP with CALL PROCEEDING itself
+//! (so the carrier's T303/T310 stop while the switch routes), and while the daemon drains
+//! (SIGTERM) clears new calls with cause 42 *switching equipment congestion* without
+//! offering them to the switch.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use isdn::call::{self, CallId, Event};
+use isdn::call::{self, CallId, Event, SetupParams};
 use isdn::pri::Pri;
 use isdn::q921;
 use isdn::q931::{CauseValue, Role, Variant};
-use serde_json::json;
 use socket2::{Domain, SockAddr, Socket, Type};
 use store::config::{Signalling, SpanConfig, SpanRole, Stored, SwitchType};
-use store::events::{EventKind, NewEvent};
+use switch::Cause;
 use tdm::virt::{VirtE1Config, VirtE1Span};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use crate::Shared;
+use crate::calls::{SpanEv, ToEngine, ToSpan};
 use crate::clock::Clock;
-use crate::media::{DFrame, FromMedia, Media, Mode, SpanPort, ToMedia};
-use crate::routing::Decision;
+use crate::media::{DFrame, FromMedia, Media, SpanPort, ToMedia};
 
 /// Interval between DL-ESTABLISH requests while the data link is released.
 const REESTABLISH: Duration = Duration::from_secs(1);
@@ -68,9 +60,11 @@ impl SpanTask {
 /// others.
 pub(crate) fn open(
     data_dir: &Path,
+    index: usize,
     s: &Stored<SpanConfig>,
     media: &Arc<Media>,
     shared: Arc<Shared>,
+    link: Link,
 ) -> Result<Option<SpanTask>> {
     let c = &s.config;
     if c.signalling != Signalling::Pri {
@@ -101,7 +95,7 @@ pub(crate) fn open(
     let media = Arc::clone(media);
     let span_no = u32::try_from(s.id).unwrap_or(1);
     let join = tokio::spawn(async move {
-        run(sock, cfg, span_no, media, shared, stop_rx).await;
+        run(sock, cfg, span_no, index, media, shared, stop_rx, link).await;
     });
     Ok(Some(SpanTask {
         socket_path: path,
@@ -110,19 +104,32 @@ pub(crate) fn open(
     }))
 }
 
+/// A span task's links to the call engine.
+#[derive(Debug)]
+pub(crate) struct Link {
+    pub(crate) engine: mpsc::UnboundedSender<ToEngine>,
+    pub(crate) orders: mpsc::UnboundedReceiver<ToSpan>,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run(
     listener: Socket,
     cfg: SpanConfig,
     span_no: u32,
+    index: usize,
     media: Arc<Media>,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
+    mut link: Link,
 ) {
     loop {
         // Wait for the far end of the line.
         let sock = loop {
             if *stop.borrow() {
                 return;
+            }
+            while let Ok(o) = link.orders.try_recv() {
+                refuse_without_line(&cfg.name, index, &link, o);
             }
             match listener.accept() {
                 Ok((s, _)) => break s,
@@ -152,14 +159,14 @@ async fn run(
                 continue;
             }
         };
-        let Some(port) = media.add_span(&cfg.name, line) else {
+        let Some(port) = media.add_span(&cfg.name, index, line) else {
             warn!(span = %cfg.name, "media thread did not take the span (control queue full)");
             continue;
         };
         info!(span = %cfg.name, "far end connected to the line");
-        let mut d = Driver::new(&cfg, port, Arc::clone(&shared));
-        let closed = d.run(&mut stop).await;
-        d.clear_all();
+        let mut d = Driver::new(&cfg, index, port, Arc::clone(&shared));
+        let closed = d.run(&mut stop, &mut link).await;
+        d.clear_all(&link);
         if !closed {
             return;
         }
@@ -167,26 +174,43 @@ async fn run(
     }
 }
 
-#[derive(Debug)]
-struct CallInfo {
-    id: String,
-    channel: Option<u8>,
+/// No line: an order to place a call fails at once (the switch tries the next trunk).
+fn refuse_without_line(name: &str, index: usize, link: &Link, o: ToSpan) {
+    if let ToSpan::Setup { leg, .. } = o {
+        info!(span = %name, leg = leg.0, "no line: cannot place the call");
+        let _ = link.engine.send(ToEngine::Span {
+            span: index,
+            ev: SpanEv::OriginateFailed {
+                leg,
+                cause: Cause::NETWORK_OUT_OF_ORDER,
+            },
+        });
+    }
 }
 
 struct Driver {
     name: String,
+    index: usize,
     pri: Pri,
     port: SpanPort,
     shared: Arc<Shared>,
     clock: Clock,
     link_up: bool,
     next_establish: tdm::Instant,
-    calls: HashMap<CallId, CallInfo>,
-    seq: u64,
+    /// Calls on this span (either direction) not yet released.
+    calls: HashSet<CallId>,
+    /// Calls refused while draining (not offered to the engine).
+    refused: HashSet<CallId>,
+    /// Calls sent ALERTING.
+    alerted: HashSet<CallId>,
+}
+
+fn cause(c: CauseValue) -> Cause {
+    Cause(c.0)
 }
 
 impl Driver {
-    fn new(cfg: &SpanConfig, port: SpanPort, shared: Arc<Shared>) -> Self {
+    fn new(cfg: &SpanConfig, index: usize, port: SpanPort, shared: Arc<Shared>) -> Self {
         let role = match cfg.role {
             SpanRole::Network => Role::Network,
             _ => Role::User,
@@ -199,19 +223,34 @@ impl Driver {
         let clock = shared.clock;
         Self {
             name: cfg.name.clone(),
+            index,
             pri: Pri::with_config(role, q921::Config::default(), ccfg),
             port,
             shared,
             clock,
             link_up: false,
             next_establish: tdm::Instant::ZERO,
-            calls: HashMap::new(),
-            seq: 0,
+            calls: HashSet::new(),
+            refused: HashSet::new(),
+            alerted: HashSet::new(),
+        }
+    }
+
+    fn tell(&self, link: &Link, ev: SpanEv) {
+        if link
+            .engine
+            .send(ToEngine::Span {
+                span: self.index,
+                ev,
+            })
+            .is_err()
+        {
+            debug!(span = %self.name, "call engine gone");
         }
     }
 
     /// Drives the PRI until the line closes (`true`) or the task is stopped (`false`).
-    async fn run(&mut self, stop: &mut watch::Receiver<bool>) -> bool {
+    async fn run(&mut self, stop: &mut watch::Receiver<bool>, link: &mut Link) -> bool {
         let now = self.clock.now();
         self.pri.start(now);
         self.next_establish = now + REESTABLISH;
@@ -236,14 +275,18 @@ impl Driver {
                     FromMedia::Closed => {
                         self.link_up = false;
                         self.set_link_metric();
+                        self.tell(link, SpanEv::Link { up: false });
                         return true;
                     }
                 }
             }
+            while let Ok(o) = link.orders.try_recv() {
+                self.order(now, link, o);
+            }
             if self.pri.poll_timeout().is_some_and(|t| t <= now) {
                 self.pri.handle_timeout(now);
             }
-            self.after_pri(now);
+            self.after_pri(now, link);
             if !self.link_up
                 && now >= self.next_establish
                 && self.pri.link().state() == q921::State::TeiAssigned
@@ -262,8 +305,84 @@ impl Driver {
                 () = notify.notified() => {}
                 () = tokio::time::sleep(wake) => {}
                 _ = stop.changed() => {}
+                o = link.orders.recv() => {
+                    if let Some(o) = o {
+                        let now = self.clock.now();
+                        self.order(now, link, o);
+                    }
+                }
             }
         }
+    }
+
+    fn order(&mut self, now: tdm::Instant, link: &Link, o: ToSpan) {
+        match o {
+            ToSpan::Setup {
+                leg,
+                called,
+                calling,
+            } => {
+                if !self.link_up {
+                    info!(span = %self.name, leg = leg.0, "data link down: cannot place the call");
+                    self.tell(
+                        link,
+                        SpanEv::OriginateFailed {
+                            leg,
+                            cause: Cause::NETWORK_OUT_OF_ORDER,
+                        },
+                    );
+                    return;
+                }
+                let mut p = SetupParams::speech(&called);
+                p.calling.clone_from(&calling);
+                match self.pri.setup(now, p) {
+                    Ok(call) => {
+                        info!(span = %self.name, call = call.0, leg = leg.0, called = %called,
+                            calling = calling.as_deref().unwrap_or(""), "SETUP sent");
+                        self.shared.metrics.call(&self.name, "outgoing");
+                        self.calls.insert(call);
+                        self.tell(link, SpanEv::Originated { leg, call });
+                    }
+                    Err(e) => {
+                        warn!(span = %self.name, leg = leg.0, "setup: {e}");
+                        self.tell(
+                            link,
+                            SpanEv::OriginateFailed {
+                                leg,
+                                cause: Cause::TEMPORARY_FAILURE,
+                            },
+                        );
+                    }
+                }
+            }
+            ToSpan::Alert { call } => {
+                if self.alerted.insert(call)
+                    && let Err(e) = self.pri.alerting(now, call)
+                {
+                    debug!(span = %self.name, call = call.0, "alerting: {e}");
+                }
+            }
+            ToSpan::Progress { call } => {
+                // In-band information: ALERTING carries it to the caller here.
+                if self.alerted.insert(call)
+                    && let Err(e) = self.pri.alerting(now, call)
+                {
+                    debug!(span = %self.name, call = call.0, "alerting: {e}");
+                }
+            }
+            ToSpan::Answer { call } => {
+                if let Err(e) = self.pri.connect(now, call) {
+                    warn!(span = %self.name, call = call.0, "connect: {e}");
+                }
+            }
+            ToSpan::Hangup { call, cause } => {
+                debug!(span = %self.name, call = call.0, cause = cause.0, "clearing");
+                if let Err(e) = self.pri.disconnect(now, call, CauseValue(cause.0)) {
+                    debug!(span = %self.name, call = call.0, "disconnect: {e}");
+                }
+            }
+        }
+        self.transmit();
     }
 
     fn labels(&self) -> crate::metrics::SpanLabels {
@@ -292,51 +411,23 @@ impl Driver {
         }
     }
 
-    fn bchannel(&mut self, channel: Option<u8>, mode: Mode) {
-        if let Some(ts) = channel
-            && self
-                .port
-                .tx
-                .push(ToMedia::Bchannel { timeslot: ts, mode })
-                .is_err()
-        {
-            self.shared.metrics.media_queue_full.inc();
-        }
-    }
-
-    fn after_pri(&mut self, now: tdm::Instant) {
+    fn after_pri(&mut self, now: tdm::Instant, link: &Link) {
         let up = self.pri.link().is_established();
         if up != self.link_up {
             self.link_up = up;
             self.set_link_metric();
             info!(span = %self.name, up, "D-channel data link {}", if up { "up" } else { "down" });
+            self.tell(link, SpanEv::Link { up });
             if !up {
                 self.next_establish = now + REESTABLISH;
             }
         }
         while let Some(ev) = self.pri.poll_event() {
-            self.call_event(now, ev);
+            self.call_event(now, link, ev);
         }
     }
 
-    fn log_event(&self, kind: EventKind, id: &str, payload: serde_json::Value) {
-        let ev = NewEvent::new(Clock::wall_now(), kind)
-            .call(id)
-            .payload(payload);
-        if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
-            warn!(span = %self.name, call = id, "event log: {e}");
-        }
-    }
-
-    fn reject(&mut self, now: tdm::Instant, call: CallId, cause: CauseValue, why: &str) {
-        info!(span = %self.name, call = call.0, cause = cause.0, "call rejected: {why}");
-        if let Err(e) = self.pri.disconnect(now, call, cause) {
-            warn!(span = %self.name, call = call.0, "disconnect: {e}");
-        }
-        self.shared.metrics.call(&self.name, "rejected");
-    }
-
-    fn call_event(&mut self, now: tdm::Instant, ev: Event) {
+    fn call_event(&mut self, now: tdm::Instant, link: &Link, ev: Event) {
         match ev {
             Event::IncomingCall {
                 call,
@@ -345,95 +436,86 @@ impl Driver {
                 channel,
                 ..
             } => {
-                self.seq += 1;
-                let id = format!("{}-{}", self.name, self.seq);
-                info!(span = %self.name, call = call.0, id = %id, called = %called,
+                info!(span = %self.name, call = call.0, called = %called,
                     calling = calling.as_deref().unwrap_or(""), channel, "incoming call");
                 self.shared.metrics.call(&self.name, "incoming");
-                self.log_event(
-                    EventKind::CallStart,
-                    &id,
-                    json!({"span": self.name, "called": called, "calling": calling, "channel": channel}),
-                );
-                self.calls.insert(call, CallInfo { id, channel });
-                self.shared.metrics.active_calls.inc();
+                self.calls.insert(call);
                 if !*self.shared.accepting.borrow() {
-                    self.reject(now, call, CauseValue(42), "draining: no new calls");
+                    info!(span = %self.name, call = call.0, cause = 42, "call rejected: draining: no new calls");
+                    self.shared.metrics.call(&self.name, "rejected");
+                    self.refused.insert(call);
+                    if let Err(e) = self.pri.disconnect(now, call, CauseValue(42)) {
+                        warn!(span = %self.name, call = call.0, "disconnect: {e}");
+                    }
                     return;
                 }
-                let decision = {
-                    let plan = self
-                        .shared
-                        .dialplan
-                        .read()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    crate::routing::decide(&plan, &called)
-                };
-                let mode = match decision {
-                    Decision::EchoTest => Some(Mode::Echo),
-                    Decision::TestTone => Some(Mode::Tone),
-                    Decision::Clear(cause, why) => {
-                        self.reject(now, call, CauseValue(cause), why);
-                        return;
-                    }
-                };
-                let r = self
-                    .pri
-                    .proceeding(now, call)
-                    .and_then(|()| self.pri.alerting(now, call))
-                    .and_then(|()| self.pri.connect(now, call));
-                match (r, mode) {
-                    (Ok(()), Some(mode)) => {
-                        let ch = self.pri.calls().channel(call).or(channel);
-                        if let Some(ci) = self.calls.get_mut(&call) {
-                            ci.channel = ch;
-                        }
-                        self.bchannel(ch, mode);
-                        self.shared.metrics.call(&self.name, "answered");
-                        let id = self
-                            .calls
-                            .get(&call)
-                            .map(|c| c.id.clone())
-                            .unwrap_or_default();
-                        info!(span = %self.name, call = call.0, id = %id, mode = ?mode, channel = ch, "call answered");
-                        self.log_event(
-                            EventKind::CallAnswer,
-                            &id,
-                            json!({"mode": format!("{mode:?}").to_lowercase()}),
-                        );
-                    }
-                    (Err(e), _) => warn!(span = %self.name, call = call.0, "answering: {e}"),
-                    (Ok(()), None) => {}
+                if let Err(e) = self.pri.proceeding(now, call) {
+                    warn!(span = %self.name, call = call.0, "proceeding: {e}");
                 }
+                let channel = self.pri.calls().channel(call).or(channel);
+                self.tell(
+                    link,
+                    SpanEv::Incoming {
+                        call,
+                        channel,
+                        called,
+                        calling,
+                    },
+                );
             }
-            Event::Disconnected { call, cause } => {
-                info!(span = %self.name, call = call.0, cause = cause.0, "far end disconnected");
+            Event::Proceeding { call, channel } => {
+                let channel = self.pri.calls().channel(call).or(channel);
+                self.tell(link, SpanEv::Proceeding { call, channel });
+            }
+            Event::Alerting { call } => {
+                let channel = self.pri.calls().channel(call);
+                self.tell(link, SpanEv::Proceeding { call, channel });
+                self.tell(link, SpanEv::Alerting { call });
+            }
+            Event::Progress { call, .. } => {
+                let channel = self.pri.calls().channel(call);
+                self.tell(link, SpanEv::Proceeding { call, channel });
+                self.tell(link, SpanEv::Progress { call });
+            }
+            Event::Connected { call } => {
+                let channel = self.pri.calls().channel(call);
+                self.tell(link, SpanEv::Proceeding { call, channel });
+                self.tell(link, SpanEv::Connected { call });
+            }
+            Event::Digits { call, digits, .. } => {
+                self.tell(link, SpanEv::Digits { call, digits });
+            }
+            Event::Disconnected { call, cause: c } => {
+                info!(span = %self.name, call = call.0, cause = c.0, "far end disconnected");
                 if let Err(e) = self.pri.release(now, call, CauseValue::NORMAL_CLEARING) {
                     debug!(span = %self.name, call = call.0, "release: {e}");
                 }
-                self.end(call, cause);
+                self.end(link, call, c);
             }
-            Event::Released { call, cause } => {
-                self.end(call, cause);
+            Event::Released { call, cause: c } => {
+                self.end(link, call, c);
             }
             other => debug!(span = %self.name, "pri event: {other:?}"),
         }
     }
 
-    fn end(&mut self, call: CallId, cause: CauseValue) {
-        let Some(ci) = self.calls.remove(&call) else {
+    fn end(&mut self, link: &Link, call: CallId, c: CauseValue) {
+        if !self.calls.remove(&call) {
             return;
-        };
-        self.bchannel(ci.channel, Mode::Idle);
-        self.shared.metrics.active_calls.dec();
+        }
+        self.alerted.remove(&call);
         self.shared.metrics.call(&self.name, "released");
-        info!(span = %self.name, call = call.0, id = %ci.id, cause = cause.0,
-            cause_name = cause.name().unwrap_or("unknown"), "call ended");
-        self.log_event(
-            EventKind::CallEnd,
-            &ci.id,
-            json!({"cause": cause.0, "cause_name": cause.name()}),
-        );
+        info!(span = %self.name, call = call.0, cause = c.0,
+            cause_name = c.name().unwrap_or("unknown"), "call released on the line");
+        if !self.refused.remove(&call) {
+            self.tell(
+                link,
+                SpanEv::Ended {
+                    call,
+                    cause: cause(c),
+                },
+            );
+        }
     }
 
     /// Shutdown with calls still up (the drain's grace period is over): DISCONNECT each with
@@ -444,7 +526,7 @@ impl Driver {
             return;
         }
         let now = self.clock.now();
-        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        let calls: Vec<CallId> = self.calls.iter().copied().collect();
         for call in calls {
             info!(span = %self.name, call = call.0, "shutting down: clearing the call");
             if let Err(e) = self.pri.disconnect(now, call, CauseValue(41)) {
@@ -456,10 +538,13 @@ impl Driver {
     }
 
     /// The line is gone: every call on it ended.
-    fn clear_all(&mut self) {
-        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+    fn clear_all(&mut self, link: &Link) {
+        let calls: Vec<CallId> = self.calls.iter().copied().collect();
         for c in calls {
-            self.end(c, CauseValue(41));
+            self.end(link, c, CauseValue(41));
         }
+        self.calls.clear();
+        self.refused.clear();
+        self.alerted.clear();
     }
 }

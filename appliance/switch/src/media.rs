@@ -391,6 +391,10 @@ enum Port {
     Packet(Box<PacketChannel>),
     /// A local source (music on hold, sound-card input): its audio is fed in per chunk.
     Local,
+    /// A linear endpoint whose codec and jitter buffer live outside this path (an `rtp`
+    /// session on the media thread): 8 samples in per chunk ([`MediaPath::linear_rx`]),
+    /// what it hears read back with [`MediaPath::heard`].
+    Linear,
 }
 
 /// What a slot hears.
@@ -510,6 +514,51 @@ impl MediaPath {
         Ok(())
     }
 
+    /// Puts a linear endpoint in `slot`: an RTP session whose G.711 codec, jitter buffer and
+    /// RFC 4733 events are crate `rtp`'s. Feed its received chunk with
+    /// [`Self::linear_rx`] before [`Self::tick`], read what it hears with [`Self::heard`]
+    /// after; digits sent to it come back through [`Self::poll_digit`] for RFC 4733.
+    ///
+    /// # Errors
+    /// [`MediaError::Slot`].
+    pub fn set_linear(&mut self, slot: usize) -> Result<(), MediaError> {
+        self.slot_ok(slot)?;
+        self.ports[slot] = Port::Linear;
+        self.reset_slot(slot);
+        Ok(())
+    }
+
+    /// Feeds a linear endpoint's received chunk (before [`Self::tick`]).
+    ///
+    /// # Errors
+    /// [`MediaError::Slot`] if `slot` is not a linear endpoint.
+    pub fn linear_rx(&mut self, slot: usize, audio: &[i16; CHUNK]) -> Result<(), MediaError> {
+        match self.ports.get(slot) {
+            Some(Port::Linear) => {
+                self.up[slot] = *audio;
+                Ok(())
+            }
+            _ => Err(MediaError::Slot(slot)),
+        }
+    }
+
+    /// Whether `slot` holds a TDM channel (its digit reports are digits heard on the line;
+    /// those of packet and linear slots are digits to send as RFC 4733).
+    #[must_use]
+    pub fn is_tdm(&self, slot: usize) -> bool {
+        matches!(self.ports.get(slot), Some(Port::Tdm(_)))
+    }
+
+    /// The slot `slot` is bridged to one-to-one, if any (not for conferences, tones or the
+    /// echo test): where a digit heard on `slot` is relayed.
+    #[must_use]
+    pub fn peer_of(&self, slot: usize) -> Option<usize> {
+        match self.slots.get(slot).map(|s| &s.listen) {
+            Some(Listen::Peer(p)) => Some(*p),
+            _ => None,
+        }
+    }
+
     /// Empties `slot` (the channel's call is over).
     ///
     /// # Errors
@@ -596,7 +645,7 @@ impl MediaPath {
                 ch.send_digit(digit);
                 Ok(())
             }
-            Some(Port::Packet(_)) => {
+            Some(Port::Packet(_) | Port::Linear) => {
                 self.digits.push(DigitReport {
                     slot,
                     digit,
@@ -688,7 +737,7 @@ impl MediaPath {
             match &mut self.ports[i] {
                 Port::Tdm(ch) => ch.transmit(&s.down),
                 Port::Packet(ch) => ch.transmit(&s.down),
-                Port::Empty | Port::Local => {}
+                Port::Empty | Port::Local | Port::Linear => {}
             }
         }
     }

@@ -42,7 +42,7 @@ impl Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_appliance"))
             .arg("--data-dir")
             .arg(&data)
-            .args(["--http", "127.0.0.1:0"])
+            .args(["--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"])
             .args(extra)
             .env("NOTIFY_SOCKET", &sock)
             .env("RUST_LOG", "info")
@@ -126,6 +126,17 @@ impl Daemon {
     /// The HTTP address from the "http listening" log line.
     pub fn http_addr(&mut self) -> String {
         let l = self.wait_log(&["http listening"]);
+        let at = l.find("addr=").expect("addr= in the line") + 5;
+        l[at..]
+            .split_whitespace()
+            .next()
+            .expect("address")
+            .to_owned()
+    }
+
+    /// The SIP address from the "sip listening" log line.
+    pub fn sip_addr(&mut self) -> String {
+        let l = self.wait_log(&["sip listening"]);
         let at = l.find("addr=").expect("addr= in the line") + 5;
         l[at..]
             .split_whitespace()

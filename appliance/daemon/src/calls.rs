@@ -1,0 +1,850 @@
+//! The call engine task: drives the one [`switch::Switch`] of the box.
+//!
+//! Channel tasks (the E1 spans, SIP) send what happens on their lines as [`ToEngine`]
+//! messages; the task turns them into [`LegEvent`]s, and executes the switch's
+//! [`Command`]s: leg signalling goes back to the channel task that owns the leg
+//! ([`ToSpan`], [`crate::sip`]), [`Command::Media`] and digits go to the media thread
+//! ([`Ctl`]). Switch [`Event`]s go to the store's event log (call start, answer, end) and
+//! every CDR to the CDR table. Digits found by the media thread come back as
+//! [`LegEvent::Digits`].
+//!
+//! This task holds no protocol logic: it maps ids (switch legs ↔ Q.931 call references ↔
+//! media slots) and moves messages.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use isdn::call::CallId as IsdnCall;
+use rtrb::Consumer;
+use serde_json::json;
+use store::events::{EventKind, NewEvent};
+use switch::dialplan::{CallingParty, ChannelKind, Config, OriginClass, Presentation};
+use switch::engine::{CallId, Destination, LegId, MediaCommand, Source};
+use switch::{Cause, Command, Event, LegEvent, Switch};
+use tokio::sync::{Notify, mpsc};
+use tracing::{debug, info, warn};
+
+use crate::Shared;
+use crate::clock::Clock;
+use crate::media::{Ctl, E1_SLOTS, Media, MediaEvent};
+use crate::sipside::SipSide;
+
+/// What a span task tells the engine (keyed by the span's Q.931 call reference).
+#[derive(Debug)]
+pub(crate) enum SpanEv {
+    /// A call arrived and was sent CALL PROCEEDING on B-channel `channel`.
+    Incoming {
+        call: IsdnCall,
+        channel: Option<u8>,
+        called: String,
+        calling: Option<String>,
+    },
+    /// Our SETUP for `leg` went out as `call`.
+    Originated { leg: LegId, call: IsdnCall },
+    /// Our SETUP for `leg` could not be sent.
+    OriginateFailed { leg: LegId, cause: Cause },
+    /// The far end took our call on `channel`.
+    Proceeding { call: IsdnCall, channel: Option<u8> },
+    /// The far end rings.
+    Alerting { call: IsdnCall },
+    /// In-band information from the far end.
+    Progress { call: IsdnCall },
+    /// The far end answered.
+    Connected { call: IsdnCall },
+    /// Digits (INFORMATION).
+    Digits { call: IsdnCall, digits: String },
+    /// The call is over on the line.
+    Ended { call: IsdnCall, cause: Cause },
+    /// The D-channel data link went up or down (down counts as a span alarm for routing).
+    Link { up: bool },
+}
+
+/// What the engine tells a span task.
+#[derive(Debug)]
+pub(crate) enum ToSpan {
+    /// Place a call (SETUP with these numbers).
+    Setup {
+        leg: LegId,
+        called: String,
+        calling: Option<String>,
+    },
+    /// ALERTING.
+    Alert { call: IsdnCall },
+    /// In-band information follows (ALERTING if not yet sent).
+    Progress { call: IsdnCall },
+    /// CONNECT.
+    Answer { call: IsdnCall },
+    /// DISCONNECT with `cause`.
+    Hangup { call: IsdnCall, cause: Cause },
+}
+
+/// Messages to the engine.
+#[derive(Debug)]
+pub(crate) enum ToEngine {
+    /// From span number `span` (0-based).
+    Span { span: usize, ev: SpanEv },
+    /// From the SIP side.
+    Sip(crate::sipside::SipEv),
+    /// A new configuration (SIGHUP).
+    Reconfigure(Box<Config>),
+    /// New SIP accounts (SIGHUP).
+    Accounts(Vec<::sip::ua::Account>),
+}
+
+#[derive(Debug)]
+enum Chan {
+    E1 {
+        span: usize,
+        call: Option<IsdnCall>,
+        /// Hang-up ordered before the SETUP went out.
+        pending_hangup: Option<Cause>,
+    },
+    Sip,
+}
+
+#[derive(Debug)]
+struct Leg {
+    chan: Chan,
+    slot: Option<usize>,
+    incoming: bool,
+    answered: bool,
+    endpoint: String,
+}
+
+#[derive(Debug)]
+struct CallInfo {
+    id: String,
+    src: String,
+    dst: Option<String>,
+    answered: bool,
+}
+
+/// The engine's state.
+pub(crate) struct Engine {
+    sw: Switch,
+    shared: Arc<Shared>,
+    media: Arc<Media>,
+    spans: Vec<mpsc::UnboundedSender<ToSpan>>,
+    span_names: Vec<String>,
+    sip: Option<SipSide>,
+    legs: HashMap<LegId, Leg>,
+    e1: HashMap<(usize, IsdnCall), LegId>,
+    calls: HashMap<CallId, CallInfo>,
+    free_rtp: Vec<usize>,
+    boot: i64,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("calls", &self.sw.call_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    pub(crate) fn new(
+        sw: Switch,
+        shared: Arc<Shared>,
+        media: Arc<Media>,
+        spans: Vec<mpsc::UnboundedSender<ToSpan>>,
+        span_names: Vec<String>,
+        sip: Option<SipSide>,
+    ) -> Self {
+        let clock = shared.clock;
+        let mut sw = sw;
+        // A span is in alarm for routing until its data link comes up.
+        for i in 0..spans.len() {
+            if let Ok(span) = u16::try_from(i + 1) {
+                let _ = sw.handle_input(clock.now(), LegEvent::SpanAlarm { span, alarm: true });
+            }
+        }
+        while sw.poll_event().is_some() {}
+        Self {
+            sw,
+            shared,
+            media,
+            spans,
+            span_names,
+            sip,
+            legs: HashMap::new(),
+            e1: HashMap::new(),
+            calls: HashMap::new(),
+            free_rtp: (crate::media::RTP_BASE..crate::media::RTP_BASE + crate::media::RTP_SLOTS)
+                .rev()
+                .collect(),
+            boot: Clock::wall_now().0 / 1_000_000,
+            clock,
+        }
+    }
+
+    /// Runs until every sender is gone.
+    pub(crate) async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<ToEngine>,
+        mut media_events: Consumer<MediaEvent>,
+        media_notify: Arc<Notify>,
+    ) {
+        loop {
+            let now = self.clock.now();
+            let next = [
+                self.sw.poll_timeout(),
+                self.sip.as_ref().and_then(|s| s.ua.poll_timeout()),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let wait = next
+                .map_or(Duration::from_secs(1), |t| t.saturating_duration_since(now))
+                .min(Duration::from_secs(1));
+            tokio::select! {
+                m = rx.recv() => match m {
+                    Some(m) => self.on_message(m),
+                    None => break,
+                },
+                () = media_notify.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+            while let Ok(MediaEvent::Digit { leg, digit }) = media_events.pop() {
+                self.input(LegEvent::Digits {
+                    leg,
+                    digits: digit.to_string(),
+                });
+            }
+            let now = self.clock.now();
+            if self.sw.poll_timeout().is_some_and(|t| t <= now) {
+                self.sw.handle_timeout(now);
+                self.pump();
+            }
+            if self.sip.is_some() {
+                crate::sipside::on_timeout(&mut self);
+            }
+        }
+    }
+
+    fn input(&mut self, ev: LegEvent) {
+        let now = self.clock.now();
+        if let Err(e) = self.sw.handle_input(now, ev.clone()) {
+            debug!("switch refused {ev:?}: {e}");
+        }
+        self.pump();
+    }
+
+    fn on_message(&mut self, m: ToEngine) {
+        match m {
+            ToEngine::Span { span, ev } => self.on_span(span, ev),
+            ToEngine::Sip(ev) => crate::sipside::on_event(self, ev),
+            ToEngine::Accounts(a) => {
+                if let Some(s) = self.sip.as_mut() {
+                    s.ua.set_accounts(a);
+                }
+            }
+            ToEngine::Reconfigure(cfg) => match self.sw.reconfigure(*cfg) {
+                Ok(()) => info!("switch reconfigured"),
+                Err(e) => warn!("switch refused the new configuration: {e}"),
+            },
+        }
+    }
+
+    fn leg_of(&self, span: usize, call: IsdnCall) -> Option<LegId> {
+        self.e1.get(&(span, call)).copied()
+    }
+
+    fn span_name(&self, span: usize) -> &str {
+        self.span_names.get(span).map_or("span?", String::as_str)
+    }
+
+    fn on_span(&mut self, span: usize, ev: SpanEv) {
+        match ev {
+            SpanEv::Incoming {
+                call,
+                channel,
+                called,
+                calling,
+            } => {
+                let leg = self.sw.allocate_leg();
+                let endpoint = format!("{}/{}", self.span_name(span), channel.unwrap_or(0));
+                let slot = self.attach_tdm(span, channel, leg);
+                self.e1.insert((span, call), leg);
+                self.legs.insert(
+                    leg,
+                    Leg {
+                        chan: Chan::E1 {
+                            span,
+                            call: Some(call),
+                            pending_hangup: None,
+                        },
+                        slot,
+                        incoming: true,
+                        answered: false,
+                        endpoint: endpoint.clone(),
+                    },
+                );
+                self.input(LegEvent::Incoming {
+                    leg,
+                    kind: ChannelKind::E1Bchannel,
+                    endpoint,
+                    origin: OriginClass::Trunk,
+                    called,
+                    calling: CallingParty {
+                        number: calling,
+                        presentation: Presentation::Allowed,
+                    },
+                });
+            }
+            SpanEv::Originated { leg, call } => {
+                let pending = match self.legs.get_mut(&leg) {
+                    Some(Leg {
+                        chan:
+                            Chan::E1 {
+                                call: c,
+                                pending_hangup,
+                                ..
+                            },
+                        ..
+                    }) => {
+                        *c = Some(call);
+                        pending_hangup.take()
+                    }
+                    _ => Some(Cause::NORMAL_CLEARING),
+                };
+                self.e1.insert((span, call), leg);
+                if let Some(cause) = pending {
+                    self.send_span(span, ToSpan::Hangup { call, cause });
+                    self.forget(leg);
+                }
+            }
+            SpanEv::OriginateFailed { leg, cause } => {
+                self.input(LegEvent::Hangup { leg, cause });
+                self.forget(leg);
+            }
+            SpanEv::Proceeding { call, channel } => {
+                if let Some(leg) = self.leg_of(span, call)
+                    && self.legs.get(&leg).is_some_and(|l| l.slot.is_none())
+                {
+                    let slot = self.attach_tdm(span, channel, leg);
+                    if let Some(l) = self.legs.get_mut(&leg) {
+                        l.slot = slot;
+                        l.endpoint = format!("{}/{}", self.span_names[span], channel.unwrap_or(0));
+                    }
+                    // The switch may have bridged the leg already (early media): redo it.
+                    if let Some(b) = self.sw.bridge_of(leg) {
+                        let legs = self
+                            .sw
+                            .bridges()
+                            .find(|(id, _)| *id == b)
+                            .map(|(_, l)| l.to_vec())
+                            .unwrap_or_default();
+                        self.media
+                            .control(Ctl::Switch(MediaCommand::Bridge { bridge: b, legs }));
+                    }
+                }
+            }
+            SpanEv::Alerting { call } => {
+                if let Some(leg) = self.leg_of(span, call) {
+                    self.input(LegEvent::Alerting { leg });
+                }
+            }
+            SpanEv::Progress { call } => {
+                if let Some(leg) = self.leg_of(span, call) {
+                    self.input(LegEvent::Progress { leg });
+                }
+            }
+            SpanEv::Connected { call } => {
+                if let Some(leg) = self.leg_of(span, call) {
+                    self.shared.metrics.call(self.span_name(span), "answered");
+                    self.input(LegEvent::Answered { leg });
+                }
+            }
+            SpanEv::Digits { call, digits } => {
+                if let Some(leg) = self.leg_of(span, call) {
+                    self.input(LegEvent::Digits { leg, digits });
+                }
+            }
+            SpanEv::Ended { call, cause } => {
+                if let Some(leg) = self.e1.remove(&(span, call)) {
+                    self.input(LegEvent::Hangup { leg, cause });
+                    self.forget(leg);
+                }
+            }
+            SpanEv::Link { up } => {
+                if let Ok(n) = u16::try_from(span + 1) {
+                    self.input(LegEvent::SpanAlarm {
+                        span: n,
+                        alarm: !up,
+                    });
+                }
+            }
+        }
+    }
+
+    fn attach_tdm(&self, span: usize, channel: Option<u8>, leg: LegId) -> Option<usize> {
+        let ts = usize::from(channel?);
+        if ts == 0 || ts >= E1_SLOTS || span >= crate::media::MAX_SPANS {
+            return None;
+        }
+        let slot = span * E1_SLOTS + ts;
+        self.media.control(Ctl::AttachTdm { slot, leg });
+        Some(slot)
+    }
+
+    /// A media slot for a new RTP leg.
+    pub(crate) fn rtp_slot(&mut self) -> Option<usize> {
+        self.free_rtp.pop()
+    }
+
+    /// Gives back an unused RTP slot.
+    pub(crate) fn release_slot(&mut self, slot: usize) {
+        self.free_rtp.push(slot);
+    }
+
+    /// Monotonic now.
+    pub(crate) fn now(&self) -> tdm::Instant {
+        self.clock.now()
+    }
+
+    /// The SIP side.
+    pub(crate) fn sip_mut(&mut self) -> Option<&mut SipSide> {
+        self.sip.as_mut()
+    }
+
+    /// An order for the media thread.
+    pub(crate) fn media_ctl(&self, c: Ctl) {
+        self.media.control(c);
+    }
+
+    /// Whether new calls are taken (not draining).
+    pub(crate) fn accepting(&self) -> bool {
+        *self.shared.accepting.borrow()
+    }
+
+    /// Registers a SIP leg (its slot attached by the SIP side).
+    pub(crate) fn add_sip_leg(
+        &mut self,
+        leg: LegId,
+        slot: Option<usize>,
+        incoming: bool,
+        endpoint: String,
+    ) {
+        self.legs.insert(
+            leg,
+            Leg {
+                chan: Chan::Sip,
+                slot,
+                incoming,
+                answered: false,
+                endpoint,
+            },
+        );
+    }
+
+    /// Sets the media slot of a known SIP leg.
+    pub(crate) fn set_slot(&mut self, leg: LegId, slot: usize) {
+        if let Some(l) = self.legs.get_mut(&leg) {
+            l.slot = Some(slot);
+        }
+    }
+
+    /// The switch (for the SIP side's inputs).
+    pub(crate) fn switch(&mut self) -> &mut Switch {
+        &mut self.sw
+    }
+
+    /// Feeds an event from the SIP side.
+    pub(crate) fn sip_input(&mut self, ev: LegEvent) {
+        self.input(ev);
+    }
+
+    /// The leg is gone: its media slot is emptied.
+    pub(crate) fn forget(&mut self, leg: LegId) {
+        if let Some(l) = self.legs.remove(&leg) {
+            if let Chan::E1 {
+                span,
+                call: Some(call),
+                ..
+            } = l.chan
+            {
+                self.e1.remove(&(span, call));
+            }
+            if let Some(slot) = l.slot {
+                self.media.control(Ctl::Detach { slot });
+                if slot >= crate::media::RTP_BASE {
+                    self.free_rtp.push(slot);
+                }
+            }
+        }
+        self.shared
+            .metrics
+            .active_calls
+            .set(i64::try_from(self.sw.call_count()).unwrap_or(i64::MAX));
+    }
+
+    fn send_span(&self, span: usize, m: ToSpan) {
+        match self.spans.get(span) {
+            Some(tx) if tx.send(m).is_ok() => {}
+            _ => warn!(span, "span task gone"),
+        }
+    }
+
+    /// Drains the switch's commands and events.
+    fn pump(&mut self) {
+        loop {
+            let mut any = false;
+            // Events first: they name the call the commands' log lines refer to.
+            while let Some((at, e)) = self.sw.poll_event() {
+                any = true;
+                self.log(at, e);
+            }
+            while let Some(c) = self.sw.poll_command() {
+                any = true;
+                self.exec(c);
+            }
+            if !any {
+                break;
+            }
+        }
+        self.shared
+            .metrics
+            .active_calls
+            .set(i64::try_from(self.sw.call_count()).unwrap_or(i64::MAX));
+    }
+
+    fn call_id(&self, leg: LegId) -> String {
+        self.sw
+            .call_of(leg)
+            .and_then(|c| self.calls.get(&c))
+            .map_or_else(String::new, |c| c.id.clone())
+    }
+
+    fn exec(&mut self, c: Command) {
+        match c {
+            Command::Alert { leg } => match self.legs.get(&leg).map(|l| &l.chan) {
+                Some(Chan::E1 {
+                    span,
+                    call: Some(call),
+                    ..
+                }) => self.send_span(*span, ToSpan::Alert { call: *call }),
+                Some(Chan::Sip) => crate::sipside::alert(self, leg, false, false),
+                _ => {}
+            },
+            Command::Progress { leg } => match self.legs.get(&leg).map(|l| &l.chan) {
+                Some(Chan::E1 {
+                    span,
+                    call: Some(call),
+                    ..
+                }) => self.send_span(*span, ToSpan::Progress { call: *call }),
+                Some(Chan::Sip) => crate::sipside::alert(self, leg, true, false),
+                _ => {}
+            },
+            Command::Answer { leg } => {
+                info!(leg = leg.0, call = %self.call_id(leg), "call answered");
+                if let Some(l) = self.legs.get_mut(&leg) {
+                    l.answered = true;
+                }
+                match self.legs.get(&leg).map(|l| &l.chan) {
+                    Some(Chan::E1 {
+                        span,
+                        call: Some(call),
+                        ..
+                    }) => {
+                        let span = *span;
+                        self.shared.metrics.call(self.span_name(span), "answered");
+                        self.send_span(span, ToSpan::Answer { call: *call });
+                    }
+                    Some(Chan::Sip) => crate::sipside::alert(self, leg, false, true),
+                    _ => {}
+                }
+            }
+            Command::Originate {
+                leg,
+                call,
+                kind,
+                destination,
+                called,
+                calling,
+            } => self.originate(leg, call, kind, destination, called, calling),
+            Command::Hangup { leg, cause } => {
+                let Some(l) = self.legs.get_mut(&leg) else {
+                    return;
+                };
+                if l.incoming {
+                    info!(leg = leg.0, endpoint = %l.endpoint, cause = cause.0, "call cleared by the switch");
+                }
+                if l.incoming
+                    && !l.answered
+                    && let Chan::E1 { span, .. } = l.chan
+                    && let Some(n) = self.span_names.get(span)
+                {
+                    self.shared.metrics.call(n, "rejected");
+                }
+                match &mut l.chan {
+                    Chan::E1 {
+                        span,
+                        call: Some(call),
+                        ..
+                    } => {
+                        let (span, call) = (*span, *call);
+                        self.send_span(span, ToSpan::Hangup { call, cause });
+                    }
+                    Chan::E1 {
+                        call: None,
+                        pending_hangup,
+                        ..
+                    } => {
+                        // The SETUP is on its way: cleared when it is.
+                        *pending_hangup = Some(cause);
+                        if let Some(s) = l.slot.take() {
+                            self.media.control(Ctl::Detach { slot: s });
+                        }
+                        return;
+                    }
+                    Chan::Sip => {
+                        crate::sipside::hangup(self, leg, cause);
+                        return;
+                    }
+                }
+                self.forget(leg);
+            }
+            Command::SendDigits { leg, digits } => {
+                for d in digits.chars().filter_map(media_dsp::dtmf::Digit::from_char) {
+                    self.media.control(Ctl::Digit { leg, digit: d });
+                }
+            }
+            Command::TransferFailed { leg, cause } => {
+                info!(leg = leg.0, cause = cause.0, "transfer failed");
+                if matches!(self.legs.get(&leg).map(|l| &l.chan), Some(Chan::Sip)) {
+                    crate::sipside::transfer_failed(self, leg);
+                }
+            }
+            Command::Media(m) => {
+                if let MediaCommand::Play { leg, source } = &m {
+                    info!(leg = leg.0, call = %self.call_id(*leg), source = ?source, "playing");
+                    if *source == Source::EchoTest || *source == Source::TestTone {
+                        debug!("application answered by the switch");
+                    }
+                }
+                self.media.control(Ctl::Switch(m));
+            }
+            other => debug!("command not handled: {other:?}"),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn originate(
+        &mut self,
+        leg: LegId,
+        call: CallId,
+        kind: ChannelKind,
+        destination: Destination,
+        called: String,
+        calling: CallingParty,
+    ) {
+        let id = self
+            .calls
+            .get(&call)
+            .map_or_else(String::new, |c| c.id.clone());
+        info!(leg = leg.0, call = %id, ?destination, called = %called,
+            calling = calling.number.as_deref().unwrap_or(""), "originating");
+        if let Some(ci) = self.calls.get_mut(&call) {
+            ci.dst = Some(match &destination {
+                Destination::Extension { endpoint, .. } => format!("sip/{endpoint}"),
+                Destination::Trunk { trunk, .. } => trunk.clone(),
+            });
+        }
+        match (&destination, kind) {
+            (Destination::Trunk { span: Some(n), .. }, ChannelKind::E1Bchannel) => {
+                let span = usize::from(*n).saturating_sub(1);
+                if span >= self.spans.len() {
+                    self.input(LegEvent::Hangup {
+                        leg,
+                        cause: Cause::NO_CIRCUIT_AVAILABLE,
+                    });
+                    return;
+                }
+                self.legs.insert(
+                    leg,
+                    Leg {
+                        chan: Chan::E1 {
+                            span,
+                            call: None,
+                            pending_hangup: None,
+                        },
+                        slot: None,
+                        incoming: false,
+                        answered: false,
+                        endpoint: self.span_name(span).to_owned(),
+                    },
+                );
+                self.send_span(
+                    span,
+                    ToSpan::Setup {
+                        leg,
+                        called,
+                        calling: calling.number,
+                    },
+                );
+            }
+            (_, ChannelKind::Sip) if self.sip.is_some() => {
+                self.legs.insert(
+                    leg,
+                    Leg {
+                        chan: Chan::Sip,
+                        slot: None,
+                        incoming: false,
+                        answered: false,
+                        endpoint: match &destination {
+                            Destination::Extension { endpoint, .. } => format!("sip/{endpoint}"),
+                            Destination::Trunk { trunk, .. } => format!("sip/{trunk}"),
+                        },
+                    },
+                );
+                if let Some(cause) = crate::sipside::originate(
+                    self,
+                    leg,
+                    &destination,
+                    &called,
+                    calling.number.as_deref(),
+                ) {
+                    self.legs.remove(&leg);
+                    self.input(LegEvent::Hangup { leg, cause });
+                }
+            }
+            _ => {
+                warn!(
+                    leg = leg.0,
+                    ?kind,
+                    "no channel of this kind can place the call"
+                );
+                let cause = match destination {
+                    Destination::Extension { .. } => Cause(20),
+                    Destination::Trunk { .. } => Cause::NO_CIRCUIT_AVAILABLE,
+                };
+                self.input(LegEvent::Hangup { leg, cause });
+            }
+        }
+    }
+
+    fn wall(&self, at: tdm::Instant) -> store::Timestamp {
+        let back = self.clock.now().saturating_duration_since(at);
+        store::Timestamp(Clock::wall_now().0 - i64::try_from(back.as_micros()).unwrap_or(0))
+    }
+
+    fn append(&self, kind: EventKind, id: &str, at: tdm::Instant, payload: serde_json::Value) {
+        let ev = NewEvent::new(self.wall(at), kind).call(id).payload(payload);
+        if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
+            warn!(call = id, "event log: {e}");
+        }
+    }
+
+    fn log(&mut self, at: tdm::Instant, e: Event) {
+        match e {
+            Event::CallStarted {
+                call,
+                leg,
+                kind,
+                endpoint,
+                origin,
+                called,
+                calling,
+            } => {
+                let id = format!("{}-{}", self.boot, call.0);
+                info!(call = %id, leg = leg.0, endpoint = %endpoint, called = %called,
+                    calling = calling.number.as_deref().unwrap_or(""), "call started");
+                self.append(
+                    EventKind::CallStart,
+                    &id,
+                    at,
+                    json!({"called": called, "calling": calling.number, "endpoint": endpoint,
+                        "kind": format!("{kind:?}"), "origin": format!("{origin:?}")}),
+                );
+                self.calls.insert(
+                    call,
+                    CallInfo {
+                        id,
+                        src: endpoint,
+                        dst: None,
+                        answered: false,
+                    },
+                );
+            }
+            Event::Routed { call, route, .. } => {
+                let id = self.calls.get(&call).map_or("", |c| c.id.as_str());
+                info!(call = %id, target = ?route.target, number = %route.number, "routed");
+            }
+            Event::Denied { call, reason, .. } => {
+                let id = self.calls.get(&call).map_or("", |c| c.id.as_str());
+                info!(call = %id, %reason, cause = reason.cause().0, "call denied by the dial plan");
+            }
+            Event::LegAnswered { leg } => {
+                if let Some(call) = self.sw.call_of(leg)
+                    && let Some(ci) = self.calls.get_mut(&call)
+                    && !ci.answered
+                {
+                    ci.answered = true;
+                    let id = ci.id.clone();
+                    self.append(EventKind::CallAnswer, &id, at, json!({"leg": leg.0}));
+                }
+            }
+            Event::TrunkSkipped { trunk, span, .. } => {
+                info!(%trunk, span, "trunk skipped: span in alarm");
+            }
+            Event::TrunkFailover { trunk, cause, .. } => {
+                info!(%trunk, cause = cause.0, "trunk failed, trying the next");
+            }
+            Event::Cdr(c) => {
+                let Some(ci) = self.calls.remove(&c.call) else {
+                    return;
+                };
+                info!(call = %ci.id, cause = c.cause.0, talk_ms = c.talk.as_millis(), "call ended");
+                self.append(
+                    EventKind::CallEnd,
+                    &ci.id,
+                    at,
+                    json!({"cause": c.cause.0, "legs": c.legs.len()}),
+                );
+                let start = self.wall(c.start);
+                let end = self.wall(c.end).max(start);
+                let answer = c.answer.map(|a| self.wall(a).clamp(start, end));
+                let direction = if ci.src.starts_with("sip/") {
+                    if c.trunk.is_some() {
+                        store::cdr::Direction::Outbound
+                    } else {
+                        store::cdr::Direction::Internal
+                    }
+                } else {
+                    store::cdr::Direction::Inbound
+                };
+                let disposition = match (answer, c.cause) {
+                    (Some(_), _) => store::cdr::Disposition::Answered,
+                    (None, Cause::USER_BUSY) => store::cdr::Disposition::Busy,
+                    (
+                        None,
+                        Cause::NO_ANSWER | Cause::NO_USER_RESPONDING | Cause::NORMAL_CLEARING,
+                    ) => store::cdr::Disposition::NoAnswer,
+                    (None, _) => store::cdr::Disposition::Failed,
+                };
+                let cdr = store::cdr::Cdr {
+                    call_id: ci.id.clone(),
+                    start,
+                    answer,
+                    end,
+                    caller: c.calling.number.unwrap_or_default(),
+                    callee: c.called,
+                    direction,
+                    disposition,
+                    cause: Some(c.cause.0),
+                    src_channel: ci.src,
+                    dst_channel: ci.dst,
+                    queue: None,
+                    agent: None,
+                };
+                if let Err(e) = self.shared.with_store(|s| s.insert_cdr(&cdr)) {
+                    warn!(call = %ci.id, "cdr: {e}");
+                }
+            }
+            other => debug!("switch event: {other:?}"),
+        }
+    }
+}
