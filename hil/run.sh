@@ -25,7 +25,10 @@ trap hil_cleanup EXIT INT TERM
 IMG=target/image
 OUT=target/hil
 BOOT_TIMEOUT=${HIL_BOOT_TIMEOUT:-420}
-READY_RE='Started.*(appliance\.service|Telephony appliance daemon)'
+# Printed on the console by appliance-healthy.service once appliance.service is READY (sd_notify)
+# and /healthz answers. (systemd's own "Started appliance.service" status line is not reliable:
+# systemd stops printing status lines once a getty holds the console.)
+READY_RE='APPLIANCE READY version='
 LOGIN_RE='appliance login:'
 failures=0
 results=()
@@ -71,9 +74,9 @@ sc_virt_pri_call() {
 }
 
 # --- target image ------------------------------------------------------------------------
-# Boot smoke: UEFI → systemd-boot → kernel → systemd; the daemon's READY (systemd prints
-# "Started appliance.service" when the unit's READY=1 arrives) and the login prompt on the
-# serial console; /healthz and /metrics answer on the forwarded port; clean power-off.
+# Boot smoke: UEFI → systemd-boot → kernel → systemd; the daemon's READY (the APPLIANCE READY
+# line of appliance-healthy.service, which runs once the unit got READY=1) and the login prompt
+# on the serial console; /healthz and /metrics answer on the forwarded port; clean power-off.
 sc_image_smoke() {
   need_image || { echo "SKIP no image (make image)"; return 0; }
   local run="$OUT/image-smoke" t_ready t_login body
@@ -85,7 +88,7 @@ sc_image_smoke() {
   t_ready=$(hil_elapsed "$run")
   hil_wait_console "$run" "$LOGIN_RE|appliance-console" 120 || { echo "FAIL no login prompt on the console"; return 1; }
   t_login=$(hil_elapsed "$run")
-  grep -q 'root=PARTLABEL=root-a' "$run/console.log" || { echo "FAIL the kernel did not boot slot A"; return 1; }
+  hil_wait_console "$run" 'APPLIANCE READY .*slot=a' 1 || { echo "FAIL the box did not come up on slot A"; return 1; }
   body=$(hil_http "$run" /healthz) || { echo "FAIL /healthz does not answer on the forwarded port"; return 1; }
   grep -q '"database":true' <<<"$body" || { echo "FAIL /healthz: $body"; return 1; }
   hil_http "$run" /metrics | grep -q '^appliance_config_revision' || { echo "FAIL /metrics lacks appliance_config_revision"; return 1; }
@@ -148,7 +151,7 @@ sc_image_update_b() {
   hil_vm_start "$run" "$run/disk.raw" --cache writeback
   hil_wait_console "$run" 'root=PARTLABEL=root-b' "$BOOT_TIMEOUT" || { echo "FAIL slot B was not booted"; return 1; }
   hil_wait_console "$run" "$READY_RE" "$BOOT_TIMEOUT" || { echo "FAIL no READY on slot B"; return 1; }
-  hil_wait_console "$run" 'Started.*(systemd-bless-boot|Mark the Current Boot Loader Entry as Good)' 180 ||
+  hil_wait_console "$run" 'APPLIANCE SLOT BLESSED: good' 180 ||
     { echo "FAIL systemd-bless-boot did not run on slot B"; return 1; }
   local t=$(hil_elapsed "$run")
   hil_vm_poweroff "$run" 120 || { echo "FAIL no clean power-off"; return 1; }

@@ -15,6 +15,10 @@
 # --raw boots IMG itself, read-write (hil does this on its own copies).
 # Accelerator: TCG unless HIL_ACCEL=kvm (on this project's CI host KVM exists but cannot run
 # a Linux guest; see docs/image.md).
+# Hardware watchdog (i6300esb, petted by PID 1 every 15 s): HIL_WATCHDOG=reset|none. Under TCG
+# on a loaded host the guest can stall for 20+ s (kernel "soft lockup") and the watchdog would
+# reset a healthy box mid-boot, so TCG defaults to none (the device is there, it does not fire);
+# KVM defaults to reset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,9 +60,9 @@ else
 fi
 [ -s "$run/OVMF_VARS.fd" ] && [ "$fresh" = no ] || cp "$ovmf_vars" "$run/OVMF_VARS.fd"
 
-accel=tcg,thread=multi
+accel=tcg,thread=multi wdt=${HIL_WATCHDOG:-none}
 if [ "${HIL_ACCEL:-tcg}" = kvm ]; then
-  accel=kvm
+  accel=kvm wdt=${HIL_WATCHDOG:-reset}
 fi
 rm -f "$run/console.sock" "$run/qmp.sock" "$run/qemu.pid"
 : >"$run/console.log"
@@ -74,7 +78,7 @@ args=(
   -chardev "socket,id=ser0,path=$run/console.sock,server=on,wait=off,logfile=$run/console.log"
   -serial chardev:ser0
   -qmp "unix:$run/qmp.sock,server=on,wait=off"
-  -device i6300esb -action watchdog=reset
+  -device i6300esb -action "watchdog=$wdt"
   -pidfile "$run/qemu.pid"
 )
 if [ "$bg" = yes ]; then

@@ -65,6 +65,9 @@ echo appliance >"$root/etc/hostname"
 rm -f "$root"/etc/ssh/ssh_host_* "$root/var/lib/dbus/machine-id"
 
 systemctl --root="$root" --quiet enable appliance.service appliance-healthy.service systemd-networkd.service
+# Package timers that make no sense on a read-only root (apt, dpkg backups, e2scrub).
+systemctl --root="$root" --quiet mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+  e2scrub_all.timer e2scrub_reap.service
 if [ "$console" = yes ]; then
   systemctl --root="$root" --quiet enable appliance-console@ttyS0.service
   systemctl --root="$root" --quiet mask serial-getty@ttyS0.service
