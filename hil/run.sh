@@ -9,7 +9,7 @@
 #   target dahdi  real cards: needs /dev/dahdi; skipped with a message otherwise
 #
 # Scenarios (SCENARIO names): virt-pri-call, image-smoke, image-update-verify, image-update-b,
-# image-rollback, image-power-loss, dahdi-spans, plus the parts of the suite the daemon cannot
+# image-rollback, image-power-loss, image-factory-reset, dahdi-spans, plus the parts of the suite the daemon cannot
 # run yet (analog, SIP, IVR+queue+agent, alarms), which are reported as SKIP with the reason.
 # One line per scenario: PASS / FAIL / SKIP, the time it took and what it checked. Artifacts
 # (console transcripts, disks of failed runs) are under target/hil/<scenario>/.
@@ -194,7 +194,10 @@ sc_image_rollback() {
 # Power loss: the daemon with the demo carrier writes calls to SQLite on the data partition;
 # the VM is killed (SIGKILL to QEMU) in the middle of that. Then, on a copy of the data
 # partition: e2fsck replays the journal and finds no damage, SQLite's integrity check passes,
-# and every call that had ended 45 s before the kill is in the event log.
+# and every call that had ended 45 s before the kill is in the event log. Calls that ended in the
+# last seconds may be missing: the store runs SQLite WAL with synchronous=NORMAL (no fsync per
+# commit), so a power loss keeps the database consistent but can drop the newest commits; the
+# count is reported, and HIL_STRICT_DURABILITY=1 turns any loss into a failure.
 sc_image_power_loss() {
   need_image || { echo "SKIP no image (make image)"; return 0; }
   local run="$OUT/image-power-loss" i n1=0 n2=0 heard=0 rows integrity
@@ -230,7 +233,39 @@ sc_image_power_loss() {
   rows=$(sqlite3 "$run/db/appliance.db" "SELECT count(*) FROM events WHERE kind='call_end';")
   [ "$rows" -ge "$n1" ] || { echo "FAIL $rows call_end rows after the power loss, but $n1 calls had ended 45 s before it"; return 1; }
   rm -f "$run/disk.raw"
-  echo "PASS killed with $n2 calls ended ($heard with audio heard); after fsck (journal replayed, status $rc1) and integrity_check ok: $rows call_end rows (>= $n1 ended 45 s before the kill)"
+  local lost=$((n2 > rows ? n2 - rows : 0))
+  if [ "${HIL_STRICT_DURABILITY:-0}" = 1 ] && [ "$lost" -gt 0 ]; then
+    echo "FAIL $lost of the $n2 calls that had ended before the kill are missing (store: synchronous=NORMAL)"; return 1
+  fi
+  echo "PASS fsck clean after journal replay (status $rc1), integrity_check ok, $rows call_end rows >= $n1 (ended 45 s before the kill); $lost of the $n2 calls ended by the kill were lost (the last seconds: SQLite WAL with synchronous=NORMAL is consistent, not durable)"
+}
+
+# Factory reset = an empty data partition: the first 4 MiB of it are zeroed (what
+# `wipefs`/a reset does); on boot systemd-makefs creates ext4 (x-systemd.makefs), tmpfiles
+# makes /data/appliance, the daemon starts on a fresh database. Checked after power-off on the
+# extracted partition: e2fsck clean, appliance.db passes the integrity check.
+sc_image_factory_reset() {
+  need_image || { echo "SKIP no image (make image)"; return 0; }
+  local run="$OUT/image-factory-reset" integrity
+  rm -rf "$run"
+  mkdir -p "$run"
+  hil_disk_copy "$IMG/disk.img" "$run/disk.raw"
+  dd if=/dev/zero of="$run/disk.raw" bs=1M seek="$DATA_START_MB" count=4 conv=notrunc status=none
+  hil_get_data "$run/disk.raw" "$run/before.ext4"
+  if e2fsck -fn "$run/before.ext4" >/dev/null 2>&1; then echo "FAIL the data partition was not wiped"; return 1; fi
+  hil_vm_start "$run" "$run/disk.raw" --cache writeback
+  hil_wait_console "$run" "$READY_RE" "$BOOT_TIMEOUT" || { echo "FAIL no READY after the factory reset"; return 1; }
+  local t=$(hil_elapsed "$run")
+  hil_vm_poweroff "$run" 120 || { echo "FAIL no clean power-off"; return 1; }
+  hil_get_data "$run/disk.raw" "$run/data.ext4"
+  e2fsck -fn "$run/data.ext4" >"$run/fsck.log" 2>&1 || { echo "FAIL no clean ext4 on the data partition: $(tail -3 "$run/fsck.log")"; return 1; }
+  mkdir -p "$run/db"
+  debugfs -R "dump /appliance/appliance.db $run/db/appliance.db" "$run/data.ext4" >/dev/null 2>&1 || true
+  [ -s "$run/db/appliance.db" ] || { echo "FAIL no fresh appliance.db on the data partition"; return 1; }
+  integrity=$(sqlite3 "$run/db/appliance.db" 'PRAGMA integrity_check;' 2>&1)
+  [ "$integrity" = ok ] || { echo "FAIL SQLite integrity check: $integrity"; return 1; }
+  rm -f "$run/disk.raw" "$run/before.ext4" "$run/data.ext4"
+  echo "PASS wiped data partition re-created as ext4 on boot, READY at ${t}s on a fresh database (integrity ok)"
 }
 
 # --- target dahdi --------------------------------------------------------------------------
@@ -247,7 +282,7 @@ sc_not_yet() {
   echo "SKIP $1"
 }
 
-ALL=(virt-pri-call image-smoke image-update-verify image-update-b image-rollback image-power-loss dahdi-spans
+ALL=(virt-pri-call image-smoke image-update-verify image-update-b image-rollback image-power-loss image-factory-reset dahdi-spans
   analog-call sip-call ivr-queue-agent alarms)
 run_one() {
   local name=$1 out status t0=$SECONDS
@@ -258,6 +293,7 @@ run_one() {
     image-update-b) out=$(sc_image_update_b 2>&1) ;;
     image-rollback) out=$(sc_image_rollback 2>&1) ;;
     image-power-loss) out=$(sc_image_power_loss 2>&1) ;;
+    image-factory-reset) out=$(sc_image_factory_reset 2>&1) ;;
     dahdi-spans) out=$(sc_dahdi_spans 2>&1) ;;
     analog-call) out=$(sc_not_yet "analog lines are not wired into the daemon yet (analog-sim covers the FXS/FXO machines, docs/analog.md)") ;;
     sip-call) out=$(sc_not_yet "SIP is not wired into the daemon yet (docs/daemon.md)") ;;

@@ -60,15 +60,16 @@ else
 fi
 [ -s "$run/OVMF_VARS.fd" ] && [ "$fresh" = no ] || cp "$ovmf_vars" "$run/OVMF_VARS.fd"
 
-accel=tcg,thread=multi wdt=${HIL_WATCHDOG:-none}
+# TCG's "max" CPU advertises SVM, so the guest's udev loads kvm modules for nothing: hide it.
+accel=tcg,thread=multi wdt=${HIL_WATCHDOG:-none} cpu=max,svm=off,vmx=off
 if [ "${HIL_ACCEL:-tcg}" = kvm ]; then
-  accel=kvm wdt=${HIL_WATCHDOG:-reset}
+  accel=kvm wdt=${HIL_WATCHDOG:-reset} cpu=host
 fi
 rm -f "$run/console.sock" "$run/qmp.sock" "$run/qemu.pid"
 : >"$run/console.log"
 
 args=(
-  -name appliance -accel "$accel" -cpu max -m 1024 -smp 2 -M q35
+  -name appliance -accel "$accel" -cpu "$cpu" -m 1024 -smp 2 -M q35
   -nographic -nodefaults -no-user-config
   -drive "if=pflash,format=raw,unit=0,file=$ovmf_code,readonly=on"
   -drive "if=pflash,format=raw,unit=1,file=$run/OVMF_VARS.fd"
