@@ -2,7 +2,9 @@
 # Sourced, not run. Every wait is bounded; every VM started here is stopped by its pid on exit.
 # shellcheck shell=bash
 
-HIL_VMS=()
+# Run directories of the VMs this runner started, one per line. A file, not an array: the
+# scenarios run in command substitutions (subshells), whose variables the runner never sees.
+HIL_VMS_FILE=$(mktemp /tmp/hil-vms.XXXXXX)
 
 # A free TCP port on 127.0.0.1.
 hil_free_port() {
@@ -21,7 +23,7 @@ hil_vm_start() {
   echo "$web" >"$run/web.port"
   date +%s.%N >"$run/started"
   bash scripts/image-boot.sh --disk "$disk" --raw --run "$run" --web "$web" --https "$https" --fresh --background "$@" >/dev/null
-  HIL_VMS+=("$run")
+  echo "$run" >>"$HIL_VMS_FILE"
 }
 
 hil_elapsed() { # seconds since the VM of RUN was started, one decimal
@@ -84,9 +86,11 @@ hil_vm_kill() {
 
 hil_cleanup() {
   local run
-  for run in "${HIL_VMS[@]}"; do
+  [ -f "$HIL_VMS_FILE" ] || return 0
+  while read -r run; do
     hil_vm_kill "$run"
-  done
+  done <"$HIL_VMS_FILE"
+  : >"$HIL_VMS_FILE"
 }
 
 # hil_http RUN PATH: GET http://127.0.0.1:WEB/PATH from the host through the forwarded port.

@@ -20,7 +20,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . image/layout.env
 . hil/lib.sh
-trap hil_cleanup EXIT INT TERM
+trap 'hil_cleanup; rm -f "$HIL_VMS_FILE"' EXIT
+trap 'exit 130' INT TERM
 
 IMG=target/image
 OUT=target/hil
@@ -302,7 +303,6 @@ run_one() {
     *) echo "hil: unknown scenario $name (known: ${ALL[*]})" >&2; return 2 ;;
   esac
   hil_cleanup
-  HIL_VMS=()
   status=$(tail -1 <<<"$out" | cut -d' ' -f1)
   case $status in PASS | FAIL | SKIP) ;; *) status=FAIL ;; esac
   if [ "$status" = FAIL ]; then
