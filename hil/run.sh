@@ -179,11 +179,11 @@ sc_image_rollback() {
   bash scripts/image-update.sh apply "$run/broken.tar" --disk "$run/disk.raw" --slot b --tries "$tries" --pubkey target/image-keys/dev.pub 2>"$run/apply.log" ||
     { echo "FAIL apply: $(cat "$run/apply.log")"; return 1; }
   hil_vm_start "$run" "$run/disk.raw" --cache writeback
-  hil_wait_console "$run" 'root=PARTLABEL=root-b' "$BOOT_TIMEOUT" "$tries" || { echo "FAIL slot B was not tried $tries times"; return 1; }
+  hil_wait_console "$run" 'Command line: .*root=PARTLABEL=root-b' "$BOOT_TIMEOUT" "$tries" || { echo "FAIL slot B was not tried $tries times"; return 1; }
   hil_wait_console "$run" 'root=PARTLABEL=root-a' "$BOOT_TIMEOUT" || { echo "FAIL no fallback to slot A"; return 1; }
   hil_wait_console "$run" "$READY_RE" "$BOOT_TIMEOUT" || { echo "FAIL no READY after falling back to slot A"; return 1; }
   local t=$(hil_elapsed "$run") nb
-  nb=$(hil_console_count "$run" 'root=PARTLABEL=root-b')
+  nb=$(hil_console_count "$run" 'Command line: .*root=PARTLABEL=root-b')
   hil_vm_poweroff "$run" 120 || { echo "FAIL no clean power-off"; return 1; }
   entries=$(bash scripts/image-update.sh status --disk "$run/disk.raw" | tr -s ' \n' ' ')
   grep -q "slot-b+0-$tries.conf" <<<"$entries" || { echo "FAIL slot B not marked bad; entries:$entries"; return 1; }
