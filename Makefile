@@ -15,10 +15,22 @@ SHELL := /bin/bash
 #                         ioctl numbers and struct layouts against it (no kernel module is built)
 DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev dahdi-source libasound2-dev alsa-utils sip-tester baresip chromium
 
+# Debian packages of `make image` / `make boot` / `make hil` only (docs/image.md), installed by
+# their own idempotent step (image-deps), so `make test` does not pull QEMU in:
+#   mmdebstrap            the Debian base of the image (bookworm minbase + systemd + kernel)
+#   erofs-utils           mkfs.erofs: the read-only root of each slot
+#   dosfstools, mtools    the EFI system partition built and edited in a file (no mounts)
+#   fdisk                 sfdisk: the GPT written on a plain file
+#   systemd-boot-efi      the boot loader (systemd-bootx64.efi) with boot counting for A/B
+#   minisign              ed25519 signatures of firmware update bundles
+#   qemu-system-x86, qemu-utils, ovmf   boot the image under QEMU with UEFI firmware
+#   socat, curl, sqlite3  hil: QMP and the serial console, the forwarded web port, the power-loss check
+IMAGE_PACKAGES := mmdebstrap erofs-utils dosfstools mtools fdisk systemd-boot-efi minisign qemu-system-x86 qemu-utils ovmf socat curl sqlite3 e2fsprogs
+
 CARGO ?= cargo
 TEST_JOBS ?= 2
 
-.PHONY: help deps demo demo-dsp test lint fmt-check clippy unit bench peers fuzz clean
+.PHONY: help deps demo demo-dsp test lint fmt-check clippy unit bench peers fuzz clean image-deps image boot hil hil-smoke
 
 help:
 	@echo "make demo    build and run the appliance on its demo defaults (installs what is missing)"
@@ -27,6 +39,9 @@ help:
 	@echo "make bench   criterion benches and the side-by-side peer comparison"
 	@echo "make lint    rustfmt check and clippy -D warnings"
 	@echo "make fuzz    run each fuzz target for a short while (needs nightly + cargo-fuzz)"
+	@echo "make image   build the bootable disk image target/image/disk.img (root; docs/image.md)"
+	@echo "make boot    boot the image under QEMU, serial console on target/image/console.sock"
+	@echo "make hil     the hardware-in-the-loop suite: virtual lines, the booted image, real cards if present"
 
 # Idempotent and quiet when everything is present; needs root (or sudo) only when installing.
 deps:
@@ -87,3 +102,34 @@ fuzz:
 
 clean:
 	$(CARGO) clean
+
+# --- the appliance image (docs/image.md) -----------------------------------------------------
+image-deps:
+	@missing=""; for p in $(IMAGE_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# The release daemon (and the technician's console when its crate exists), then the disk image.
+image: image-deps
+	CARGO_INCREMENTAL=0 $(CARGO) build --release --locked -p appliance
+	@if $(CARGO) metadata --no-deps --format-version 1 2>/dev/null | grep -q '"name":"appliance-console"'; then \
+	  CARGO_INCREMENTAL=0 $(CARGO) build --release --locked --bin appliance-console; \
+	else echo "image: no appliance-console binary in the workspace yet: the image gets a login getty on ttyS0"; fi
+	bash scripts/image-build.sh
+
+# Boots target/image/disk.img (built if missing) in the foreground; state persists in
+# target/image/state.qcow2 (BOOT_FRESH=1 starts from the built image again).
+boot: image-deps
+	@[ -s target/image/disk.img ] || $(MAKE) image
+	bash scripts/image-boot.sh $(if $(BOOT_FRESH),--fresh)
+
+hil: image
+	bash hil/run.sh $(HIL_SCENARIOS)
+
+hil-smoke: image
+	bash hil/run.sh image-smoke image-update-verify
