@@ -25,7 +25,7 @@ struct Args {
     #[arg(long, default_value_t = 115_200)]
     baud: u32,
     /// The daemon's data directory (holds appliance.db).
-    #[arg(long, value_name = "DIR", default_value = "/data")]
+    #[arg(long, value_name = "DIR", default_value = "/data/appliance")]
     data_dir: PathBuf,
     /// Root of the files the console reads and writes: etc/systemd/network,
     /// etc/systemd/timesyncd.conf.d, data/firmware/slots, etc/appliance-version.
