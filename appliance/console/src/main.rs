@@ -43,6 +43,9 @@ struct Args {
     /// The daemon's systemd unit (journalctl -u).
     #[arg(long, default_value = "appliance.service")]
     log_unit: String,
+    /// Log a technician out after this many seconds without input (0 = never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    idle_logout_secs: u64,
     /// Really run systemctl reboot, networkctl reload, timedatectl; without it they are
     /// printed, not run (dry run).
     #[arg(long)]
@@ -141,8 +144,9 @@ fn serve(args: &Args) -> Result<()> {
             .open_native_async()
             .with_context(|| format!("opening serial port {device}"))?;
         eprintln!("appliance-console: on {device} at {} 8N1", args.baud);
+        let idle = (args.idle_logout_secs > 0).then(|| Duration::from_secs(args.idle_logout_secs));
         loop {
-            session(&mut port, cfg.clone()).await?;
+            session(&mut port, cfg.clone(), idle).await?;
         }
     })
 }
@@ -157,7 +161,7 @@ async fn flush(port: &mut SerialStream, s: &mut Session) -> Result<()> {
 }
 
 /// One session, from the login prompt to logout.
-async fn session(port: &mut SerialStream, cfg: Config) -> Result<()> {
+async fn session(port: &mut SerialStream, cfg: Config, idle: Option<Duration>) -> Result<()> {
     let mut s = Session::new(cfg);
     let mut buf = [0u8; 256];
     loop {
@@ -165,10 +169,18 @@ async fn session(port: &mut SerialStream, cfg: Config) -> Result<()> {
         if s.closed() {
             return Ok(());
         }
-        let n = port
-            .read(&mut buf)
-            .await
-            .context("reading the serial port")?;
+        let read = port.read(&mut buf);
+        let n = match idle {
+            Some(limit) if s.logged_in() => match tokio::time::timeout(limit, read).await {
+                Ok(r) => r,
+                Err(_) => {
+                    s.idle_timeout();
+                    continue;
+                }
+            },
+            _ => read.await,
+        }
+        .context("reading the serial port")?;
         if n == 0 {
             // A pty whose other end closed reads 0: wait for it to come back.
             tokio::time::sleep(Duration::from_millis(200)).await;

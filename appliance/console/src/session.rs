@@ -1428,6 +1428,21 @@ impl Session {
         self.ed.write(&crlf(s));
     }
 
+    /// True while a technician is logged in.
+    #[must_use]
+    pub fn logged_in(&self) -> bool {
+        !self.ctx.user.is_empty() && !self.closed()
+    }
+
+    /// No input for the idle limit: a logged-in technician is logged out (a console left
+    /// logged in on a cable is an open door); at the login prompt nothing happens.
+    pub fn idle_timeout(&mut self) {
+        if self.logged_in() && !matches!(self.state, State::Streaming) {
+            self.print("\nidle for too long: ");
+            self.logout();
+        }
+    }
+
     /// True once the technician logged out or ended input; the I/O loop starts a new
     /// session.
     #[must_use]

@@ -121,3 +121,17 @@ fn help_completion_history_and_show_system() {
     let out = c.expect(PROMPT);
     assert!(out.contains("uptime"), "{out}");
 }
+
+#[test]
+fn an_idle_session_is_logged_out() {
+    let b = Rig::new();
+    let mut c = Console::start(&b, &free_addr(), &["--idle-logout-secs", "1"]);
+    c.login_tech();
+    let out = c.expect("login: ");
+    assert!(out.contains("idle for too long: logged out"), "{out}");
+    // Waiting at the login prompt is not limited; a new login works.
+    c.send(format!("{TECH}\r").as_bytes());
+    c.expect("Password: ");
+    c.send(format!("{TECH_PASSWORD}\r").as_bytes());
+    c.expect(PROMPT);
+}
