@@ -13,7 +13,8 @@
 //! - the **CRM**: customers, contacts with normalised phone numbers for the screen pop,
 //!   orders, interactions, tickets, and a knowledge base searched with FTS5 ([`crm`]);
 //! - **online backup and restore** ([`Store::backup_to`], [`Store::restore_from`]);
-//! - the **demo defaults** ([`Store::seed_demo`]).
+//! - the **demo defaults** ([`Store::seed_demo`]);
+//! - the serial console's **technician accounts** with their lockout ([`technicians`]).
 //!
 //! The schema is a list of versioned [`migrate`] steps applied at [`Store::open`]; a file
 //! from a newer version is refused. The database runs in WAL mode with foreign keys on,
@@ -34,6 +35,7 @@ pub mod migrate;
 pub mod phone;
 pub mod recordings;
 pub mod reports;
+pub mod technicians;
 
 mod backup;
 mod demo;
@@ -48,6 +50,7 @@ pub use config::{Change, Command, CommandContext, Op};
 pub use demo::{DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USER, DemoSummary};
 pub use error::{Entity, Invalid, Result, Rule, StoreError};
 pub use migrate::{APPLICATION_ID, SCHEMA_VERSION};
+pub use technicians::{TechnicianInfo, TechnicianLogin};
 
 /// A point in time: microseconds since the Unix epoch (UTC). The daemon reads the clock and
 /// passes these in; the store never reads the clock.

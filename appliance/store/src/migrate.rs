@@ -78,6 +78,11 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V5,
         tables: &["recordings"],
     },
+    Step {
+        what: "v6 technician accounts of the serial console (argon2id, failed-login lockout)",
+        sql: V6,
+        tables: &["technicians"],
+    },
 ];
 
 /// The schema version this build writes.
@@ -400,6 +405,17 @@ CREATE INDEX recordings_started ON recordings(started_ts);
 CREATE INDEX recordings_retain ON recordings(retain_until_ts) WHERE retain_until_ts IS NOT NULL;
 ";
 
+const V6: &str = r"
+CREATE TABLE technicians(
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
+    locked_until_ts INTEGER,
+    last_login_ts INTEGER
+);
+";
+
 /// Reads `(application_id, user_version)`.
 pub(crate) fn header(conn: &Connection) -> Result<(i32, u32)> {
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
@@ -543,6 +559,14 @@ mod tests {
                     "INSERT INTO recordings(call_id, path, legs, started_ts, duration_ms, paused) VALUES ('c1', '/rec/c1.wav', 'both', 12, 8000, '[[1000,2000]]');",
                 )
                 .unwrap(),
+            6 => {
+                let hash = crate::config::hash_password("field-service-1").unwrap();
+                conn.execute(
+                    "INSERT INTO technicians(username, password_hash, failed_logins) VALUES ('tech', ?1, 2)",
+                    [hash],
+                )
+                .unwrap();
+            }
             _ => unreachable!("add a fixture for the new schema version"),
         }
     }
@@ -610,6 +634,10 @@ mod tests {
                 store.recordings_for_call("c1").unwrap()[0].paused,
                 [(1000, 2000)]
             ),
+            6 => {
+                let t = &store.technicians().unwrap()[0];
+                assert_eq!((t.username.as_str(), t.failed_logins), ("tech", 2));
+            }
             _ => unreachable!(),
         }
     }
