@@ -42,6 +42,22 @@ struct Ctx {
     answered_logged: bool,
 }
 
+/// A call a CTI MakeCall or ConsultationCall originated from an agent's device: the
+/// switch rings the agent's phone first, then dials the destination (as
+/// [`Switch::make_call`]).
+#[derive(Debug, Clone)]
+struct Originated {
+    correlator: cti::InvokeId,
+    device: String,
+    destination: String,
+    /// The agent device's leg.
+    leg: LegId,
+    /// The far end's leg, once dialled.
+    far: Option<LegId>,
+    /// Whether the CTI model was told (when the agent's phone went off-hook).
+    announced: bool,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct AgentLeg {
     /// The ACD call (the call the agent was offered; stays after a transfer moves the leg).
@@ -61,6 +77,8 @@ pub struct Center {
     calls: BTreeMap<CallId, Ctx>,
     caller_legs: BTreeMap<LegId, CallId>,
     agent_legs: BTreeMap<LegId, AgentLeg>,
+    /// Calls originated by CTI MakeCall / ConsultationCall.
+    originated: BTreeMap<CallId, Originated>,
     /// ACD's last reported state per agent index, and the last call/queue it handled.
     agent_state: Vec<AcdAgentState>,
     agent_last: Vec<Option<(CallId, usize)>>,
@@ -129,6 +147,7 @@ impl Center {
             calls: BTreeMap::new(),
             caller_legs: BTreeMap::new(),
             agent_legs: BTreeMap::new(),
+            originated: BTreeMap::new(),
             agent_state: vec![AcdAgentState::LoggedOut; n],
             agent_last: vec![None; n],
             sw_events: VecDeque::new(),
@@ -341,6 +360,12 @@ impl Center {
         invoke: cti::InvokeId,
         request: cti::ServiceRequest,
     ) -> Result<cti::ServiceResult, cti::CstaError> {
+        // Remote answer: the switch has no command that makes a phone go off-hook (a SIP
+        // phone would need a vendor talk event or an auto-answer INVITE the channels do not
+        // send), so it is refused rather than accepted and silently not done.
+        if matches!(request, cti::ServiceRequest::AnswerCall { .. }) {
+            return Err(cti::CstaError::ServiceNotSupported);
+        }
         let r = self.cti.handle_request(now, principal, invoke, request);
         self.pump(now);
         r
@@ -646,6 +671,28 @@ impl Center {
                     consultation: sw_leg(*active),
                 },
             ),
+            cti::SwitchCommand::MakeCall {
+                correlator,
+                device,
+                destination,
+            } => {
+                self.originate(now, *correlator, &device.0, destination, &s);
+                return;
+            }
+            cti::SwitchCommand::Consult {
+                correlator,
+                hold,
+                device,
+                destination,
+            } => {
+                if self.sw(now, LegEvent::Hold { leg: sw_leg(*hold) }).is_err() {
+                    self.events
+                        .push_back((now, Event::CtiNotCarriedOut { command: s.clone() }));
+                    return;
+                }
+                self.originate(now, *correlator, &device.0, destination, &s);
+                return;
+            }
             cti::SwitchCommand::SendDigits { leg, digits } => {
                 self.commands.push_back(Command::SendDigits {
                     leg: sw_leg(*leg),
@@ -660,6 +707,48 @@ impl Center {
             }
         };
         let _ = r;
+    }
+
+    /// Click-to-dial for the CTI model: the switch rings `device` first; the model hears
+    /// `Originated` when it answers (goes off-hook), then `Alerting`/`Answered` of the far end.
+    fn originate(
+        &mut self,
+        now: Instant,
+        correlator: cti::InvokeId,
+        device: &str,
+        destination: &str,
+        command: &cti::SwitchCommand,
+    ) {
+        match self.switch.make_call(now, device, destination) {
+            Ok((call, leg)) => {
+                self.originated.insert(
+                    call,
+                    Originated {
+                        correlator,
+                        device: device.to_owned(),
+                        destination: destination.to_owned(),
+                        leg,
+                        far: None,
+                        announced: false,
+                    },
+                );
+                self.drain_switch(now);
+            }
+            Err(_) => self.events.push_back((
+                now,
+                Event::CtiNotCarriedOut {
+                    command: command.clone(),
+                },
+            )),
+        }
+    }
+
+    /// The originated call whose far leg is `leg`.
+    fn originated_far(&self, leg: LegId) -> Option<CallId> {
+        self.originated
+            .iter()
+            .find(|(_, o)| o.far == Some(leg))
+            .map(|(c, _)| *c)
     }
 
     // ----- switch events -----
@@ -696,7 +785,8 @@ impl Center {
                         customer: None,
                         queue: None,
                         offering: None,
-                        cti_known: false,
+                        // A CTI-originated call is announced as `Originated`, not `Incoming`.
+                        cti_known: self.originated.contains_key(&call),
                         answered_logged: false,
                     },
                 );
@@ -709,6 +799,22 @@ impl Center {
                     return;
                 };
                 let (Some(ai), Some(qi)) = (c.offering.take(), c.queue) else {
+                    if let Some(o) = self.originated.get_mut(&call)
+                        && o.leg != leg
+                        && o.far.is_none()
+                    {
+                        o.far = Some(leg);
+                        let device = cti::DeviceId::new(&o.destination);
+                        self.happening(
+                            now,
+                            cti::Happening::Alerting {
+                                call: cti_call(call),
+                                leg: cti_leg(leg),
+                                device,
+                                screen_pop: None,
+                            },
+                        );
+                    }
                     return;
                 };
                 self.agent_legs.insert(
@@ -791,6 +897,7 @@ impl Center {
                 if let Some(c) = self.calls.remove(&cdr.call) {
                     self.caller_legs.remove(&c.caller_leg);
                 }
+                self.originated.remove(&cdr.call);
                 for l in &cdr.legs {
                     if self.switch.leg_state(*l).is_none() {
                         self.agent_legs.remove(l);
@@ -827,6 +934,24 @@ impl Center {
                 c.answered_logged = true;
                 self.log(now, LogEvent::new(LogKind::CallAnswer).call(call));
             }
+            if let Some(o) = self.originated.get_mut(&call)
+                && o.leg == leg
+                && !o.announced
+            {
+                o.announced = true;
+                let h = cti::Happening::Originated {
+                    call: cti_call(call),
+                    leg: cti_leg(leg),
+                    device: cti::DeviceId::new(&o.device),
+                    destination: cti::DeviceId::new(&o.destination),
+                    correlator: Some(o.correlator),
+                };
+                self.happening(now, h);
+            }
+            return;
+        }
+        if self.originated_far(leg).is_some() {
+            self.happening(now, cti::Happening::Answered { leg: cti_leg(leg) });
             return;
         }
         let Some(x) = self.agent_legs.get_mut(&leg) else {
@@ -986,6 +1111,16 @@ impl Center {
     fn leg_ended(&mut self, now: Instant, leg: LegId, cause: Cause) {
         if let Some(x) = self.agent_legs.get(&leg).copied() {
             self.agent_leg_ended(now, leg, x, cause);
+            return;
+        }
+        if self.originated_far(leg).is_some() {
+            self.happening(
+                now,
+                cti::Happening::Cleared {
+                    leg: cti_leg(leg),
+                    cause: clear_cause(cause),
+                },
+            );
             return;
         }
         let Some(&call) = self.caller_legs.get(&leg) else {

@@ -149,8 +149,10 @@ pub enum Event {
     /// An agent's part of a call ended (or an unanswered inbound call): the record for the
     /// customer's history (`store::Store::record_interaction`).
     Interaction(cti::InteractionRecord),
-    /// A CTI service was accepted by the model but this Center cannot carry it out yet
-    /// (MakeCall, ConsultationCall, Deflect, Answer): it has no effect on the call.
+    /// A CTI service was accepted by the model but this Center cannot carry it out (yet:
+    /// DeflectCall, AlternateCall; or a MakeCall/ConsultationCall the switch refused): it
+    /// has no effect on the call. AnswerCall never gets here: `cti_request` refuses it with
+    /// `CstaError::ServiceNotSupported`.
     CtiNotCarriedOut {
         /// The CTI command.
         command: cti::SwitchCommand,

@@ -271,4 +271,8 @@ pub enum CstaError {
     /// No such monitor.
     #[error("invalidMonitorCrossRefID: no such monitor")]
     InvalidMonitorCrossRefId,
+    /// The service is valid but cannot be carried out on this device or call (e.g.
+    /// AnswerCall on a phone no channel can answer remotely).
+    #[error("serviceNotSupported: the switch cannot carry out this service here")]
+    ServiceNotSupported,
 }

@@ -333,6 +333,7 @@ pub fn cti_name(e: &cti::CstaEvent) -> &'static str {
         C::Queued { .. } => "Queued",
         C::Originated { .. } => "Originated",
         C::Failed { .. } => "Failed",
+        C::ServiceInitiated { .. } => "ServiceInitiated",
         _ => "other",
     }
 }
