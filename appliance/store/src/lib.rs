@@ -28,6 +28,7 @@
 pub mod cdr;
 pub mod config;
 pub mod crm;
+pub mod desk;
 mod error;
 pub mod events;
 pub mod migrate;
