@@ -140,6 +140,9 @@ pub async fn api_search(
     Ok(Json(search(&st, q).await?))
 }
 
+/// File length, the range served (`Some((1, 0))`: unsatisfiable), the bytes.
+type FilePart = (u64, Option<(u64, u64)>, Vec<u8>);
+
 /// Largest part of a file one response carries (the player asks for the rest).
 pub const MAX_CHUNK: u64 = 4 << 20;
 
@@ -193,27 +196,25 @@ pub async fn audio(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let gone = || WebError::new(StatusCode::NOT_FOUND, "the recording's file is missing");
-    let out = tokio::task::spawn_blocking(
-        move || -> std::io::Result<(u64, Option<(u64, u64)>, Vec<u8>)> {
-            use std::io::{Read, Seek, SeekFrom};
-            let mut f = std::fs::File::open(&path)?;
-            let len = f.metadata()?.len();
-            let r = match range {
-                None => None,
-                Some(h) => match parse_range(&h, len) {
-                    Some((s, e)) => Some((s, e.min(s + MAX_CHUNK - 1))),
-                    None => return Ok((len, Some((1, 0)), Vec::new())),
-                },
-            };
-            let (s, e) = r.unwrap_or((0, len.saturating_sub(1)));
-            f.seek(SeekFrom::Start(s))?;
-            let mut buf = Vec::new();
-            if len > 0 {
-                f.take(e - s + 1).read_to_end(&mut buf)?;
-            }
-            Ok((len, r, buf))
-        },
-    )
+    let out = tokio::task::spawn_blocking(move || -> std::io::Result<FilePart> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(&path)?;
+        let len = f.metadata()?.len();
+        let r = match range {
+            None => None,
+            Some(h) => match parse_range(&h, len) {
+                Some((s, e)) => Some((s, e.min(s + MAX_CHUNK - 1))),
+                None => return Ok((len, Some((1, 0)), Vec::new())),
+            },
+        };
+        let (s, e) = r.unwrap_or((0, len.saturating_sub(1)));
+        f.seek(SeekFrom::Start(s))?;
+        let mut buf = Vec::new();
+        if len > 0 {
+            f.take(e - s + 1).read_to_end(&mut buf)?;
+        }
+        Ok((len, r, buf))
+    })
     .await
     .map_err(|_| WebError::internal())?
     .map_err(|_| gone())?;

@@ -14,7 +14,7 @@ use store::crm::Interaction;
 use store::recordings::{Legs, Recording};
 
 /// A real WAV file: 8 kHz, 16-bit mono, `ms` of a 440 Hz tone.
-pub fn wav(path: &std::path::Path, ms: u32) {
+fn wav(path: &std::path::Path, ms: u32) {
     let n = 8 * ms;
     let mut b = Vec::new();
     let data = n * 2;
@@ -39,7 +39,7 @@ pub fn wav(path: &std::path::Path, ms: u32) {
 }
 
 /// Three recorded calls: (agent, queue, number, disposition, day offset).
-pub fn seed_recordings(h: &Harness, dir: &std::path::Path) -> Vec<i64> {
+fn seed_recordings(h: &Harness, dir: &std::path::Path) -> Vec<i64> {
     let mut s = h.peek();
     let rows = [
         ("2001", "sales", "+8613800138000", "resolved", 0),

@@ -943,7 +943,7 @@ mod tests {
             Some(TUE_0000_UTC / 86_400_000_000)
         );
         assert_eq!(parse_date("2026-02-29"), None);
-        assert_eq!(parse_date("2024-02-29").is_some(), true);
+        assert!(parse_date("2024-02-29").is_some());
         assert_eq!(parse_date("2026-1-01"), None);
         let h = hours();
         let at = |utc_h: i64| Timestamp(TUE_0000_UTC + utc_h * 3_600_000_000);
