@@ -8,12 +8,15 @@ use axum::response::{IntoResponse, Response};
 pub const APP_CSS: &str = include_str!("../static/app.css");
 /// The script layer (confirmations, the wallboard's WebSocket client).
 pub const APP_JS: &str = include_str!("../static/app.js");
+/// The agent desktop's script: CTI over WebSocket, screen pop, tickets, KB, callbacks.
+pub const DESK_JS: &str = include_str!("../static/desk.js");
 
 /// `GET /static/{file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, ty) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "desk.js" => (DESK_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

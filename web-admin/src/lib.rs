@@ -14,19 +14,30 @@
 //! lockout per user and per address, a forced change of the default password, and HTTPS
 //! with a self-signed certificate made on first start ([`tls`]).
 //!
+//! - the agent desktop ([`desk`]): CTI over a WebSocket speaking the `cti` crate's JSON wire
+//!   v1 through a [`CtiBackend`] the daemon implements, screen pop, tickets, notes and
+//!   disposition, knowledge-base search, click-to-dial, scheduled callbacks;
+//! - recordings search, playback (HTTP Range) and QA scoring ([`recordings`]), knowledge-base
+//!   editing ([`kb`]), business hours and holidays, and the user's profile ([`hours`]).
+//!
 //! **What it is not:** no call logic and no daemon internals: live data comes only through
-//! [`ApiBackend`]; configuration only through the store's commands. The agent desktop,
-//! recordings player, knowledge-base editing, web chat and supervisor listen/whisper/barge
-//! are later slices: they add rows to [`ROUTES`] and handlers in their own modules.
+//! [`ApiBackend`] and call control only through [`CtiBackend`]; configuration only through
+//! the store's commands. Web chat and supervisor listen/whisper/barge are later slices: they
+//! add rows to [`ROUTES`] and handlers in their own modules.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod backend;
+pub mod cti_backend;
+pub mod desk;
 pub mod erlang;
+pub mod hours;
 pub mod i18n;
+pub mod kb;
 pub mod pages;
+pub mod recordings;
 pub mod reports;
 pub mod tls;
 pub mod wallboard;
@@ -42,13 +53,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::Serialize;
 use store::config::{Language, Role};
 use store::{Store, StoreError, Timestamp};
 
 pub use auth::{SecurityPolicy, Session};
 pub use backend::{ApiBackend, MemoryBackend};
+pub use cti_backend::{CtiBackend, LoopbackCti, NoCti};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "wa_session";
@@ -85,6 +97,7 @@ pub struct WebConfig {
 struct Inner {
     store: Mutex<Store>,
     backend: Arc<dyn ApiBackend>,
+    cti: Arc<dyn CtiBackend>,
     sessions: auth::Sessions,
     lockout: auth::Lockout,
     config: WebConfig,
@@ -106,10 +119,22 @@ impl std::fmt::Debug for WebState {
 }
 
 impl WebState {
-    /// State over an open store and a live backend.
+    /// State over an open store and a live backend, without call control (the desktop's
+    /// CTI requests are refused).
     pub fn new(
         store: Store,
         backend: Arc<dyn ApiBackend>,
+        config: WebConfig,
+        clock: Clock,
+    ) -> Self {
+        Self::with_cti(store, backend, Arc::new(NoCti::default()), config, clock)
+    }
+
+    /// State over an open store, a live backend and a CTI backend.
+    pub fn with_cti(
+        store: Store,
+        backend: Arc<dyn ApiBackend>,
+        cti: Arc<dyn CtiBackend>,
         config: WebConfig,
         clock: Clock,
     ) -> Self {
@@ -117,6 +142,7 @@ impl WebState {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
                 backend,
+                cti,
                 sessions: auth::Sessions::default(),
                 lockout: auth::Lockout::default(),
                 config,
@@ -135,6 +161,18 @@ impl WebState {
     #[must_use]
     pub fn backend(&self) -> &dyn ApiBackend {
         &*self.inner.backend
+    }
+
+    /// The CTI backend.
+    #[must_use]
+    pub fn cti(&self) -> &dyn CtiBackend {
+        &*self.inner.cti
+    }
+
+    /// The clock.
+    #[must_use]
+    pub fn clock(&self) -> Clock {
+        Arc::clone(&self.inner.clock)
     }
 
     /// Runs `f` on the store on a blocking thread (argon2 hashing and SQLite must not stall
@@ -302,6 +340,50 @@ pub const ROUTES: &[RouteRule] = &[
     r("GET", "/api/v1/reports/agents", SUPERVISOR),
     r("GET", "/api/v1/erlang", SUPERVISOR),
     r("GET", "/api/v1/live", SUPERVISOR),
+    // Agent desktop (any role; CTI requests need an agent linked to the user, and a plain
+    // agent acts only on its own device, calls and state: the cti model enforces that).
+    r("GET", "/desk", ANY_ROLE),
+    r("GET", "/api/cti/v1/ws", ANY_ROLE),
+    r("POST", "/api/cti/v1/requests", ANY_ROLE),
+    r("GET", "/api/v1/desk/customers/{id}", ANY_ROLE),
+    r("GET", "/api/v1/desk/lookup", ANY_ROLE),
+    r("POST", "/api/v1/desk/tickets", ANY_ROLE),
+    r("PUT", "/api/v1/desk/tickets/{id}", ANY_ROLE),
+    r("GET", "/api/v1/desk/callbacks", ANY_ROLE),
+    r("POST", "/api/v1/desk/callbacks", ANY_ROLE),
+    r("POST", "/api/v1/desk/callbacks/{id}/close", ANY_ROLE),
+    r("GET", "/api/v1/kb/search", ANY_ROLE),
+    r("GET", "/api/v1/kb/articles/{id}", ANY_ROLE),
+    // Profile.
+    r("GET", "/profile", ANY_ROLE),
+    r("POST", "/profile", ANY_ROLE),
+    r("PUT", "/api/v1/me/language", ANY_ROLE),
+    // Recordings and QA.
+    r("GET", "/recordings", SUPERVISOR),
+    r("GET", "/api/v1/recordings", SUPERVISOR),
+    r("GET", "/api/v1/recordings/{id}/audio", SUPERVISOR),
+    r("GET", "/api/v1/recordings/{id}/scores", SUPERVISOR),
+    r("POST", "/api/v1/recordings/{id}/scores", SUPERVISOR),
+    r("GET", "/api/v1/qa/forms", SUPERVISOR),
+    r("POST", "/api/v1/qa/forms", SUPERVISOR),
+    // Knowledge-base editing.
+    r("GET", "/admin/kb", SUPERVISOR),
+    r("GET", "/api/v1/kb/articles", SUPERVISOR),
+    r("POST", "/api/v1/kb/articles", SUPERVISOR),
+    r("PUT", "/api/v1/kb/articles/{id}", SUPERVISOR),
+    r("DELETE", "/api/v1/kb/articles/{id}", SUPERVISOR),
+    r("GET", "/api/v1/kb/categories", SUPERVISOR),
+    r("POST", "/api/v1/kb/categories", SUPERVISOR),
+    r("DELETE", "/api/v1/kb/categories/{name}", SUPERVISOR),
+    // Business hours and holidays.
+    r("GET", "/admin/business-hours", ADMIN),
+    r("POST", "/admin/business-hours", ADMIN),
+    r("POST", "/admin/business-hours/{id}/delete", ADMIN),
+    r("GET", "/api/v1/business-hours", ADMIN),
+    r("POST", "/api/v1/business-hours", ADMIN),
+    r("PUT", "/api/v1/business-hours/{id}", ADMIN),
+    r("DELETE", "/api/v1/business-hours/{id}", ADMIN),
+    r("GET", "/api/v1/business-hours/{id}/open", ADMIN),
 ];
 
 /// Looks a request up in [`ROUTES`].
@@ -350,6 +432,66 @@ pub fn router(state: WebState) -> Router {
         .route("/reports/csv", get(reports::csv))
         .route("/wallboard", get(wallboard::page))
         .route("/ws/wallboard", get(wallboard::ws))
+        .route("/desk", get(desk::page))
+        .route("/api/cti/v1/ws", get(desk::cti_ws))
+        .route("/api/cti/v1/requests", post(desk::cti_request))
+        .route("/api/v1/desk/customers/{id}", get(desk::customer))
+        .route("/api/v1/desk/lookup", get(desk::lookup))
+        .route("/api/v1/desk/tickets", post(desk::ticket_create))
+        .route("/api/v1/desk/tickets/{id}", put(desk::ticket_update))
+        .route(
+            "/api/v1/desk/callbacks",
+            get(desk::callbacks).post(desk::callback_create),
+        )
+        .route(
+            "/api/v1/desk/callbacks/{id}/close",
+            post(desk::callback_close),
+        )
+        .route("/api/v1/kb/search", get(desk::kb_search))
+        .route("/profile", get(hours::profile).post(hours::profile_submit))
+        .route("/api/v1/me/language", put(hours::api_language))
+        .route("/recordings", get(recordings::page))
+        .route("/api/v1/recordings", get(recordings::api_search))
+        .route("/api/v1/recordings/{id}/audio", get(recordings::audio))
+        .route(
+            "/api/v1/recordings/{id}/scores",
+            get(recordings::scores).post(recordings::score),
+        )
+        .route(
+            "/api/v1/qa/forms",
+            get(recordings::forms).post(recordings::form_create),
+        )
+        .route("/admin/kb", get(kb::page))
+        .route("/api/v1/kb/articles", get(kb::list).post(kb::create))
+        .route(
+            "/api/v1/kb/articles/{id}",
+            get(kb::get_one).put(kb::update).delete(kb::delete),
+        )
+        .route(
+            "/api/v1/kb/categories",
+            get(kb::categories).post(kb::category_create),
+        )
+        .route(
+            "/api/v1/kb/categories/{name}",
+            axum::routing::delete(kb::category_delete),
+        )
+        .route(
+            "/admin/business-hours",
+            get(hours::page).post(hours::page_create),
+        )
+        .route(
+            "/admin/business-hours/{id}/delete",
+            post(hours::page_delete),
+        )
+        .route(
+            "/api/v1/business-hours",
+            get(hours::list).post(hours::create),
+        )
+        .route(
+            "/api/v1/business-hours/{id}",
+            put(hours::update).delete(hours::delete),
+        )
+        .route("/api/v1/business-hours/{id}/open", get(hours::open))
         .merge(api::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access))
         .with_state(state)

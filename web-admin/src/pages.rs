@@ -26,6 +26,7 @@ pub fn layout(caller: &Caller, title: Msg, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (t(title)) " · " (t(Msg::AppTitle)) }
                 link rel="stylesheet" href="/static/app.css";
+                @if let Some(s) = &caller.session { meta name="csrf-token" content=(s.csrf); }
                 script src="/static/app.js" defer {}
             }
             body {
@@ -33,6 +34,7 @@ pub fn layout(caller: &Caller, title: Msg, body: Markup) -> Markup {
                     strong { (t(Msg::AppTitle)) }
                     @if let Some(s) = caller.session.as_ref().filter(|s| !s.must_change_password) {
                         a href="/dashboard" { (t(Msg::Dashboard)) }
+                        a href="/desk" { (t(Msg::AgentDesktop)) }
                         @if s.role == Role::Admin {
                             a href="/admin/users" { (t(Msg::Users)) }
                             a href="/admin/extensions" { (t(Msg::Extensions)) }
@@ -47,10 +49,14 @@ pub fn layout(caller: &Caller, title: Msg, body: Markup) -> Markup {
                             a href="/admin/skills" { (t(Msg::Skills)) }
                             a href="/reports" { (t(Msg::Reports)) }
                             a href="/wallboard" { (t(Msg::Wallboard)) }
+                            a href="/recordings" { (t(Msg::Recordings)) }
+                            a href="/admin/kb" { (t(Msg::KnowledgeBase)) }
                         }
                         @if s.role == Role::Admin {
+                            a href="/admin/business-hours" { (t(Msg::BusinessHours)) }
                             a href="/admin/audit" { (t(Msg::Audit)) }
                         }
+                        a href="/profile" { (t(Msg::Profile)) }
                     }
                     @if let Some(s) = &caller.session {
                         form.inline method="post" action="/logout" {

@@ -33,3 +33,51 @@ if (wb) {
     wb.dataset.updates = String(Number(wb.dataset.updates || 0) + 1);
   };
 }
+// Forms that talk to the REST API: <form data-api="/api/v1/…" data-method="POST|PUT|DELETE">.
+// Fields become a JSON object; data-type="number" → number, "list" → array of numbers
+// ("8, 15"), "criteria" → [{name, max}] ("Greeting:10, Resolution:20"). The answer (or the
+// error message) goes into the form's [data-result]; a success reloads the page.
+function csrfToken() {
+  const m = document.querySelector('meta[name="csrf-token"]');
+  return m ? m.content : "";
+}
+async function api(method, url, body) {
+  const opts = { method, headers: { "x-csrf-token": csrfToken() } };
+  if (body !== undefined) {
+    opts.headers["content-type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const r = await fetch(url, opts);
+  const text = await r.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (_) { data = text; }
+  if (!r.ok) throw new Error((data && data.error) || r.status + " " + r.statusText);
+  return data;
+}
+function formJson(f) {
+  const o = {};
+  for (const el of f.elements) {
+    if (!el.name) continue;
+    const t = el.dataset.type, v = el.value;
+    if (t === "number") o[el.name] = Number(v);
+    else if (t === "list") o[el.name] = v.split(",").map((x) => x.trim()).filter((x) => x).map(Number);
+    else if (t === "criteria") o[el.name] = v.split(",").map((x) => x.trim()).filter((x) => x)
+      .map((x) => { const [n, m] = x.split(":"); return { name: (n || "").trim(), max: Number(m) }; });
+    else o[el.name] = v;
+  }
+  return o;
+}
+document.addEventListener("submit", async (e) => {
+  const f = e.target;
+  if (!f.dataset.api || e.defaultPrevented) return;
+  e.preventDefault();
+  const out = f.querySelector("[data-result]");
+  const method = f.dataset.method || "POST";
+  try {
+    await api(method, f.dataset.api, method === "DELETE" ? undefined : formJson(f));
+    if (out) out.textContent = "✓";
+    location.reload();
+  } catch (err) {
+    if (out) { out.textContent = err.message; out.className = "error"; }
+  }
+});

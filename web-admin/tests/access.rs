@@ -11,7 +11,9 @@ use store::config::Role;
 use web_admin::{Access, ROUTES};
 
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "999999").replace("{file}", "app.css")
+    path.replace("{id}", "999999")
+        .replace("{file}", "app.css")
+        .replace("{name}", "nosuchcategory")
 }
 
 fn allowed(access: Access, role: Role) -> bool {

@@ -1,7 +1,13 @@
 //! End to end in real headless Chromium (Debian package `chromium`), driven over the
-//! DevTools protocol with a minimal client on tokio-tungstenite: log in as the demo admin,
-//! change the default password, create a queue. The screenshot goes to
-//! `target/test-artifacts/web-admin-e2e.png`.
+//! DevTools protocol with a minimal client on tokio-tungstenite:
+//! - log in as the demo admin, change the default password, create a queue
+//!   (`target/test-artifacts/web-admin-e2e.png`);
+//! - an agent logs in, goes Ready, a queue call is delivered through the CTI backend (the
+//!   real `cti` model), the screen pop shows the customer, the agent answers, saves notes
+//!   and a disposition, hangs up, ends wrap-up; the entry is in the store's history
+//!   (`web-admin-desk-screen-pop.png`, `web-admin-desk-after-call.png`);
+//! - a supervisor searches recordings, plays one (Range requests) and scores it
+//!   (`web-admin-recordings.png`).
 
 mod common;
 
@@ -111,20 +117,8 @@ fn b64decode(s: &str) -> Vec<u8> {
     out
 }
 
-#[tokio::test]
-async fn log_in_change_default_password_and_create_a_queue_in_chromium() {
-    let h = Harness::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = web_admin::router(h.state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-
+/// Starts headless Chromium on a fresh profile and attaches to a new page.
+async fn launch() -> (Browser, Cdp, tempfile::TempDir) {
     let profile = tempfile::tempdir().unwrap();
     let child = Command::new("chromium")
         .args([
@@ -138,6 +132,8 @@ async fn log_in_change_default_password_and_create_a_queue_in_chromium() {
             "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0",
             "--window-size=1200,900",
+            "--autoplay-policy=no-user-gesture-required",
+            "--mute-audio",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("about:blank")
@@ -145,7 +141,7 @@ async fn log_in_change_default_password_and_create_a_queue_in_chromium() {
         .stderr(Stdio::null())
         .spawn()
         .expect("Debian package `chromium` must be installed (apt-get install chromium)");
-    let _browser = Browser(child);
+    let browser = Browser(child);
     let port_file = profile.path().join("DevToolsActivePort");
     let mut endpoint = None;
     for _ in 0..300 {
@@ -179,6 +175,84 @@ async fn log_in_change_default_password_and_create_a_queue_in_chromium() {
     cdp.session = Some(attached["sessionId"].as_str().unwrap().to_owned());
     cdp.call("Page.enable", json!({})).await;
 
+    (browser, cdp, profile)
+}
+
+/// Saves a screenshot of the page as `target/test-artifacts/{name}`.
+async fn screenshot(cdp: &mut Cdp, name: &str) {
+    let shot = cdp
+        .call("Page.captureScreenshot", json!({"format": "png"}))
+        .await;
+    let png = b64decode(shot["data"].as_str().unwrap());
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), &png).unwrap();
+}
+
+/// Serves the panel on 127.0.0.1 (a real socket, for the browser).
+async fn serve(h: &Harness) -> (SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = web_admin::router(h.state.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    (addr, server)
+}
+
+impl Cdp {
+    /// Evaluates `js` until it returns `true` (bounded: 15 s).
+    async fn until(&mut self, js: &str, what: &str) {
+        for _ in 0..150 {
+            if self.eval(js).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let v = self
+            .eval("location.href + ' ' + document.body.innerText")
+            .await;
+        panic!("{what} did not happen: {v}");
+    }
+
+    async fn goto(&mut self, base: &str, path: &str) {
+        self.call("Page.navigate", json!({"url": format!("{base}{path}")}))
+            .await;
+        self.wait_path(path.split('?').next().unwrap_or(path)).await;
+    }
+
+    async fn login(&mut self, base: &str, user: &str, password: &str) {
+        self.goto(base, "/login").await;
+        self.eval(&format!(
+            "document.querySelector('[name=username]').value = '{user}';\
+             document.querySelector('[name=password]').value = '{password}';\
+             document.querySelector('form[action=\"/login\"]').submit(); true"
+        ))
+        .await;
+        self.wait_path("/dashboard").await;
+    }
+}
+
+#[tokio::test]
+async fn log_in_change_default_password_and_create_a_queue_in_chromium() {
+    let h = Harness::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = web_admin::router(h.state.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+
+    let (_browser, mut cdp, _profile) = launch().await;
     let base = format!("http://{addr}");
     cdp.call("Page.navigate", json!({"url": format!("{base}/login")}))
         .await;
@@ -235,14 +309,7 @@ async fn log_in_change_default_password_and_create_a_queue_in_chromium() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let shot = cdp
-        .call("Page.captureScreenshot", json!({"format": "png"}))
-        .await;
-    let png = b64decode(shot["data"].as_str().unwrap());
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("web-admin-e2e.png"), &png).unwrap();
+    screenshot(&mut cdp, "web-admin-e2e.png").await;
 
     // What the browser did is in the store.
     let st = h.peek();
@@ -265,4 +332,274 @@ async fn log_in_change_default_password_and_create_a_queue_in_chromium() {
             .is_some()
     );
     server.abort();
+}
+
+#[tokio::test]
+async fn an_agent_answers_a_queue_call_with_screen_pop_notes_and_disposition_in_chromium() {
+    let h = Harness::desk();
+    let cust = {
+        let mut s = h.peek();
+        let id = s
+            .create_customer(
+                &store::crm::NewCustomer {
+                    name: "Li Wei".into(),
+                    company: "ACME".into(),
+                    vip: true,
+                    contacts: vec![store::crm::NewContact {
+                        name: "Li Wei".into(),
+                        phone: "+8613800138000".into(),
+                        email: String::new(),
+                    }],
+                    ..Default::default()
+                },
+                store::Timestamp(common::T0),
+            )
+            .unwrap();
+        s.create_ticket(
+            Some(id),
+            "Refund pending",
+            2,
+            None,
+            store::Timestamp(common::T0),
+        )
+        .unwrap();
+        s.record_interaction(&store::crm::Interaction {
+            id: 0,
+            customer_id: Some(id),
+            channel: "call".into(),
+            call_id: Some("earlier".into()),
+            remote_number: "+8613800138000".into(),
+            direction: "inbound".into(),
+            agent: Some("2002".into()),
+            queue: Some("701".into()),
+            started: store::Timestamp(common::T0),
+            ended: store::Timestamp(common::T0 + 60_000_000),
+            disposition: "follow_up".into(),
+            notes: "first contact about the refund".into(),
+            data: json!({}),
+        })
+        .unwrap();
+        id
+    };
+    let (addr, server) = serve(&h).await;
+    let (_browser, mut cdp, _profile) = launch().await;
+    let base = format!("http://{addr}");
+    cdp.login(&base, "agent1", common::PASSWORD).await;
+    cdp.goto(&base, "/desk").await;
+    cdp.until(
+        "!!document.getElementById('desk').dataset.monitor",
+        "CTI monitor started",
+    )
+    .await;
+    let state = |s: &str| format!("document.getElementById('desk').dataset.agentState === '{s}'");
+    cdp.eval("document.querySelector('[data-state=loggedOn]').click(); true")
+        .await;
+    cdp.until(&state("notReady"), "logged on").await;
+    cdp.eval("document.querySelector('[data-state=ready]').click(); true")
+        .await;
+    cdp.until(&state("ready"), "ready").await;
+
+    // A call is delivered through the CTI backend: the screen pop shows the customer.
+    let cti = h.cti.clone().unwrap();
+    let card = cti::CustomerCard {
+        id: cust,
+        name: "Li Wei".into(),
+        company: "ACME".into(),
+        vip: true,
+        account_owner: None,
+    };
+    let call = cti
+        .deliver_queue_call(
+            "+8613800138000",
+            "8000",
+            "701",
+            std::collections::BTreeMap::from([("account".to_owned(), "12345678".to_owned())]),
+            Some(card),
+            "2001",
+        )
+        .unwrap();
+    cdp.until(
+        "document.getElementById('pop-name').textContent.includes('Li Wei') && \
+         document.getElementById('pop-history').innerText.includes('first contact about the refund') && \
+         document.getElementById('pop-tickets').innerText.includes('Refund pending') && \
+         document.getElementById('pop-ivr').innerText.includes('12345678') && \
+         !!document.querySelector('#call-list tr[data-state=alerting]')",
+        "screen pop",
+    )
+    .await;
+    screenshot(&mut cdp, "web-admin-desk-screen-pop.png").await;
+
+    cdp.eval("document.querySelector('[data-op=answer]').click(); true")
+        .await;
+    cdp.until(
+        "!!document.querySelector('#call-list tr[data-state=connected]')",
+        "answered",
+    )
+    .await;
+    cdp.eval(
+        "const f = document.getElementById('wrapup-form');\
+         f.disposition.value = 'resolved';\
+         f.notes.value = 'Refund confirmed, paid within 14 days';\
+         f.requestSubmit(); true",
+    )
+    .await;
+    cdp.until(
+        "document.getElementById('wrapup-saved').textContent === '✓'",
+        "notes saved",
+    )
+    .await;
+    cdp.eval("document.querySelector('[data-op=hangup]').click(); true")
+        .await;
+    cdp.until(&state("workingAfterCall"), "wrap-up").await;
+    assert_eq!(
+        h.peek().interactions(cust, 10).unwrap().len(),
+        1,
+        "written when wrap-up ends"
+    );
+    cdp.eval("document.querySelector('[data-state=ready]').click(); true")
+        .await;
+    cdp.until(&state("ready"), "ready again").await;
+    screenshot(&mut cdp, "web-admin-desk-after-call.png").await;
+
+    // The note and disposition are in the customer's history in the store.
+    let hist = h.peek().interactions(cust, 10).unwrap();
+    assert_eq!(hist.len(), 2);
+    let i = hist
+        .iter()
+        .find(|i| i.call_id.as_deref() == Some(call.0.to_string().as_str()))
+        .expect("the call's entry");
+    assert_eq!(i.disposition, "resolved");
+    assert_eq!(i.notes, "Refund confirmed, paid within 14 days");
+    assert_eq!(i.agent.as_deref(), Some("2001"));
+    assert_eq!(i.data["ivr"]["account"], "12345678");
+    assert!(i.data["answeredUs"].is_u64(), "{}", i.data);
+    assert!(cti.refused().is_empty(), "{:?}", cti.refused());
+    server.abort();
+}
+
+#[tokio::test]
+async fn recordings_search_play_and_qa_score_in_chromium() {
+    let h = Harness::new();
+    let files = tempfile::tempdir().unwrap();
+    let rec = {
+        let mut s = h.peek();
+        let path = files.path().join("call.wav");
+        recording_wav(&path, 2000);
+        s.record_interaction(&store::crm::Interaction {
+            id: 0,
+            customer_id: None,
+            channel: "call".into(),
+            call_id: Some("c-rec".into()),
+            remote_number: "+8613800138000".into(),
+            direction: "inbound".into(),
+            agent: Some("2001".into()),
+            queue: Some("sales".into()),
+            started: store::Timestamp(common::T0 + 3_600_000_000),
+            ended: store::Timestamp(common::T0 + 3_660_000_000),
+            disposition: "resolved".into(),
+            notes: String::new(),
+            data: json!({}),
+        })
+        .unwrap();
+        s.create_qa_form(
+            "standard",
+            &[
+                store::desk::QaCriterion {
+                    name: "Greeting".into(),
+                    max: 10,
+                },
+                store::desk::QaCriterion {
+                    name: "Resolution".into(),
+                    max: 20,
+                },
+            ],
+        )
+        .unwrap();
+        s.add_recording(&store::recordings::Recording {
+            id: 0,
+            call_id: "c-rec".into(),
+            path: path.display().to_string(),
+            legs: store::recordings::Legs::Both,
+            started: store::Timestamp(common::T0 + 3_600_000_000),
+            duration_ms: 2000,
+            paused: vec![],
+            retain_until: None,
+            agent: Some("2001".into()),
+            queue: Some("sales".into()),
+        })
+        .unwrap()
+    };
+    let (addr, server) = serve(&h).await;
+    let (_browser, mut cdp, _profile) = launch().await;
+    let base = format!("http://{addr}");
+    cdp.login(&base, "sup", common::PASSWORD).await;
+    cdp.goto(
+        &base,
+        "/recordings?from=2026-11-24&to=2026-11-24&agent=2001&number=13800&disposition=resolved",
+    )
+    .await;
+    cdp.until(
+        "document.getElementById('rec-count').textContent === '1'",
+        "one hit",
+    )
+    .await;
+    // Play it: the browser fetches the WAV with Range requests, decodes it and plays.
+    let played = cdp
+        .eval(
+            "(async () => { const a = document.querySelector('audio'); a.muted = true; \
+             await a.play(); \
+             for (let i = 0; i < 100 && a.currentTime < 0.3; i++) await new Promise(r => setTimeout(r, 50)); \
+             return [a.duration, a.currentTime, a.error === null]; })()",
+        )
+        .await;
+    let d = played[0].as_f64().unwrap();
+    assert!((d - 2.0).abs() < 0.05, "duration {played}");
+    assert!(played[1].as_f64().unwrap() >= 0.3, "played {played}");
+    assert_eq!(played[2], true);
+    // Score it with the QA form of the page.
+    cdp.eval(
+        "const f = document.querySelector('tr[data-recording] form[data-api]');\
+         f.points.value = '9, 18'; f.comment.value = 'clear and friendly'; f.requestSubmit(); true",
+    )
+    .await;
+    for _ in 0..100 {
+        if !h.peek().recording_scores(rec).unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sc = h.peek().recording_scores(rec).unwrap();
+    assert_eq!((sc[0].total, sc[0].max_total), (27, 30));
+    assert_eq!(sc[0].comment, "clear and friendly");
+    cdp.wait_path("/recordings").await;
+    screenshot(&mut cdp, "web-admin-recordings.png").await;
+    server.abort();
+}
+
+/// A WAV file: 8 kHz, 16-bit mono, `ms` of a 440 Hz tone.
+fn recording_wav(path: &std::path::Path, ms: u32) {
+    let n = 8 * ms;
+    let data = n * 2;
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    for v in [1u16, 1] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [8000u32, 16000] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [2u16, 16] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&data.to_le_bytes());
+    for i in 0..n {
+        let v =
+            (8000.0 * (2.0 * std::f64::consts::PI * 440.0 * f64::from(i) / 8000.0).sin()) as i16;
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, b).unwrap();
 }

@@ -452,6 +452,27 @@ pub enum Command {
         /// Flow version id.
         id: i64,
     },
+    /// Add a business-hours calendar.
+    CreateBusinessHours(crate::desk::BusinessHoursConfig),
+    /// Replace a business-hours calendar and its holidays.
+    UpdateBusinessHours {
+        /// Calendar id.
+        id: i64,
+        /// New configuration.
+        config: crate::desk::BusinessHoursConfig,
+    },
+    /// Remove a business-hours calendar.
+    DeleteBusinessHours {
+        /// Calendar id.
+        id: i64,
+    },
+    /// A user chooses the UI language in the own profile (needs no admin rights).
+    SetUserLanguage {
+        /// User id.
+        id: i64,
+        /// UI language.
+        language: Language,
+    },
 }
 
 /// Who changes the configuration, and when (for the audit log).
@@ -1405,6 +1426,17 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
             )?;
             tx.execute("DELETE FROM ivr_flows WHERE id = ?1", [id])?;
             (Entity::IvrFlow, *id, Op::Delete)
+        }
+        C::CreateBusinessHours(c) => crate::desk::apply_hours(tx, None, c)?,
+        C::UpdateBusinessHours { id, config } => crate::desk::apply_hours(tx, Some(*id), config)?,
+        C::DeleteBusinessHours { id } => crate::desk::delete_hours(tx, *id)?,
+        C::SetUserLanguage { id, language } => {
+            require(tx, "users", *id, Entity::User)?;
+            tx.execute(
+                "UPDATE users SET language = ?1 WHERE id = ?2",
+                params![language.as_str(), id],
+            )?;
+            (Entity::User, *id, Op::Update)
         }
     })
 }

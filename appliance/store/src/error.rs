@@ -206,6 +206,10 @@ pub enum Entity {
     Recording,
     /// Interaction.
     Interaction,
+    /// Business-hours calendar.
+    BusinessHours,
+    /// Scheduled callback.
+    Callback,
 }
 
 impl Entity {
@@ -230,11 +234,13 @@ impl Entity {
             Self::Article => "article",
             Self::Recording => "recording",
             Self::Interaction => "interaction",
+            Self::BusinessHours => "business_hours",
+            Self::Callback => "callback",
         }
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 17] = [
+        const ALL: [Entity; 19] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
@@ -252,6 +258,8 @@ impl Entity {
             Entity::Article,
             Entity::Recording,
             Entity::Interaction,
+            Entity::BusinessHours,
+            Entity::Callback,
         ];
         ALL.into_iter().find(|e| e.as_str() == s)
     }

@@ -29,6 +29,7 @@
 pub mod cdr;
 pub mod config;
 pub mod crm;
+pub mod desk;
 mod error;
 pub mod events;
 pub mod migrate;

@@ -83,6 +83,18 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V6,
         tables: &["technicians"],
     },
+    Step {
+        what: "v7 agent desktop and QA: business hours and holidays, scheduled callbacks, QA forms and scores, KB categories",
+        sql: V7,
+        tables: &[
+            "business_hours",
+            "holidays",
+            "callbacks",
+            "qa_forms",
+            "qa_scores",
+            "kb_categories",
+        ],
+    },
 ];
 
 /// The schema version this build writes.
@@ -416,6 +428,55 @@ CREATE TABLE technicians(
 );
 ";
 
+const V7: &str = r"
+CREATE TABLE business_hours(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    utc_offset_min INTEGER NOT NULL,
+    weekly TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(weekly))
+);
+CREATE TABLE holidays(
+    id INTEGER PRIMARY KEY,
+    hours_id INTEGER NOT NULL REFERENCES business_hours(id) ON DELETE CASCADE,
+    date TEXT NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (hours_id, date)
+);
+CREATE TABLE callbacks(
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+    number TEXT NOT NULL,
+    due_ts INTEGER NOT NULL,
+    agent TEXT,
+    note TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'done', 'cancelled')),
+    created_ts INTEGER NOT NULL
+);
+CREATE INDEX callbacks_open ON callbacks(due_ts) WHERE status = 'open';
+CREATE TABLE qa_forms(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    criteria TEXT NOT NULL CHECK (json_valid(criteria))
+);
+CREATE TABLE qa_scores(
+    id INTEGER PRIMARY KEY,
+    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+    form_id INTEGER NOT NULL REFERENCES qa_forms(id),
+    reviewer TEXT NOT NULL,
+    points TEXT NOT NULL CHECK (json_valid(points)),
+    total INTEGER NOT NULL,
+    max_total INTEGER NOT NULL,
+    comment TEXT NOT NULL,
+    ts INTEGER NOT NULL
+);
+CREATE INDEX qa_scores_recording ON qa_scores(recording_id);
+CREATE TABLE kb_categories(
+    name TEXT PRIMARY KEY
+);
+CREATE INDEX recordings_agent ON recordings(agent, started_ts);
+";
+
 /// Reads `(application_id, user_version)`.
 pub(crate) fn header(conn: &Connection) -> Result<(i32, u32)> {
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
@@ -567,6 +628,15 @@ mod tests {
                 )
                 .unwrap();
             }
+            7 => conn
+                .execute_batch(
+                    "INSERT INTO business_hours(id, name, utc_offset_min, weekly) VALUES (1, 'main', 480, '[{\"day\":0,\"open_min\":540,\"close_min\":1080}]');
+                     INSERT INTO holidays(hours_id, date, name) VALUES (1, '2026-10-01', 'National Day');
+                     INSERT INTO callbacks(number, due_ts, agent, note, created_by, status, created_ts) VALUES ('13800138000', 100, '2001', 'refund', 'agent1', 'open', 1);
+                     INSERT INTO qa_forms(id, name, criteria) VALUES (1, 'std', '[{\"name\":\"Greeting\",\"max\":10}]');
+                     INSERT INTO kb_categories(name) VALUES ('billing');",
+                )
+                .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
         }
     }
@@ -637,6 +707,18 @@ mod tests {
             6 => {
                 let t = &store.technicians().unwrap()[0];
                 assert_eq!((t.username.as_str(), t.failed_logins), ("tech", 2));
+            }
+            7 => {
+                let h = &store.business_hours().unwrap()[0].config;
+                assert_eq!((h.weekly.len(), h.holidays.len()), (1, 1));
+                assert_eq!(store.open_callbacks(Some("2001"), 5).unwrap().len(), 1);
+                assert_eq!(store.qa_forms().unwrap()[0].criteria[0].max, 10);
+                assert!(
+                    store
+                        .kb_categories()
+                        .unwrap()
+                        .contains(&"billing".to_owned())
+                );
             }
             _ => unreachable!(),
         }

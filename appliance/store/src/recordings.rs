@@ -102,7 +102,117 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
 const COLS: &str =
     "id, call_id, path, legs, started_ts, duration_ms, paused, retain_until_ts, agent, queue";
 
+/// Search criteria for [`Store::find_recordings`]; `None` fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordingFilter {
+    /// Started at or after.
+    pub from: Option<Timestamp>,
+    /// Started before.
+    pub to: Option<Timestamp>,
+    /// Agent number, exact.
+    pub agent: Option<String>,
+    /// Queue name, exact.
+    pub queue: Option<String>,
+    /// Part of the customer's number (caller or callee; digits as stored).
+    pub number: Option<String>,
+    /// Disposition code the agent set, exact.
+    pub disposition: Option<String>,
+    /// Most rows (1–500).
+    pub limit: u32,
+}
+
+/// A recording with what the call's history says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingHit {
+    /// The recording.
+    pub recording: Recording,
+    /// The customer's number (interaction history, else the CDR's caller).
+    pub number: Option<String>,
+    /// The disposition the agent set, if any.
+    pub disposition: Option<String>,
+    /// The customer, when known.
+    pub customer_id: Option<i64>,
+}
+
 impl Store {
+    /// Searches recordings by date, agent, queue, number and disposition, newest first,
+    /// joining the interaction history (number, disposition) and the CDRs (numbers) by call.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] when `limit` is 0 or over 500 or `to` is before `from`.
+    pub fn find_recordings(&self, f: &RecordingFilter) -> Result<Vec<RecordingHit>> {
+        if !(1..=500).contains(&f.limit) {
+            return Err(Invalid::new(
+                "recording_filter.limit",
+                Rule::OutOfRange { min: 1, max: 500 },
+            )
+            .into());
+        }
+        if let (Some(a), Some(b)) = (f.from, f.to)
+            && b < a
+        {
+            return Err(Invalid::new("recording_filter.to", Rule::EndBeforeStart).into());
+        }
+        let cols: String = COLS
+            .split(", ")
+            .map(|c| format!("r.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let like = f.number.as_ref().map(|n| {
+            format!(
+                "%{}%",
+                n.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {cols}, i.remote_number, i.disposition, i.customer_id, c.caller FROM recordings r \
+             LEFT JOIN interactions i ON i.id = (SELECT max(id) FROM interactions WHERE call_id = r.call_id AND (r.agent IS NULL OR agent IS r.agent)) \
+             LEFT JOIN cdrs c ON c.call_id = r.call_id \
+             WHERE (?1 IS NULL OR r.started_ts >= ?1) AND (?2 IS NULL OR r.started_ts < ?2) \
+             AND (?3 IS NULL OR r.agent = ?3) AND (?4 IS NULL OR r.queue = ?4) \
+             AND (?5 IS NULL OR i.remote_number LIKE ?5 ESCAPE '\\' OR c.caller LIKE ?5 ESCAPE '\\' OR c.callee LIKE ?5 ESCAPE '\\') \
+             AND (?6 IS NULL OR i.disposition = ?6) \
+             ORDER BY r.started_ts DESC, r.id DESC LIMIT ?7"
+        ))?;
+        let rows = s.query_map(
+            params![
+                f.from.map(|t| t.0),
+                f.to.map(|t| t.0),
+                f.agent,
+                f.queue,
+                like,
+                f.disposition,
+                f.limit
+            ],
+            |r| {
+                let rec = row(r)?;
+                let number: Option<String> = r.get(10)?;
+                let caller: Option<String> = r.get(13)?;
+                Ok(RecordingHit {
+                    recording: rec,
+                    number: number.or(caller),
+                    disposition: r.get::<_, Option<String>>(11)?.filter(|d| !d.is_empty()),
+                    customer_id: r.get(12)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One recording by id.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn recording(&self, id: i64) -> Result<Option<Recording>> {
+        let mut s = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLS} FROM recordings WHERE id = ?1"))?;
+        let mut rows = s.query_map([id], row)?;
+        Ok(rows.next().transpose()?)
+    }
+
     /// Indexes a recording; returns its id.
     ///
     /// # Errors

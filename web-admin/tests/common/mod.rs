@@ -13,7 +13,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use store::config::{Command, Language, NewUser, Role};
 use store::{CommandContext, Store, Timestamp};
 use tower::ServiceExt;
-use web_admin::{MemoryBackend, WebConfig, WebState};
+use web_admin::{LoopbackCti, MemoryBackend, WebConfig, WebState};
 
 pub const T0: i64 = 1_795_478_400_000_000; // 2026-11-24 00:00 UTC
 pub const PASSWORD: &str = "correct-horse-1";
@@ -24,7 +24,12 @@ pub struct Harness {
     pub state: WebState,
     pub backend: Arc<MemoryBackend>,
     pub clock: Arc<AtomicI64>,
+    /// The CTI backend of [`Harness::desk`] harnesses.
+    pub cti: Option<Arc<LoopbackCti>>,
 }
+
+/// Wrap-up time of the desk harness's agents.
+pub const WRAP: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Harness {
     /// Demo-seeded store plus one user per role (password [`PASSWORD`], already changed).
@@ -33,6 +38,17 @@ impl Harness {
     }
 
     pub fn with_config(config: WebConfig) -> Self {
+        Self::build(config, false)
+    }
+
+    /// A harness whose panel has call control: the real `cti` model over the loopback call
+    /// source, agents 2001–2002 and queues 701–702; user `agent1` is agent 2001; the
+    /// model's interaction records are written into the store.
+    pub fn desk() -> Self {
+        Self::build(WebConfig::default(), true)
+    }
+
+    fn build(config: WebConfig, desk: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("app.db");
         let mut store = Store::open(&db).unwrap();
@@ -63,18 +79,55 @@ impl Harness {
         let backend = Arc::new(MemoryBackend::new());
         let clock = Arc::new(AtomicI64::new(T0 + 9 * 3_600_000_000));
         let c = Arc::clone(&clock);
-        let state = WebState::new(
-            store,
-            backend.clone(),
-            config,
-            Arc::new(move || Timestamp(c.load(Ordering::SeqCst))),
-        );
+        let clock_fn: web_admin::Clock = Arc::new(move || Timestamp(c.load(Ordering::SeqCst)));
+        let (state, cti) = if desk {
+            let uid = store
+                .users()
+                .unwrap()
+                .into_iter()
+                .find(|u| u.username == "agent1")
+                .unwrap()
+                .id;
+            let a = store
+                .agents()
+                .unwrap()
+                .into_iter()
+                .find(|a| a.config.number == "2001")
+                .unwrap();
+            let mut config_a = a.config.clone();
+            config_a.user_id = Some(uid);
+            store
+                .execute(
+                    ctx,
+                    &Command::UpdateAgent {
+                        id: a.id,
+                        config: config_a,
+                    },
+                )
+                .unwrap();
+            let cti = LoopbackCti::new(
+                &["2001", "2002"],
+                &["701", "702"],
+                WRAP,
+                Arc::clone(&clock_fn),
+                web_admin::cti_backend::store_sink(&db).unwrap(),
+            )
+            .unwrap();
+            let st = WebState::with_cti(store, backend.clone(), cti.clone(), config, clock_fn);
+            (st, Some(cti))
+        } else {
+            (
+                WebState::new(store, backend.clone(), config, clock_fn),
+                None,
+            )
+        };
         Self {
             _dir: dir,
             db,
             state,
             backend,
             clock,
+            cti,
         }
     }
 

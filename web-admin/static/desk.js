@@ -1,0 +1,285 @@
+// The agent desktop: CTI (JSON wire v1 of the cti crate) over the WebSocket
+// /api/cti/v1/ws, screen pop, tickets, notes and disposition, KB search, click-to-dial and
+// scheduled callbacks. Needs app.js (api(), csrfToken()).
+"use strict";
+(function () {
+  const desk = document.getElementById("desk");
+  if (!desk) return;
+  const me = desk.dataset.agent;
+  const $ = (id) => document.getElementById(id);
+  let ws = null, invoke = 0;
+  const pending = new Map();
+  const calls = new Map(); // call id -> {number, state}
+  let lastCall = null; // the call notes and disposition go to
+  let popCustomer = null;
+
+  function showError(e) { $("cti-error").textContent = e ? String(e.message || e) : ""; }
+  function cell(tr, text) { const td = document.createElement("td"); td.textContent = text == null ? "" : String(text); tr.appendChild(td); return td; }
+  function fmtTime(us) { return new Date(us / 1000).toISOString().replace("T", " ").slice(0, 19); }
+
+  function request(req) {
+    return new Promise((resolve, reject) => {
+      if (!ws || ws.readyState !== WebSocket.OPEN) { reject(new Error("CTI not connected")); return; }
+      const id = ++invoke;
+      pending.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ v: 1, invokeId: id, request: req }));
+    });
+  }
+  async function act(req) {
+    showError(null);
+    try { return await request(req); } catch (e) { showError(e); throw e; }
+  }
+
+  function setAgentState(st) {
+    const label = st ? st.state + (st.reason != null ? " (" + st.reason + ")" : "") : "-";
+    $("agent-state").textContent = label;
+    desk.dataset.agentState = st ? st.state : "";
+  }
+  function renderCalls() {
+    const rows = [...calls.entries()].map(([id, c]) => {
+      const tr = document.createElement("tr");
+      tr.dataset.call = id; tr.dataset.state = c.state;
+      cell(tr, id); cell(tr, c.number); cell(tr, c.state);
+      return tr;
+    });
+    $("call-list").replaceChildren(...rows);
+  }
+  function callIn(...states) {
+    const found = [...calls.entries()].reverse().find(([, c]) => states.includes(c.state));
+    return found ? { call: Number(found[0]), device: me } : null;
+  }
+
+  const connKeys = ["connection", "initiatedConnection", "originatedConnection", "queuedConnection",
+    "establishedConnection", "heldConnection", "retrievedConnection", "failedConnection", "droppedConnection"];
+  function onEvent(r) {
+    const ev = r.event;
+    switch (ev.event) {
+      case "AgentLoggedOn": setAgentState({ state: "notReady" }); return;
+      case "AgentLoggedOff": setAgentState({ state: "loggedOff" }); return;
+      case "AgentReady": setAgentState({ state: "ready" }); return;
+      case "AgentNotReady": setAgentState({ state: "notReady", reason: ev.reason }); return;
+      case "AgentWorkingAfterCall": setAgentState({ state: "workingAfterCall" }); return;
+      case "Transferred": case "Conferenced": {
+        for (const c of [ev.primaryOldCall, ev.secondaryOldCall]) if (c != null && c !== ev.resultingCall) calls.delete(String(c));
+        if (r.localConnectionInfo == null || r.localConnectionInfo === "null") calls.delete(String(ev.resultingCall));
+        else {
+          const prev = calls.get(String(ev.primaryOldCall)) || { number: "" };
+          calls.set(String(ev.resultingCall), { number: prev.number, state: r.localConnectionInfo });
+        }
+        renderCalls(); return;
+      }
+    }
+    const key = connKeys.find((k) => ev[k]);
+    if (!key) return;
+    const id = String(ev[key].call);
+    const st = r.localConnectionInfo;
+    if (st == null || st === "null") calls.delete(id);
+    else {
+      const prev = calls.get(id) || {};
+      let number = prev.number;
+      if (ev.event === "Delivered" && ev.alertingDevice === me) number = ev.callingDevice;
+      if (ev.event === "Originated") number = ev.calledDevice;
+      if (!number) number = ev.callingDevice === me ? ev.calledDevice : ev.callingDevice;
+      calls.set(id, { number: number || "", state: st });
+    }
+    if (ev.event === "Delivered" && ev.alertingDevice === me) {
+      lastCall = Number(id);
+      $("wrapup-saved").textContent = "";
+      screenPop(ev);
+    }
+    if (ev.event === "Originated") lastCall = Number(id);
+    renderCalls();
+  }
+
+  // ---------------------------------------------------------------- screen pop
+  async function screenPop(ev) {
+    const sp = ev.screenPop || {};
+    $("screen-pop").hidden = false;
+    $("pop-number").textContent = ev.callingDevice || "";
+    $("pop-queue").textContent = sp.queue || "";
+    $("pop-ivr").replaceChildren(...Object.entries(sp.ivrData || {}).map(([k, v]) => {
+      const tr = document.createElement("tr"); cell(tr, k); cell(tr, v); return tr;
+    }));
+    $("pop-name").textContent = sp.customer ? sp.customer.name : "?";
+    try {
+      const url = sp.customer ? "/api/v1/desk/customers/" + sp.customer.id
+        : "/api/v1/desk/lookup?number=" + encodeURIComponent(ev.callingDevice || "");
+      showCustomer(await api("GET", url));
+    } catch (_) { showCustomer(null); }
+  }
+  function showCustomer(c) {
+    popCustomer = c;
+    desk.dataset.customer = c ? String(c.id) : "";
+    if (!c) { $("pop-profile").textContent = ""; $("pop-history").replaceChildren(); $("pop-tickets").replaceChildren(); return; }
+    $("pop-name").textContent = c.name + (c.vip ? " ★VIP" : "");
+    const prof = $("pop-profile");
+    prof.replaceChildren();
+    const p = document.createElement("p");
+    p.textContent = [c.company, c.email, c.notes].filter((x) => x).join(" · ");
+    prof.appendChild(p);
+    for (const k of c.contacts) {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "dial"; b.dataset.number = k.phone;
+      b.textContent = "☎ " + k.name + " " + k.phone;
+      b.addEventListener("click", () => act({ service: "MakeCall", callingDevice: me, calledDirectoryNumber: k.phone.replace(/[^0-9+*#]/g, "") }).catch(() => {}));
+      prof.appendChild(b);
+    }
+    $("pop-history").replaceChildren(...c.history.map((i) => {
+      const tr = document.createElement("tr");
+      cell(tr, fmtTime(i.started_us)); cell(tr, i.direction); cell(tr, i.agent); cell(tr, i.queue);
+      cell(tr, i.disposition); cell(tr, i.notes);
+      return tr;
+    }));
+    $("pop-tickets").replaceChildren(...c.open_tickets.map((t) => {
+      const tr = document.createElement("tr");
+      tr.dataset.ticket = t.id;
+      cell(tr, "#" + t.id); cell(tr, t.subject); cell(tr, "P" + t.priority);
+      const td = cell(tr, "");
+      const sel = document.createElement("select");
+      for (const s of ["open", "pending", "resolved", "closed"]) {
+        const o = document.createElement("option"); o.value = s; o.textContent = s; o.selected = s === t.status; sel.appendChild(o);
+      }
+      sel.addEventListener("change", async () => {
+        try { await api("PUT", "/api/v1/desk/tickets/" + t.id, { status: sel.value }); await refreshCustomer(); } catch (e) { showError(e); }
+      });
+      td.appendChild(sel);
+      return tr;
+    }));
+  }
+  async function refreshCustomer() {
+    if (popCustomer) showCustomer(await api("GET", "/api/v1/desk/customers/" + popCustomer.id));
+  }
+  $("ticket-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api("POST", "/api/v1/desk/tickets", {
+        customer_id: popCustomer ? popCustomer.id : null, subject: f.subject.value, priority: Number(f.priority.value),
+      });
+      f.subject.value = "";
+      await refreshCustomer();
+    } catch (err) { showError(err); }
+  });
+
+  // ---------------------------------------------------------------- notes and disposition
+  $("wrapup-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    if (lastCall == null) { showError("no call"); return; }
+    try {
+      await act({ service: "AssociateData", call: lastCall, disposition: f.disposition.value, notes: f.notes.value });
+      $("wrapup-saved").textContent = "✓";
+    } catch (_) { $("wrapup-saved").textContent = ""; }
+  });
+
+  // ---------------------------------------------------------------- state and call control
+  for (const b of document.querySelectorAll("#desk-state button[data-state]")) {
+    b.addEventListener("click", () => {
+      const s = b.dataset.state;
+      const req = s === "notReady" ? { state: s, reason: Number($("nr-reason").value) } : { state: s };
+      act({ service: "SetAgentState", agent: me, requestedAgentState: req }).catch(() => {});
+    });
+  }
+  const ops = {
+    answer: () => { const c = callIn("alerting"); return c && { service: "AnswerCall", callToBeAnswered: c }; },
+    hangup: () => { const c = callIn("connected", "initiated", "alerting", "hold", "fail"); return c && { service: "ClearConnection", connectionToBeCleared: c }; },
+    hold: () => { const c = callIn("connected"); return c && { service: "HoldCall", callToBeHeld: c }; },
+    retrieve: () => { const c = callIn("hold"); return c && { service: "RetrieveCall", callToBeRetrieved: c }; },
+    blind: () => { const c = callIn("connected"); return c && { service: "SingleStepTransferCall", activeCall: c, transferredTo: $("xfer-to").value }; },
+    consult: () => { const c = callIn("connected"); return c && { service: "ConsultationCall", existingCall: c, consultedDevice: $("xfer-to").value }; },
+    transfer: () => { const h = callIn("hold"), a = callIn("connected"); return h && a && { service: "TransferCall", heldCall: h, activeCall: a }; },
+    conference: () => { const h = callIn("hold"), a = callIn("connected"); return h && a && { service: "ConferenceCall", heldCall: h, activeCall: a }; },
+    dtmf: () => { const c = callIn("connected"); return c && { service: "GenerateDigits", connectionToSendDigits: c, charToSend: $("dtmf").value }; },
+    dial: () => ({ service: "MakeCall", callingDevice: me, calledDirectoryNumber: $("dial-number").value }),
+  };
+  for (const b of document.querySelectorAll("button[data-op]")) {
+    b.addEventListener("click", () => {
+      const req = ops[b.dataset.op]();
+      if (!req) { showError("no call in a state for this"); return; }
+      act(req).catch(() => {});
+    });
+  }
+
+  // ---------------------------------------------------------------- KB search
+  $("kb-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const hits = await api("GET", "/api/v1/kb/search?q=" + encodeURIComponent(e.target.q.value));
+      $("kb-hits").replaceChildren(...hits.map((h) => {
+        const li = document.createElement("li");
+        li.textContent = h.title + " (" + h.category + "): " + h.snippet;
+        return li;
+      }));
+    } catch (err) { showError(err); }
+  });
+
+  // ---------------------------------------------------------------- callbacks
+  async function loadCallbacks() {
+    try {
+      const list = await api("GET", "/api/v1/desk/callbacks");
+      $("callback-list").replaceChildren(...list.map((c) => {
+        const tr = document.createElement("tr");
+        cell(tr, fmtTime(c.due_us)); cell(tr, c.number); cell(tr, c.note);
+        const td = cell(tr, "");
+        const call = document.createElement("button");
+        call.type = "button"; call.textContent = "☎";
+        call.addEventListener("click", () => act({ service: "MakeCall", callingDevice: me, calledDirectoryNumber: c.number }).catch(() => {}));
+        const done = document.createElement("button");
+        done.type = "button"; done.textContent = "✓";
+        done.addEventListener("click", async () => { try { await api("POST", "/api/v1/desk/callbacks/" + c.id + "/close", { status: "done" }); loadCallbacks(); } catch (e) { showError(e); } });
+        td.append(call, done);
+        return tr;
+      }));
+    } catch (e) { showError(e); }
+  }
+  $("callback-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api("POST", "/api/v1/desk/callbacks", {
+        number: f.number.value, due_us: new Date(f.due.value).getTime() * 1000, note: f.note.value,
+        customer_id: popCustomer ? popCustomer.id : null,
+      });
+      f.reset();
+      loadCallbacks();
+    } catch (err) { showError(err); }
+  });
+  loadCallbacks();
+
+  // ---------------------------------------------------------------- the CTI socket
+  function connect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    ws = new WebSocket(proto + "//" + location.host + "/api/cti/v1/ws");
+    ws.onopen = async () => {
+      $("cti-status").textContent = "CTI ✓";
+      try {
+        const r = await request({ service: "MonitorStart", monitorObject: me });
+        setAgentState(r.snapshot.agentState);
+        for (const c of r.snapshot.calls) calls.set(String(c.call), { number: "", state: c.localConnectionState });
+        renderCalls();
+        desk.dataset.monitor = String(r.monitorCrossRefId);
+      } catch (e) { showError(e); }
+    };
+    ws.onmessage = (m) => {
+      const msg = JSON.parse(m.data);
+      if (msg.kind === "response") {
+        const p = pending.get(msg.invokeId);
+        if (!p) return;
+        pending.delete(msg.invokeId);
+        if (msg.error) p.reject(new Error(msg.error)); else p.resolve(msg.result);
+      } else if (msg.kind === "event") {
+        onEvent(msg.report);
+      } else if (msg.kind === "rejected") {
+        showError(msg.error);
+      }
+    };
+    ws.onclose = () => {
+      $("cti-status").textContent = "CTI ✗";
+      delete desk.dataset.monitor;
+      for (const p of pending.values()) p.reject(new Error("CTI connection lost"));
+      pending.clear();
+      setTimeout(connect, 2000);
+    };
+  }
+  connect();
+})();
