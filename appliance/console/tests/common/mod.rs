@@ -244,13 +244,22 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// `appliance --demo --data-dir DATA --http ADDR --carrier-interval-ms 0`, waiting until
+    /// `appliance --demo --data-dir DATA --http ADDR --sip 127.0.0.1:0 --carrier-interval-ms 0`, waiting until
     /// its metrics list span1.
     pub fn start(b: &Rig, addr: &str) -> Self {
         let child = Command::new(daemon_binary())
             .arg("--data-dir")
             .arg(&b.data)
-            .args(["--demo", "--http", addr, "--carrier-interval-ms", "0"])
+            // SIP on a free port: 5060 may be taken by another test's daemon (make test runs in parallel).
+            .args([
+                "--demo",
+                "--http",
+                addr,
+                "--sip",
+                "127.0.0.1:0",
+                "--carrier-interval-ms",
+                "0",
+            ])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
