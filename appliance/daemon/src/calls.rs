@@ -1,4 +1,5 @@
-//! The call engine task: drives the one [`switch::Switch`] of the box.
+//! The call engine task: drives the one [`callcenter::Center`] of the box (the switch with
+//! the IVR, ACD and CTI model around it).
 //!
 //! Channel tasks (the E1 spans, SIP) send what happens on their lines as [`ToEngine`]
 //! messages; the task turns them into [`LegEvent`]s, and executes the switch's
@@ -8,6 +9,12 @@
 //! every CDR to the CDR table. Digits found by the media thread come back as
 //! [`LegEvent::Digits`].
 //!
+//! Center events: event-log rows go to the store, IVR look-ups are answered from the store
+//! (customer by phone), `PlayPrompt` plays the prompt's length of silence (no prompt audio
+//! on the media thread yet) and answers `PromptFinished`. CSTA event reports are drained
+//! and dropped (no CTI endpoint in the daemon yet); with `--demo`, an agent whose phone
+//! registers is logged on and made Ready.
+//!
 //! This task holds no protocol logic: it maps ids (switch legs ↔ Q.931 call references ↔
 //! media slots) and moves messages.
 
@@ -15,13 +22,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use callcenter::Center;
 use isdn::call::CallId as IsdnCall;
 use rtrb::Consumer;
 use serde_json::json;
 use store::events::{EventKind, NewEvent};
-use switch::dialplan::{CallingParty, ChannelKind, Config, OriginClass, Presentation};
+use switch::dialplan::{CallingParty, ChannelKind, OriginClass, Presentation};
 use switch::engine::{CallId, Destination, LegId, MediaCommand, Source};
-use switch::{Cause, Command, Event, LegEvent, Switch};
+use switch::{Cause, Command, Event, LegEvent};
 use tokio::sync::{Notify, mpsc};
 use tracing::{debug, info, warn};
 
@@ -29,6 +37,9 @@ use crate::Shared;
 use crate::clock::Clock;
 use crate::media::{Ctl, E1_SLOTS, Media, MediaEvent};
 use crate::sipside::SipSide;
+
+/// Silence played for a prompt whose file is absent.
+const PROMPT_FALLBACK: Duration = Duration::from_secs(1);
 
 /// What a span task tells the engine (keyed by the span's Q.931 call reference).
 #[derive(Debug)]
@@ -87,7 +98,7 @@ pub(crate) enum ToEngine {
     /// From the SIP side.
     Sip(crate::sipside::SipEv),
     /// A new configuration (SIGHUP).
-    Reconfigure(Box<Config>),
+    Reconfigure(Box<callcenter::Config>),
     /// New SIP accounts (SIGHUP).
     Accounts(Vec<::sip::ua::Account>),
 }
@@ -122,7 +133,13 @@ struct CallInfo {
 
 /// The engine's state.
 pub(crate) struct Engine {
-    sw: Switch,
+    sw: Center,
+    /// Prompts being "played": when each ends.
+    prompts: Vec<(tdm::Instant, LegId)>,
+    /// Log demo agents on and Ready when their phone registers.
+    demo_agents: bool,
+    invoke: u32,
+    prompt_dir: std::path::PathBuf,
     shared: Arc<Shared>,
     media: Arc<Media>,
     spans: Vec<mpsc::UnboundedSender<ToSpan>>,
@@ -146,7 +163,7 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     pub(crate) fn new(
-        sw: Switch,
+        sw: Center,
         shared: Arc<Shared>,
         media: Arc<Media>,
         spans: Vec<mpsc::UnboundedSender<ToSpan>>,
@@ -164,6 +181,10 @@ impl Engine {
         while sw.poll_event().is_some() {}
         Self {
             sw,
+            prompts: Vec::new(),
+            demo_agents: false,
+            invoke: 0,
+            prompt_dir: std::path::PathBuf::new(),
             shared,
             media,
             spans,
@@ -191,6 +212,7 @@ impl Engine {
             let now = self.clock.now();
             let next = [
                 self.sw.poll_timeout(),
+                self.prompts.iter().map(|p| p.0).min(),
                 self.sip.as_ref().and_then(|s| s.ua.poll_timeout()),
             ]
             .into_iter()
@@ -218,6 +240,7 @@ impl Engine {
                 self.sw.handle_timeout(now);
                 self.pump();
             }
+            self.prompts_due(now);
             if self.sip.is_some() {
                 crate::sipside::on_timeout(&mut self);
             }
@@ -241,10 +264,13 @@ impl Engine {
                     s.ua.set_accounts(a);
                 }
             }
-            ToEngine::Reconfigure(cfg) => match self.sw.reconfigure(*cfg) {
-                Ok(()) => info!("switch reconfigured"),
-                Err(e) => warn!("switch refused the new configuration: {e}"),
-            },
+            ToEngine::Reconfigure(mut cfg) => {
+                cfg.epoch_unix_s = self.clock.epoch_unix_s();
+                match self.sw.reconfigure(self.clock.now(), *cfg) {
+                    Ok(()) => info!("call center reconfigured"),
+                    Err(e) => warn!("call center refused the new configuration: {e}"),
+                }
+            }
         }
     }
 
@@ -330,9 +356,10 @@ impl Engine {
                         l.endpoint = format!("{}/{}", self.span_names[span], channel.unwrap_or(0));
                     }
                     // The switch may have bridged the leg already (early media): redo it.
-                    if let Some(b) = self.sw.bridge_of(leg) {
+                    if let Some(b) = self.sw.switch().bridge_of(leg) {
                         let legs = self
                             .sw
+                            .switch()
                             .bridges()
                             .find(|(id, _)| *id == b)
                             .map(|(_, l)| l.to_vec())
@@ -447,8 +474,8 @@ impl Engine {
         }
     }
 
-    /// The switch (for the SIP side's inputs).
-    pub(crate) fn switch(&mut self) -> &mut Switch {
+    /// The call center (for the SIP side's inputs).
+    pub(crate) fn switch(&mut self) -> &mut Center {
         &mut self.sw
     }
 
@@ -495,7 +522,11 @@ impl Engine {
             // Events first: they name the call the commands' log lines refer to.
             while let Some((at, e)) = self.sw.poll_event() {
                 any = true;
-                self.log(at, e);
+                self.center_event(at, e);
+            }
+            while let Some(r) = self.sw.poll_cti_event() {
+                any = true;
+                debug!("cti event (no CTI endpoint yet): {r:?}");
             }
             while let Some(c) = self.sw.poll_command() {
                 any = true;
@@ -513,6 +544,7 @@ impl Engine {
 
     fn call_id(&self, leg: LegId) -> String {
         self.sw
+            .switch()
             .call_of(leg)
             .and_then(|c| self.calls.get(&c))
             .map_or_else(String::new, |c| c.id.clone())
@@ -618,7 +650,15 @@ impl Engine {
                     crate::sipside::transfer_failed(self, leg);
                 }
             }
+            Command::PlayPrompt {
+                leg,
+                prompt,
+                language,
+            } => self.play_prompt(leg, &prompt, &language),
             Command::Media(m) => {
+                if let MediaCommand::StopPlay { leg } = &m {
+                    self.prompts.retain(|p| p.1 != *leg);
+                }
                 if let MediaCommand::Play { leg, source } = &m {
                     info!(leg = leg.0, call = %self.call_id(*leg), source = ?source, "playing");
                     if *source == Source::EchoTest || *source == Source::TestTone {
@@ -738,6 +778,185 @@ impl Engine {
         }
     }
 
+    /// Logs demo agents on and Ready when their phone registers (`--demo`).
+    pub(crate) fn set_demo_agents(&mut self, on: bool) {
+        self.demo_agents = on;
+    }
+
+    /// Where prompt files are looked up (`<dir>/<lang>/<id>.wav`).
+    pub(crate) fn set_prompt_dir(&mut self, dir: std::path::PathBuf) {
+        self.prompt_dir = dir;
+    }
+
+    /// A SIP phone registered as `user`: with `--demo`, an agent of that number is logged on
+    /// and made Ready (there is no agent desktop in the daemon yet).
+    pub(crate) fn phone_registered(&mut self, user: &str) {
+        if !self.demo_agents || !self.sw.config().agents.iter().any(|a| a.number == user) {
+            return;
+        }
+        let principal = cti::Principal {
+            agent: cti::AgentId::new(user),
+            role: cti::Role::Agent,
+        };
+        for state in [
+            cti::RequestedAgentState::LoggedOn,
+            cti::RequestedAgentState::Ready,
+        ] {
+            self.invoke = self.invoke.wrapping_add(1);
+            let now = self.clock.now();
+            match self.sw.cti_request(
+                now,
+                &principal,
+                cti::InvokeId(self.invoke),
+                cti::ServiceRequest::SetAgentState {
+                    agent: cti::AgentId::new(user),
+                    requested_agent_state: state,
+                },
+            ) {
+                Ok(_) => info!(agent = user, ?state, "demo agent state set"),
+                Err(e) => debug!(agent = user, ?state, "demo agent state: {e:?}"),
+            }
+        }
+        self.pump();
+    }
+
+    /// `PlayPrompt`: the media thread cannot play prompt audio yet, so the leg hears the
+    /// prompt's length of silence (the file's length, or 1 s when the file is absent) and
+    /// the IVR is told it finished.
+    fn play_prompt(&mut self, leg: LegId, prompt: &str, language: &str) {
+        let file = ivr::Language::from_code(language)
+            .map(|l| self.prompt_dir.join(l.code()).join(format!("{prompt}.wav")));
+        let len = match file.as_deref().map(ivr::prompts::load_wav) {
+            Some(Ok(a)) => {
+                warn!(
+                    leg = leg.0,
+                    prompt, language, "prompt audio not played yet: silence of its length"
+                );
+                Duration::from_millis(u64::try_from(a.len()).unwrap_or(0) / 8)
+            }
+            Some(Err(e)) => {
+                warn!(
+                    leg = leg.0,
+                    prompt,
+                    language,
+                    "prompt file unusable ({e}): 1 s of silence (scripts/make-prompts.sh makes them)"
+                );
+                PROMPT_FALLBACK
+            }
+            None => {
+                warn!(
+                    leg = leg.0,
+                    prompt, language, "unknown prompt language: 1 s of silence"
+                );
+                PROMPT_FALLBACK
+            }
+        };
+        info!(
+            leg = leg.0,
+            prompt,
+            language,
+            ms = len.as_millis(),
+            "prompt"
+        );
+        self.media
+            .control(Ctl::Switch(MediaCommand::StopPlay { leg }));
+        self.prompts.retain(|p| p.1 != leg);
+        self.prompts.push((self.clock.now() + len, leg));
+    }
+
+    fn prompts_due(&mut self, now: tdm::Instant) {
+        let (due, rest): (Vec<_>, Vec<_>) = self.prompts.drain(..).partition(|p| p.0 <= now);
+        self.prompts = rest;
+        for (_, leg) in due {
+            self.input(LegEvent::PromptFinished { leg });
+        }
+    }
+
+    fn log_id(&self, raw: Option<&str>) -> Option<String> {
+        let raw = raw?;
+        Some(
+            raw.parse::<u64>()
+                .map_or_else(|_| raw.to_owned(), |n| format!("{}-{n}", self.boot)),
+        )
+    }
+
+    fn center_event(&mut self, at: tdm::Instant, e: callcenter::Event) {
+        match e {
+            callcenter::Event::Switch(e) => self.log(at, e),
+            callcenter::Event::Log(l) => {
+                let Some(kind) = EventKind::parse(l.kind.as_str()) else {
+                    warn!(
+                        kind = l.kind.as_str(),
+                        "event log: kind unknown to the store"
+                    );
+                    return;
+                };
+                // The engine writes its own call start/answer/end rows from the switch's
+                // events (same call id, with the endpoint): not twice.
+                if matches!(
+                    kind,
+                    EventKind::CallStart | EventKind::CallAnswer | EventKind::CallEnd
+                ) {
+                    return;
+                }
+                let mut ev = NewEvent::new(self.wall(at), kind).payload(l.payload);
+                if let Some(c) = self.log_id(l.call.as_deref()) {
+                    ev = ev.call(&c);
+                }
+                if let Some(q) = &l.queue {
+                    ev = ev.queue(q);
+                }
+                if let Some(a) = &l.agent {
+                    ev = ev.agent(a);
+                }
+                info!(kind = l.kind.as_str(), queue = ?l.queue, agent = ?l.agent, "call center");
+                if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
+                    warn!("event log: {e}");
+                }
+            }
+            callcenter::Event::LookUp { call, request } => {
+                let outcome = match request.kind {
+                    ivr::LookupKind::CustomerByPhone => {
+                        match self
+                            .shared
+                            .with_store(|s| s.customer_by_phone(&request.key))
+                        {
+                            Ok(Some(c)) => ivr::LookUpOutcome::Found(
+                                [
+                                    ("id", c.id.to_string()),
+                                    ("name", c.name),
+                                    ("company", c.company),
+                                    ("vip", c.vip.to_string()),
+                                    ("account_owner", c.account_owner.unwrap_or_default()),
+                                ]
+                                .into_iter()
+                                .map(|(k, v)| (k.to_owned(), v))
+                                .collect(),
+                            ),
+                            Ok(None) => ivr::LookUpOutcome::NotFound,
+                            Err(e) => {
+                                warn!("customer look-up: {e}");
+                                ivr::LookUpOutcome::Failed
+                            }
+                        }
+                    }
+                    other => {
+                        debug!(
+                            ?other,
+                            "look-up kind not served by the daemon yet: not found"
+                        );
+                        ivr::LookUpOutcome::NotFound
+                    }
+                };
+                let now = self.clock.now();
+                if let Err(e) = self.sw.answer_lookup(now, call, request.id, outcome) {
+                    debug!("look-up answer refused: {e}");
+                }
+            }
+            other => debug!("call center event: {other:?}"),
+        }
+    }
+
     fn log(&mut self, at: tdm::Instant, e: Event) {
         match e {
             Event::CallStarted {
@@ -778,7 +997,7 @@ impl Engine {
                 info!(call = %id, %reason, cause = reason.cause().0, "call denied by the dial plan");
             }
             Event::LegAnswered { leg } => {
-                if let Some(call) = self.sw.call_of(leg)
+                if let Some(call) = self.sw.switch().call_of(leg)
                     && let Some(ci) = self.calls.get_mut(&call)
                     && !ci.answered
                 {

@@ -27,6 +27,12 @@ impl Clock {
         tdm::Instant::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
     }
 
+    /// Unix time (s) at this clock's `Instant::ZERO`.
+    pub(crate) fn epoch_unix_s(&self) -> i64 {
+        let back = i64::try_from(self.now().as_micros()).unwrap_or(0);
+        (Self::wall_now().0 - back) / 1_000_000
+    }
+
     /// Wall time for the store's event log.
     pub(crate) fn wall_now() -> store::Timestamp {
         let us = SystemTime::now()

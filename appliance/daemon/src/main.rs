@@ -198,7 +198,6 @@ async fn run(args: Args, store: Store) -> Result<()> {
         .context("reading the config revision")?;
     let spans = store.spans().context("reading the span configuration")?;
     let (plan, span_names) = routing::build(&store).context("building the dial plan")?;
-    let switch = switch::Switch::new(plan).context("the switch refused the configuration")?;
     let (accepting, _) = watch::channel(true);
     let shared = Arc::new(Shared {
         store: Mutex::new(store),
@@ -206,6 +205,11 @@ async fn run(args: Args, store: Store) -> Result<()> {
         clock: Clock::new(),
         accepting,
     });
+    let mut plan = plan;
+    plan.epoch_unix_s = shared.clock.epoch_unix_s();
+    let seed = u64::try_from(Clock::wall_now().0).unwrap_or(0);
+    let switch =
+        callcenter::Center::new(plan, seed).context("the call center refused the configuration")?;
     shared.metrics.config_revision.set(revision);
 
     let listener = tokio::net::TcpListener::bind(args.http)
@@ -277,7 +281,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         engine_tx.clone(),
     )
     .await?;
-    let engine = calls::Engine::new(
+    let mut engine = calls::Engine::new(
         switch,
         Arc::clone(&shared),
         Arc::clone(&media),
@@ -285,6 +289,8 @@ async fn run(args: Args, store: Store) -> Result<()> {
         span_names,
         Some(sip_side),
     );
+    engine.set_demo_agents(args.demo);
+    engine.set_prompt_dir(args.data_dir.join("prompts"));
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     let carrier_interval = args
         .carrier_interval_ms
@@ -400,7 +406,7 @@ type Reloaded = (
     i64,
     Vec<store::config::AuditEntry>,
     (
-        (switch::dialplan::Config, routing::SpanNames),
+        (callcenter::Config, routing::SpanNames),
         Vec<::sip::ua::Account>,
     ),
 );

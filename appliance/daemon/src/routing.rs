@@ -13,6 +13,7 @@
 //! Rebuilt on SIGHUP and given to the running switch with `reconfigure`.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use store::Store;
 use store::config::{DialTarget, ExtensionKind, TrunkRef};
@@ -33,7 +34,135 @@ pub(crate) type SpanNames = Vec<String>;
 ///
 /// # Errors
 /// Store errors; a pattern or configuration the switch refuses (as text in the error).
-pub(crate) fn build(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
+pub(crate) fn build(store: &Store) -> anyhow::Result<(callcenter::Config, SpanNames)> {
+    let (sw, spans) = build_switch(store)?;
+    Ok((center(store, sw)?, spans))
+}
+
+/// The IVR flow name the demo number 8000 goes to.
+pub(crate) const MAIN_FLOW: &str = "main";
+/// The demo IVR number (internal and DID) when nothing else uses it.
+pub(crate) const IVR_NUMBER: &str = "8000";
+
+/// The call center around the switch configuration: queues and agents from the store,
+/// IVR flows (the active version of each stored flow; `main` is [`ivr::DEMO_FLOW_8000`]
+/// unless the store has one), and `8000` → IVR `main` when no extension, queue or rule
+/// uses it.
+fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
+    let mut flows = Vec::new();
+    for f in store.ivr_flows()?.into_iter().filter(|f| f.active) {
+        match ivr::parse_and_validate(&f.flow) {
+            Ok(v) => flows.push(callcenter::FlowSpec {
+                name: f.name,
+                flow: std::sync::Arc::new(v),
+            }),
+            Err(e) => tracing::warn!(flow = %f.name, "IVR flow skipped: {e}"),
+        }
+    }
+    if !flows.iter().any(|f| f.name == MAIN_FLOW) {
+        flows.push(callcenter::FlowSpec {
+            name: MAIN_FLOW.into(),
+            flow: std::sync::Arc::new(
+                ivr::parse_and_validate(ivr::DEMO_FLOW_8000)
+                    .map_err(|e| anyhow::anyhow!("demo IVR flow: {e}"))?,
+            ),
+        });
+    }
+    let taken = |rules: &[Rule]| rules.iter().any(|r| r.pattern.matches(IVR_NUMBER));
+    let ivr_rule = Rule::new(IVR_NUMBER, Target::Ivr(MAIN_FLOW.into()))
+        .map_err(|e| anyhow::anyhow!("ivr rule: {e}"))?;
+    if !taken(&sw.plan.internal) {
+        sw.plan.internal.push(ivr_rule.clone());
+    }
+    if !taken(&sw.plan.did) {
+        sw.plan.did.push(ivr_rule);
+    }
+    let agent_rows = store.agents()?;
+    let agent_id = |id: i64| u32::try_from(id).map(acd::AgentId);
+    let mut queues = Vec::new();
+    let mut wrap_up = HashMap::new();
+    for q in store.queues()? {
+        let c = q.config;
+        let Some(number) = c.number else { continue };
+        let strategy = match c.strategy.as_str() {
+            "least_idle" => acd::Strategy::LeastIdle,
+            "round_robin" => acd::Strategy::RoundRobin,
+            "fewest_calls" => acd::Strategy::FewestCalls,
+            "least_talk_time" => acd::Strategy::LeastTalkTime,
+            "linear" => acd::Strategy::Linear,
+            "random" => acd::Strategy::Random,
+            "weighted_random" => acd::Strategy::WeightedRandom,
+            "skills_best_match" => acd::Strategy::SkillsBestMatch,
+            "longest_idle" => acd::Strategy::LongestIdle,
+            other => {
+                tracing::warn!(queue = %c.name, strategy = other,
+                    "strategy not run by the call center yet: longest idle used");
+                acd::Strategy::LongestIdle
+            }
+        };
+        let members = c
+            .members
+            .iter()
+            .filter_map(|&(a, tier)| {
+                let mut m = acd::Member::new(agent_id(a).ok()?);
+                m.tier = tier;
+                Some(m)
+            })
+            .collect();
+        let mut acd_q =
+            acd::QueueConfig::new(acd::QueueId(u32::try_from(q.id)?), strategy, members);
+        acd_q.max_len = c.max_len;
+        acd_q.max_wait = (c.max_wait_s > 0).then(|| Duration::from_secs(u64::from(c.max_wait_s)));
+        for &(a, _) in &c.members {
+            let w = wrap_up.entry(a).or_insert(0u32);
+            *w = (*w).max(c.wrapup_s);
+        }
+        queues.push(callcenter::QueueSpec {
+            number,
+            name: c.name,
+            acd: acd_q,
+        });
+    }
+    let mut agents = Vec::new();
+    for a in agent_rows {
+        // An agent works at the extension of its own number (the demo's layout).
+        if !sw.extensions.iter().any(|e| e.name == a.config.number) {
+            tracing::warn!(agent = %a.config.number, "agent skipped: no SIP extension with its number");
+            continue;
+        }
+        let mut acd_a = acd::AgentConfig::new(agent_id(a.id)?);
+        acd_a.skills = a
+            .config
+            .skills
+            .iter()
+            .filter_map(|&(s, l)| Some((acd::SkillId(u32::try_from(s).ok()?), l)))
+            .collect();
+        agents.push(callcenter::AgentSpec {
+            extension: a.config.number.clone(),
+            number: a.config.number,
+            wrap_up: Duration::from_secs(u64::from(wrap_up.get(&a.id).copied().unwrap_or(0))),
+            acd: acd_a,
+        });
+    }
+    // Queues naming agents that were skipped would be refused: drop those members.
+    let known: std::collections::HashSet<_> = agents.iter().map(|a| a.acd.id).collect();
+    for q in &mut queues {
+        q.acd.members.retain(|m| known.contains(&m.agent));
+    }
+    sw.validate()
+        .map_err(|e| anyhow::anyhow!("dial plan refused by the switch: {e}"))?;
+    Ok(callcenter::Config {
+        switch: sw,
+        queues,
+        agents,
+        flows,
+        // Set by the call engine from its clock.
+        epoch_unix_s: 0,
+        utc_offset_s: 0,
+    })
+}
+
+fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
     let mut cfg = Config::default();
     let spans = store.spans()?;
     let span_names: SpanNames = spans.iter().map(|s| s.config.name.clone()).collect();

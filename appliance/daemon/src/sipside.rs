@@ -602,7 +602,14 @@ fn ua_event(e: &mut Engine, ev: UaEvent) {
             aor,
             source,
             bindings,
-        } => info!(%aor, %source, bindings, "sip registered"),
+        } => {
+            info!(%aor, %source, bindings, "sip registered");
+            if bindings > 0 {
+                let user = aor.trim_start_matches("sip:");
+                let user = user.split('@').next().unwrap_or(user).to_owned();
+                e.phone_registered(&user);
+            }
+        }
         UaEvent::AuthFailed {
             source,
             user,

@@ -127,6 +127,9 @@ pub struct DigestServer {
     /// Highest nc seen per nonce (bounded, oldest evicted).
     nc_seen: HashMap<String, u32>,
     nc_order: VecDeque<String>,
+    /// Makes each challenge's nonce unique, even within one second (RFC 7616 §3.3: a client
+    /// answering a fresh nonce starts again at nc=1).
+    issued: std::sync::atomic::AtomicU64,
 }
 
 /// Largest number of nonces whose counts are remembered.
@@ -144,6 +147,7 @@ impl DigestServer {
             algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             nc_seen: HashMap::new(),
             nc_order: VecDeque::new(),
+            issued: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -163,17 +167,23 @@ impl DigestServer {
         &self.realm
     }
 
-    fn mac(&self, ts: u64) -> String {
+    fn mac(&self, ts: u64, serial: u64) -> String {
         let mut m =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).expect("HMAC takes any key length");
-        m.update(format!("{ts}:{}", self.realm).as_bytes());
+        m.update(format!("{ts}:{serial}:{}", self.realm).as_bytes());
         hex(&m.finalize().into_bytes()[..16])
     }
 
-    /// A nonce: issue time (seconds) and an HMAC over it and the realm; verifiable without state.
+    /// A fresh nonce: issue time (seconds), a serial number unique to this server, and an
+    /// HMAC over both and the realm; verifiable without state. Every call gives a new one,
+    /// so every challenge carries its own nonce and its nonce count starts at 1 (RFC 7616
+    /// §3.3, §3.4.5): clients that answer each challenge with nc=1 (sipp) are not replays.
     #[must_use]
     pub fn nonce(&self, now_s: u64) -> String {
-        format!("{now_s:x}.{}", self.mac(now_s))
+        let serial = self
+            .issued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{now_s:x}-{serial:x}.{}", self.mac(now_s, serial))
     }
 
     /// Challenge values for WWW-Authenticate (or Proxy-Authenticate), SHA-256 first, then
@@ -221,9 +231,11 @@ impl DigestServer {
             get("uri")?,
             get("response")?,
         );
-        let (ts, mac) = nonce.split_once('.').ok_or(AuthError::BadNonce)?;
+        let (stamp, mac) = nonce.split_once('.').ok_or(AuthError::BadNonce)?;
+        let (ts, serial) = stamp.split_once('-').ok_or(AuthError::BadNonce)?;
         let ts = u64::from_str_radix(ts, 16).map_err(|_| AuthError::BadNonce)?;
-        if mac != self.mac(ts) {
+        let serial = u64::from_str_radix(serial, 16).map_err(|_| AuthError::BadNonce)?;
+        if !constant_time_eq(mac.as_bytes(), self.mac(ts, serial).as_bytes()) {
             return Err(AuthError::BadNonce);
         }
         if uri != request_uri {

@@ -180,3 +180,43 @@ fn guard_bans_after_repeated_failures_and_lifts_the_ban() {
         );
     }
 }
+
+/// sipp answers every challenge with nc=1 and one cnonce. Two challenges in the same second
+/// must carry different nonces (RFC 7616 §3.3), so the second answer is not a replay of the
+/// first; a real replay (the same nonce and nc again) still is.
+#[test]
+fn each_challenge_has_a_fresh_nonce_so_nc_1_is_valid_again() {
+    let mut s = server();
+    let (ch1, ch2) = (challenges(&s, 500), challenges(&s, 500));
+    assert_ne!(ch1[0].get("nonce"), ch2[0].get("nonce"));
+    let a1 = DigestClient::new("1001", "demo1001")
+        .answer(&ch1, "INVITE", "sip:600@pbx.example", "same")
+        .unwrap();
+    let a2 = DigestClient::new("1001", "demo1001")
+        .answer(&ch2, "INVITE", "sip:600@pbx.example", "same")
+        .unwrap();
+    assert!(a1.contains("nc=00000001") && a2.contains("nc=00000001"));
+    for a in [&a1, &a2] {
+        assert_eq!(
+            s.verify(501, &creds(a), "INVITE", "sip:600@pbx.example", ha1_of),
+            Ok("1001".into())
+        );
+    }
+    assert_eq!(
+        s.verify(502, &creds(&a2), "INVITE", "sip:600@pbx.example", ha1_of),
+        Err(AuthError::Replay)
+    );
+    // A forged serial fails the HMAC.
+    let n = ch2[0].get("nonce").unwrap();
+    let forged = a2.replace(n, &n.replacen('-', "-f", 1));
+    assert_eq!(
+        s.verify(
+            503,
+            &creds(&forged),
+            "INVITE",
+            "sip:600@pbx.example",
+            ha1_of
+        ),
+        Err(AuthError::BadNonce)
+    );
+}
