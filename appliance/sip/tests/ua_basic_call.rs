@@ -7,7 +7,7 @@ use core::time::Duration;
 use sip::sdp::Codec;
 use sip::ua::{CallOrigin, EndReason, Invite, UaEvent};
 use sip::{Message, Uri};
-use ua_pair::{Pair, established, media};
+use ua_pair::{Pair, established, media, offered};
 
 #[test]
 fn call_ringing_answer_ack_and_bye_from_caller() {
@@ -138,20 +138,7 @@ fn bye_from_callee() {
 #[test]
 fn rejected_call_reports_status() {
     let mut p = Pair::new();
-    let now = p.now;
-    let ca =
-        p.a.invite(
-            now,
-            Invite::direct(
-                Uri::sip(Some("600"), "127.0.0.2", Some(5080)),
-                p.b_addr,
-                "1001",
-                media(40000),
-            ),
-        )
-        .unwrap();
-    p.run_for(Duration::from_millis(50));
-    let cb = p.incoming_b().unwrap();
+    let (ca, cb) = offered(&mut p, 40000);
     let now = p.now;
     p.b.reject(now, cb, 486).unwrap();
     p.run_for(Duration::from_millis(100));
@@ -199,20 +186,7 @@ fn callee_hangup_before_the_ack_waits_for_it() {
     // RFC 3261 §15: the callee sends no BYE before the ACK of its 2xx.
     let mut p = Pair::new();
     p.lose_ab = Box::new(|m| m.starts_with("ACK "));
-    let now = p.now;
-    let ca =
-        p.a.invite(
-            now,
-            Invite::direct(
-                Uri::sip(Some("600"), "127.0.0.2", Some(5080)),
-                p.b_addr,
-                "1001",
-                media(40000),
-            ),
-        )
-        .unwrap();
-    p.run_for(Duration::from_millis(50));
-    let cb = p.incoming_b().unwrap();
+    let (ca, cb) = offered(&mut p, 40000);
     let now = p.now;
     p.b.answer(now, cb, media(42000)).unwrap();
     p.b.hangup(now, cb).unwrap();

@@ -6,25 +6,12 @@ mod ua_pair;
 use core::time::Duration;
 use sip::Uri;
 use sip::ua::{EndReason, Invite, UaEvent};
-use ua_pair::{Pair, media};
+use ua_pair::{Pair, media, offered};
 
 #[test]
 fn cancel_during_ringing_gets_487() {
     let mut p = Pair::new();
-    let now = p.now;
-    let ca =
-        p.a.invite(
-            now,
-            Invite::direct(
-                Uri::sip(Some("600"), "127.0.0.2", Some(5080)),
-                p.b_addr,
-                "1001",
-                media(40000),
-            ),
-        )
-        .unwrap();
-    p.run_for(Duration::from_millis(50));
-    let cb = p.incoming_b().unwrap();
+    let (ca, cb) = offered(&mut p, 40000);
     let now = p.now;
     p.b.ringing(now, cb, None).unwrap();
     p.run_for(Duration::from_millis(50));

@@ -7,7 +7,7 @@ use core::time::Duration;
 use sip::Uri;
 use sip::ua::Invite;
 use sip::ua::UaEvent;
-use ua_pair::{Pair, media};
+use ua_pair::{Pair, media, offered};
 
 #[test]
 fn reliable_183_with_sdp_resent_until_prack() {
@@ -20,20 +20,7 @@ fn reliable_183_with_sdp_resent_until_prack() {
         }
         false
     });
-    let now = p.now;
-    let ca =
-        p.a.invite(
-            now,
-            Invite::direct(
-                Uri::sip(Some("600"), "127.0.0.2", Some(5080)),
-                p.b_addr,
-                "1001",
-                media(40000),
-            ),
-        )
-        .unwrap();
-    p.run_for(Duration::from_millis(50));
-    let cb = p.incoming_b().unwrap();
+    let (ca, cb) = offered(&mut p, 40000);
     let now = p.now;
     let early = p.b.ringing(now, cb, Some(media(42000))).unwrap().unwrap();
     assert_eq!(early.remote_port, 40000);

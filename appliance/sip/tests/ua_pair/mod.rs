@@ -205,8 +205,9 @@ impl Pair {
     }
 }
 
-/// Sets up a confirmed call a→b; returns (a's call, b's call).
-pub fn established(p: &mut Pair) -> (CallRef, CallRef) {
+/// a calls 600 at b (from 1001, offering RTP on `port`) and b sees the INVITE; returns
+/// (a's call, b's call), b not yet answering.
+pub fn offered(p: &mut Pair, port: u16) -> (CallRef, CallRef) {
     let now = p.now;
     let ca =
         p.a.invite(
@@ -215,12 +216,18 @@ pub fn established(p: &mut Pair) -> (CallRef, CallRef) {
                 sip::Uri::sip(Some("600"), "127.0.0.2", Some(5080)),
                 p.b_addr,
                 "1001",
-                media(40000),
+                media(port),
             ),
         )
         .unwrap();
     p.run_for(Duration::from_millis(50));
     let cb = p.incoming_b().expect("b sees the call");
+    (ca, cb)
+}
+
+/// Sets up a confirmed call a→b; returns (a's call, b's call).
+pub fn established(p: &mut Pair) -> (CallRef, CallRef) {
+    let (ca, cb) = offered(p, 40000);
     let now = p.now;
     p.b.answer(now, cb, media(42000)).unwrap();
     p.run_for(Duration::from_millis(100));
