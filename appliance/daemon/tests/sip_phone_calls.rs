@@ -123,8 +123,9 @@ fn a_phone_registers_and_hears_its_echo_on_600() {
     sock.set_read_timeout(Some(Duration::from_millis(20)))
         .unwrap();
     let port = sock.local_addr().unwrap().port();
-    // Another account places the call: sipp reuses one cnonce with nc=1 for every digest,
-    // which the UA refuses as a replay for the account that just registered.
+    // Another account places the call, so a second account's digest is covered too. (This
+    // once worked around sipp reusing nc=1 for every digest; each challenge now carries a
+    // fresh nonce, see sip's digest_auth.rs, so the registering account could call as well.)
     let call = sipp(&sip, "call_auth.xml", "1003", "600", port);
     let l = d.wait_log(&["rtp session started"]);
     let theirs = rtp_port_of(&l);
