@@ -11,23 +11,13 @@ mod common;
 
 use std::net::UdpSocket;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Daemon;
+use common::sipp::{SIPP, finish, free_port, rtp_port_of, scenario};
 use nix::sys::signal::Signal;
 use store::Store;
 use store::events::{EventFilter, EventKind};
-
-const SIPP: &str = "/usr/bin/sipp";
-
-fn scenario(name: &str) -> String {
-    format!("{}/tests/sipp/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn free_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
-    s.local_addr().expect("addr").port()
-}
 
 fn sipp(
     sip: &str,
@@ -63,35 +53,6 @@ fn sipp(
         .expect("start sipp")
 }
 
-fn finish(mut child: std::process::Child, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(25);
-    loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                use std::io::Read;
-                let _ = e.read_to_string(&mut err);
-            }
-            assert!(st.success(), "sipp {what} failed: {st} {err}");
-            return;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("sipp {what} did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn rtp_port_of(line: &str) -> u16 {
-    let at = line.find("rtp_port=").expect("rtp_port=") + 9;
-    line[at..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("port")
-}
-
 /// An RTP packet with payload type `pt`.
 fn rtp(pt: u8, marker: bool, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
     let mut p = vec![0x80, pt | if marker { 0x80 } else { 0 }];
@@ -118,6 +79,7 @@ fn a_caller_presses_1_at_8000_and_agent_2001_answers_from_queue_701() {
     finish(
         sipp(&sip, "register.xml", "2001", "2001", 0, agent_port),
         "register 2001",
+        Duration::from_secs(25),
     );
     d.wait_log(&["demo agent state set", "agent=\"2001\"", "Ready"]);
     let agent_rtp = UdpSocket::bind("127.0.0.1:0").expect("agent rtp");
@@ -165,8 +127,8 @@ fn a_caller_presses_1_at_8000_and_agent_2001_answers_from_queue_701() {
     }
     d.wait_log(&["call center", "queue_enter", "sales"]);
     d.wait_log(&["call center", "queue_connect", "2001"]);
-    finish(caller, "caller");
-    finish(agent, "agent 2001");
+    finish(caller, "caller", Duration::from_secs(25));
+    finish(agent, "agent 2001", Duration::from_secs(25));
     d.wait_log(&["call ended"]);
     d.signal(Signal::SIGTERM);
     let st = d.wait_exit(Duration::from_secs(8));

@@ -11,9 +11,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Daemon;
+use common::sipp::{SIPP, finish, free_port, rtp_port_of, scenario};
 use nix::sys::signal::Signal;
 
-const SIPP: &str = "/usr/bin/sipp";
 /// The digital milliwatt (ITU-T G.711 Table 5), A-law: what 601 sends.
 const MILLIWATT: [u8; 8] = [0x34, 0x21, 0x21, 0x34, 0xb4, 0xa1, 0xa1, 0xb4];
 
@@ -23,10 +23,6 @@ fn have_sipp() -> bool {
     }
     eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
     false
-}
-
-fn scenario(name: &str) -> String {
-    format!("{}/tests/sipp/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn sipp(sip: &str, xml: &str, user: &str, service: &str, rtp_port: u16) -> std::process::Child {
@@ -58,41 +54,6 @@ fn sipp(sip: &str, xml: &str, user: &str, service: &str, rtp_port: u16) -> std::
         .expect("start sipp")
 }
 
-/// A free UDP port on loopback for sipp's own SIP socket (tests run in parallel).
-fn free_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
-    s.local_addr().expect("addr").port()
-}
-
-fn finish(mut child: std::process::Child, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                use std::io::Read;
-                let _ = e.read_to_string(&mut err);
-            }
-            assert!(st.success(), "sipp {what} failed: {st} {err}");
-            return;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("sipp {what} did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn rtp_port_of(line: &str) -> u16 {
-    let at = line.find("rtp_port=").expect("rtp_port=") + 9;
-    line[at..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("port")
-}
-
 /// An RTP packet: PCMA, 20 ms of `payload`.
 fn rtp(seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
     let mut p = vec![0x80, 8];
@@ -116,7 +77,11 @@ fn a_phone_registers_and_hears_its_echo_on_600() {
         return;
     }
     let (mut d, sip) = start();
-    finish(sipp(&sip, "register.xml", "1001", "1001", 0), "register");
+    finish(
+        sipp(&sip, "register.xml", "1001", "1001", 0),
+        "register",
+        Duration::from_secs(20),
+    );
     d.wait_log(&["sip registered", "aor=1001"]);
 
     let sock = UdpSocket::bind("127.0.0.1:0").expect("rtp socket");
@@ -158,7 +123,7 @@ fn a_phone_registers_and_hears_its_echo_on_600() {
         heard >= 10,
         "only {heard} of {total} echoed packets carried our audio; last {last:02x?}"
     );
-    finish(call, "call 600");
+    finish(call, "call 600", Duration::from_secs(20));
     d.wait_log(&["call ended", "cause=16"]);
     d.signal(Signal::SIGTERM);
     assert_eq!(d.wait_exit(Duration::from_secs(6)).code(), Some(0));
@@ -196,7 +161,7 @@ fn a_phone_calling_601_receives_the_digital_milliwatt() {
         }
     }
     assert!(tone >= 20, "only {tone} packets of 1 kHz tone");
-    finish(call, "call 601");
+    finish(call, "call 601", Duration::from_secs(20));
     d.signal(Signal::SIGTERM);
     assert_eq!(d.wait_exit(Duration::from_secs(6)).code(), Some(0));
 }

@@ -206,3 +206,21 @@ pub(crate) fn check_integrity(conn: &Connection) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod durability_tests {
+    use super::Store;
+
+    /// `synchronous` is per connection (not stored in the file), so it is checked on the
+    /// store's own connection: FULL (2) is what makes a committed CDR survive a power loss.
+    #[test]
+    fn every_commit_is_fsynced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.db")).unwrap();
+        let level: i64 = store
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(level, 2, "synchronous must be FULL");
+    }
+}

@@ -2,6 +2,8 @@
 //! an ephemeral loopback HTTP port, a NOTIFY_SOCKET the test owns, bounded waits.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+pub mod sipp;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
