@@ -51,7 +51,7 @@ impl Cdp {
             .await
             .unwrap();
         for _ in 0..10_000 {
-            let m = tokio::time::timeout(Duration::from_secs(15), self.ws.next())
+            let m = tokio::time::timeout(Duration::from_secs(45), self.ws.next())
                 .await
                 .unwrap_or_else(|_| panic!("no answer to {method}"))
                 .unwrap()

@@ -62,7 +62,9 @@ fn te_calls_nt_over_raw_e1_line_with_crc4() {
         assert_eq!(c["line"]["crc4"], 0, "{c}");
         assert_eq!(c["line"]["slips"], 0, "{c}");
         assert_eq!(c["line"]["alarms"], serde_json::json!([]), "{c}");
-        assert!(c["line"]["rx_frames"].as_u64().unwrap() > 8000, "{c}");
+        // The run now ends when the call is done (--exit-when-done), so the line carried at
+        // least the call's 200 ms hold time of frames (1,600), not a fixed second.
+        assert!(c["line"]["rx_frames"].as_u64().unwrap() > 1600, "{c}");
     }
     let ring = first(&nt, "ring");
     assert_eq!(
