@@ -144,17 +144,25 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
                 }
             }
         });
-        // Wait for the first acknowledged write, then kill at a random moment.
-        let first = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("child wrote nothing");
-        let mut lines = vec![first];
+        // Wait for the first acknowledged write, then kill at a random moment. libtest's own
+        // lines come first, and the first ACK shares a line with "test child_writer ... ".
+        let mut lines = Vec::new();
+        while !lines.iter().any(|l: &String| l.contains("ACK ")) {
+            lines.push(
+                rx.recv_timeout(Duration::from_secs(20))
+                    .expect("child acknowledged nothing"),
+            );
+        }
         std::thread::sleep(Duration::from_millis(5 + rng.next() % 150));
         child.kill().unwrap();
         child.wait().unwrap();
         reader.join().unwrap();
         lines.extend(rx.try_iter());
-        let acks = lines.iter().filter(|l| l.starts_with("ACK ")).count();
+        let lines: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| l.find("ACK ").map(|at| &l[at..]))
+            .collect();
+        let acks = lines.len();
         assert!(acks > 0, "run {run}: no acknowledged write");
         eprintln!("run {run}: killed after {acks} acknowledged writes");
         for l in lines {
