@@ -1044,187 +1044,257 @@ fn write_agent_skills(tx: &Transaction<'_>, id: i64, c: &AgentConfig) -> Result<
 
 /// Validates and writes one command inside `tx`; returns (entity, id, op).
 #[allow(clippy::too_many_lines)]
+/// A config table written by [`apply`]: its entity (for errors and the audit log) and name.
+#[derive(Clone, Copy)]
+struct Table {
+    entity: Entity,
+    name: &'static str,
+    /// The field named when a row cannot be deleted because another refers to it.
+    id_field: &'static str,
+}
+
+const SPANS: Table = Table::new(Entity::Span, "spans", "span.id");
+const SIP_TRUNKS: Table = Table::new(Entity::SipTrunk, "sip_trunks", "sip_trunk.id");
+const EXTENSIONS: Table = Table::new(Entity::Extension, "extensions", "extension.id");
+const TRUNK_GROUPS: Table = Table::new(Entity::TrunkGroup, "trunk_groups", "trunk_group.id");
+const DIAL_RULES: Table = Table::new(Entity::DialRule, "dial_rules", "dial_rule.id");
+const QUEUES: Table = Table::new(Entity::Queue, "queues", "queue.id");
+const SKILLS: Table = Table::new(Entity::Skill, "skills", "skill.id");
+const AGENTS: Table = Table::new(Entity::Agent, "agents", "agent.id");
+
+impl Table {
+    const fn new(entity: Entity, name: &'static str, id_field: &'static str) -> Self {
+        Self {
+            entity,
+            name,
+            id_field,
+        }
+    }
+
+    /// The row an update names (it must exist), or `None` for a create.
+    fn target(self, tx: &Transaction<'_>, id: Option<i64>) -> Result<Option<i64>> {
+        if let Some(id) = id {
+            require(tx, self.name, id, self.entity)?;
+        }
+        Ok(id)
+    }
+
+    /// Writes one row: `UPDATE … WHERE id` when `id` is given, `INSERT` otherwise. `values`
+    /// are in `columns` order; the column names are constants of this module, never input.
+    fn write(
+        self,
+        tx: &Transaction<'_>,
+        id: Option<i64>,
+        columns: &[&str],
+        values: &[&dyn rusqlite::ToSql],
+    ) -> Result<(Entity, i64, Op)> {
+        if let Some(id) = id {
+            let set: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c}=?{}", i + 1))
+                .collect();
+            let sql = format!(
+                "UPDATE {} SET {} WHERE id=?{}",
+                self.name,
+                set.join(", "),
+                columns.len() + 1
+            );
+            let mut all = values.to_vec();
+            all.push(&id);
+            tx.execute(&sql, all.as_slice())?;
+        } else {
+            let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+            let sql = format!(
+                "INSERT INTO {}({}) VALUES ({})",
+                self.name,
+                columns.join(", "),
+                marks.join(",")
+            );
+            tx.execute(&sql, values)?;
+        }
+        Ok(finish(tx, self.entity, id))
+    }
+
+    /// Deletes row `id` after checking it exists and that none of `users` (a query on the
+    /// id, and what the referring row is) still refers to it.
+    fn delete(
+        self,
+        tx: &Transaction<'_>,
+        id: i64,
+        users: &[(&str, &'static str)],
+    ) -> Result<(Entity, i64, Op)> {
+        require(tx, self.name, id, self.entity)?;
+        for (sql, by) in users {
+            unused(tx, sql, id, self.id_field, by)?;
+        }
+        tx.execute(&format!("DELETE FROM {} WHERE id = ?1", self.name), [id])?;
+        Ok((self.entity, id, Op::Delete))
+    }
+}
+
+/// The id an `Update…` command names; `None` for every other command.
+fn update_id(cmd: &Command) -> Option<i64> {
+    use Command as C;
+    match cmd {
+        C::UpdateSpan { id, .. }
+        | C::UpdateSipTrunk { id, .. }
+        | C::UpdateExtension { id, .. }
+        | C::UpdateTrunkGroup { id, .. }
+        | C::UpdateDialRule { id, .. }
+        | C::UpdateQueue { id, .. }
+        | C::UpdateSkill { id, .. }
+        | C::UpdateAgent { id, .. } => Some(*id),
+        _ => None,
+    }
+}
+
 fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(Entity, i64, Op)> {
     use Command as C;
     Ok(match cmd {
         C::CreateSpan(c) | C::UpdateSpan { config: c, .. } => {
-            let id = match cmd {
-                C::UpdateSpan { id, .. } => Some(*id),
-                _ => None,
-            };
-            if let Some(id) = id {
-                require(tx, "spans", id, Entity::Span)?;
-            }
+            let id = SPANS.target(tx, update_id(cmd))?;
             validate_span(c)?;
             unique(tx, "spans", "name", &c.name, id, "span.name")?;
-            let p = params![
-                c.name,
-                c.signalling.as_str(),
-                c.framing.as_str(),
-                c.crc4,
-                c.role.as_str(),
-                c.switchtype.as_str(),
-                c.device,
-                c.timing_priority,
-                id
-            ];
-            if id.is_some() {
-                tx.execute("UPDATE spans SET name=?1, signalling=?2, framing=?3, crc4=?4, role=?5, switchtype=?6, device=?7, timing_priority=?8 WHERE id=?9", p)?;
-            } else {
-                tx.execute("INSERT INTO spans(name, signalling, framing, crc4, role, switchtype, device, timing_priority, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", p)?;
-            }
-            finish(tx, Entity::Span, id)
-        }
-        C::DeleteSpan { id } => {
-            require(tx, "spans", *id, Entity::Span)?;
-            unused(
+            SPANS.write(
                 tx,
-                "SELECT 1 FROM trunk_group_members WHERE span_id = ?1",
-                *id,
-                "span.id",
-                "a trunk group",
-            )?;
-            tx.execute("DELETE FROM spans WHERE id = ?1", [id])?;
-            (Entity::Span, *id, Op::Delete)
+                id,
+                &[
+                    "name",
+                    "signalling",
+                    "framing",
+                    "crc4",
+                    "role",
+                    "switchtype",
+                    "device",
+                    "timing_priority",
+                ],
+                params![
+                    c.name,
+                    c.signalling.as_str(),
+                    c.framing.as_str(),
+                    c.crc4,
+                    c.role.as_str(),
+                    c.switchtype.as_str(),
+                    c.device,
+                    c.timing_priority
+                ],
+            )?
         }
+        C::DeleteSpan { id } => SPANS.delete(
+            tx,
+            *id,
+            &[(
+                "SELECT 1 FROM trunk_group_members WHERE span_id = ?1",
+                "a trunk group",
+            )],
+        )?,
         C::CreateSipTrunk(c) | C::UpdateSipTrunk { config: c, .. } => {
-            let id = match cmd {
-                C::UpdateSipTrunk { id, .. } => Some(*id),
-                _ => None,
-            };
-            if let Some(id) = id {
-                require(tx, "sip_trunks", id, Entity::SipTrunk)?;
-            }
+            let id = SIP_TRUNKS.target(tx, update_id(cmd))?;
             validate_trunk(c)?;
             unique(tx, "sip_trunks", "name", &c.name, id, "sip_trunk.name")?;
-            let p = params![
-                c.name,
-                c.host,
-                c.port,
-                c.transport.as_str(),
-                c.username,
-                c.password,
-                c.register,
-                c.outbound_proxy,
-                c.max_channels,
-                c.enabled,
-                id
-            ];
-            if id.is_some() {
-                tx.execute("UPDATE sip_trunks SET name=?1, host=?2, port=?3, transport=?4, username=?5, password=?6, register=?7, outbound_proxy=?8, max_channels=?9, enabled=?10 WHERE id=?11", p)?;
-            } else {
-                tx.execute("INSERT INTO sip_trunks(name, host, port, transport, username, password, register, outbound_proxy, max_channels, enabled, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)", p)?;
-            }
-            finish(tx, Entity::SipTrunk, id)
-        }
-        C::DeleteSipTrunk { id } => {
-            require(tx, "sip_trunks", *id, Entity::SipTrunk)?;
-            unused(
+            SIP_TRUNKS.write(
                 tx,
+                id,
+                &[
+                    "name",
+                    "host",
+                    "port",
+                    "transport",
+                    "username",
+                    "password",
+                    "register",
+                    "outbound_proxy",
+                    "max_channels",
+                    "enabled",
+                ],
+                params![
+                    c.name,
+                    c.host,
+                    c.port,
+                    c.transport.as_str(),
+                    c.username,
+                    c.password,
+                    c.register,
+                    c.outbound_proxy,
+                    c.max_channels,
+                    c.enabled
+                ],
+            )?
+        }
+        C::DeleteSipTrunk { id } => SIP_TRUNKS.delete(
+            tx,
+            *id,
+            &[(
                 "SELECT 1 FROM trunk_group_members WHERE sip_trunk_id = ?1",
-                *id,
-                "sip_trunk.id",
                 "a trunk group",
-            )?;
-            tx.execute("DELETE FROM sip_trunks WHERE id = ?1", [id])?;
-            (Entity::SipTrunk, *id, Op::Delete)
-        }
+            )],
+        )?,
         C::CreateExtension(c) | C::UpdateExtension { config: c, .. } => {
-            let id = match cmd {
-                C::UpdateExtension { id, .. } => Some(*id),
-                _ => None,
-            };
-            if let Some(id) = id {
-                require(tx, "extensions", id, Entity::Extension)?;
-            }
+            let id = EXTENSIONS.target(tx, update_id(cmd))?;
             validate_extension(tx, c, id)?;
-            let p = params![c.number, c.name, c.kind.as_str(), c.sip_password, id];
-            if id.is_some() {
-                tx.execute("UPDATE extensions SET number=?1, name=?2, kind=?3, sip_password=?4 WHERE id=?5", p)?;
-            } else {
-                tx.execute("INSERT INTO extensions(number, name, kind, sip_password, id) VALUES (?1,?2,?3,?4,?5)", p)?;
-            }
-            finish(tx, Entity::Extension, id)
-        }
-        C::DeleteExtension { id } => {
-            require(tx, "extensions", *id, Entity::Extension)?;
-            unused(
+            EXTENSIONS.write(
                 tx,
+                id,
+                &["number", "name", "kind", "sip_password"],
+                params![c.number, c.name, c.kind.as_str(), c.sip_password],
+            )?
+        }
+        C::DeleteExtension { id } => EXTENSIONS.delete(
+            tx,
+            *id,
+            &[(
                 "SELECT 1 FROM dial_rules WHERE target_extension_id = ?1",
-                *id,
-                "extension.id",
                 "a dial rule",
-            )?;
-            tx.execute("DELETE FROM extensions WHERE id = ?1", [id])?;
-            (Entity::Extension, *id, Op::Delete)
-        }
+            )],
+        )?,
         C::CreateTrunkGroup(c) | C::UpdateTrunkGroup { config: c, .. } => {
-            let id = match cmd {
-                C::UpdateTrunkGroup { id, .. } => Some(*id),
-                _ => None,
-            };
-            if let Some(id) = id {
-                require(tx, "trunk_groups", id, Entity::TrunkGroup)?;
-            }
+            let id = TRUNK_GROUPS.target(tx, update_id(cmd))?;
             validate_trunk_group(tx, c, id)?;
-            if let Some(id) = id {
-                tx.execute(
-                    "UPDATE trunk_groups SET name = ?1 WHERE id = ?2",
-                    params![c.name, id],
-                )?;
-            } else {
-                tx.execute("INSERT INTO trunk_groups(name) VALUES (?1)", [&c.name])?;
-            }
-            let (entity, rid, op) = finish(tx, Entity::TrunkGroup, id);
-            write_trunk_members(tx, rid, &c.members)?;
-            (entity, rid, op)
+            let r = TRUNK_GROUPS.write(tx, id, &["name"], params![c.name])?;
+            write_trunk_members(tx, r.1, &c.members)?;
+            r
         }
-        C::DeleteTrunkGroup { id } => {
-            require(tx, "trunk_groups", *id, Entity::TrunkGroup)?;
-            unused(
-                tx,
+        C::DeleteTrunkGroup { id } => TRUNK_GROUPS.delete(
+            tx,
+            *id,
+            &[(
                 "SELECT 1 FROM dial_rules WHERE target_trunk_group_id = ?1",
-                *id,
-                "trunk_group.id",
                 "a dial rule",
-            )?;
-            tx.execute("DELETE FROM trunk_groups WHERE id = ?1", [id])?;
-            (Entity::TrunkGroup, *id, Op::Delete)
-        }
+            )],
+        )?,
         C::CreateDialRule(c) | C::UpdateDialRule { config: c, .. } => {
-            let id = match cmd {
-                C::UpdateDialRule { id, .. } => Some(*id),
-                _ => None,
-            };
-            if let Some(id) = id {
-                require(tx, "dial_rules", id, Entity::DialRule)?;
-            }
+            let id = DIAL_RULES.target(tx, update_id(cmd))?;
             validate_dial_rule(tx, c)?;
             let (e, g, q, i) = dial_target_columns(&c.target);
-            let p = params![
-                c.priority,
-                c.pattern,
-                c.strip,
-                c.prepend,
-                c.allow_toll,
-                e,
-                g,
-                q,
-                i,
-                id
-            ];
-            if id.is_some() {
-                tx.execute("UPDATE dial_rules SET priority=?1, pattern=?2, strip=?3, prepend=?4, allow_toll=?5, target_extension_id=?6, target_trunk_group_id=?7, target_queue_id=?8, target_ivr=?9 WHERE id=?10", p)?;
-            } else {
-                tx.execute("INSERT INTO dial_rules(priority, pattern, strip, prepend, allow_toll, target_extension_id, target_trunk_group_id, target_queue_id, target_ivr, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)", p)?;
-            }
-            finish(tx, Entity::DialRule, id)
+            DIAL_RULES.write(
+                tx,
+                id,
+                &[
+                    "priority",
+                    "pattern",
+                    "strip",
+                    "prepend",
+                    "allow_toll",
+                    "target_extension_id",
+                    "target_trunk_group_id",
+                    "target_queue_id",
+                    "target_ivr",
+                ],
+                params![
+                    c.priority,
+                    c.pattern,
+                    c.strip,
+                    c.prepend,
+                    c.allow_toll,
+                    e,
+                    g,
+                    q,
+                    i
+                ],
+            )?
         }
-        C::DeleteDialRule { id } => {
-            require(tx, "dial_rules", *id, Entity::DialRule)?;
-            tx.execute("DELETE FROM dial_rules WHERE id = ?1", [id])?;
-            (Entity::DialRule, *id, Op::Delete)
-        }
+        C::DeleteDialRule { id } => DIAL_RULES.delete(tx, *id, &[])?,
         C::CreateUser(u) => {
             validate_username(tx, &u.username)?;
             check_text("user.display_name", &u.display_name, 64)?;
@@ -1284,115 +1354,70 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
             (Entity::User, *id, Op::Delete)
         }
         C::CreateQueue(c) | C::UpdateQueue { config: c, .. } => {
-            let id = match cmd {
-                C::UpdateQueue { id, .. } => Some(*id),
-                _ => None,
-            };
-            if let Some(id) = id {
-                require(tx, "queues", id, Entity::Queue)?;
-            }
+            let id = QUEUES.target(tx, update_id(cmd))?;
             validate_queue(tx, c, id)?;
-            let p = params![
-                c.name,
-                c.number,
-                c.strategy.as_str(),
-                c.max_len,
-                c.max_wait_s,
-                c.service_level_s,
-                c.short_abandon_s,
-                c.wrapup_s,
-                id
-            ];
-            if id.is_some() {
-                tx.execute("UPDATE queues SET name=?1, number=?2, strategy=?3, max_len=?4, max_wait_s=?5, service_level_s=?6, short_abandon_s=?7, wrapup_s=?8 WHERE id=?9", p)?;
-            } else {
-                tx.execute("INSERT INTO queues(name, number, strategy, max_len, max_wait_s, service_level_s, short_abandon_s, wrapup_s, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", p)?;
-            }
-            let r = finish(tx, Entity::Queue, id);
+            let r = QUEUES.write(
+                tx,
+                id,
+                &[
+                    "name",
+                    "number",
+                    "strategy",
+                    "max_len",
+                    "max_wait_s",
+                    "service_level_s",
+                    "short_abandon_s",
+                    "wrapup_s",
+                ],
+                params![
+                    c.name,
+                    c.number,
+                    c.strategy.as_str(),
+                    c.max_len,
+                    c.max_wait_s,
+                    c.service_level_s,
+                    c.short_abandon_s,
+                    c.wrapup_s
+                ],
+            )?;
             write_queue_links(tx, r.1, c)?;
             r
         }
-        C::DeleteQueue { id } => {
-            require(tx, "queues", *id, Entity::Queue)?;
-            unused(
-                tx,
+        C::DeleteQueue { id } => QUEUES.delete(
+            tx,
+            *id,
+            &[(
                 "SELECT 1 FROM dial_rules WHERE target_queue_id = ?1",
-                *id,
-                "queue.id",
                 "a dial rule",
-            )?;
-            tx.execute("DELETE FROM queues WHERE id = ?1", [id])?;
-            (Entity::Queue, *id, Op::Delete)
-        }
+            )],
+        )?,
         C::CreateSkill(c) | C::UpdateSkill { config: c, .. } => {
-            let id = match cmd {
-                C::UpdateSkill { id, .. } => Some(*id),
-                _ => None,
-            };
-            if let Some(id) = id {
-                require(tx, "skills", id, Entity::Skill)?;
-            }
+            let id = SKILLS.target(tx, update_id(cmd))?;
             check_name("skill.name", &c.name)?;
             unique(tx, "skills", "name", &c.name, id, "skill.name")?;
-            if let Some(id) = id {
-                tx.execute(
-                    "UPDATE skills SET name = ?1 WHERE id = ?2",
-                    params![c.name, id],
-                )?;
-            } else {
-                tx.execute("INSERT INTO skills(name) VALUES (?1)", [&c.name])?;
-            }
-            finish(tx, Entity::Skill, id)
+            SKILLS.write(tx, id, &["name"], params![c.name])?
         }
-        C::DeleteSkill { id } => {
-            require(tx, "skills", *id, Entity::Skill)?;
-            unused(
-                tx,
-                "SELECT 1 FROM agent_skills WHERE skill_id = ?1",
-                *id,
-                "skill.id",
-                "an agent",
-            )?;
-            unused(
-                tx,
-                "SELECT 1 FROM queue_skills WHERE skill_id = ?1",
-                *id,
-                "skill.id",
-                "a queue",
-            )?;
-            tx.execute("DELETE FROM skills WHERE id = ?1", [id])?;
-            (Entity::Skill, *id, Op::Delete)
-        }
+        C::DeleteSkill { id } => SKILLS.delete(
+            tx,
+            *id,
+            &[
+                ("SELECT 1 FROM agent_skills WHERE skill_id = ?1", "an agent"),
+                ("SELECT 1 FROM queue_skills WHERE skill_id = ?1", "a queue"),
+            ],
+        )?,
         C::CreateAgent(c) | C::UpdateAgent { config: c, .. } => {
-            let id = match cmd {
-                C::UpdateAgent { id, .. } => Some(*id),
-                _ => None,
-            };
-            if let Some(id) = id {
-                require(tx, "agents", id, Entity::Agent)?;
-            }
+            let id = AGENTS.target(tx, update_id(cmd))?;
             validate_agent(tx, c, id)?;
-            let p = params![c.number, c.name, c.user_id, id];
-            if id.is_some() {
-                tx.execute(
-                    "UPDATE agents SET number=?1, name=?2, user_id=?3 WHERE id=?4",
-                    p,
-                )?;
-            } else {
-                tx.execute(
-                    "INSERT INTO agents(number, name, user_id, id) VALUES (?1,?2,?3,?4)",
-                    p,
-                )?;
-            }
-            let r = finish(tx, Entity::Agent, id);
+            let r = AGENTS.write(
+                tx,
+                id,
+                &["number", "name", "user_id"],
+                params![c.number, c.name, c.user_id],
+            )?;
             write_agent_skills(tx, r.1, c)?;
             r
         }
-        C::DeleteAgent { id } => {
-            require(tx, "agents", *id, Entity::Agent)?;
-            tx.execute("DELETE FROM agents WHERE id = ?1", [id])?;
-            (Entity::Agent, *id, Op::Delete)
-        }
+        C::DeleteAgent { id } => AGENTS.delete(tx, *id, &[])?,
         C::CreateIvrFlowVersion { name, flow } => {
             validate_flow(name, flow)?;
             let version: i64 = tx.query_row(
