@@ -1006,6 +1006,16 @@ impl Engine {
                     self.append(EventKind::CallAnswer, &id, at, json!({"leg": leg.0}));
                 }
             }
+            Event::Held { leg } => {
+                info!(leg = leg.0, call = %self.call_id(leg), "call held");
+            }
+            Event::Resumed { leg } => {
+                info!(leg = leg.0, call = %self.call_id(leg), "call resumed");
+            }
+            Event::Transferred { call, by, kind } => {
+                let id = self.calls.get(&call).map_or("", |c| c.id.as_str());
+                info!(call = %id, by = by.0, ?kind, "call transferred");
+            }
             Event::TrunkSkipped { trunk, span, .. } => {
                 info!(%trunk, span, "trunk skipped: span in alarm");
             }

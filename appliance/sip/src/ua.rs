@@ -685,6 +685,16 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// `sip:user@host`, or `sip:host` when there is no user (RFC 3261 §25.1: the user part,
+/// when present, is not empty).
+fn sip_uri(user: &str, host: &str) -> String {
+    if user.is_empty() {
+        format!("sip:{host}")
+    } else {
+        format!("sip:{user}@{host}")
+    }
+}
+
 /// RFC 3261 §19.1.2 escaping of a header value inside a URI (`?Replaces=...`).
 fn uri_escape(s: &str) -> String {
     let mut o = String::new();
@@ -1794,7 +1804,16 @@ impl Ua {
                     inv.dest.unwrap_or(t.cfg.proxy),
                     t.cfg.transport,
                     target,
-                    format!("sip:{}@{}", t.cfg.user, t.cfg.domain),
+                    // A trunk authenticated by address has no user: the caller's number
+                    // goes in From (the provider's CLI), never an empty user part.
+                    sip_uri(
+                        if t.cfg.user.is_empty() {
+                            &inv.from_user
+                        } else {
+                            &t.cfg.user
+                        },
+                        &t.cfg.domain,
+                    ),
                 )
             }
             None => (
@@ -3072,7 +3091,7 @@ impl Ua {
         req.headers.push_kind(HeaderKind::MaxForwards, "70");
         req.headers.push_kind(
             HeaderKind::From,
-            format!("<sip:{}@{domain}>;tag={tag}", trunk.cfg.user),
+            format!("<{}>;tag={tag}", sip_uri(&trunk.cfg.user, &domain)),
         );
         req.headers
             .push_kind(HeaderKind::To, format!("<sip:{domain}>"));

@@ -14,15 +14,8 @@ use std::net::{SocketAddr, UdpSocket};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const SIPP: &str = "/usr/bin/sipp";
-
-fn have_sipp() -> bool {
-    if std::path::Path::new(SIPP).exists() {
-        return true;
-    }
-    eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
-    false
-}
+mod sipp_run;
+use sipp_run::{have_sipp, sipp, stderr_of};
 
 struct Shell {
     sock: UdpSocket,
@@ -81,12 +74,7 @@ fn finish(mut child: Child, what: &str) -> bool {
     for _ in 0..200 {
         if let Some(st) = child.try_wait().unwrap() {
             if !st.success() {
-                let mut out = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    use std::io::Read;
-                    let _ = e.read_to_string(&mut out);
-                }
-                eprintln!("{what}: sipp exited with {st}: {out}");
+                eprintln!("{what}: sipp exited with {st}: {}", stderr_of(&mut child));
             }
             return st.success();
         }
@@ -95,26 +83,6 @@ fn finish(mut child: Child, what: &str) -> bool {
     let _ = child.kill();
     let _ = child.wait();
     false
-}
-
-fn sipp(args: &[&str]) -> Child {
-    Command::new(SIPP)
-        .args(args)
-        .args([
-            "-nostdin",
-            "-m",
-            "1",
-            "-timeout",
-            "15",
-            "-timeout_error",
-            "-i",
-            "127.0.0.1",
-        ])
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sipp")
 }
 
 #[test]

@@ -12,15 +12,8 @@ use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const SIPP: &str = "/usr/bin/sipp";
-
-fn have_sipp() -> bool {
-    if std::path::Path::new(SIPP).exists() {
-        return true;
-    }
-    eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
-    false
-}
+mod sipp_run;
+use sipp_run::{have_sipp, scenario, sipp, stderr_of};
 
 /// The test-only driver: a `Ua` on a real socket that rings at once and answers after
 /// `answer_after` (never when `None`).
@@ -114,12 +107,7 @@ impl Driver {
                     self.step();
                 }
                 if !st.success() {
-                    let mut out = String::new();
-                    if let Some(mut e) = child.stderr.take() {
-                        use std::io::Read;
-                        let _ = e.read_to_string(&mut out);
-                    }
-                    eprintln!("{what}: sipp exited with {st}: {out}");
+                    eprintln!("{what}: sipp exited with {st}: {}", stderr_of(&mut child));
                 }
                 return st.success();
             }
@@ -128,30 +116,6 @@ impl Driver {
         let _ = child.wait();
         false
     }
-}
-
-fn sipp(args: &[&str]) -> Child {
-    Command::new(SIPP)
-        .args(args)
-        .args([
-            "-nostdin",
-            "-m",
-            "1",
-            "-timeout",
-            "15",
-            "-timeout_error",
-            "-i",
-            "127.0.0.1",
-        ])
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sipp")
-}
-
-fn scenario(name: &str) -> String {
-    format!("{}/tests/sipp/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! an ephemeral loopback HTTP port, a NOTIFY_SOCKET the test owns, bounded waits.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+pub mod phones;
 pub mod sipp;
+pub mod ua_phone;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
