@@ -1,8 +1,9 @@
 //! Events per second through the Center: whole calls of issue 6 (caller → IVR 8000 →
 //! look-up answered → prompts → key 1 → queue 701 → agent rung → answers → hangs up →
-//! wrap-up → ready), ten agents, in simulated time. One iteration is one call; the
-//! throughput is counted in inputs (leg events, look-up answers, timeouts) handed to the
-//! Center, every output drained and dropped.
+//! the caller hangs up at the post-call survey → wrap-up → ready), ten agents, in
+//! simulated time. One iteration is one call; the throughput is counted in inputs (leg
+//! events, look-up answers, timeouts) handed to the Center, every output drained and
+//! dropped.
 #![allow(missing_docs)]
 
 #[path = "../tests/common/mod.rs"]
@@ -107,6 +108,11 @@ impl Rig {
         self.advance(common::s(30));
         self.input(LegEvent::Hangup {
             leg: b,
+            cause: switch::Cause::NORMAL_CLEARING,
+        });
+        // The flow's post-call survey asks the caller, who hangs up.
+        self.input(LegEvent::Hangup {
+            leg: a,
             cause: switch::Cause::NORMAL_CLEARING,
         });
         self.advance(common::s(11));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use acd::{Acd, AgentState as AcdAgentState, CallState as AcdCallState, PauseReason};
-use switch::dialplan::Target;
+use switch::dialplan::{OriginClass, Target};
 use switch::engine::{CallId, Command, LegEvent, LegId, MediaCommand, Source, Switch};
 use switch::{Cause, Instant};
 
@@ -22,6 +22,53 @@ pub const AUTO_NO_ANSWER_REASON: u16 = 0xFFF1;
 /// CTI reason code of an ACD auto-pause after a rejected offer.
 pub const AUTO_REJECTED_REASON: u16 = 0xFFF2;
 
+/// Reason code the ACD shows for an agent it keeps from queue calls while the agent's phone
+/// is on a call the ACD did not offer (CTI MakeCall, click-to-dial, a call dialled from or
+/// to the extension): the agent is busy, not missing offers.
+pub const OUTSIDE_CALL_REASON: u16 = 0xFFF3;
+
+/// The key a waiting caller presses to be called back instead of waiting on the line
+/// (offered by the `callback-offer` prompt of queue announcements when the queue allows
+/// callbacks, `callback_attempts` > 0, and the caller's number is known).
+pub const CALLBACK_KEY: char = '1';
+
+/// The beep before a voicemail recording starts (the 1 kHz tone).
+pub const VOICEMAIL_BEEP: Duration = Duration::from_millis(500);
+/// The longest voicemail message; the recording stops there.
+pub const VOICEMAIL_MAX: Duration = Duration::from_secs(120);
+/// The key that ends a voicemail message.
+pub const VOICEMAIL_END_KEY: char = '#';
+
+/// Where a caller sent to voicemail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VmStage {
+    /// The `voicemail` prompt ("leave a message after the tone") plays.
+    Prompt,
+    /// The beep plays until then.
+    Beep(Instant),
+    /// Recording since `started`, at most until `until`.
+    Recording { started: Instant, until: Instant },
+    /// The message is stored; `goodbye` plays, then the caller is cleared.
+    Goodbye,
+}
+
+#[derive(Debug, Clone)]
+struct Voicemail {
+    mailbox: String,
+    data: BTreeMap<String, String>,
+    stage: VmStage,
+}
+
+impl Voicemail {
+    fn deadline(&self) -> Option<Instant> {
+        match self.stage {
+            VmStage::Beep(t) => Some(t),
+            VmStage::Recording { until, .. } => Some(until),
+            _ => None,
+        }
+    }
+}
+
 /// Bound on one pump (inputs cascade between the machines; a runaway would be a bug).
 const PUMP_LIMIT: usize = 100_000;
 
@@ -36,10 +83,44 @@ struct Ctx {
     customer: Option<cti::CustomerCard>,
     /// Queue of the current (or last) ACD visit.
     queue: Option<usize>,
-    /// An offer asked of the switch whose agent leg has not appeared yet.
-    offering: Option<usize>,
+    /// Offers asked of the switch whose agent legs have not appeared yet, in the order
+    /// asked (ring-all and ring-progressive ask several: the switch forks the call).
+    offering: VecDeque<usize>,
     cti_known: bool,
     answered_logged: bool,
+    /// Language of the caller's last IVR prompt (queue announcements use it).
+    language: ivr::Language,
+    /// Queue announcement prompts still to play, in order.
+    announcing: VecDeque<String>,
+    /// A queue announcement prompt is playing.
+    playing_announcement: bool,
+    /// Clear the caller's leg once the prompt playing ends (callback confirmed).
+    hangup_after_prompt: bool,
+    /// The IVR call kept for its `post_call` node (the CSAT survey) while the caller is
+    /// with an agent; it runs again when the switch hands the caller back.
+    post_call: Option<ivr::Call>,
+    /// The agent who last answered this call (for the survey row).
+    last_agent: Option<usize>,
+    /// Leaving a voicemail message.
+    voicemail: Option<Voicemail>,
+}
+
+/// A callback being placed: the agent's phone rings first, then the customer is dialled
+/// ([`Switch::make_call`]); the ACD knows it as its original call.
+#[derive(Debug, Clone, Copy)]
+struct CallbackOut {
+    /// The ACD's (original) call.
+    acd_call: CallId,
+    agent: usize,
+    queue: usize,
+    /// The agent's leg.
+    leg: LegId,
+    /// The customer's leg, once dialled.
+    far: Option<LegId>,
+    /// The agent answered (the ACD has the call connected).
+    answered: bool,
+    /// The customer answered.
+    connected: bool,
 }
 
 /// A call a CTI MakeCall or ConsultationCall originated from an agent's device: the
@@ -47,7 +128,8 @@ struct Ctx {
 /// [`Switch::make_call`]).
 #[derive(Debug, Clone)]
 struct Originated {
-    correlator: cti::InvokeId,
+    /// The CTI service's invoke id (none for a callback the ACD placed).
+    correlator: Option<cti::InvokeId>,
     device: String,
     destination: String,
     /// The agent device's leg.
@@ -82,6 +164,18 @@ pub struct Center {
     /// ACD's last reported state per agent index, and the last call/queue it handled.
     agent_state: Vec<AcdAgentState>,
     agent_last: Vec<Option<(CallId, usize)>>,
+    /// Live legs of agents' phones in calls the ACD did not offer, by agent index.
+    outside: BTreeMap<LegId, usize>,
+    /// Agents the Center paused in the ACD ([`OUTSIDE_CALL_REASON`]) for an outside call.
+    outside_paused: Vec<bool>,
+    /// Calls deflected (CSTA DeflectCall) whose new destination leg has not appeared yet.
+    deflected: BTreeMap<CallId, String>,
+    /// Legs of deflection destinations, known to the CTI model.
+    diverted_legs: BTreeSet<LegId>,
+    /// Callbacks being placed, by the outbound call's id.
+    callback_out: BTreeMap<CallId, CallbackOut>,
+    /// Queue of each call turned into a callback (for the log when it is given up).
+    callback_queue: BTreeMap<CallId, usize>,
     sw_events: VecDeque<(Instant, switch::Event)>,
     commands: VecDeque<Command>,
     events: VecDeque<(Instant, Event)>,
@@ -150,6 +244,12 @@ impl Center {
             originated: BTreeMap::new(),
             agent_state: vec![AcdAgentState::LoggedOut; n],
             agent_last: vec![None; n],
+            outside: BTreeMap::new(),
+            outside_paused: vec![false; n],
+            deflected: BTreeMap::new(),
+            diverted_legs: BTreeSet::new(),
+            callback_out: BTreeMap::new(),
+            callback_queue: BTreeMap::new(),
             sw_events: VecDeque::new(),
             commands: VecDeque::new(),
             events: VecDeque::new(),
@@ -174,15 +274,18 @@ impl Center {
         // Agents are matched by number: keep the ACD state vector aligned to the new list.
         let mut state = Vec::with_capacity(config.agents.len());
         let mut last = Vec::with_capacity(config.agents.len());
+        let mut paused = Vec::with_capacity(config.agents.len());
         for a in &config.agents {
             match self.config.agents.iter().position(|o| o.number == a.number) {
                 Some(i) => {
                     state.push(self.agent_state[i]);
                     last.push(self.agent_last[i]);
+                    paused.push(self.outside_paused[i]);
                 }
                 None => {
                     state.push(AcdAgentState::LoggedOut);
                     last.push(None);
+                    paused.push(false);
                 }
             }
         }
@@ -218,8 +321,14 @@ impl Center {
         self.agent_legs.retain(|_, l| l.agent != usize::MAX);
         for c in self.calls.values_mut() {
             c.queue = c.queue.and_then(|q| queue_map[q]);
-            c.offering = c.offering.and_then(|a| agent_map[a]);
+            c.offering = c.offering.iter().filter_map(|&a| agent_map[a]).collect();
         }
+        let outside = std::mem::take(&mut self.outside);
+        self.outside = outside
+            .into_iter()
+            .filter_map(|(l, a)| agent_map[a].map(|a| (l, a)))
+            .collect();
+        self.outside_paused = paused;
         self.agent_state = state;
         self.agent_last = last
             .into_iter()
@@ -274,7 +383,17 @@ impl Center {
         if let Some(leg) = prompt_done
             && let Some(&call) = self.caller_legs.get(&leg)
         {
-            self.ivr_input(now, call, ivr::Input::PromptFinished);
+            if self.calls.get(&call).is_some_and(|c| c.voicemail.is_some()) {
+                self.voicemail_prompt_done(now, call);
+            } else if self
+                .calls
+                .get(&call)
+                .is_some_and(|c| c.playing_announcement && c.ivr.is_none())
+            {
+                self.next_announcement(now, call);
+            } else {
+                self.ivr_input(now, call, ivr::Input::PromptFinished);
+            }
         }
         self.pump(now);
         Ok(())
@@ -301,8 +420,24 @@ impl Center {
             })
             .map(|(id, _)| *id)
             .collect();
+        let vm_due: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| {
+                c.voicemail
+                    .as_ref()
+                    .and_then(Voicemail::deadline)
+                    .is_some_and(|t| t <= now)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for call in vm_due {
+            self.voicemail_timer(now, call);
+        }
+        self.pump(now);
         let local = self.config.local_time(now);
         for call in due {
+            self.tell_calendars(now, call);
             if let Some(i) = self.calls.get_mut(&call).and_then(|c| c.ivr.as_mut()) {
                 i.handle_timeout(now, local);
             }
@@ -317,7 +452,11 @@ impl Center {
         let ivr = self
             .calls
             .values()
-            .filter_map(|c| c.ivr.as_ref().and_then(ivr::Call::poll_timeout))
+            .filter_map(|c| {
+                let i = c.ivr.as_ref().and_then(ivr::Call::poll_timeout);
+                let v = c.voicemail.as_ref().and_then(Voicemail::deadline);
+                [i, v].into_iter().flatten().min()
+            })
             .min();
         [
             self.switch.poll_timeout(),
@@ -558,6 +697,47 @@ impl Center {
         self.config.agents[ai].acd.id
     }
 
+    fn agent_by_extension(&self, ext: &str) -> Option<usize> {
+        self.config.agents.iter().position(|a| a.extension == ext)
+    }
+
+    /// An agent's phone joined a call the ACD did not offer.
+    fn outside_started(&mut self, now: Instant, leg: LegId, ai: usize) {
+        self.outside.insert(leg, ai);
+        self.outside_update(now, ai);
+    }
+
+    /// Keeps the ACD's view of an agent in line with its phone: a ready agent whose phone is
+    /// on an outside call is paused with [`OUTSIDE_CALL_REASON`] (so no queue call is
+    /// offered to a busy phone and counted as missed); when the last outside call ends the
+    /// pause is lifted, unless the agent chose another state meanwhile.
+    fn outside_update(&mut self, now: Instant, ai: usize) {
+        if ai >= self.config.agents.len() {
+            return;
+        }
+        let busy = self.outside.values().any(|&a| a == ai);
+        let id = self.acd_agent(ai);
+        let Some(state) = self.acd.agent_snapshot(id).map(|s| s.state) else {
+            return;
+        };
+        let ours = AcdAgentState::NotReady(PauseReason::Code(OUTSIDE_CALL_REASON));
+        if busy && state == AcdAgentState::Ready {
+            self.outside_paused[ai] = true;
+            let _ = self.acd_input(
+                now,
+                acd::Input::NotReady {
+                    agent: id,
+                    reason: PauseReason::Code(OUTSIDE_CALL_REASON),
+                },
+            );
+        } else if !busy && self.outside_paused[ai] {
+            self.outside_paused[ai] = false;
+            if state == ours {
+                let _ = self.acd_input(now, acd::Input::Ready { agent: id });
+            }
+        }
+    }
+
     fn agent_by_acd(&self, id: acd::AgentId) -> Option<usize> {
         self.config.agents.iter().position(|a| a.acd.id == id)
     }
@@ -693,6 +873,28 @@ impl Center {
                 self.originate(now, *correlator, &device.0, destination, &s);
                 return;
             }
+            cti::SwitchCommand::Alternate { hold, retrieve } => {
+                let (hold, retrieve) = (sw_leg(*hold), sw_leg(*retrieve));
+                if self.sw(now, LegEvent::Hold { leg: hold }).is_err() {
+                    self.events
+                        .push_back((now, Event::CtiNotCarriedOut { command: s.clone() }));
+                    return;
+                }
+                if self.sw(now, LegEvent::Resume { leg: retrieve }).is_err() {
+                    // Put things back as they were: the active call is active again.
+                    let _ = self.sw(now, LegEvent::Resume { leg: hold });
+                    self.events
+                        .push_back((now, Event::CtiNotCarriedOut { command: s.clone() }));
+                }
+                return;
+            }
+            cti::SwitchCommand::Deflect { leg, destination } => {
+                if !self.deflect(now, sw_leg(*leg), destination) {
+                    self.events
+                        .push_back((now, Event::CtiNotCarriedOut { command: s.clone() }));
+                }
+                return;
+            }
             cti::SwitchCommand::SendDigits { leg, digits } => {
                 self.commands.push_back(Command::SendDigits {
                     leg: sw_leg(*leg),
@@ -724,7 +926,7 @@ impl Center {
                 self.originated.insert(
                     call,
                     Originated {
-                        correlator,
+                        correlator: Some(correlator),
                         device: device.to_owned(),
                         destination: destination.to_owned(),
                         leg,
@@ -741,6 +943,81 @@ impl Center {
                 },
             )),
         }
+    }
+
+    /// CSTA DeflectCall of a queue call ringing at an agent's phone: the agent's leg stops
+    /// ringing, the call leaves the queue (logged `queue_exit`, reason `deflected`: not an
+    /// abandon, and not a missed offer for the agent) and the caller is sent on to
+    /// `destination` as an extension would dial it. False (nothing done) when `leg` is not
+    /// an unanswered queue offer, or the destination does not route.
+    ///
+    /// Only queue calls: the caller of any other ringing call is not the Center's to send
+    /// elsewhere (the switch would clear the caller with the ringing leg).
+    fn deflect(&mut self, now: Instant, leg: LegId, destination: &str) -> bool {
+        let Some(x) = self.agent_legs.get(&leg).copied() else {
+            return false;
+        };
+        if x.answered || x.agent == usize::MAX || x.queue == usize::MAX {
+            return false;
+        }
+        if self
+            .config
+            .switch
+            .route(OriginClass::Extension, destination)
+            .is_err()
+        {
+            return false;
+        }
+        let Some(caller_leg) = self.calls.get(&x.call).map(|c| c.caller_leg) else {
+            return false;
+        };
+        if !self
+            .acd
+            .call(acd_call(x.call))
+            .is_some_and(|c| matches!(c.state, AcdCallState::Ringing { .. }))
+        {
+            return false;
+        }
+        self.agent_legs.remove(&leg);
+        self.happening(
+            now,
+            cti::Happening::Diverted {
+                leg: cti_leg(leg),
+                to: cti::DeviceId::new(destination),
+            },
+        );
+        // Out of the ACD: every agent rung for it is released (the Abandoned input is the
+        // ACD's only way out for a ringing call; its own counter counts it there, the
+        // event log says `queue_exit`).
+        let _ = self.acd_input(
+            now,
+            acd::Input::Abandoned {
+                call: acd_call(x.call),
+            },
+        );
+        let e = LogEvent::new(LogKind::QueueExit)
+            .call(x.call)
+            .queue(&self.config.queues[x.queue].name.clone())
+            .agent(&self.config.agents[x.agent].number.clone())
+            .with("reason", "deflected")
+            .with("to", destination);
+        self.log(now, e);
+        self.clear_leg(now, leg, Cause::NORMAL_CLEARING);
+        self.deflected.insert(x.call, destination.to_owned());
+        if self
+            .sw(
+                now,
+                LegEvent::Redirect {
+                    leg: caller_leg,
+                    to: destination.to_owned(),
+                },
+            )
+            .is_err()
+        {
+            self.deflected.remove(&x.call);
+            self.clear_leg(now, caller_leg, Cause::NORMAL_CLEARING);
+        }
+        true
     }
 
     /// The originated call whose far leg is `leg`.
@@ -763,8 +1040,18 @@ impl Center {
                 leg,
                 called,
                 calling,
+                origin,
                 ..
             } => {
+                if origin == OriginClass::Extension
+                    && !self.callback_out.contains_key(&call)
+                    && let Some(ai) = calling
+                        .number
+                        .as_deref()
+                        .and_then(|n| self.agent_by_extension(n))
+                {
+                    self.outside_started(now, leg, ai);
+                }
                 let caller = calling.number.unwrap_or_else(|| "anonymous".to_owned());
                 self.log(
                     now,
@@ -784,26 +1071,61 @@ impl Center {
                         data: BTreeMap::new(),
                         customer: None,
                         queue: None,
-                        offering: None,
+                        offering: VecDeque::new(),
                         // A CTI-originated call is announced as `Originated`, not `Incoming`.
                         cti_known: self.originated.contains_key(&call),
                         answered_logged: false,
+                        language: ivr::Language::default(),
+                        announcing: VecDeque::new(),
+                        playing_announcement: false,
+                        hangup_after_prompt: false,
+                        post_call: None,
+                        last_agent: None,
+                        voicemail: None,
                     },
                 );
                 self.caller_legs.insert(leg, call);
             }
             E::LegAnswered { leg } => self.leg_answered(now, leg),
             E::Handoff { call, leg, target } => self.handoff(now, call, leg, target),
-            E::LegOriginated { call, leg, .. } => {
-                let Some(c) = self.calls.get_mut(&call) else {
-                    return;
-                };
-                let (Some(ai), Some(qi)) = (c.offering.take(), c.queue) else {
+            E::LegOriginated {
+                call,
+                leg,
+                destination,
+            } => {
+                let offer = self
+                    .calls
+                    .get_mut(&call)
+                    .and_then(|c| c.offering.pop_front().zip(c.queue));
+                let Some((ai, qi)) = offer else {
+                    if let switch::engine::Destination::Extension { name, .. } = &destination
+                        && let Some(ai) = self.agent_by_extension(name)
+                        && !self.outside.contains_key(&leg)
+                        && !self.callback_out.contains_key(&call)
+                    {
+                        self.outside_started(now, leg, ai);
+                    }
+                    if let Some(to) = self.deflected.remove(&call) {
+                        self.diverted_legs.insert(leg);
+                        self.happening(
+                            now,
+                            cti::Happening::Alerting {
+                                call: cti_call(call),
+                                leg: cti_leg(leg),
+                                device: cti::DeviceId::new(&to),
+                                screen_pop: None,
+                            },
+                        );
+                        return;
+                    }
                     if let Some(o) = self.originated.get_mut(&call)
                         && o.leg != leg
                         && o.far.is_none()
                     {
                         o.far = Some(leg);
+                        if let Some(cb) = self.callback_out.get_mut(&call) {
+                            cb.far = Some(leg);
+                        }
                         let device = cti::DeviceId::new(&o.destination);
                         self.happening(
                             now,
@@ -848,7 +1170,11 @@ impl Center {
             }
             E::RedirectFailed { call, leg, .. } => {
                 // An offer that failed before any agent leg existed (refused number).
-                if let Some(ai) = self.calls.get_mut(&call).and_then(|c| c.offering.take()) {
+                if let Some(ai) = self
+                    .calls
+                    .get_mut(&call)
+                    .and_then(|c| c.offering.pop_front())
+                {
                     let agent = self.acd_agent(ai);
                     let _ = self.acd_input(
                         now,
@@ -870,6 +1196,7 @@ impl Center {
                 }
             }
             E::LegEnded { leg, cause } => self.leg_ended(now, leg, cause),
+            E::HandedBack { call, leg } => self.handed_back(now, call, leg),
             E::Held { leg } => {
                 self.hold_log(now, leg, LogKind::CallHold);
                 self.happening(now, cti::Happening::Held { leg: cti_leg(leg) });
@@ -885,6 +1212,16 @@ impl Center {
                     for d in digits.chars() {
                         self.ivr_input(now, call, ivr::Input::Digit(d));
                     }
+                } else if let Some(&call) = self.caller_legs.get(&leg)
+                    && self.calls.get(&call).is_some_and(|c| c.voicemail.is_some())
+                {
+                    if digits.contains(VOICEMAIL_END_KEY) {
+                        self.voicemail_stop(now, call, "key");
+                    }
+                } else if let Some(&call) = self.caller_legs.get(&leg)
+                    && digits.contains(CALLBACK_KEY)
+                {
+                    self.request_callback(now, call);
                 }
             }
             E::Cdr(cdr) => {
@@ -944,13 +1281,19 @@ impl Center {
                     leg: cti_leg(leg),
                     device: cti::DeviceId::new(&o.device),
                     destination: cti::DeviceId::new(&o.destination),
-                    correlator: Some(o.correlator),
+                    correlator: o.correlator,
                 };
                 self.happening(now, h);
             }
+            self.callback_answered(now, call, leg);
             return;
         }
-        if self.originated_far(leg).is_some() {
+        if let Some(out) = self.originated_far(leg) {
+            self.happening(now, cti::Happening::Answered { leg: cti_leg(leg) });
+            self.callback_answered(now, out, leg);
+            return;
+        }
+        if self.diverted_legs.contains(&leg) {
             self.happening(now, cti::Happening::Answered { leg: cti_leg(leg) });
             return;
         }
@@ -978,6 +1321,9 @@ impl Center {
             return;
         }
         self.agent_last[x.agent] = Some((x.call, x.queue));
+        if let Some(c) = self.calls.get_mut(&x.call) {
+            c.last_agent = Some(x.agent);
+        }
         let e = LogEvent::new(LogKind::QueueConnect)
             .call(x.call)
             .queue(&self.config.queues[x.queue].name.clone())
@@ -1028,6 +1374,10 @@ impl Center {
                     return;
                 };
                 let mut i = ivr::Call::new(flow, &c.caller, &c.called);
+                let unix = self.config.unix_s(now);
+                for cal in &self.config.calendars {
+                    i.set_calendar_open(&cal.name, cal.is_open(unix));
+                }
                 i.start(now, self.config.local_time(now));
                 c.ivr = Some(i);
                 self.log(
@@ -1109,11 +1459,17 @@ impl Center {
     }
 
     fn leg_ended(&mut self, now: Instant, leg: LegId, cause: Cause) {
+        if let Some(ai) = self.outside.remove(&leg) {
+            self.outside_update(now, ai);
+        }
+        if let Some((&out, _)) = self.callback_out.iter().find(|(_, x)| x.leg == leg) {
+            self.callback_leg_ended(now, out, cause);
+        }
         if let Some(x) = self.agent_legs.get(&leg).copied() {
             self.agent_leg_ended(now, leg, x, cause);
             return;
         }
-        if self.originated_far(leg).is_some() {
+        if self.originated_far(leg).is_some() || self.diverted_legs.remove(&leg) {
             self.happening(
                 now,
                 cti::Happening::Cleared {
@@ -1132,6 +1488,15 @@ impl Center {
         if c.caller_leg != leg {
             return;
         }
+        if c.voicemail
+            .as_ref()
+            .is_some_and(|v| matches!(v.stage, VmStage::Recording { .. }))
+        {
+            self.voicemail_stop(now, call, "caller_hangup");
+        }
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
         if let Some(mut i) = c.ivr.take() {
             i.handle_input(now, self.config.local_time(now), ivr::Input::CallerHungUp);
             self.log(
@@ -1143,6 +1508,7 @@ impl Center {
         }
         let cti_known = self.calls.get(&call).is_some_and(|c| c.cti_known);
         if let Some(s) = self.acd.call(acd_call(call))
+            && !s.callback
             && matches!(
                 s.state,
                 AcdCallState::Waiting | AcdCallState::Ringing { .. }
@@ -1341,6 +1707,12 @@ impl Center {
 
     fn on_acd(&mut self, now: Instant, o: acd::Output) {
         match o {
+            acd::Output::Offer {
+                call,
+                agent,
+                queue,
+                callback: Some(number),
+            } => self.place_callback(now, sw_call(call), agent, queue, &number),
             acd::Output::Offer { call, agent, .. } => {
                 let call = sw_call(call);
                 let Some(ai) = self.agent_by_acd(agent) else {
@@ -1349,13 +1721,13 @@ impl Center {
                 let Some(c) = self.calls.get_mut(&call) else {
                     return;
                 };
-                c.offering = Some(ai);
+                c.offering.push_back(ai);
                 let leg = c.caller_leg;
                 let to = self.config.agents[ai].extension.clone();
                 if self.sw(now, LegEvent::Redirect { leg, to }).is_err() {
                     // Not with the ACD any more (should not happen): refuse the offer.
                     if let Some(c) = self.calls.get_mut(&call) {
-                        c.offering = None;
+                        c.offering.pop_back();
                     }
                     let _ = self.acd_input(
                         now,
@@ -1376,6 +1748,14 @@ impl Center {
                     .iter()
                     .find(|(_, x)| x.call == call && x.agent == ai && !x.answered)
                     .map(|(l, _)| *l);
+                let cb = self
+                    .callback_out
+                    .values()
+                    .find(|x| x.acd_call == call && x.agent == ai && !x.answered)
+                    .map(|x| x.leg);
+                if let Some(leg) = cb {
+                    self.clear_leg(now, leg, Cause::NORMAL_CLEARING);
+                }
                 if let Some(leg) = leg {
                     // The ACD already knows: forget the offer before the switch reports it.
                     self.agent_legs.remove(&leg);
@@ -1411,10 +1791,42 @@ impl Center {
                     acd::Destination::Extension(n) | acd::Destination::External(n) => {
                         let _ = self.sw(now, LegEvent::Redirect { leg, to: n });
                     }
+                    acd::Destination::Voicemail(mailbox) => {
+                        let data = self
+                            .calls
+                            .get(&call)
+                            .map(|c| c.data.clone())
+                            .unwrap_or_default();
+                        self.start_voicemail(now, call, mailbox, data);
+                    }
                     _ => self.clear_leg(now, leg, Cause::NORMAL_CLEARING),
                 }
             }
             acd::Output::AgentState { agent, state } => self.acd_agent_state(now, agent, state),
+            acd::Output::Announce { call, announcement } => {
+                self.announce(now, sw_call(call), announcement);
+            }
+            acd::Output::StopAnnouncement { call } => self.stop_announcement(now, sw_call(call)),
+            acd::Output::CallbackScheduled { call, position } => {
+                let call = sw_call(call);
+                if let Some(&qi) = self.callback_queue.get(&call) {
+                    let e = LogEvent::new(LogKind::QueueCallback)
+                        .call(call)
+                        .queue(&self.config.queues[qi].name.clone())
+                        .with("position", position);
+                    self.log(now, e);
+                }
+            }
+            acd::Output::CallbackAbandoned { call } => {
+                let call = sw_call(call);
+                if let Some(qi) = self.callback_queue.remove(&call) {
+                    let e = LogEvent::new(LogKind::QueueExit)
+                        .call(call)
+                        .queue(&self.config.queues[qi].name.clone())
+                        .with("reason", "callback_failed");
+                    self.log(now, e);
+                }
+            }
             acd::Output::Decision(d) => {
                 if let acd::Action::Offer { agents, why } = &d.action {
                     let call = sw_call(d.call);
@@ -1510,14 +1922,489 @@ impl Center {
                 } else if !matches!(old, AcdAgentState::Ringing(_)) {
                     self.log(now, base(LogKind::AgentReady));
                 }
+                // Ready again (after wrap-up, or by hand) while still on an outside call.
+                self.outside_update(now, ai);
             }
             _ => {}
         }
     }
 
+    /// The agent hung up on a caller whose IVR flow has a `post_call` node: the flow runs
+    /// it now (the CSAT survey), then hangs up.
+    fn handed_back(&mut self, now: Instant, call: CallId, leg: LegId) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            self.clear_leg(now, leg, Cause::NORMAL_CLEARING);
+            return;
+        };
+        let Some(i) = c.post_call.take() else {
+            self.clear_leg(now, leg, Cause::NORMAL_CLEARING);
+            return;
+        };
+        let flow = i.flow().flow().name.clone();
+        c.ivr = Some(i);
+        self.log(
+            now,
+            LogEvent::new(LogKind::IvrEnter)
+                .call(call)
+                .with("flow", flow)
+                .with("post_call", true),
+        );
+        self.ivr_input(now, call, ivr::Input::AgentLegEnded);
+    }
+
+    // ----- voicemail -----
+
+    /// The caller leaves a message for `mailbox` (an IVR voicemail node, or a queue's
+    /// overflow/closed destination): the `voicemail` prompt, a beep, then the caller's
+    /// audio is recorded until [`VOICEMAIL_END_KEY`], hang-up or [`VOICEMAIL_MAX`].
+    fn start_voicemail(
+        &mut self,
+        _now: Instant,
+        call: CallId,
+        mailbox: String,
+        data: BTreeMap<String, String>,
+    ) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        c.announcing.clear();
+        c.playing_announcement = false;
+        c.voicemail = Some(Voicemail {
+            mailbox,
+            data,
+            stage: VmStage::Prompt,
+        });
+        let (leg, language) = (c.caller_leg, c.language.code().to_owned());
+        self.commands.push_back(Command::PlayPrompt {
+            leg,
+            prompt: "voicemail".into(),
+            language,
+        });
+    }
+
+    fn voicemail_prompt_done(&mut self, now: Instant, call: CallId) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let leg = c.caller_leg;
+        let Some(v) = c.voicemail.as_mut() else {
+            return;
+        };
+        match v.stage {
+            VmStage::Prompt => {
+                v.stage = VmStage::Beep(now + VOICEMAIL_BEEP);
+                self.commands.push_back(Command::Media(MediaCommand::Play {
+                    leg,
+                    source: Source::TestTone,
+                }));
+            }
+            VmStage::Goodbye => self.clear_leg(now, leg, Cause::NORMAL_CLEARING),
+            _ => {}
+        }
+    }
+
+    fn voicemail_timer(&mut self, now: Instant, call: CallId) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let leg = c.caller_leg;
+        let Some(v) = c.voicemail.as_mut() else {
+            return;
+        };
+        match v.stage {
+            VmStage::Beep(t) if t <= now => {
+                v.stage = VmStage::Recording {
+                    started: now,
+                    until: now + VOICEMAIL_MAX,
+                };
+                self.commands
+                    .push_back(Command::Media(MediaCommand::StopPlay { leg }));
+                self.commands.push_back(Command::RecordLeg {
+                    leg,
+                    action: switch::engine::RecordAction::Start,
+                });
+            }
+            VmStage::Recording { until, .. } if until <= now => {
+                self.voicemail_stop(now, call, "max_length");
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the recording and reports the message; a caller still on the line hears
+    /// `goodbye` and is cleared.
+    fn voicemail_stop(&mut self, now: Instant, call: CallId, why: &str) {
+        let live = self
+            .calls
+            .get(&call)
+            .map(|c| c.caller_leg)
+            .and_then(|l| self.switch.leg_state(l))
+            .is_some_and(|s| s != switch::engine::LegState::Ended);
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(v) = c.voicemail.as_mut() else {
+            return;
+        };
+        let VmStage::Recording { started, .. } = v.stage else {
+            return;
+        };
+        v.stage = VmStage::Goodbye;
+        let (mailbox, data) = (v.mailbox.clone(), v.data.clone());
+        let leg = c.caller_leg;
+        let caller = c.caller.clone();
+        let customer = c.customer.as_ref().map(|cu| cu.id);
+        let queue = c
+            .queue
+            .filter(|&q| q < self.config.queues.len())
+            .map(|q| self.config.queues[q].name.clone());
+        let language = c.language.code().to_owned();
+        self.commands.push_back(Command::RecordLeg {
+            leg,
+            action: switch::engine::RecordAction::Stop,
+        });
+        let duration = now.saturating_duration_since(started);
+        let mut e = LogEvent::new(LogKind::Voicemail)
+            .call(call)
+            .with("mailbox", mailbox.clone())
+            .with("caller", caller.clone())
+            .with("ended_by", why)
+            .with(
+                "duration_ms",
+                u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            );
+        if let Some(q) = &queue {
+            e = e.queue(q);
+        }
+        if let Some(id) = customer {
+            e = e.with("customer_id", id);
+        }
+        self.log(now, e);
+        self.events.push_back((
+            now,
+            Event::VoicemailRecorded {
+                call,
+                leg,
+                mailbox,
+                caller,
+                customer,
+                queue,
+                started,
+                duration,
+                data,
+            },
+        ));
+        if live {
+            self.commands.push_back(Command::PlayPrompt {
+                leg,
+                prompt: "goodbye".into(),
+                language,
+            });
+        }
+    }
+
+    // ----- queue announcements and callbacks -----
+
+    /// An ACD announcement to a waiting caller: position, predicted wait, a periodic prompt
+    /// and (when the queue allows callbacks) the callback offer, read out one prompt after
+    /// the other in the caller's language; music on hold resumes after the last. Played
+    /// only to a caller still in line: the ACD stops it before any offer
+    /// ([`acd::Output::StopAnnouncement`]), so it never plays over an answer.
+    fn announce(&mut self, now: Instant, call: CallId, a: acd::Announcement) {
+        let Some(snap) = self.acd.call(acd_call(call)) else {
+            return;
+        };
+        if snap.state != AcdCallState::Waiting || snap.callback {
+            return;
+        }
+        let offer_callback = self.callback_allowed(call, snap.queue);
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if c.ivr.is_some() || c.hangup_after_prompt {
+            return;
+        }
+        let lang = c.language;
+        let mut p: Vec<String> = Vec::new();
+        if let Some(pos) = a.position {
+            p.push("queue-position".into());
+            p.extend(ivr::say::number(u64::from(pos), lang));
+        }
+        if let Some(w) = a.wait {
+            let minutes = w.as_secs().div_ceil(60).max(1);
+            p.push("queue-wait".into());
+            p.extend(ivr::say::number(minutes, lang));
+            p.push("minutes".into());
+        }
+        if let Some(i) = a.periodic {
+            p.push(format!("queue-periodic-{i}"));
+        }
+        if offer_callback {
+            p.push("callback-offer".into());
+        }
+        if p.is_empty() {
+            return;
+        }
+        c.announcing = p.into();
+        self.next_announcement(now, call);
+    }
+
+    /// Plays the next announcement prompt, or, after the last, music on hold again (or
+    /// clears the caller after the callback confirmation).
+    fn next_announcement(&mut self, now: Instant, call: CallId) {
+        let waiting = self
+            .acd
+            .call(acd_call(call))
+            .is_some_and(|s| s.state == AcdCallState::Waiting && !s.callback);
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let leg = c.caller_leg;
+        if let Some(prompt) = c
+            .announcing
+            .pop_front()
+            .filter(|_| waiting || c.hangup_after_prompt)
+        {
+            c.playing_announcement = true;
+            let language = c.language.code().to_owned();
+            self.commands.push_back(Command::PlayPrompt {
+                leg,
+                prompt,
+                language,
+            });
+            return;
+        }
+        c.announcing.clear();
+        c.playing_announcement = false;
+        if c.hangup_after_prompt {
+            self.clear_leg(now, leg, Cause::NORMAL_CLEARING);
+        } else if waiting {
+            self.commands.push_back(Command::Media(MediaCommand::Play {
+                leg,
+                source: Source::MusicOnHold,
+            }));
+        }
+    }
+
+    /// The ACD is about to offer the call: whatever announcement plays stops at once.
+    fn stop_announcement(&mut self, now: Instant, call: CallId) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let leg = c.caller_leg;
+        let was = c.playing_announcement;
+        c.announcing.clear();
+        c.playing_announcement = false;
+        if c.hangup_after_prompt {
+            // A callback confirmed: the caller is not needed on the line any more.
+            self.clear_leg(now, leg, Cause::NORMAL_CLEARING);
+        } else if was {
+            self.commands
+                .push_back(Command::Media(MediaCommand::StopPlay { leg }));
+        }
+    }
+
+    /// Whether a waiting caller may ask for a callback: the queue allows callbacks and the
+    /// caller's number is known.
+    fn callback_allowed(&self, call: CallId, queue: acd::QueueId) -> bool {
+        let Some(qi) = self.queue_by_acd(queue) else {
+            return false;
+        };
+        self.config.queues[qi].acd.callback_attempts > 0
+            && self
+                .calls
+                .get(&call)
+                .is_some_and(|c| !c.caller.is_empty() && c.caller != "anonymous")
+    }
+
+    /// The caller pressed [`CALLBACK_KEY`] while waiting: the ACD keeps their place in line
+    /// as a callback; the caller hears the confirmation and is cleared.
+    fn request_callback(&mut self, now: Instant, call: CallId) {
+        let Some(snap) = self.acd.call(acd_call(call)) else {
+            return;
+        };
+        if snap.state != AcdCallState::Waiting
+            || snap.callback
+            || !self.callback_allowed(call, snap.queue)
+        {
+            return;
+        }
+        let Some(qi) = self.queue_by_acd(snap.queue) else {
+            return;
+        };
+        let Some(number) = self.calls.get(&call).map(|c| c.caller.clone()) else {
+            return;
+        };
+        self.callback_queue.insert(call, qi);
+        if self
+            .acd_input(
+                now,
+                acd::Input::CallbackRequested {
+                    call: acd_call(call),
+                    number,
+                },
+            )
+            .is_err()
+        {
+            self.callback_queue.remove(&call);
+            return;
+        }
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        c.hangup_after_prompt = true;
+        c.announcing = VecDeque::from(["callback-confirmed".to_owned()]);
+        self.next_announcement(now, call);
+    }
+
+    /// The ACD offers a callback to an agent: the agent's phone rings first; when the
+    /// agent answers the customer is dialled and bridged to them.
+    fn place_callback(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        agent: acd::AgentId,
+        queue: acd::QueueId,
+        number: &str,
+    ) {
+        let (Some(ai), Some(qi)) = (self.agent_by_acd(agent), self.queue_by_acd(queue)) else {
+            return;
+        };
+        let ext = self.config.agents[ai].extension.clone();
+        match self.switch.make_call(now, &ext, number) {
+            Ok((out, leg)) => {
+                self.callback_out.insert(
+                    out,
+                    CallbackOut {
+                        acd_call: call,
+                        agent: ai,
+                        queue: qi,
+                        leg,
+                        far: None,
+                        answered: false,
+                        connected: false,
+                    },
+                );
+                self.originated.insert(
+                    out,
+                    Originated {
+                        correlator: None,
+                        device: ext,
+                        destination: number.to_owned(),
+                        leg,
+                        far: None,
+                        announced: false,
+                    },
+                );
+                let e = LogEvent::new(LogKind::QueueOffer)
+                    .call(call)
+                    .queue(&self.config.queues[qi].name.clone())
+                    .agent(&self.config.agents[ai].number.clone())
+                    .with("callback", number);
+                self.log(now, e);
+                self.drain_switch(now);
+            }
+            Err(_) => {
+                let _ = self.acd_input(
+                    now,
+                    acd::Input::OfferRejected {
+                        call: acd_call(call),
+                        agent,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A callback's agent leg or customer leg answered.
+    fn callback_answered(&mut self, now: Instant, out: CallId, leg: LegId) {
+        let Some(cb) = self.callback_out.get(&out).copied() else {
+            return;
+        };
+        if cb.leg == leg && !cb.answered {
+            let agent = self.acd_agent(cb.agent);
+            if self
+                .acd_input(
+                    now,
+                    acd::Input::OfferAnswered {
+                        call: acd_call(cb.acd_call),
+                        agent,
+                    },
+                )
+                .is_err()
+            {
+                // The offer was withdrawn in the same instant (ring timeout).
+                self.callback_out.remove(&out);
+                self.clear_leg(now, leg, Cause::NORMAL_CLEARING);
+                return;
+            }
+            if let Some(x) = self.callback_out.get_mut(&out) {
+                x.answered = true;
+            }
+        } else if cb.far == Some(leg) && !cb.connected {
+            if let Some(x) = self.callback_out.get_mut(&out) {
+                x.connected = true;
+            }
+            self.agent_last[cb.agent] = Some((cb.acd_call, cb.queue));
+            self.callback_queue.remove(&cb.acd_call);
+            let e = LogEvent::new(LogKind::QueueConnect)
+                .call(cb.acd_call)
+                .queue(&self.config.queues[cb.queue].name.clone())
+                .agent(&self.config.agents[cb.agent].number.clone())
+                .with("callback", true);
+            self.log(now, e);
+        }
+    }
+
+    /// A callback's agent leg ended: the ACD hears how it went.
+    fn callback_leg_ended(&mut self, now: Instant, out: CallId, cause: Cause) {
+        let Some(cb) = self.callback_out.remove(&out) else {
+            return;
+        };
+        let agent = self.acd_agent(cb.agent);
+        let acall = acd_call(cb.acd_call);
+        let input = if !cb.answered {
+            if !self
+                .acd
+                .agent_snapshot(agent)
+                .is_some_and(|s| s.state == AcdAgentState::Ringing(acall))
+            {
+                return;
+            }
+            if matches!(cause, Cause::USER_BUSY | Cause::CALL_REJECTED) {
+                acd::Input::OfferRejected { call: acall, agent }
+            } else {
+                acd::Input::OfferNoAnswer { call: acall, agent }
+            }
+        } else if cb.connected {
+            let e = LogEvent::new(LogKind::CallComplete)
+                .call(cb.acd_call)
+                .queue(&self.config.queues[cb.queue].name.clone())
+                .agent(&self.config.agents[cb.agent].number.clone());
+            self.log(now, e);
+            acd::Input::CallEnded { call: acall }
+        } else {
+            // The agent was there, the customer did not answer: retried later, in place.
+            acd::Input::CallbackFailed { call: acall }
+        };
+        let _ = self.acd_input(now, input);
+    }
+
     // ----- IVR -----
 
+    /// Tells an IVR call which business-hours calendars are open at `now`.
+    fn tell_calendars(&mut self, now: Instant, call: CallId) {
+        let unix = self.config.unix_s(now);
+        let Some(i) = self.calls.get_mut(&call).and_then(|c| c.ivr.as_mut()) else {
+            return;
+        };
+        for cal in &self.config.calendars {
+            i.set_calendar_open(&cal.name, cal.is_open(unix));
+        }
+    }
+
     fn ivr_input(&mut self, now: Instant, call: CallId, input: ivr::Input) {
+        self.tell_calendars(now, call);
         let local = self.config.local_time(now);
         if let Some(i) = self.calls.get_mut(&call).and_then(|c| c.ivr.as_mut()) {
             i.handle_input(now, local, input);
@@ -1540,6 +2427,7 @@ impl Center {
             };
             match a {
                 ivr::Action::Play { prompt, language } => {
+                    c.language = language;
                     self.commands.push_back(Command::PlayPrompt {
                         leg,
                         prompt,
@@ -1567,24 +2455,20 @@ impl Center {
                             .with("outcome", "voicemail")
                             .with("mailbox", mailbox.clone()),
                     );
-                    self.events.push_back((
-                        now,
-                        Event::VoicemailNotAvailable {
-                            call,
-                            mailbox,
-                            data: data.0,
-                        },
-                    ));
-                    self.clear_leg(now, leg, Cause::NORMAL_CLEARING);
+                    self.start_voicemail(now, call, mailbox, data.0);
                     return;
                 }
                 ivr::Action::SurveyResult { score, .. } => {
-                    self.log(
-                        now,
-                        LogEvent::new(LogKind::Survey)
-                            .call(call)
-                            .with("score", score),
-                    );
+                    let mut e = LogEvent::new(LogKind::Survey)
+                        .call(call)
+                        .with("score", score);
+                    if let Some(qi) = c.queue.filter(|&q| q < self.config.queues.len()) {
+                        e = e.queue(&self.config.queues[qi].name);
+                    }
+                    if let Some(ai) = c.last_agent.filter(|&a| a < self.config.agents.len()) {
+                        e = e.agent(&self.config.agents[ai].number);
+                    }
+                    self.log(now, e);
                 }
                 ivr::Action::Hangup(reason) => {
                     c.ivr = None;
@@ -1635,12 +2519,21 @@ impl Center {
             return;
         };
         c.data = data.0;
+        let mut keep = false;
         if let Some(mut i) = c.ivr.take() {
             i.handle_input(
                 now,
                 self.config.local_time(now),
                 ivr::Input::TransferResult(outcome),
             );
+            if i.flow().flow().post_call.is_some() {
+                c.post_call = Some(i);
+                keep = true;
+            }
+        }
+        if keep {
+            // The survey: the switch hands the caller back when the agent hangs up.
+            let _ = self.sw(now, LegEvent::PostCall { leg });
         }
         self.commands
             .push_back(Command::Media(MediaCommand::StopPlay { leg }));
@@ -1667,12 +2560,20 @@ fn check(config: &Config) -> Result<(), CenterError> {
         if !q.acd.wrapup.is_zero() {
             return Err(CenterError::Config(ConfigProblem::AcdWrapUp));
         }
-        if matches!(
-            q.acd.strategy,
-            acd::Strategy::RingAll | acd::Strategy::RingProgressive
-        ) {
-            return Err(CenterError::Config(ConfigProblem::RingsSeveral));
+    }
+    let mut cals = BTreeSet::new();
+    for c in &config.calendars {
+        if !cals.insert(c.name.clone()) {
+            return Err(CenterError::Config(ConfigProblem::UnknownCalendar));
         }
+    }
+    if config
+        .queues
+        .iter()
+        .filter_map(|q| q.calendar.as_ref())
+        .any(|n| !cals.contains(n))
+    {
+        return Err(CenterError::Config(ConfigProblem::UnknownCalendar));
     }
     let mut agents = BTreeSet::new();
     let mut exts = BTreeSet::new();

@@ -14,6 +14,105 @@ pub struct QueueSpec {
     /// The ACD settings; `acd.id` is the store's row id. Its `wrapup` must be zero: the CTI
     /// model runs wrap-up (the agent's [`AgentSpec::wrap_up`]).
     pub acd: acd::QueueConfig,
+    /// The business-hours calendar (a [`Config::calendars`] name) the queue is open by:
+    /// outside it, and on its holidays, callers go to the queue's closed destination
+    /// (`acd.overflow.closed`, else `acd.overflow.destination`). `None`: `acd.schedule` as
+    /// given (usually none: always open).
+    pub calendar: Option<String>,
+}
+
+/// A business-hours calendar: weekly opening hours and holidays in a fixed UTC offset,
+/// as the store's `business_hours` and `holidays` rows hold it. Queues
+/// ([`QueueSpec::calendar`]) and IVR time conditions (`{"open": "main"}`) name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    /// Its name (`main`).
+    pub name: String,
+    /// When it is open.
+    pub schedule: acd::schedule::Schedule,
+}
+
+impl Calendar {
+    /// A calendar from the store's row data: `weekly` spans `(day 0 = Monday … 6 = Sunday,
+    /// open minute, close minute)` in local time (UTC + `utc_offset_min`), holidays as
+    /// `YYYY-MM-DD`.
+    ///
+    /// # Errors
+    /// [`crate::ConfigProblem::BadCalendar`] for a day over 6, an empty or inverted span, a
+    /// close minute over 1440, an offset beyond ±14 h, or a date that is not `YYYY-MM-DD`.
+    pub fn from_rows(
+        name: &str,
+        utc_offset_min: i32,
+        weekly: &[(u8, u16, u16)],
+        holidays: &[&str],
+    ) -> Result<Self, crate::ConfigProblem> {
+        use acd::schedule::{Date, OpenHours, Weekday};
+        const DAYS: [Weekday; 7] = [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ];
+        let bad = crate::ConfigProblem::BadCalendar;
+        if utc_offset_min.abs() > 14 * 60 {
+            return Err(bad);
+        }
+        let mut open = Vec::with_capacity(weekly.len());
+        for &(day, start_min, end_min) in weekly {
+            let day = *DAYS.get(usize::from(day)).ok_or(bad)?;
+            if start_min >= end_min || end_min > 1440 {
+                return Err(bad);
+            }
+            open.push(OpenHours {
+                day,
+                start_min,
+                end_min,
+            });
+        }
+        let mut days = Vec::with_capacity(holidays.len());
+        for h in holidays {
+            let b = h.as_bytes();
+            let num = |r: std::ops::Range<usize>| -> Option<u32> {
+                let t = h.get(r)?;
+                t.bytes()
+                    .all(|c| c.is_ascii_digit())
+                    .then(|| t.parse().ok())?
+            };
+            if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+                return Err(bad);
+            }
+            let (y, m, d) = (
+                num(0..4).ok_or(bad)?,
+                num(5..7).ok_or(bad)?,
+                num(8..10).ok_or(bad)?,
+            );
+            if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+                return Err(bad);
+            }
+            days.push(Date {
+                year: i32::try_from(y).map_err(|_| bad)?,
+                month: u8::try_from(m).map_err(|_| bad)?,
+                day: u8::try_from(d).map_err(|_| bad)?,
+            });
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            schedule: acd::schedule::Schedule {
+                utc_offset_min,
+                open,
+                holidays: days,
+            },
+        })
+    }
+
+    /// Whether it is open at Unix time `unix_s`.
+    #[must_use]
+    pub fn is_open(&self, unix_s: i64) -> bool {
+        self.schedule.check(unix_s).is_ok()
+    }
 }
 
 /// An agent: its number, the extension it works at, and its wrap-up.
@@ -54,6 +153,8 @@ pub struct Config {
     pub epoch_unix_s: i64,
     /// Local time zone offset from UTC, seconds.
     pub utc_offset_s: i32,
+    /// Business-hours calendars, by name (queues and IVR conditions name them).
+    pub calendars: Vec<Calendar>,
 }
 
 impl Config {
@@ -65,11 +166,32 @@ impl Config {
 
     pub(crate) fn acd_config(&self) -> acd::Config {
         acd::Config {
-            queues: self.queues.iter().map(|q| q.acd.clone()).collect(),
+            queues: self
+                .queues
+                .iter()
+                .map(|q| {
+                    let mut a = q.acd.clone();
+                    if let Some(c) = q
+                        .calendar
+                        .as_ref()
+                        .and_then(|n| self.calendars.iter().find(|c| &c.name == n))
+                    {
+                        a.schedule = Some(c.schedule.clone());
+                    }
+                    a
+                })
+                .collect(),
             agents: self.agents.iter().map(|a| a.acd.clone()).collect(),
-            epoch_unix_s: self.epoch_unix_s + i64::from(self.utc_offset_s),
+            // Unix time at Instant::ZERO: schedules apply their own UTC offset.
+            epoch_unix_s: self.epoch_unix_s,
             removed_queue_destination: None,
         }
+    }
+
+    /// Unix time (s) at `now`.
+    #[must_use]
+    pub fn unix_s(&self, now: tdm::Instant) -> i64 {
+        self.epoch_unix_s + i64::try_from(now.as_micros() / 1_000_000).unwrap_or(0)
     }
 
     /// The local wall clock at `now`.

@@ -52,6 +52,10 @@ pub enum LogKind {
     IvrExit,
     /// A post-call survey answer (payload: score).
     Survey,
+    /// A waiting caller asked to be called back and keeps their place (payload: position).
+    QueueCallback,
+    /// A voicemail message was recorded (payload: mailbox, caller, duration_ms, ended_by).
+    Voicemail,
 }
 
 impl LogKind {
@@ -80,6 +84,8 @@ impl LogKind {
             Self::IvrEnter => "ivr_enter",
             Self::IvrExit => "ivr_exit",
             Self::Survey => "survey",
+            Self::QueueCallback => "queue_callback",
+            Self::Voicemail => "voicemail",
         }
     }
 }
@@ -157,13 +163,27 @@ pub enum Event {
         /// The CTI command.
         command: cti::SwitchCommand,
     },
-    /// The IVR sent the call to voicemail, which the Center does not run: the caller was
-    /// cleared after the IVR's last prompt.
-    VoicemailNotAvailable {
+    /// A voicemail message was recorded (`Command::RecordLeg` start … stop on `leg`): the
+    /// host stores the file as a recording row (`legs` = `caller`) and the message row
+    /// linking it to the mailbox, the queue and the CRM customer
+    /// (`store::Store::add_voicemail`).
+    VoicemailRecorded {
         /// The call.
         call: CallId,
-        /// The mailbox asked for.
+        /// The caller's leg that was recorded.
+        leg: switch::engine::LegId,
+        /// The mailbox (an extension or queue number).
         mailbox: String,
+        /// The caller's number (`anonymous` when withheld).
+        caller: String,
+        /// The CRM customer, when known.
+        customer: Option<i64>,
+        /// The queue the caller came from, when any.
+        queue: Option<String>,
+        /// When the recording started.
+        started: tdm::Instant,
+        /// Its length.
+        duration: std::time::Duration,
         /// What the IVR collected.
         data: BTreeMap<String, String>,
     },

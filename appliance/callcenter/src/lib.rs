@@ -29,21 +29,36 @@
 //! - the agent's part ends → CTI ConnectionCleared and wrap-up (the CTI model's timer; the
 //!   ACD keeps the agent in wrap-up, [`acd::Input::HostWrapUp`]) → Ready;
 //! - blind and consultation transfers into another queue end the first agent's part at the
-//!   transfer and start a new queue visit.
+//!   transfer and start a new queue visit;
+//! - ring-all and ring-progressive queues ring several phones for one caller (the switch
+//!   forks the call): the first answer wins, the others are cancelled;
+//! - waiting callers hear the ACD's announcements (position, expected wait, periodic
+//!   prompts, the callback offer) as prompts, never over an answer; a caller who presses
+//!   [`CALLBACK_KEY`] keeps their place and is called back (agent's phone first, then the
+//!   customer);
+//! - voicemail (IVR node or a queue's overflow/closed destination): prompt, beep, the
+//!   caller's leg recorded alone ([`switch::Command::RecordLeg`]), reported as
+//!   [`Event::VoicemailRecorded`]; the post-call CSAT survey: a caller whose flow has a
+//!   `post_call` node is handed back by the switch when the agent hangs up;
+//! - business-hours calendars ([`Calendar`]) close queues and answer IVR `open` conditions;
+//! - an agent whose phone is on a call the ACD did not offer (MakeCall, click-to-dial) is
+//!   kept from queue offers meanwhile ([`OUTSIDE_CALL_REASON`]).
 //!
 //! **What it is not:** no I/O, no clock, no threads (time is a [`tdm::Instant`] passed
-//! in; the wall clock for IVR conditions comes from [`Config::epoch_unix_s`]); no SQLite
-//! (rows come out as [`LogEvent`]s for the host to append); no audio (prompts are played by
-//! the media path). It does not ring several agents for one call at once (ring-all and
-//! ring-progressive queues are refused), runs no voicemail, no queue announcements and no
-//! callbacks, and no post-call survey (the switch clears the caller with the agent).
+//! in; the wall clock for IVR conditions and calendars comes from [`Config::epoch_unix_s`]);
+//! no SQLite (rows come out as [`LogEvent`]s for the host to append); no audio (prompts,
+//! tones and recordings are the media path's). It does not answer phones remotely (CTI
+//! AnswerCall is refused), and runs no supervisor listen/whisper/barge.
 
 mod center;
 mod config;
 mod event;
 
-pub use center::{AUTO_NO_ANSWER_REASON, AUTO_REJECTED_REASON, Center, MANUAL_WRAPUP_REASON};
-pub use config::{AgentSpec, Config, FlowSpec, QueueSpec};
+pub use center::{
+    AUTO_NO_ANSWER_REASON, AUTO_REJECTED_REASON, CALLBACK_KEY, Center, MANUAL_WRAPUP_REASON,
+    OUTSIDE_CALL_REASON, VOICEMAIL_BEEP, VOICEMAIL_END_KEY, VOICEMAIL_MAX,
+};
+pub use config::{AgentSpec, Calendar, Config, FlowSpec, QueueSpec};
 pub use event::{Event, LogEvent, LogKind};
 pub use tdm::Instant;
 
@@ -78,6 +93,12 @@ pub enum ConfigProblem {
     /// Two queues share a name or number.
     #[error("two queues share a name or number")]
     DuplicateQueue,
+    /// A queue names a calendar that is not configured, or two calendars share a name.
+    #[error("unknown or duplicate business-hours calendar")]
+    UnknownCalendar,
+    /// A calendar's rows do not make a calendar (bad day, span, offset or date).
+    #[error("invalid business-hours calendar")]
+    BadCalendar,
     /// Two agents share a number or extension.
     #[error("two agents share a number or extension")]
     DuplicateAgent,
@@ -87,7 +108,4 @@ pub enum ConfigProblem {
     /// A queue has an ACD wrap-up: the CTI model runs wrap-up (set it on the agent).
     #[error("queue wrap-up must be zero: the CTI model runs wrap-up")]
     AcdWrapUp,
-    /// Ring-all or ring-progressive: the Center rings one agent per call at a time.
-    #[error("ring-all and ring-progressive are not supported by the Center")]
-    RingsSeveral,
 }

@@ -1,6 +1,7 @@
 //! The whole path of issue 6: a caller dials 8000, the IVR looks the caller up and plays the
 //! menu, the caller presses 1, the call queues at 701 (sales), agent 2001 is rung, answers,
-//! talks, hangs up, wraps up (the CTI model's timer) and is ready again. Checks the
+//! talks, hangs up (the caller is handed back for the post-call survey and hangs up), wraps
+//! up (the CTI model's timer) and is ready again. Checks the
 //! commands to the channels and media path, the CSTA events on the agent's desktop, and
 //! the event-log rows.
 #![allow(missing_docs)]
@@ -49,6 +50,10 @@ fn caller_to_ivr_to_queue_to_agent_to_wrapup_to_ready() {
     assert_eq!(h.c.switch().bridge_of(a), h.c.switch().bridge_of(b));
     h.advance(s(60));
     h.hangup(b);
+    // The flow has a post-call survey: the caller is handed back and asked; here they
+    // hang up instead of answering.
+    assert_eq!(h.prompts().last().map(String::as_str), Some("survey"));
+    h.hangup(a);
     h.advance(s(9));
     let before_ready = h.cti_names("2001");
     h.advance(s(2));
@@ -83,10 +88,10 @@ fn caller_to_ivr_to_queue_to_agent_to_wrapup_to_ready() {
         .iter()
         .position(|c| matches!(c, Command::Media(MediaCommand::Bridge { legs, .. }) if legs == &vec![a, b]))
         .unwrap();
-    let hang_a = expect(&Command::Hangup {
-        leg: a,
-        cause: switch::Cause::NORMAL_CLEARING,
-    });
+    let survey = seq
+        .iter()
+        .position(|c| matches!(c, Command::PlayPrompt { leg, prompt, .. } if *leg == a && prompt == "survey"))
+        .unwrap();
     let first_prompt = seq
         .iter()
         .position(|c| matches!(c, Command::PlayPrompt { leg, prompt, language } if *leg == a && prompt == "welcome" && language == "zh"))
@@ -96,7 +101,7 @@ fn caller_to_ivr_to_queue_to_agent_to_wrapup_to_ready() {
             && first_prompt < moh
             && moh < ring
             && ring < bridge
-            && bridge < hang_a
+            && bridge < survey
     );
     assert_eq!(
         h.commands
@@ -135,11 +140,12 @@ fn caller_to_ivr_to_queue_to_agent_to_wrapup_to_ready() {
     // The event log: one visit, answered by 2001, completed, wrap-up ended.
     let logs = h.logs();
     let kinds = h.log_kinds();
+    // The flow twice: before the queue, and the post-call survey the caller left.
+    assert_eq!(kinds.iter().filter(|x| **x == LogKind::IvrEnter).count(), 2);
+    assert_eq!(kinds.iter().filter(|x| **x == LogKind::IvrExit).count(), 2);
     for k in [
         LogKind::CallStart,
         LogKind::CallAnswer,
-        LogKind::IvrEnter,
-        LogKind::IvrExit,
         LogKind::QueueEnter,
         LogKind::RoutingDecision,
         LogKind::QueueOffer,

@@ -200,13 +200,30 @@ proptest! {
         for op in &ops {
             w.step(op);
         }
-        // Callers stop: every channel clears what is left, and time runs on.
-        for _ in 0..20 {
+        // Callers stop: every channel clears what is left, and time runs on. Callbacks
+        // (a waiting caller pressed 1) stay in line without a caller: agents are made ready
+        // and phones answer, so each callback is placed (the customer's number does not
+        // route here) until the ACD gives it up after its attempts.
+        for n in ["2001", "2002", "2003"] {
+            for req in [cti::RequestedAgentState::LoggedOn, cti::RequestedAgentState::Ready] {
+                let p = cti::Principal { agent: cti::AgentId::new(n), role: cti::Role::Agent };
+                let _ = w.h.c.cti_request(w.h.now, &p, cti::InvokeId(2), cti::ServiceRequest::SetAgentState {
+                    agent: cti::AgentId::new(n),
+                    requested_agent_state: req,
+                });
+            }
+        }
+        w.observe();
+        for _ in 0..40 {
             let live = w.h.c.switch().live_legs();
-            if live.is_empty() {
+            if live.is_empty() && w.h.c.acd().calls().count() == 0 {
                 break;
             }
             for leg in live {
+                let _ = w.h.c.handle_input(w.h.now, LegEvent::Answered { leg });
+            }
+            w.observe();
+            for leg in w.h.c.switch().live_legs() {
                 let _ = w.h.c.handle_input(w.h.now, LegEvent::Hangup { leg, cause: Cause::NORMAL_CLEARING });
             }
             w.observe();

@@ -94,9 +94,11 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
             "weighted_random" => acd::Strategy::WeightedRandom,
             "skills_best_match" => acd::Strategy::SkillsBestMatch,
             "longest_idle" => acd::Strategy::LongestIdle,
+            "ring_all" => acd::Strategy::RingAll,
+            "ring_progressive" => acd::Strategy::RingProgressive,
             other => {
                 tracing::warn!(queue = %c.name, strategy = other,
-                    "strategy not run by the call center yet: longest idle used");
+                    "unknown strategy: longest idle used");
                 acd::Strategy::LongestIdle
             }
         };
@@ -121,6 +123,8 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
             number,
             name: c.name,
             acd: acd_q,
+            // The store links no calendar to a queue yet (no column for it).
+            calendar: None,
         });
     }
     let mut agents = Vec::new();
@@ -151,6 +155,21 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
     }
     sw.validate()
         .map_err(|e| anyhow::anyhow!("dial plan refused by the switch: {e}"))?;
+    // Business-hours calendars (web-admin edits them) for IVR `{"open": name}` conditions.
+    let mut calendars = Vec::new();
+    for h in store.business_hours()? {
+        let c = h.config;
+        let weekly: Vec<(u8, u16, u16)> = c
+            .weekly
+            .iter()
+            .map(|s| (s.day, s.open_min, s.close_min))
+            .collect();
+        let holidays: Vec<&str> = c.holidays.iter().map(|d| d.date.as_str()).collect();
+        match callcenter::Calendar::from_rows(&c.name, c.utc_offset_min, &weekly, &holidays) {
+            Ok(cal) => calendars.push(cal),
+            Err(e) => tracing::warn!(calendar = %c.name, "calendar skipped: {e}"),
+        }
+    }
     Ok(callcenter::Config {
         switch: sw,
         queues,
@@ -159,6 +178,7 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
         // Set by the call engine from its clock.
         epoch_unix_s: 0,
         utc_offset_s: 0,
+        calendars,
     })
 }
 

@@ -12,7 +12,7 @@
 //! ([`Call::with_agent`]); the switch may then hand it back with [`Input::AgentLegEnded`] for
 //! the post-call survey.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -215,6 +215,8 @@ pub struct Call {
     actions: VecDeque<Action>,
     steps: u32,
     next_lookup: u32,
+    /// Business-hours calendars the host says are open now.
+    open_calendars: BTreeSet<String>,
 }
 
 impl Call {
@@ -234,6 +236,24 @@ impl Call {
             actions: VecDeque::new(),
             steps: 0,
             next_lookup: 1,
+            open_calendars: BTreeSet::new(),
+        }
+    }
+
+    /// The flow this call runs.
+    #[must_use]
+    pub const fn flow(&self) -> &Arc<ValidFlow> {
+        &self.flow
+    }
+
+    /// Tells the call whether the business-hours calendar `name` is open now (the host
+    /// evaluates its calendars; the engine reads no clock). Conditions
+    /// `{"open": "name"}` test it; a calendar never set is closed.
+    pub fn set_calendar_open(&mut self, name: &str, open: bool) {
+        if open {
+            self.open_calendars.insert(name.to_owned());
+        } else {
+            self.open_calendars.remove(name);
         }
     }
 
@@ -870,6 +890,7 @@ impl Call {
                     CmpOp::Absent => v.is_none_or(String::is_empty),
                 }
             }
+            Cond::Open(name) => self.open_calendars.contains(name),
             Cond::All(cs) => cs.iter().all(|c| self.eval(c, local)),
             Cond::Any(cs) => cs.iter().any(|c| self.eval(c, local)),
             Cond::Not(c) => !self.eval(c, local),

@@ -373,6 +373,10 @@ pub enum Cond {
     Weekdays(Vec<String>),
     /// Local date is one of these (`YYYY-MM-DD`): a holiday calendar.
     Dates(Vec<String>),
+    /// The named business-hours calendar (the store's `business_hours`, with its holidays)
+    /// is open now; the host evaluates calendars and tells the call
+    /// (`Call::set_calendar_open`). `{"open": "main"}`.
+    Open(String),
     /// A variable comparison.
     Var {
         /// Variable name.

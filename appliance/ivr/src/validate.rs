@@ -222,6 +222,8 @@ impl Ctx<'_> {
                 }
             }
             Cond::Var { var, .. } => self.var(var),
+            // Calendar names are the host's (the Center checks them against its calendars).
+            Cond::Open(_) => {}
             Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| self.cond(c)),
             Cond::Not(c) => self.cond(c),
         }

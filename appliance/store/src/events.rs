@@ -37,6 +37,8 @@ text_enum!(
         /** Call entered an IVR flow. */ IvrEnter = "ivr_enter",
         /** Call left the IVR (payload: outcome). */ IvrExit = "ivr_exit",
         /** Post-call survey answer (payload: score). */ Survey = "survey",
+        /** A waiting caller asked to be called back and keeps their place (payload: position); not an abandon. */ QueueCallback = "queue_callback",
+        /** A voicemail message was recorded (payload: mailbox, recording id). */ Voicemail = "voicemail",
     }
 );
 

@@ -95,6 +95,11 @@ pub(crate) const STEPS: &[Step] = &[
             "kb_categories",
         ],
     },
+    Step {
+        what: "v8 voicemail messages: a recording linked to its mailbox, queue and CRM customer",
+        sql: V8,
+        tables: &["voicemails"],
+    },
 ];
 
 /// The schema version this build writes.
@@ -477,6 +482,20 @@ CREATE TABLE kb_categories(
 CREATE INDEX recordings_agent ON recordings(agent, started_ts);
 ";
 
+const V8: &str = r"
+CREATE TABLE voicemails(
+    id INTEGER PRIMARY KEY,
+    recording_id INTEGER NOT NULL UNIQUE REFERENCES recordings(id) ON DELETE CASCADE,
+    mailbox TEXT NOT NULL CHECK (mailbox <> ''),
+    caller TEXT NOT NULL,
+    customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+    queue TEXT,
+    data TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data)),
+    heard INTEGER NOT NULL DEFAULT 0 CHECK (heard IN (0, 1))
+);
+CREATE INDEX voicemails_mailbox ON voicemails(mailbox, heard);
+";
+
 /// Reads `(application_id, user_version)`.
 pub(crate) fn header(conn: &Connection) -> Result<(i32, u32)> {
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
@@ -637,6 +656,12 @@ mod tests {
                      INSERT INTO kb_categories(name) VALUES ('billing');",
                 )
                 .unwrap(),
+            8 => conn
+                .execute_batch(
+                    "INSERT INTO recordings(id, call_id, path, legs, started_ts, duration_ms) VALUES (900, 'vm1', '/var/rec/vm1.wav', 'caller', 5, 4000);
+                     INSERT INTO voicemails(recording_id, mailbox, caller, queue) VALUES (900, '702', '13800138000', 'support');",
+                )
+                .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
         }
     }
@@ -719,6 +744,10 @@ mod tests {
                         .unwrap()
                         .contains(&"billing".to_owned())
                 );
+            }
+            8 => {
+                let v = store.voicemails("702", false).unwrap();
+                assert_eq!((v.len(), v[0].caller.as_str()), (1, "13800138000"));
             }
             _ => unreachable!(),
         }

@@ -292,3 +292,126 @@ impl Store {
         Ok(())
     }
 }
+
+/// A voicemail message: the recording of the caller (a [`Recording`] with
+/// [`Legs::Caller`]) and what it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voicemail {
+    /// Row id (0 before insert).
+    pub id: i64,
+    /// The recording row.
+    pub recording_id: i64,
+    /// The mailbox (an extension or queue number).
+    pub mailbox: String,
+    /// The caller's number.
+    pub caller: String,
+    /// The CRM customer, when known.
+    pub customer_id: Option<i64>,
+    /// The queue the caller came from.
+    pub queue: Option<String>,
+    /// What the IVR collected (a JSON object).
+    pub data: serde_json::Value,
+    /// Listened to.
+    pub heard: bool,
+}
+
+const VM_COLS: &str = "id, recording_id, mailbox, caller, customer_id, queue, data, heard";
+
+fn vm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Voicemail> {
+    let data: String = r.get(6)?;
+    Ok(Voicemail {
+        id: r.get(0)?,
+        recording_id: r.get(1)?,
+        mailbox: r.get(2)?,
+        caller: r.get(3)?,
+        customer_id: r.get(4)?,
+        queue: r.get(5)?,
+        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+        heard: r.get(7)?,
+    })
+}
+
+impl Store {
+    /// Stores a voicemail message: its recording (legs `caller`) and the message row linking
+    /// it to the mailbox, queue and customer, in one transaction; returns the message id.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for an empty mailbox, data that is not a JSON object, or a
+    /// bad recording (see [`Store::add_recording`]); nothing is written then.
+    pub fn add_voicemail(&mut self, recording: &Recording, v: &Voicemail) -> Result<i64> {
+        if v.mailbox.is_empty() {
+            return Err(Invalid::new("voicemail.mailbox", Rule::Empty).into());
+        }
+        if !v.data.is_object() {
+            return Err(Invalid::new("voicemail.data", Rule::BadJson).into());
+        }
+        if recording.legs != Legs::Caller {
+            return Err(Invalid::new(
+                "voicemail.recording.legs",
+                Rule::Required {
+                    because: "a voicemail records the caller only",
+                },
+            )
+            .into());
+        }
+        recording.validate()?;
+        let paused = serde_json::to_string(&recording.paused)
+            .map_err(|_| Invalid::new("recording.paused", Rule::BadJson))?;
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "INSERT OR IGNORE INTO recordings(call_id, path, legs, started_ts, duration_ms, paused, retain_until_ts, agent, queue) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+            params![recording.call_id, recording.path, recording.legs.as_str(), recording.started.0, recording.duration_ms, paused, recording.retain_until.map(|t| t.0), recording.agent, recording.queue],
+        )?;
+        if n == 0 {
+            return Err(Invalid::new("recording.path", Rule::Duplicate).into());
+        }
+        let rid = tx.last_insert_rowid();
+        // A customer id the CRM no longer has is dropped rather than failing the message.
+        let customer: Option<i64> = match v.customer_id {
+            Some(c) => tx
+                .query_row("SELECT id FROM customers WHERE id = ?1", [c], |r| r.get(0))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?,
+            None => None,
+        };
+        tx.execute(
+            "INSERT INTO voicemails(recording_id, mailbox, caller, customer_id, queue, data, heard) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+            params![rid, v.mailbox, v.caller, customer, v.queue, v.data.to_string(), v.heard],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Messages of a mailbox, oldest first (only unheard ones unless `all`).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn voicemails(&self, mailbox: &str, all: bool) -> Result<Vec<Voicemail>> {
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {VM_COLS} FROM voicemails WHERE mailbox = ?1 AND (?2 OR heard = 0) ORDER BY id"
+        ))?;
+        let rows = s.query_map(params![mailbox, all], vm_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks a message heard.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown id.
+    pub fn mark_voicemail_heard(&mut self, id: i64) -> Result<()> {
+        let n = self
+            .conn
+            .execute("UPDATE voicemails SET heard = 1 WHERE id = ?1", [id])?;
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                entity: crate::error::Entity::Recording,
+                id,
+            });
+        }
+        Ok(())
+    }
+}

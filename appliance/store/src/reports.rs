@@ -128,6 +128,58 @@ impl AgentReport {
     }
 }
 
+/// First-contact resolution of one queue (the queue is the contact's topic): an answered
+/// contact counts as resolved when the same caller does not contact the same queue again
+/// within the window (callcenter.md §3: "no repeat contact from the same customer/topic
+/// within N days").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FcrReport {
+    /// Queue name.
+    pub queue: String,
+    /// Contacts answered by an agent (`queue_connect`) inside the interval, from a known
+    /// caller number (anonymous callers cannot be followed and are left out).
+    pub contacts: u64,
+    /// Of those, with no later call from the same number entering the same queue within
+    /// the window after the answer.
+    pub resolved: u64,
+}
+
+impl FcrReport {
+    /// FCR = resolved / contacts. `None` with no contacts.
+    #[must_use]
+    pub fn fcr(&self) -> Option<f64> {
+        (self.contacts > 0).then(|| self.resolved as f64 / self.contacts as f64)
+    }
+}
+
+/// Post-call survey answers (`survey` rows, score 1–5) of one queue and agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsatReport {
+    /// Queue name (empty when the surveyed call came from no queue).
+    pub queue: String,
+    /// Agent number (empty when unknown).
+    pub agent: String,
+    /// Answers.
+    pub responses: u64,
+    /// Answers of 4 or 5.
+    pub satisfied: u64,
+    /// Σ scores.
+    pub score_sum: u64,
+}
+
+impl CsatReport {
+    /// CSAT = answers ≥ 4 / answers (callcenter.md §3). `None` with no answers.
+    #[must_use]
+    pub fn csat(&self) -> Option<f64> {
+        (self.responses > 0).then(|| self.satisfied as f64 / self.responses as f64)
+    }
+    /// Mean score.
+    #[must_use]
+    pub fn mean_score(&self) -> Option<f64> {
+        (self.responses > 0).then(|| self.score_sum as f64 / self.responses as f64)
+    }
+}
+
 #[derive(Default)]
 struct Visit {
     enter: i64,
@@ -250,6 +302,138 @@ impl Store {
                 }
             } else if v.exit {
                 r.exited += 1;
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
+    /// First-contact resolution per queue for contacts answered in `[from, to)`: a repeat
+    /// contact is a later call (another call id) from the same caller number (the
+    /// `call_start` row's `caller`) entering the same queue within `window_s` seconds of
+    /// the answer. Rows up to `to + window_s` are read, so a contact near the end of the
+    /// interval is judged on the whole window.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Invalid`] for `to < from`, SQLite errors.
+    pub fn fcr_reports(&self, p: &ReportParams, window_s: u32) -> Result<Vec<FcrReport>> {
+        check_params(p)?;
+        let window = i64::from(window_s) * 1_000_000;
+        let until = p.to.0.saturating_add(window);
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLS} FROM events WHERE kind IN ('call_start', 'queue_enter', 'queue_connect') \
+             AND ts >= ?1 AND ts < ?2 AND call_id IS NOT NULL ORDER BY ts, id"
+        ))?;
+        let events: Vec<Event> = s
+            .query_map(params![p.from.0, until], row_to_event)?
+            .collect::<rusqlite::Result<_>>()?;
+        // A contact answered before `from` is not ours, but its call_start may be earlier
+        // still: callers of connected calls are looked up by call id.
+        let mut caller: HashMap<String, String> = HashMap::new();
+        for e in events.iter().filter(|e| e.kind == EventKind::CallStart) {
+            if let (Some(c), Some(who)) =
+                (&e.call_id, e.payload.get("caller").and_then(|v| v.as_str()))
+            {
+                caller.insert(c.clone(), who.to_owned());
+            }
+        }
+        let mut missing: Vec<String> = events
+            .iter()
+            .filter_map(|e| e.call_id.clone())
+            .filter(|c| !caller.contains_key(c))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        let mut q = self.conn.prepare_cached(
+            "SELECT json_extract(payload, '$.caller') FROM events WHERE kind = 'call_start' AND call_id = ?1 LIMIT 1",
+        )?;
+        for c in missing {
+            let who: Option<Option<String>> =
+                q.query_row([&c], |r| r.get(0))
+                    .map(Some)
+                    .or_else(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                        e => Err(e),
+                    })?;
+            if let Some(Some(who)) = who {
+                caller.insert(c, who);
+            }
+        }
+        let known = |c: &String| {
+            caller
+                .get(c)
+                .filter(|w| !w.is_empty() && w.as_str() != "anonymous")
+        };
+        // (queue, caller) -> times of queue entries, with their call ids.
+        let mut entries: HashMap<(&str, &str), Vec<(i64, &str)>> = HashMap::new();
+        for e in events.iter().filter(|e| e.kind == EventKind::QueueEnter) {
+            if let (Some(c), Some(qn)) = (&e.call_id, &e.queue)
+                && let Some(who) = known(c)
+            {
+                entries.entry((qn, who)).or_default().push((e.ts.0, c));
+            }
+        }
+        let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+        let mut out: BTreeMap<String, FcrReport> = BTreeMap::new();
+        for e in events.iter().filter(|e| e.kind == EventKind::QueueConnect) {
+            let t = e.ts.0;
+            let (Some(c), Some(qn)) = (&e.call_id, &e.queue) else {
+                continue;
+            };
+            if !(p.from.0..p.to.0).contains(&t) || !seen.insert((c, qn)) {
+                continue;
+            }
+            let Some(who) = known(c) else {
+                continue;
+            };
+            let r = out.entry(qn.clone()).or_insert_with(|| FcrReport {
+                queue: qn.clone(),
+                ..FcrReport::default()
+            });
+            r.contacts += 1;
+            let repeat = entries.get(&(qn.as_str(), who.as_str())).is_some_and(|v| {
+                v.iter()
+                    .any(|(t2, c2)| *c2 != c.as_str() && *t2 > t && *t2 - t <= window)
+            });
+            if !repeat {
+                r.resolved += 1;
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
+    /// Post-call survey answers in `[from, to)` by queue and agent (`survey` rows whose
+    /// payload `score` is 1–5; other scores are not answers and are skipped).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Invalid`] for `to < from`, SQLite errors.
+    pub fn csat_reports(&self, p: &ReportParams) -> Result<Vec<CsatReport>> {
+        check_params(p)?;
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLS} FROM events WHERE kind = 'survey' AND ts >= ?1 AND ts < ?2 ORDER BY ts, id"
+        ))?;
+        let events: Vec<Event> = s
+            .query_map(params![p.from.0, p.to.0], row_to_event)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out: BTreeMap<(String, String), CsatReport> = BTreeMap::new();
+        for e in events {
+            let Some(score) = e
+                .payload
+                .get("score")
+                .and_then(serde_json::Value::as_u64)
+                .filter(|s| (1..=5).contains(s))
+            else {
+                continue;
+            };
+            let key = (e.queue.unwrap_or_default(), e.agent.unwrap_or_default());
+            let r = out.entry(key.clone()).or_insert_with(|| CsatReport {
+                queue: key.0,
+                agent: key.1,
+                ..CsatReport::default()
+            });
+            r.responses += 1;
+            r.score_sum += score;
+            if score >= 4 {
+                r.satisfied += 1;
             }
         }
         Ok(out.into_values().collect())

@@ -26,6 +26,9 @@ impl Cause {
     pub const NO_ANSWER: Self = Self(19);
     /// #21 call rejected.
     pub const CALL_REJECTED: Self = Self(21);
+    /// #26 non-selected user clearing: another phone rung for the same call answered
+    /// first (Q.850 Table 1; SIP CANCEL with `Reason: Q.850;cause=26`).
+    pub const NON_SELECTED_USER_CLEARING: Self = Self(26);
     /// #27 destination out of order.
     pub const DESTINATION_OUT_OF_ORDER: Self = Self(27);
     /// #28 invalid number format (address incomplete).

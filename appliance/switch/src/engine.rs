@@ -149,7 +149,11 @@ pub enum LegEvent {
         action: RecordAction,
     },
     /// The ACD or IVR, which owns a handed-off leg, sends it on to `to` (routed by the
-    /// internal table: the application is trusted like an extension).
+    /// internal table: the application is trusted like an extension). A second `Redirect`
+    /// while the first destination still rings forks the call (ring-all, ring-progressive):
+    /// every destination rings at once, the first to answer is bridged and the others are
+    /// cleared with #26 (non-selected user clearing); the leg goes back to the application
+    /// ([`Event::RedirectFailed`]) only when the last of them fails.
     Redirect {
         /// The leg.
         leg: LegId,
@@ -162,6 +166,14 @@ pub enum LegEvent {
         leg: LegId,
         /// Why.
         cause: Cause,
+    },
+    /// The application (ACD/IVR) that owns a caller's leg wants it back when the party it
+    /// is bridged to hangs up (a post-call survey): instead of being cleared with its
+    /// two-party bridge the leg is handed back ([`Event::HandedBack`]), answered, with
+    /// the application again. Applies to every later bridge of the leg until then.
+    PostCall {
+        /// The caller's leg.
+        leg: LegId,
     },
     /// The media path finished playing a [`Command::PlayPrompt`] to the leg (for the IVR
     /// that owns it; the switch itself only checks the leg is live).
@@ -307,6 +319,16 @@ pub enum Command {
     },
     /// For the media thread.
     Media(MediaCommand),
+    /// Record what one answered leg sends, alone (a voicemail message): `Start` opens the
+    /// recording, `Stop` closes it. The host names and stores the file (by call and leg);
+    /// not sent by the switch itself: the call-center layer (`crate callcenter`) does, and
+    /// reports the finished message so the host can index it.
+    RecordLeg {
+        /// The leg.
+        leg: LegId,
+        /// Start or stop.
+        action: RecordAction,
+    },
     /// Play a recorded IVR prompt (catalogue key and language code, `crate ivr`'s prompt
     /// catalogue) to an answered leg, replacing what it hears; when it ends the media path
     /// reports [`LegEvent::PromptFinished`]. Stopped early with [`MediaCommand::StopPlay`].
@@ -510,6 +532,14 @@ pub enum Event {
         /// Why.
         cause: Cause,
     },
+    /// A leg marked with [`LegEvent::PostCall`] lost the party it was bridged to: it is with
+    /// the application again (as after [`Event::Handoff`]), still answered, hearing silence.
+    HandedBack {
+        /// The call.
+        call: CallId,
+        /// The leg.
+        leg: LegId,
+    },
     /// Digits from a leg.
     Digits {
         /// The leg.
@@ -633,6 +663,8 @@ struct Leg {
     /// Sent on by the ACD/IVR (`Redirect`): if the new destination fails before answer,
     /// the leg goes back to them instead of being cleared.
     redirected: bool,
+    /// Handed back to the ACD/IVR when its bridged peer hangs up (`PostCall`).
+    post_call: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -1010,6 +1042,19 @@ impl Switch {
                 }
                 if let Some(w) = waiting {
                     self.leg_mut(w).redirected = false;
+                    // A forked call: the other destinations still ringing for `w` lost.
+                    let losers: Vec<LegId> = self
+                        .legs
+                        .iter()
+                        .filter(|(id, x)| {
+                            **id != leg && x.waiting == Some(w) && x.state != LegState::Ended
+                        })
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for o in losers {
+                        self.leg_mut(o).waiting = None;
+                        self.hangup(now, o, Cause::NON_SELECTED_USER_CLEARING, true);
+                    }
                     self.answer_leg(now, w);
                     self.stop_play(w);
                     match self.legs[&leg].bridge {
@@ -1186,7 +1231,7 @@ impl Switch {
             }
             LegEvent::Redirect { leg, to } => {
                 let l = self.live(leg)?;
-                if l.app != App::Handoff {
+                if l.app != App::Handoff && !l.redirected {
                     return Err(SwitchError::NotHandedOff(leg));
                 }
                 let call = l.call;
@@ -1208,6 +1253,7 @@ impl Switch {
                     }
                     Err(reason) => {
                         self.event(now, Event::Denied { call, leg, reason });
+                        // A refused fork leaves the destinations already ringing alone.
                         self.event(
                             now,
                             Event::RedirectFailed {
@@ -1227,6 +1273,11 @@ impl Switch {
                     Some(_) => {}
                 }
                 self.hangup(now, leg, cause, false);
+                Ok(())
+            }
+            LegEvent::PostCall { leg } => {
+                self.live(leg)?;
+                self.leg_mut(leg).post_call = true;
                 Ok(())
             }
             LegEvent::PromptFinished { leg } => {
@@ -1408,6 +1459,16 @@ impl Switch {
     }
 
     fn redirect_failed(&mut self, now: Instant, leg: LegId, cause: Cause) {
+        let call = self.legs[&leg].call;
+        if self
+            .legs
+            .values()
+            .any(|x| x.waiting == Some(leg) && x.state != LegState::Ended)
+        {
+            // One fork of several could not be placed: the others still ring.
+            self.event(now, Event::RedirectFailed { call, leg, cause });
+            return;
+        }
         self.stop_play(leg);
         let l = self.leg_mut(leg);
         l.redirected = false;
@@ -1514,7 +1575,19 @@ impl Switch {
                 } else {
                     self.remove_bridge(now, b);
                     for o in others {
-                        work.push_back((o, Cause::NORMAL_CLEARING, true));
+                        if let Some(x) = self.legs.get_mut(&o)
+                            && x.post_call
+                            && x.state == LegState::Answered
+                        {
+                            // Back to the application (post-call survey), not cleared.
+                            x.post_call = false;
+                            x.app = App::Handoff;
+                            let call = x.call;
+                            self.stop_play(o);
+                            self.event(now, Event::HandedBack { call, leg: o });
+                        } else {
+                            work.push_back((o, Cause::NORMAL_CLEARING, true));
+                        }
                     }
                 }
             }
@@ -1550,6 +1623,12 @@ impl Switch {
                         a.index += 1;
                         self.try_trunks(now, call, w, a);
                     }
+                    // A forked call: the others still ring.
+                    _ if self.legs[&w].redirected
+                        && self
+                            .legs
+                            .values()
+                            .any(|x| x.waiting == Some(w) && x.state != LegState::Ended) => {}
                     _ if self.legs[&w].redirected => self.redirect_failed(now, w, cause),
                     _ => {
                         self.stop_play(w);
@@ -1778,5 +1857,6 @@ fn new_leg(call: CallId, state: LegState, origin: OriginClass, incoming: bool) -
         bridge: None,
         then_dial: None,
         redirected: false,
+        post_call: false,
     }
 }

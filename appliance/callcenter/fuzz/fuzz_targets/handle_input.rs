@@ -27,6 +27,7 @@ fn config() -> Config {
             acd::Strategy::LongestIdle,
             (2001..=2003).map(|a| acd::Member::new(acd::AgentId(a))).collect(),
         ),
+        calendar: None,
     };
     Config {
         switch: SwitchConfig {
@@ -64,6 +65,7 @@ fn config() -> Config {
         }],
         epoch_unix_s: 1_795_914_000,
         utc_offset_s: 8 * 3600,
+        calendars: Vec::new(),
     }
 }
 

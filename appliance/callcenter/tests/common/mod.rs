@@ -14,7 +14,7 @@ use switch::dialplan::{
 use switch::engine::{Command, Destination, LegEvent, LegId};
 use switch::{Cause, Instant};
 
-/// 2026-11-24 (a Tuesday) 09:00:00 local, UTC+8, at `Instant::ZERO`.
+/// 2026-11-29 (a Sunday) 09:00:00 local, UTC+8 (01:00 UTC), at `Instant::ZERO`.
 pub const EPOCH_UNIX_S: i64 = 1_795_914_000;
 pub const UTC_OFFSET_S: i32 = 8 * 3600;
 
@@ -68,6 +68,7 @@ pub fn queue(id: u32, name: &str, number: &str, members: &[&str]) -> QueueSpec {
         number: number.into(),
         name: name.into(),
         acd: q,
+        calendar: None,
     }
 }
 
@@ -93,6 +94,7 @@ pub fn config_with(wrap_up: Duration, members: &[&str]) -> Config {
         }],
         epoch_unix_s: EPOCH_UNIX_S,
         utc_offset_s: UTC_OFFSET_S,
+        calendars: Vec::new(),
     }
 }
 
