@@ -124,3 +124,29 @@ hil_put_data() {
 hil_get_data() {
   dd if="$1" of="$2" bs=1M skip="$DATA_START_MB" count="$DATA_MB" conv=sparse status=none
 }
+
+# hil_console_type RUN TEXT: types TEXT on the serial console (a short-lived socat client on
+# the console socket; what the guest answers lands in RUN/console.log). Use \r for Enter.
+hil_console_type() {
+  printf '%b' "$2" | socat -t 1 - "UNIX-CONNECT:$1/console.sock" >/dev/null 2>&1
+}
+
+# hil_console_since RUN MARK: the console transcript after byte offset MARK (ANSI codes removed).
+hil_console_since() {
+  tail -c +"$(($2 + 1))" "$1/console.log" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tr -d '\r'
+}
+
+# hil_console_mark RUN: the current size of the transcript (for hil_console_since).
+hil_console_mark() { stat -c %s "$1/console.log"; }
+
+# hil_console_wait_since RUN MARK REGEX TIMEOUT: waits until the transcript after MARK holds REGEX.
+hil_console_wait_since() {
+  local run=$1 mark=$2 re=$3 timeout=$4 i
+  for ((i = 0; i < timeout; i++)); do
+    hil_console_since "$run" "$mark" | grep -qE -- "$re" && return 0
+    hil_vm_alive "$run" || { echo "VM exited while waiting for /$re/" >&2; return 1; }
+    sleep 1
+  done
+  echo "timed out after ${timeout}s waiting for /$re/ on the console (see $run/console.log)" >&2
+  return 1
+}

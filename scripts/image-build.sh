@@ -69,7 +69,7 @@ systemctl --root="$root" --quiet enable appliance.service appliance-healthy.serv
 systemctl --root="$root" --quiet mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
   e2scrub_all.timer e2scrub_reap.service
 if [ "$console" = yes ]; then
-  systemctl --root="$root" --quiet enable appliance-console@ttyS0.service
+  systemctl --root="$root" --quiet enable appliance-console@ttyS0.service appliance-technician.service
   systemctl --root="$root" --quiet mask serial-getty@ttyS0.service
 fi
 if [ -n "${IMAGE_ROOT_PASSWORD:-}" ]; then

@@ -1,9 +1,8 @@
-//! The daemon's local HTTP API, as the console reads it: `GET /healthz` and `GET /metrics`
-//! (OpenMetrics text) on loopback. A plain blocking HTTP/1.0 GET with short timeouts: the
-//! console waits for nothing else while a technician's command runs.
-//!
-//! The daemon has no JSON status endpoint yet; docs/console.md says which one it should add
-//! (`GET /status`) for per-channel, per-call, queue, agent and SIP state.
+//! The daemon's local HTTP API, as the console reads it: `GET /healthz`, `GET /metrics`
+//! (OpenMetrics text) and the control API (`GET /status`, JSON live state, and the span
+//! maintenance `POST`s; appliance/daemon/src/control.rs) on loopback. Plain blocking
+//! HTTP/1.0 with short timeouts: the console waits for nothing else while a technician's
+//! command runs.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,6 +10,9 @@ use std::time::Duration;
 
 /// How long to wait for the daemon to accept and to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
+/// How long to wait for the answer to a control action (a RESTART waits for the far end's
+/// RESTART ACKNOWLEDGE, up to 10 s on the daemon's side).
+pub const ACTION_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest answer read.
 const MAX_BODY: u64 = 4 << 20;
 
@@ -35,6 +37,12 @@ pub enum DaemonError {
     /// The connection broke while reading.
     #[error("daemon connection failed: {0}")]
     Io(#[from] std::io::Error),
+    /// A 200 answer whose body is not the JSON expected.
+    #[error("daemon answered {path} with a body that is not JSON")]
+    NotJson {
+        /// Path asked.
+        path: &'static str,
+    },
 }
 
 /// One sample of the metrics text.
@@ -140,16 +148,37 @@ impl Daemon {
     /// [`DaemonError::NotRunning`] when nothing answers, [`DaemonError::Status`] for a
     /// non-200 answer, [`DaemonError::Io`] when the answer breaks off.
     pub fn get(&self, path: &'static str) -> Result<String, DaemonError> {
+        let (status, body) = self.request("GET", path, None, TIMEOUT)?;
+        if status != 200 {
+            return Err(DaemonError::Status { path, status });
+        }
+        Ok(body)
+    }
+
+    /// One request; the status code (0 when the answer did not parse) and the body.
+    ///
+    /// # Errors
+    /// [`DaemonError::NotRunning`] when nothing answers, [`DaemonError::Io`] when the
+    /// answer breaks off or does not come within `timeout`.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        timeout: Duration,
+    ) -> Result<(u16, String), DaemonError> {
         let not_running = DaemonError::NotRunning { addr: self.addr };
         let Ok(mut s) = TcpStream::connect_timeout(&self.addr, TIMEOUT) else {
             return Err(not_running);
         };
-        s.set_read_timeout(Some(TIMEOUT))?;
+        s.set_read_timeout(Some(timeout))?;
         s.set_write_timeout(Some(TIMEOUT))?;
+        let body = body.unwrap_or("");
         write!(
             s,
-            "GET {path} HTTP/1.0\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
+            "{method} {path} HTTP/1.0\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
         )?;
         let mut raw = Vec::new();
         s.take(MAX_BODY).read_to_end(&mut raw)?;
@@ -159,13 +188,45 @@ impl Daemon {
             .nth(1)
             .and_then(|c| c.parse().ok())
             .unwrap_or(0);
-        if status != 200 {
-            return Err(DaemonError::Status { path, status });
+        Ok((
+            status,
+            text.split_once("\r\n\r\n")
+                .map(|(_, b)| b.to_owned())
+                .unwrap_or_default(),
+        ))
+    }
+
+    /// The live state: `GET /status` (JSON).
+    ///
+    /// # Errors
+    /// As [`Self::get`]; [`DaemonError::NotJson`] when the body does not parse.
+    pub fn status(&self) -> Result<serde_json::Value, DaemonError> {
+        const PATH: &str = "/status";
+        let body = self.get(PATH)?;
+        serde_json::from_str(&body).map_err(|_| DaemonError::NotJson { path: PATH })
+    }
+
+    /// A control action (`POST path` with a JSON body): `Ok(answer)` on 200, otherwise
+    /// `Err(text)` with the daemon's `error` (or the status code).
+    ///
+    /// # Errors
+    /// As [`Self::request`].
+    pub fn action(
+        &self,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<Result<serde_json::Value, String>, DaemonError> {
+        let (status, text) = self.request("POST", path, body, ACTION_TIMEOUT)?;
+        let v: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+        if status == 200 {
+            return Ok(Ok(v.unwrap_or(serde_json::Value::Null)));
         }
-        Ok(text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default())
+        let why = v
+            .as_ref()
+            .and_then(|v| v.get("error"))
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(|| format!("HTTP status {status}"), str::to_owned);
+        Ok(Err(why))
     }
 
     /// The metrics.

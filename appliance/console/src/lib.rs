@@ -13,7 +13,8 @@
 //! - [`commands`]: the command tree as one table (keywords, help, handler) that dispatch,
 //!   completion and help all read;
 //! - [`session`]: login, the command table and its handlers;
-//! - [`daemon`]: the daemon's local HTTP API (`/healthz`, `/metrics`) on loopback;
+//! - [`daemon`]: the daemon's local HTTP API on loopback (`/healthz`, `/metrics`, and the
+//!   control API: `GET /status` live state, the span maintenance `POST`s);
 //! - [`system`]: the files it owns under a root directory (networkd, timesyncd, slot state)
 //!   and `/proc`.
 //!
@@ -23,8 +24,8 @@
 //!
 //! **What it is not:** not a shell (no way out to one), not a second configuration tool:
 //! the web panel configures the telephony; the console only resets what locks a technician
-//! or an admin out. It does not drive the spans itself: span maintenance needs the daemon's
-//! control endpoint, which does not exist yet (docs/console.md).
+//! or an admin out. It does not drive the spans itself: span maintenance (loopback, span
+//! restart, PRI channel restart) is asked of the daemon's control API, so it needs the daemon.
 #![forbid(unsafe_code)]
 
 pub mod commands;

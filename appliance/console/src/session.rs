@@ -473,6 +473,31 @@ fn live(ctx: &Ctx) -> Result<Metrics, String> {
     })
 }
 
+/// The daemon's live state (`GET /status`), or the text to print when it cannot give it.
+fn live_status(ctx: &Ctx) -> Result<serde_json::Value, String> {
+    ctx.daemon().status().map_err(|e| match e {
+        DaemonError::NotRunning { .. } => format!("{e}\n"),
+        other => format!("daemon not answering properly: {other}\n"),
+    })
+}
+
+/// The live entry of span `name` in a `/status` answer.
+fn status_span<'v>(st: &'v serde_json::Value, name: &str) -> Option<&'v serde_json::Value> {
+    st["spans"]
+        .as_array()?
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
+}
+
+/// A JSON value as plain text (`-` for null).
+fn jtext(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "-".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn span_type(c: &store::config::SpanConfig) -> String {
     format!(
         "E1 {} ({}, {} side)",
@@ -551,21 +576,34 @@ fn show_spans(ctx: &mut Ctx, _: &[&str]) -> Reply {
             }
         }
         Ok(m) => {
+            let st = live_status(ctx).ok();
             o.push_str(&format!(
-                "{:<5}{:<12}{:<32}{:<10}{:<16}{:<8}{}\n",
-                "SPAN", "NAME", "TYPE", "FRAMING", "ALARMS", "D-CHAN", "CALLS in/ans/rej/rel"
+                "{:<5}{:<12}{:<32}{:<10}{:<16}{:<8}{:<10}{}\n",
+                "SPAN",
+                "NAME",
+                "TYPE",
+                "FRAMING",
+                "ALARMS",
+                "D-CHAN",
+                "LOOPBACK",
+                "CALLS in/ans/rej/rel"
             ));
             for s in &spans {
                 let n = &s.config.name;
                 let c = calls_of(m, n);
+                let lb = st
+                    .as_ref()
+                    .and_then(|st| status_span(st, n))
+                    .map_or_else(|| "-".to_owned(), |l| jtext(&l["loopback"]));
                 o.push_str(&format!(
-                    "{:<5}{:<12}{:<32}{:<10}{:<16}{:<8}{}/{}/{}/{}\n",
+                    "{:<5}{:<12}{:<32}{:<10}{:<16}{:<8}{:<10}{}/{}/{}/{}\n",
                     s.id,
                     n,
                     span_type(&s.config),
                     span_framing(&s.config),
                     alarms_of(m, n),
                     dchan_of(m, n),
+                    lb,
                     c[0],
                     c[1],
                     c[2],
@@ -628,7 +666,33 @@ fn show_span(ctx: &mut Ctx, args: &[&str]) -> Reply {
             calls[2],
             calls[3]
         ));
-        o.push_str("counters (bpv crc4 ebit fas errsec slips, D-channel frames): not exported by the daemon yet (needs GET /status, docs/console.md)\n");
+        match live_status(ctx) {
+            Ok(st) => match status_span(&st, &c.name) {
+                Some(l) => {
+                    o.push_str(&format!(
+                        "line={}\ndchannel_state={}\nloopback={}\n",
+                        jtext(&l["line"]),
+                        jtext(&l["dchannel_state"]),
+                        jtext(&l["loopback"])
+                    ));
+                    if let Some(k) = l["counters"].as_object() {
+                        let line: Vec<String> =
+                            k.iter().map(|(n, v)| format!("{n}={}", jtext(v))).collect();
+                        o.push_str(&format!("counters {}\n", line.join(" ")));
+                    }
+                    if let Some(ch) = l["channels"].as_array() {
+                        let busy = ch.iter().filter(|c| c["state"] == "busy").count();
+                        let restarting = ch.iter().filter(|c| c["state"] == "restarting").count();
+                        o.push_str(&format!(
+                            "channels busy={busy} idle={} restarting={restarting}\n",
+                            ch.len() - busy - restarting
+                        ));
+                    }
+                }
+                None => o.push_str("live state: the daemon does not drive this span\n"),
+            },
+            Err(e) => o.push_str(&format!("live state: {e}")),
+        }
     }
     text(o)
 }
@@ -638,6 +702,7 @@ fn show_channels(ctx: &mut Ctx, _: &[&str]) -> Reply {
         Ok(m) => m,
         Err(e) => return text(e),
     };
+    let st = live_status(ctx);
     let spans = match configured_spans(ctx) {
         Ok(s) => s,
         Err(e) => return text(format!("{e}\n")),
@@ -654,9 +719,45 @@ fn show_channels(ctx: &mut Ctx, _: &[&str]) -> Reply {
             "span {} {}: B-channels 1-15,17-31 (30); {d}\n",
             s.id, c.name
         ));
+        let live = st.as_ref().ok().and_then(|st| status_span(st, &c.name));
+        match live.and_then(|l| l["channels"].as_array()) {
+            Some(ch) => {
+                // One mark per timeslot 1-31: B busy, . idle, R restarting, D the D-channel.
+                let mut map = String::new();
+                for ts in 1..=31u64 {
+                    map.push(if ts == 16 {
+                        'D'
+                    } else {
+                        match ch.iter().find(|x| x["ts"].as_u64() == Some(ts)) {
+                            Some(x) if x["state"] == "busy" => 'B',
+                            Some(x) if x["state"] == "restarting" => 'R',
+                            Some(_) => '.',
+                            None => '?',
+                        }
+                    });
+                }
+                o.push_str(&format!("  ts 1-31   {map}\n"));
+                for x in ch.iter().filter(|x| x["state"] != "idle") {
+                    o.push_str(&format!(
+                        "  channel {:<3}{:<12}call {}\n",
+                        jtext(&x["ts"]),
+                        jtext(&x["state"]),
+                        jtext(&x["call"])
+                    ));
+                }
+            }
+            None => o.push_str(&format!(
+                "  per-channel state: {}\n",
+                match (&st, live) {
+                    (Err(e), _) => e.trim_end().to_owned(),
+                    (Ok(_), Some(l)) => jtext(&l["line"]),
+                    (Ok(_), None) => "the daemon does not drive this span".to_owned(),
+                }
+            )),
+        }
     }
     o.push_str(&format!(
-        "calls up on all spans: {}\nper-channel state (idle/busy/blocked): not exported by the daemon yet (needs GET /status, docs/console.md)\n",
+        "calls up on all spans: {}\n",
         m.get("appliance_active_calls", &[]).unwrap_or(0.0)
     ));
     text(o)
@@ -700,12 +801,44 @@ fn show_calls(ctx: &mut Ctx, _: &[&str]) -> Reply {
     if !carrier.is_empty() {
         o.push_str(&format!("demo carrier: {}\n", carrier.join(", ")));
     }
-    o.push_str("per-call detail (numbers, channel, duration): not exported by the daemon yet (needs GET /status)\n");
+    match live_status(ctx) {
+        Ok(st) => {
+            let calls = st["calls"].as_array().cloned().unwrap_or_default();
+            o.push_str(&format!(
+                "{:<6}{:<5}{:<6}{:<5}{:<16}{:<16}{:<26}{}\n",
+                "SPAN", "CH", "REF", "DIR", "CALLING", "CALLED", "STATE", "SECONDS"
+            ));
+            for c in &calls {
+                o.push_str(&format!(
+                    "{:<6}{:<5}{:<6}{:<5}{:<16}{:<16}{:<26}{}\n",
+                    jtext(&c["span"]),
+                    jtext(&c["channel"]),
+                    jtext(&c["call_ref"]),
+                    jtext(&c["direction"]),
+                    jtext(&c["calling"]),
+                    jtext(&c["called"]),
+                    jtext(&c["state"]),
+                    jtext(&c["duration_s"])
+                ));
+            }
+            if calls.is_empty() {
+                o.push_str("(no calls on the spans)\n");
+            }
+            o.push_str(&format!(
+                "switch: {} calls, {} legs; SIP calls: {}\n",
+                jtext(&st["switch"]["calls"]),
+                jtext(&st["switch"]["legs"]),
+                jtext(&st["sip"]["calls"])
+            ));
+        }
+        Err(e) => o.push_str(&format!("per-call detail: {e}")),
+    }
     text(o)
 }
 
 fn show_queues(ctx: &mut Ctx, _: &[&str]) -> Reply {
-    let mut o = live(ctx).err().unwrap_or_default();
+    let st = live_status(ctx);
+    let mut o = st.as_ref().err().cloned().unwrap_or_default();
     let queues = match ctx
         .store()
         .and_then(|s| s.queues().map_err(|e| e.to_string()))
@@ -714,30 +847,42 @@ fn show_queues(ctx: &mut Ctx, _: &[&str]) -> Reply {
         Err(e) => return text(format!("{o}{e}\n")),
     };
     o.push_str(&format!(
-        "{:<16}{:<8}{:<20}{}\n",
-        "QUEUE", "NUMBER", "STRATEGY", "MEMBERS"
+        "{:<16}{:<8}{:<20}{:<9}{:<9}{:<9}{:<7}{}\n",
+        "QUEUE", "NUMBER", "STRATEGY", "MEMBERS", "WAITING", "LONGEST", "READY", "LOGGED-IN"
     ));
     for q in &queues {
         let c = &q.config;
+        let live = st.as_ref().ok().and_then(|st| {
+            st["queues"]
+                .as_array()?
+                .iter()
+                .find(|x| x["name"].as_str() == Some(c.name.as_str()))
+        });
+        let f = |k: &str| live.map_or_else(|| "-".to_owned(), |l| jtext(&l[k]));
         o.push_str(&format!(
-            "{:<16}{:<8}{:<20}{}\n",
+            "{:<16}{:<8}{:<20}{:<9}{:<9}{:<9}{:<7}{}\n",
             c.name,
             c.number.as_deref().unwrap_or("-"),
             c.strategy.as_str(),
-            c.members.len()
+            c.members.len(),
+            f("waiting"),
+            live.map_or_else(
+                || "-".to_owned(),
+                |l| format!("{}s", jtext(&l["longest_wait_s"]))
+            ),
+            f("agents_ready"),
+            f("agents_logged_in")
         ));
     }
     if queues.is_empty() {
         o.push_str("(no queues configured)\n");
     }
-    o.push_str(
-        "callers waiting and agents ready: not exported by the daemon yet (needs GET /status)\n",
-    );
     text(o)
 }
 
 fn show_agents(ctx: &mut Ctx, _: &[&str]) -> Reply {
-    let mut o = live(ctx).err().unwrap_or_default();
+    let st = live_status(ctx);
+    let mut o = st.as_ref().err().cloned().unwrap_or_default();
     let agents = match ctx
         .store()
         .and_then(|s| s.agents().map_err(|e| e.to_string()))
@@ -745,24 +890,36 @@ fn show_agents(ctx: &mut Ctx, _: &[&str]) -> Reply {
         Ok(a) => a,
         Err(e) => return text(format!("{o}{e}\n")),
     };
-    o.push_str(&format!("{:<8}{:<24}{}\n", "AGENT", "NAME", "SKILLS"));
+    o.push_str(&format!(
+        "{:<8}{:<24}{:<8}{:<12}{}\n",
+        "AGENT", "NAME", "SKILLS", "STATE", "CALLS"
+    ));
     for a in &agents {
+        let live = st.as_ref().ok().and_then(|st| {
+            st["agents"]
+                .as_array()?
+                .iter()
+                .find(|x| x["number"].as_str() == Some(a.config.number.as_str()))
+        });
+        let f = |k: &str| live.map_or_else(|| "-".to_owned(), |l| jtext(&l[k]));
         o.push_str(&format!(
-            "{:<8}{:<24}{}\n",
+            "{:<8}{:<24}{:<8}{:<12}{}\n",
             a.config.number,
             a.config.name,
-            a.config.skills.len()
+            a.config.skills.len(),
+            f("state"),
+            f("calls")
         ));
     }
     if agents.is_empty() {
         o.push_str("(no agents configured)\n");
     }
-    o.push_str("agent state (logged in, ready, on call, wrap-up): not exported by the daemon yet (needs GET /status)\n");
     text(o)
 }
 
 fn show_sip(ctx: &mut Ctx, _: &[&str]) -> Reply {
-    let mut o = live(ctx).err().unwrap_or_default();
+    let st = live_status(ctx);
+    let mut o = st.as_ref().err().cloned().unwrap_or_default();
     let trunks = match ctx
         .store()
         .and_then(|s| s.sip_trunks().map_err(|e| e.to_string()))
@@ -771,18 +928,25 @@ fn show_sip(ctx: &mut Ctx, _: &[&str]) -> Reply {
         Err(e) => return text(format!("{o}{e}\n")),
     };
     o.push_str(&format!(
-        "{:<16}{:<32}{:<6}{:<10}{}\n",
-        "TRUNK", "HOST", "TRANS", "REGISTER", "ENABLED"
+        "{:<16}{:<32}{:<6}{:<10}{:<9}{}\n",
+        "TRUNK", "HOST", "TRANS", "REGISTER", "ENABLED", "REGISTERED"
     ));
     for t in &trunks {
         let c = &t.config;
+        let live = st.as_ref().ok().and_then(|st| {
+            st["sip"]["trunks"]
+                .as_array()?
+                .iter()
+                .find(|x| x["name"].as_str() == Some(c.name.as_str()))
+        });
         o.push_str(&format!(
-            "{:<16}{:<32}{:<6}{:<10}{}\n",
+            "{:<16}{:<32}{:<6}{:<10}{:<9}{}\n",
             c.name,
             format!("{}:{}", c.host, c.port),
             c.transport.as_str(),
             if c.register { "yes" } else { "no" },
-            if c.enabled { "yes" } else { "no" }
+            if c.enabled { "yes" } else { "no" },
+            live.map_or("-", |l| if l["registered"] == true { "yes" } else { "no" })
         ));
     }
     if trunks.is_empty() {
@@ -793,9 +957,28 @@ fn show_sip(ctx: &mut Ctx, _: &[&str]) -> Reply {
     {
         o.push_str(&format!("extensions configured: {}\n", e.len()));
     }
-    o.push_str(
-        "registrations (trunks and phones): not exported by the daemon yet (needs GET /status)\n",
-    );
+    if let Ok(st) = &st {
+        let phones = st["sip"]["phones"].as_array().cloned().unwrap_or_default();
+        let reg: Vec<&serde_json::Value> =
+            phones.iter().filter(|p| p["registered"] == true).collect();
+        o.push_str(&format!(
+            "phones registered: {} of {}\n",
+            reg.len(),
+            phones.len()
+        ));
+        for p in reg {
+            let contacts: Vec<String> = p["contacts"]
+                .as_array()
+                .map(|c| c.iter().map(jtext).collect())
+                .unwrap_or_default();
+            o.push_str(&format!(
+                "  {:<8}{:<28}expires in {}s\n",
+                jtext(&p["extension"]),
+                contacts.join(","),
+                jtext(&p["expires_s"])
+            ));
+        }
+    }
     text(o)
 }
 
@@ -844,14 +1027,24 @@ fn show_logs_follow(ctx: &mut Ctx, _: &[&str]) -> Reply {
 
 // ------------------------------------------------------------------ span maintenance
 
-/// The daemon offers no control endpoint yet: say whether it runs and what would be asked.
-fn daemon_control(ctx: &mut Ctx, what: &str, endpoint: &str) -> Reply {
-    match ctx.daemon().health() {
-        Err(e @ DaemonError::NotRunning { .. }) => text(format!("{e}: cannot {what}\n")),
+/// Asks the daemon's control API (`POST path`) to do `what`; says what came of it.
+fn daemon_control(ctx: &mut Ctx, what: &str, path: &str, body: Option<&str>) -> Reply {
+    match ctx.daemon().action(path, body) {
         Err(e) => text(format!("{e}: cannot {what}\n")),
-        Ok(_) => text(format!(
-            "not done: the daemon has no control endpoint yet; {what} needs {endpoint} (docs/console.md)\n"
-        )),
+        Ok(Err(why)) => text(format!("refused: cannot {what}: {why}\n")),
+        Ok(Ok(v)) => {
+            let detail = v
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, _)| *k != "span" && *k != "name")
+                        .map(|(k, v)| format!("{k}={}", jtext(v)))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            text(format!("done: {what} ({detail})\n"))
+        }
     }
 }
 
@@ -865,11 +1058,12 @@ fn span_loopback(ctx: &mut Ctx, args: &[&str], on: bool) -> Reply {
         Ok(s) => daemon_control(
             ctx,
             &format!("switch loopback {word} on span {}", s.id),
-            &format!(
-                "POST /spans/{}/loopback {{\"mode\":\"{}\"}}",
-                s.id,
-                if on { "local" } else { "none" }
-            ),
+            &format!("/spans/{}/loopback", s.id),
+            Some(if on {
+                r#"{"mode":"local"}"#
+            } else {
+                r#"{"mode":"none"}"#
+            }),
         ),
     }
 }
@@ -891,7 +1085,8 @@ fn span_restart(ctx: &mut Ctx, args: &[&str]) -> Reply {
         Ok(s) => daemon_control(
             ctx,
             &format!("restart span {}", s.id),
-            &format!("POST /spans/{}/restart", s.id),
+            &format!("/spans/{}/restart", s.id),
+            None,
         ),
     }
 }
@@ -909,7 +1104,8 @@ fn pri_restart_channel(ctx: &mut Ctx, args: &[&str]) -> Reply {
         Ok(s) => daemon_control(
             ctx,
             &format!("restart channel {ch} of span {}", s.id),
-            &format!("POST /spans/{}/channels/{ch}/restart", s.id),
+            &format!("/spans/{}/channels/{ch}/restart", s.id),
+            None,
         ),
     }
 }

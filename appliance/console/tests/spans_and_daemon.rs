@@ -56,7 +56,7 @@ fn show_spans_daemon_down_then_up() {
     let out = c.cmd("show system");
     assert!(out.contains("daemon      running"), "{out}");
     let out = c.cmd("span loopback on 1");
-    assert!(out.contains("no control endpoint"), "{out}");
+    assert!(out.contains("done: switch loopback on on span 1"), "{out}");
 
     drop(daemon);
     let out = c.cmd("show span 1");

@@ -101,6 +101,8 @@ pub(crate) enum ToEngine {
     Reconfigure(Box<callcenter::Config>),
     /// New SIP accounts (SIGHUP).
     Accounts(Vec<::sip::ua::Account>),
+    /// A control API query ([`crate::control`]).
+    Control(crate::control::EngineQuery),
 }
 
 #[derive(Debug)]
@@ -264,6 +266,7 @@ impl Engine {
                     s.ua.set_accounts(a);
                 }
             }
+            ToEngine::Control(q) => crate::control::answer_engine(self, q),
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
                 match self.sw.reconfigure(self.clock.now(), *cfg) {

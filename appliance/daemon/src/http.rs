@@ -23,7 +23,8 @@ pub(crate) async fn serve(
     let mut app = Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
-        .with_state(shared);
+        .with_state(Arc::clone(&shared))
+        .merge(crate::control::router(shared));
     if let Some(state) = panel {
         app = app.merge(web_admin::router(state));
     }

@@ -25,6 +25,7 @@
 mod calls;
 mod carrier;
 mod clock;
+mod control;
 mod http;
 mod media;
 mod metrics;
@@ -179,6 +180,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     /// False once SIGTERM arrived: no new calls.
     pub(crate) accepting: watch::Sender<bool>,
+    /// The control API's links to the span tasks and the engine.
+    pub(crate) control: control::Control,
 }
 
 impl Shared {
@@ -204,6 +207,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         metrics: Metrics::new(),
         clock: Clock::new(),
         accepting,
+        control: control::Control::default(),
     });
     let mut plan = plan;
     plan.epoch_unix_s = shared.clock.epoch_unix_s();
@@ -249,6 +253,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
     }
     // The call engine: one switch, fed by the span tasks (and SIP), driving the media thread.
     let (engine_tx, engine_rx) = tokio::sync::mpsc::unbounded_channel();
+    shared.control.set_engine(&engine_tx);
     let mut span_tasks = Vec::new();
     let mut span_orders = Vec::new();
     for (index, s) in spans.iter().enumerate() {

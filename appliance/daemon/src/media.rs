@@ -127,6 +127,8 @@ impl Dgram {
 pub(crate) enum ToMedia {
     /// Send this D-channel frame.
     Dchannel(DFrame),
+    /// Enter or leave a loopback (the control API); answered with [`FromMedia::Loopback`].
+    Loopback(tdm::Loopback),
 }
 
 /// From the media thread to a span task (frames inline, as [`ToMedia`]).
@@ -139,6 +141,10 @@ pub(crate) enum FromMedia {
     Alarms(u32),
     /// The far end closed the line (or it failed): the span is dropped.
     Closed,
+    /// The line's counters, about once a second.
+    Counters(tdm::SpanCounters),
+    /// The loopback mode asked for, and whether the line took it.
+    Loopback { mode: tdm::Loopback, ok: bool },
 }
 
 /// The span task's ends of a span's queues.
@@ -691,12 +697,30 @@ fn pump_span(
     dbuf: &mut [u8],
 ) {
     let mut woke = false;
-    while let Ok(ToMedia::Dchannel(f)) = s.rx.pop() {
-        // A full HDLC queue loses the frame as a line would; Q.921 retransmits.
-        let _ = s.span.write_dchannel(f.bytes());
+    while let Ok(m) = s.rx.pop() {
+        match m {
+            // A full HDLC queue loses the frame as a line would; Q.921 retransmits.
+            ToMedia::Dchannel(f) => {
+                let _ = s.span.write_dchannel(f.bytes());
+            }
+            ToMedia::Loopback(mode) => {
+                let ok = s.span.set_loopback(mode).is_ok();
+                if s.tx.push(FromMedia::Loopback { mode, ok }).is_err() {
+                    metrics.media_queue_full.inc();
+                }
+                woke = true;
+            }
+        }
     }
     let elapsed = u64::try_from(s.start.elapsed().as_micros()).unwrap_or(u64::MAX);
     let due = elapsed * FRAMES_PER_MS / 1000;
+    // Once a second of line time: the counters, for the control API.
+    if due / (FRAMES_PER_MS * 1000) != s.frames / (FRAMES_PER_MS * 1000) {
+        if s.tx.push(FromMedia::Counters(s.span.counters())).is_err() {
+            metrics.media_queue_full.inc();
+        }
+        woke = true;
+    }
     let r = if due > s.frames {
         let n = usize::try_from(due - s.frames).unwrap_or(usize::MAX);
         s.frames = due;

@@ -9,7 +9,7 @@
 //! (SIGTERM) clears new calls with cause 42 *switching equipment congestion* without
 //! offering them to the switch.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +31,7 @@ use tracing::{debug, info, warn};
 use crate::Shared;
 use crate::calls::{SpanEv, ToEngine, ToSpan};
 use crate::clock::Clock;
+use crate::control::{ControlError, Reply, SpanCtl};
 use crate::media::{DFrame, FromMedia, Media, SpanPort, ToMedia};
 
 /// Interval between DL-ESTABLISH requests while the data link is released.
@@ -94,8 +95,9 @@ pub(crate) fn open(
     let cfg = c.clone();
     let media = Arc::clone(media);
     let span_no = u32::try_from(s.id).unwrap_or(1);
+    let ctl = shared.control.add_span(s.id, &c.name);
     let join = tokio::spawn(async move {
-        run(sock, cfg, span_no, index, media, shared, stop_rx, link).await;
+        run(sock, cfg, span_no, index, media, shared, stop_rx, link, ctl).await;
     });
     Ok(Some(SpanTask {
         socket_path: path,
@@ -121,6 +123,7 @@ async fn run(
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
     mut link: Link,
+    mut ctl: mpsc::UnboundedReceiver<SpanCtl>,
 ) {
     loop {
         // Wait for the far end of the line.
@@ -130,6 +133,9 @@ async fn run(
             }
             while let Ok(o) = link.orders.try_recv() {
                 refuse_without_line(&cfg.name, index, &link, o);
+            }
+            while let Ok(c) = ctl.try_recv() {
+                crate::control::no_line(&cfg.name, c);
             }
             match listener.accept() {
                 Ok((s, _)) => break s,
@@ -165,7 +171,7 @@ async fn run(
         };
         info!(span = %cfg.name, "far end connected to the line");
         let mut d = Driver::new(&cfg, index, port, Arc::clone(&shared));
-        let closed = d.run(&mut stop, &mut link).await;
+        let closed = d.run(&mut stop, &mut link, &mut ctl).await;
         d.clear_all(&link);
         if !closed {
             return;
@@ -203,6 +209,25 @@ struct Driver {
     refused: HashSet<CallId>,
     /// Calls sent ALERTING.
     alerted: HashSet<CallId>,
+    /// What the control API shows of each call.
+    meta: HashMap<CallId, CallMeta>,
+    /// The line's alarm bits and counters, as the media thread last reported them.
+    alarms: u32,
+    counters: tdm::SpanCounters,
+    /// The loopback in force, and a control request waiting for the media thread.
+    loopback: tdm::Loopback,
+    loopback_reply: Option<(tdm::Loopback, Reply)>,
+    /// RESTARTs sent by the control API, waiting for RESTART ACKNOWLEDGE.
+    restarts: Vec<(Option<u8>, Reply)>,
+}
+
+/// A call as the control API shows it.
+#[derive(Debug)]
+struct CallMeta {
+    incoming: bool,
+    called: String,
+    calling: Option<String>,
+    since: tdm::Instant,
 }
 
 fn cause(c: CauseValue) -> Cause {
@@ -233,6 +258,12 @@ impl Driver {
             calls: HashSet::new(),
             refused: HashSet::new(),
             alerted: HashSet::new(),
+            meta: HashMap::new(),
+            alarms: 0,
+            counters: tdm::SpanCounters::default(),
+            loopback: tdm::Loopback::None,
+            loopback_reply: None,
+            restarts: Vec::new(),
         }
     }
 
@@ -250,7 +281,12 @@ impl Driver {
     }
 
     /// Drives the PRI until the line closes (`true`) or the task is stopped (`false`).
-    async fn run(&mut self, stop: &mut watch::Receiver<bool>, link: &mut Link) -> bool {
+    async fn run(
+        &mut self,
+        stop: &mut watch::Receiver<bool>,
+        link: &mut Link,
+        ctl: &mut mpsc::UnboundedReceiver<SpanCtl>,
+    ) -> bool {
         let now = self.clock.now();
         self.pri.start(now);
         self.next_establish = now + REESTABLISH;
@@ -264,7 +300,10 @@ impl Driver {
             while let Ok(m) = self.port.rx.pop() {
                 match m {
                     FromMedia::Dchannel(f) => self.pri.handle_input(now, f.bytes()),
+                    FromMedia::Counters(c) => self.counters = c,
+                    FromMedia::Loopback { mode, ok } => self.loopback_done(mode, ok),
                     FromMedia::Alarms(bits) => {
+                        self.alarms = bits;
                         self.shared
                             .metrics
                             .span_alarms
@@ -282,6 +321,9 @@ impl Driver {
             }
             while let Ok(o) = link.orders.try_recv() {
                 self.order(now, link, o);
+            }
+            while let Ok(c) = ctl.try_recv() {
+                self.control(now, link, c);
             }
             if self.pri.poll_timeout().is_some_and(|t| t <= now) {
                 self.pri.handle_timeout(now);
@@ -309,6 +351,12 @@ impl Driver {
                     if let Some(o) = o {
                         let now = self.clock.now();
                         self.order(now, link, o);
+                    }
+                }
+                c = ctl.recv() => {
+                    if let Some(c) = c {
+                        let now = self.clock.now();
+                        self.control(now, link, c);
                     }
                 }
             }
@@ -341,6 +389,15 @@ impl Driver {
                             calling = calling.as_deref().unwrap_or(""), "SETUP sent");
                         self.shared.metrics.call(&self.name, "outgoing");
                         self.calls.insert(call);
+                        self.meta.insert(
+                            call,
+                            CallMeta {
+                                incoming: false,
+                                called,
+                                calling,
+                                since: now,
+                            },
+                        );
                         self.tell(link, SpanEv::Originated { leg, call });
                     }
                     Err(e) => {
@@ -440,6 +497,15 @@ impl Driver {
                     calling = calling.as_deref().unwrap_or(""), channel, "incoming call");
                 self.shared.metrics.call(&self.name, "incoming");
                 self.calls.insert(call);
+                self.meta.insert(
+                    call,
+                    CallMeta {
+                        incoming: true,
+                        called: called.clone(),
+                        calling: calling.clone(),
+                        since: now,
+                    },
+                );
                 if !*self.shared.accepting.borrow() {
                     info!(span = %self.name, call = call.0, cause = 42, "call rejected: draining: no new calls");
                     self.shared.metrics.call(&self.name, "rejected");
@@ -495,6 +561,14 @@ impl Driver {
             Event::Released { call, cause: c } => {
                 self.end(link, call, c);
             }
+            Event::RestartDone { channel } => {
+                info!(span = %self.name, channel, "RESTART done");
+                self.restart_done(channel, Ok(()));
+            }
+            Event::RestartFailed { channel } => {
+                warn!(span = %self.name, channel, "RESTART failed: no RESTART ACKNOWLEDGE");
+                self.restart_done(channel, Err(ControlError::RestartFailed(self.name.clone())));
+            }
             other => debug!(span = %self.name, "pri event: {other:?}"),
         }
     }
@@ -503,6 +577,7 @@ impl Driver {
         if !self.calls.remove(&call) {
             return;
         }
+        self.meta.remove(&call);
         self.alerted.remove(&call);
         self.shared.metrics.call(&self.name, "released");
         info!(span = %self.name, call = call.0, cause = c.0,
@@ -546,5 +621,136 @@ impl Driver {
         self.calls.clear();
         self.refused.clear();
         self.alerted.clear();
+        self.meta.clear();
+        if let Some((_, r)) = self.loopback_reply.take() {
+            let _ = r.send(Err(ControlError::NoLine(self.name.clone())));
+        }
+        for (_, r) in self.restarts.drain(..) {
+            let _ = r.send(Err(ControlError::NoLine(self.name.clone())));
+        }
+    }
+
+    // ---- the control API ([`crate::control`]) ----
+
+    fn control(&mut self, now: tdm::Instant, link: &Link, c: SpanCtl) {
+        match c {
+            SpanCtl::Snapshot(r) => {
+                let _ = r.send(self.snapshot(now));
+            }
+            SpanCtl::Loopback(mode, r) => {
+                if self.port.tx.push(ToMedia::Loopback(mode)).is_err() {
+                    self.shared.metrics.media_queue_full.inc();
+                    let _ = r.send(Err(ControlError::Timeout("the media thread")));
+                    return;
+                }
+                info!(span = %self.name, mode = crate::control::loopback_name(mode), "loopback requested");
+                // A newer request replaces one still waiting (its caller gets no answer).
+                self.loopback_reply = Some((mode, r));
+            }
+            SpanCtl::Restart(channel, r) => {
+                if !self.link_up {
+                    let _ = r.send(Err(ControlError::LinkDown(self.name.clone())));
+                    return;
+                }
+                if self.restarts.iter().any(|(c, _)| *c == channel) {
+                    let _ = r.send(Err(ControlError::Busy(self.name.clone())));
+                    return;
+                }
+                info!(span = %self.name, channel, "RESTART requested (control API)");
+                self.pri.restart(now, channel);
+                self.restarts.push((channel, r));
+                self.after_pri(now, link);
+                self.transmit();
+            }
+        }
+    }
+
+    fn loopback_done(&mut self, mode: tdm::Loopback, ok: bool) {
+        if ok {
+            self.loopback = mode;
+            info!(span = %self.name, mode = crate::control::loopback_name(mode), "loopback in force");
+        } else {
+            warn!(span = %self.name, mode = crate::control::loopback_name(mode), "the line refused the loopback");
+        }
+        if let Some((want, r)) = self.loopback_reply.take() {
+            if want != mode {
+                self.loopback_reply = Some((want, r));
+                return;
+            }
+            let _ = r.send(if ok {
+                Ok(serde_json::json!({ "loopback": crate::control::loopback_name(mode) }))
+            } else {
+                Err(ControlError::LoopbackRefused(self.name.clone()))
+            });
+        }
+    }
+
+    fn restart_done(&mut self, channel: Option<u8>, result: Result<(), ControlError>) {
+        let Some(i) = self.restarts.iter().position(|(c, _)| *c == channel) else {
+            return;
+        };
+        let (_, r) = self.restarts.remove(i);
+        let _ = r.send(result.map(|()| {
+            serde_json::json!({
+                "restarted": channel.map_or_else(|| serde_json::json!("interface"), |c| serde_json::json!(c)),
+            })
+        }));
+    }
+
+    fn snapshot(&self, now: tdm::Instant) -> serde_json::Value {
+        use serde_json::json;
+        let calls = self.pri.calls();
+        let by_channel: HashMap<u8, CallId> = self
+            .calls
+            .iter()
+            .filter_map(|c| calls.channel(*c).map(|ch| (ch, *c)))
+            .collect();
+        let busy = calls.busy_channels();
+        let restarting = |ts: u8| {
+            self.restarts
+                .iter()
+                .any(|(c, _)| c.is_none() || *c == Some(ts))
+        };
+        let channels: Vec<serde_json::Value> = (1u8..=31)
+            .filter(|ts| *ts != 16)
+            .map(|ts| {
+                let state = if restarting(ts) {
+                    "restarting"
+                } else if busy.contains(&ts) || by_channel.contains_key(&ts) {
+                    "busy"
+                } else {
+                    "idle"
+                };
+                json!({ "ts": ts, "state": state, "call": by_channel.get(&ts).map(|c| c.0) })
+            })
+            .collect();
+        let mut list: Vec<serde_json::Value> = self
+            .calls
+            .iter()
+            .map(|c| {
+                let m = self.meta.get(c);
+                json!({
+                    "call_ref": c.0,
+                    "channel": calls.channel(*c),
+                    "direction": m.map_or("?", |m| if m.incoming { "in" } else { "out" }),
+                    "called": m.map(|m| m.called.as_str()),
+                    "calling": m.and_then(|m| m.calling.as_deref()),
+                    "state": calls.state(*c).map(|s| format!("{s:?}")),
+                    "duration_s": m.map(|m| now.saturating_duration_since(m.since).as_secs()),
+                })
+            })
+            .collect();
+        list.sort_by_key(|v| v["call_ref"].as_u64());
+        json!({
+            "line": "connected",
+            "alarms": self.alarms,
+            "alarm_names": tdm::Alarms::from_bits(self.alarms).to_string(),
+            "dchannel_up": self.link_up,
+            "dchannel_state": format!("{:?}", self.pri.link().state()),
+            "loopback": crate::control::loopback_name(self.loopback),
+            "counters": crate::control::counters_json(&self.counters),
+            "channels": channels,
+            "calls": list,
+        })
     }
 }
