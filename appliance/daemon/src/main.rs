@@ -482,14 +482,16 @@ fn reload(
                     "config change: {live}"
                 );
             }
+            // Metrics first: the HTTP server runs on its own thread and may be asked for
+            // them as soon as the line below is out.
+            shared.metrics.config_revision.set(rev);
+            shared.metrics.reloads.inc();
             info!(
                 from = seen,
                 to = rev,
                 changes = changes.len(),
                 "configuration reloaded"
             );
-            shared.metrics.config_revision.set(rev);
-            shared.metrics.reloads.inc();
             rev
         }
         Err(e) => {
