@@ -10,10 +10,12 @@
 //! [`LegEvent::Digits`].
 //!
 //! Center events: event-log rows go to the store, IVR look-ups are answered from the store
-//! (customer by phone), `PlayPrompt` plays the prompt's length of silence (no prompt audio
-//! on the media thread yet) and answers `PromptFinished`. CSTA event reports are drained
-//! and dropped (no CTI endpoint in the daemon yet); with `--demo`, an agent whose phone
-//! registers is logged on and made Ready.
+//! (customer by phone), `PlayPrompt` hands the prompt's preloaded clip to the media thread
+//! ([`crate::player`]) and answers `PromptFinished` after its length, interaction records
+//! go to the customer's history in the store. CTI requests from the panel arrive as
+//! [`ToEngine::Cti`] and CSTA event reports go out through [`crate::ctiside::Hub`], which
+//! also carries the wallboard's live state; with `--demo --demo-auto-ready`, an agent whose
+//! phone registers is logged on and made Ready.
 //!
 //! This task holds no protocol logic: it maps ids (switch legs ↔ Q.931 call references ↔
 //! media slots) and moves messages.
@@ -103,6 +105,8 @@ pub(crate) enum ToEngine {
     Accounts(Vec<::sip::ua::Account>),
     /// A control API query ([`crate::control`]).
     Control(crate::control::EngineQuery),
+    /// A CTI request from the panel ([`crate::ctiside`]).
+    Cti(Box<crate::ctiside::CtiCall>),
 }
 
 #[derive(Debug)]
@@ -131,6 +135,8 @@ struct CallInfo {
     src: String,
     dst: Option<String>,
     answered: bool,
+    /// Wall-clock start (µs), for the wallboard.
+    started_us: i64,
 }
 
 /// The engine's state.
@@ -141,7 +147,6 @@ pub(crate) struct Engine {
     /// Log demo agents on and Ready when their phone registers.
     demo_agents: bool,
     invoke: u32,
-    prompt_dir: std::path::PathBuf,
     shared: Arc<Shared>,
     media: Arc<Media>,
     spans: Vec<mpsc::UnboundedSender<ToSpan>>,
@@ -153,6 +158,12 @@ pub(crate) struct Engine {
     free_rtp: Vec<usize>,
     boot: i64,
     clock: Clock,
+    /// CTI events and the wallboard's live state ([`crate::ctiside`]).
+    hub: Option<Arc<crate::ctiside::Hub>>,
+    feed: crate::ctiside::LiveFeed,
+    next_live: tdm::Instant,
+    /// Prompt audio, loaded at start ([`crate::player`]).
+    clips: crate::player::Prompts,
 }
 
 impl std::fmt::Debug for Engine {
@@ -186,7 +197,6 @@ impl Engine {
             prompts: Vec::new(),
             demo_agents: false,
             invoke: 0,
-            prompt_dir: std::path::PathBuf::new(),
             shared,
             media,
             spans,
@@ -200,6 +210,10 @@ impl Engine {
                 .collect(),
             boot: Clock::wall_now().0 / 1_000_000,
             clock,
+            hub: None,
+            feed: crate::ctiside::LiveFeed::default(),
+            next_live: tdm::Instant::ZERO,
+            clips: crate::player::Prompts::default(),
         }
     }
 
@@ -243,6 +257,10 @@ impl Engine {
                 self.pump();
             }
             self.prompts_due(now);
+            if now >= self.next_live {
+                self.next_live = now + crate::ctiside::LIVE_EVERY;
+                self.publish_live();
+            }
             if self.sip.is_some() {
                 crate::sipside::on_timeout(&mut self);
             }
@@ -267,6 +285,12 @@ impl Engine {
                 }
             }
             ToEngine::Control(q) => crate::control::answer_engine(self, q),
+            ToEngine::Cti(c) => {
+                let reply = c.reply.clone();
+                let r = crate::ctiside::on_request(&mut self.sw, self.clock.now(), *c);
+                self.pump();
+                let _ = reply.send(r);
+            }
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
                 match self.sw.reconfigure(self.clock.now(), *cfg) {
@@ -529,7 +553,10 @@ impl Engine {
             }
             while let Some(r) = self.sw.poll_cti_event() {
                 any = true;
-                debug!("cti event (no CTI endpoint yet): {r:?}");
+                match &self.hub {
+                    Some(h) => h.publish(r),
+                    None => debug!("cti event (no CTI endpoint): {r:?}"),
+                }
             }
             while let Some(c) = self.sw.poll_command() {
                 any = true;
@@ -788,7 +815,7 @@ impl Engine {
 
     /// Where prompt files are looked up (`<dir>/<lang>/<id>.wav`).
     pub(crate) fn set_prompt_dir(&mut self, dir: std::path::PathBuf) {
-        self.prompt_dir = dir;
+        self.load_audio(&dir);
     }
 
     /// A SIP phone registered as `user`: with `--demo`, an agent of that number is logged on
@@ -823,33 +850,24 @@ impl Engine {
         self.pump();
     }
 
-    /// `PlayPrompt`: the media thread cannot play prompt audio yet, so the leg hears the
-    /// prompt's length of silence (the file's length, or 1 s when the file is absent) and
-    /// the IVR is told it finished.
+    /// `PlayPrompt`: the prompt's clip (loaded at start, [`crate::player`]) goes to the media
+    /// thread, which plays it to the leg; the IVR is told it finished after the clip's
+    /// length. A prompt without a usable file is 1 s of silence (with a warning).
     fn play_prompt(&mut self, leg: LegId, prompt: &str, language: &str) {
-        let file = ivr::Language::from_code(language)
-            .map(|l| self.prompt_dir.join(l.code()).join(format!("{prompt}.wav")));
-        let len = match file.as_deref().map(ivr::prompts::load_wav) {
-            Some(Ok(a)) => {
-                warn!(
-                    leg = leg.0,
-                    prompt, language, "prompt audio not played yet: silence of its length"
-                );
-                Duration::from_millis(u64::try_from(a.len()).unwrap_or(0) / 8)
+        self.media
+            .control(Ctl::Switch(MediaCommand::StopPlay { leg }));
+        let len = match self.clips.get(prompt, language) {
+            Ok(clip) => {
+                let len = Duration::from_millis(u64::try_from(clip.len()).unwrap_or(0) / 8);
+                self.media.control(Ctl::PlayClip { leg, clip });
+                len
             }
-            Some(Err(e)) => {
+            Err(e) => {
                 warn!(
                     leg = leg.0,
                     prompt,
                     language,
                     "prompt file unusable ({e}): 1 s of silence (scripts/make-prompts.sh makes them)"
-                );
-                PROMPT_FALLBACK
-            }
-            None => {
-                warn!(
-                    leg = leg.0,
-                    prompt, language, "unknown prompt language: 1 s of silence"
                 );
                 PROMPT_FALLBACK
             }
@@ -861,8 +879,6 @@ impl Engine {
             ms = len.as_millis(),
             "prompt"
         );
-        self.media
-            .control(Ctl::Switch(MediaCommand::StopPlay { leg }));
         self.prompts.retain(|p| p.1 != leg);
         self.prompts.push((self.clock.now() + len, leg));
     }
@@ -956,6 +972,7 @@ impl Engine {
                     debug!("look-up answer refused: {e}");
                 }
             }
+            callcenter::Event::Interaction(r) => self.record_interaction(&r),
             other => debug!("call center event: {other:?}"),
         }
     }
@@ -988,6 +1005,7 @@ impl Engine {
                         src: endpoint,
                         dst: None,
                         answered: false,
+                        started_us: self.wall(at).0,
                     },
                 );
             }
@@ -1077,6 +1095,58 @@ impl Engine {
                 }
             }
             other => debug!("switch event: {other:?}"),
+        }
+    }
+}
+
+/// The CTI side, the wallboard feed and prompt audio ([`crate::ctiside`], [`crate::player`]).
+impl Engine {
+    /// Publishes CTI events and the wallboard's live state through `hub`.
+    pub(crate) fn set_hub(&mut self, hub: Arc<crate::ctiside::Hub>) {
+        self.hub = Some(hub);
+    }
+
+    /// Loads the prompt clips under `dir` (`<dir>/<lang>/<id>.wav`) and the music on hold
+    /// (`<dir>/moh.wav` or the built-in melody) and hands the music to the media thread.
+    pub(crate) fn load_audio(&mut self, dir: &std::path::Path) {
+        self.clips = crate::player::Prompts::load(dir);
+        self.media.control(Ctl::Moh {
+            clip: crate::player::load_moh(dir),
+        });
+    }
+
+    fn publish_live(&mut self) {
+        let Some(hub) = self.hub.clone() else {
+            return;
+        };
+        let rows = self
+            .calls
+            .values()
+            .map(|c| crate::ctiside::CallRow {
+                id: &c.id,
+                from: &c.src,
+                to: c.dst.as_deref().unwrap_or(""),
+                started_us: c.started_us,
+            })
+            .collect();
+        self.feed.update(&self.sw, Clock::wall_now().0, rows, &hub);
+    }
+
+    /// An agent's part of a call (or an unanswered call) ended: the customer's history
+    /// entry goes to the store.
+    fn record_interaction(&mut self, r: &cti::InteractionRecord) {
+        let call = self.log_id(Some(&r.call.0.to_string())).unwrap_or_default();
+        let row = crate::ctiside::interaction_row(r, call.clone(), |i| self.wall(i));
+        match self.shared.with_store(|s| s.record_interaction(&row)) {
+            Ok(id) => info!(
+                call = %call,
+                customer = ?r.customer_id,
+                agent = ?r.agent,
+                disposition = %r.disposition,
+                id,
+                "interaction recorded"
+            ),
+            Err(e) => warn!(call = %call, "interaction not recorded: {e}"),
         }
     }
 }

@@ -59,3 +59,36 @@ async fn healthz(State(s): State<Arc<Shared>>) -> impl IntoResponse {
     };
     (code, [(header::CONTENT_TYPE, "application/json")], body)
 }
+
+/// Serves on a thread of its own with its own runtime, so that a handler waiting for the
+/// call engine (a CTI request, [`crate::ctiside::DaemonCti`]) never holds up the engine.
+pub(crate) fn spawn(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    panel: Option<web_admin::WebState>,
+) -> std::io::Result<()> {
+    let listener = listener.into_std()?;
+    std::thread::Builder::new()
+        .name("http".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("http-worker")
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    error!("http runtime: {e}");
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => serve(l, shared, panel).await,
+                    Err(e) => error!("http listener: {e}"),
+                }
+            });
+        })?;
+    Ok(())
+}

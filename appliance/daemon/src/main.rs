@@ -26,9 +26,12 @@ mod calls;
 mod carrier;
 mod clock;
 mod control;
+mod ctiside;
+mod demoagents;
 mod http;
 mod media;
 mod metrics;
+mod player;
 mod routing;
 mod sipside;
 mod span;
@@ -94,6 +97,14 @@ struct Args {
     /// Simulated carrier: calls it keeps up at once (the first one carries its tone).
     #[arg(long, value_name = "N", default_value_t = 1)]
     carrier_max_calls: usize,
+    /// Demo only: log an agent on and make it Ready when its phone registers (without it,
+    /// agents log on over CTI: the agent desktop or a business system on /api/cti/v1/ws).
+    #[arg(long)]
+    demo_auto_ready: bool,
+    /// Demo only: N simulated agents (2001, 2002, …): SIP phones registered over loopback
+    /// that log on and go Ready over CTI, answer after a short ring, talk and hang up.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    demo_agents: usize,
     /// Log filter, RUST_LOG syntax (the RUST_LOG variable wins when set).
     #[arg(long, value_name = "FILTER", default_value = "info")]
     log: String,
@@ -223,12 +234,18 @@ async fn run(args: Args, store: Store) -> Result<()> {
     if !http_addr.ip().is_loopback() {
         warn!(addr = %http_addr, "HTTP server is not on loopback: /metrics is reachable from the network");
     }
-    // The admin panel: its own connection to the same database.
+    // The admin panel: its own connection to the same database; live data and CTI from the
+    // call engine (ctiside).
+    let (engine_tx, engine_rx) = tokio::sync::mpsc::unbounded_channel();
+    let hub = ctiside::Hub::new();
+    let cti: Arc<dyn web_admin::CtiBackend> =
+        Arc::new(ctiside::DaemonCti::new(engine_tx.clone(), Arc::clone(&hub)));
     let db = args.data_dir.join("appliance.db");
     let panel = match Store::open(&db) {
-        Ok(st) => Some(web_admin::WebState::new(
+        Ok(st) => Some(web_admin::WebState::with_cti(
             st,
-            Arc::new(web_admin::MemoryBackend::new()),
+            hub.live(),
+            Arc::clone(&cti),
             web_admin::WebConfig::default(),
             web_admin::system_clock(),
         )),
@@ -237,7 +254,8 @@ async fn run(args: Args, store: Store) -> Result<()> {
             None
         }
     };
-    tokio::spawn(http::serve(listener, Arc::clone(&shared), panel));
+    // Its own runtime thread: a CTI request waits there for the call engine's answer.
+    http::spawn(listener, Arc::clone(&shared), panel)?;
     info!(addr = %http_addr, "http listening (/metrics, /healthz, admin panel at /)");
 
     let media =
@@ -252,7 +270,6 @@ async fn run(args: Args, store: Store) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     // The call engine: one switch, fed by the span tasks (and SIP), driving the media thread.
-    let (engine_tx, engine_rx) = tokio::sync::mpsc::unbounded_channel();
     shared.control.set_engine(&engine_tx);
     let mut span_tasks = Vec::new();
     let mut span_orders = Vec::new();
@@ -286,6 +303,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         engine_tx.clone(),
     )
     .await?;
+    let sip_addr = sip_side.local_addr().unwrap_or(args.sip);
     let mut engine = calls::Engine::new(
         switch,
         Arc::clone(&shared),
@@ -294,9 +312,25 @@ async fn run(args: Args, store: Store) -> Result<()> {
         span_names,
         Some(sip_side),
     );
-    engine.set_demo_agents(args.demo);
+    engine.set_demo_agents(args.demo && args.demo_auto_ready);
+    engine.set_hub(Arc::clone(&hub));
     engine.set_prompt_dir(args.data_dir.join("prompts"));
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
+    if args.demo && args.demo_agents > 0 {
+        let agents: Vec<String> = (0..args.demo_agents.min(10))
+            .map(|i| (2001 + i).to_string())
+            .collect();
+        info!(?agents, "demo: simulated agents");
+        demoagents::start(demoagents::Options {
+            sip: sip_addr,
+            agents,
+            cti: Arc::clone(&cti),
+            ring: Duration::from_secs(2),
+            talk_min: Duration::from_secs(8),
+            talk_max: Duration::from_secs(20),
+        })
+        .context("starting the simulated agents")?;
+    }
     let carrier_interval = args
         .carrier_interval_ms
         .unwrap_or(if args.demo { 10_000 } else { 0 });
@@ -453,14 +487,16 @@ fn reload(
                     "config change: {live}"
                 );
             }
+            // Metrics first: the HTTP server runs on its own thread and may be asked for
+            // them as soon as the line below is out.
+            shared.metrics.config_revision.set(rev);
+            shared.metrics.reloads.inc();
             info!(
                 from = seen,
                 to = rev,
                 changes = changes.len(),
                 "configuration reloaded"
             );
-            shared.metrics.config_revision.set(rev);
-            shared.metrics.reloads.inc();
             rev
         }
         Err(e) => {

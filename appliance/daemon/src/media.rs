@@ -10,6 +10,9 @@
 //!    millisecond; the switch's [`MediaCommand`]s say who hears what;
 //! 3. relays digits: DTMF heard on a B-channel goes to the bridged leg (generated in-band on
 //!    TDM, RFC 4733 on RTP) and to the switch; RFC 4733 received goes the same ways.
+//! 4. plays audio from preloaded buffers ([`crate::player`]): an IVR prompt replaces what a
+//!    leg hears until it ends or the switch gives the leg something else; the music-on-hold
+//!    clip loops into the path's music-on-hold source (slot 0, span 0's framing timeslot).
 //!
 //! It talks to the async side only through bounded lock-free SPSC queues ([`rtrb`]) and
 //! [`tokio::sync::Notify`]s. A tick allocates nothing; setting up a channel does (its echo
@@ -62,6 +65,8 @@ const QUEUE: usize = 256;
 const RTP_QUEUE: usize = 64;
 /// A-law idle pattern.
 const ALAW_IDLE: u8 = 0xD5;
+/// The music-on-hold source's slot: span 0's timeslot 0 (framing), never a voice channel.
+const MOH_SLOT: usize = 0;
 /// A tick starting more than this after its due time counts as late.
 const LATE: Duration = Duration::from_millis(1);
 /// E1 frames per millisecond.
@@ -226,6 +231,14 @@ pub(crate) enum Ctl {
     Switch(MediaCommand),
     /// Send a digit to a leg (in-band on TDM, RFC 4733 on RTP).
     Digit { leg: LegId, digit: Digit },
+    /// Play a preloaded clip to a leg once (an IVR prompt), replacing what it hears until
+    /// the clip ends or the switch gives the leg something else to hear.
+    PlayClip {
+        leg: LegId,
+        clip: crate::player::Clip,
+    },
+    /// The music-on-hold source loops this clip.
+    Moh { clip: crate::player::Clip },
 }
 
 /// What the media thread tells the call engine.
@@ -441,6 +454,10 @@ struct Path {
     legs: Vec<Option<LegId>>,
     rtp: Vec<Option<Box<RtpChannel>>>,
     dgram: Box<[u8; DGRAM_MAX]>,
+    /// A clip playing to each slot (IVR prompts), in place of what the path gives it.
+    players: Vec<Option<crate::player::Player>>,
+    /// The music-on-hold source.
+    moh: Option<crate::player::Player>,
 }
 
 impl Path {
@@ -474,6 +491,9 @@ impl Path {
                 if let Some(l) = self.legs.get_mut(slot) {
                     *l = None;
                 }
+                if let Some(p) = self.players.get_mut(slot) {
+                    *p = None;
+                }
                 let _ = self.path.clear(slot);
                 if let Some(mut ch) = slot
                     .checked_sub(RTP_BASE)
@@ -485,6 +505,18 @@ impl Path {
                 }
             }
             Ctl::Switch(cmd) => {
+                // The switch gives the leg something else to hear: a prompt stops.
+                match &cmd {
+                    MediaCommand::Play { leg, .. } | MediaCommand::StopPlay { leg } => {
+                        self.stop_clip(*leg);
+                    }
+                    MediaCommand::Bridge { legs, .. } => {
+                        for l in legs {
+                            self.stop_clip(*l);
+                        }
+                    }
+                    _ => {}
+                }
                 let legs = &self.legs;
                 if let Err(e) = self.path.apply(&cmd, |l| Self::slot_of(legs, l)) {
                     warn!("media: {e}");
@@ -495,6 +527,51 @@ impl Path {
                     let _ = self.path.send_digit(s, digit);
                 }
             }
+            Ctl::PlayClip { leg, clip } => {
+                if let Some(s) = Self::slot_of(&self.legs, leg) {
+                    self.players[s] = Some(crate::player::Player::new(clip, false));
+                } else {
+                    debug!(leg = leg.0, "media: prompt for a leg without media");
+                }
+            }
+            Ctl::Moh { clip } => self.moh = Some(crate::player::Player::new(clip, true)),
+        }
+    }
+
+    fn stop_clip(&mut self, leg: LegId) {
+        if let Some(s) = Self::slot_of(&self.legs, leg) {
+            self.players[s] = None;
+        }
+    }
+
+    /// Feeds the music-on-hold source (before the path's tick) and advances every prompt
+    /// (after it): a played-out prompt gives the slot back to the path.
+    fn feed_moh(&mut self) {
+        if let Some(m) = self.moh.as_mut() {
+            m.next();
+            let _ = self.path.local_rx(MOH_SLOT, &m.cur);
+        }
+    }
+
+    fn advance_clips(&mut self) {
+        for p in &mut self.players {
+            if let Some(pl) = p
+                && !pl.next()
+            {
+                *p = None;
+            }
+        }
+    }
+
+    /// What a slot hears this millisecond: its prompt if one plays, else the path's.
+    fn heard_of<'a>(
+        path: &'a MediaPath,
+        players: &'a [Option<crate::player::Player>],
+        slot: usize,
+    ) -> Option<&'a [i16; CHUNK]> {
+        match players.get(slot) {
+            Some(Some(pl)) => Some(&pl.cur),
+            _ => path.heard(slot),
         }
     }
 }
@@ -542,7 +619,12 @@ fn run(mut t: Thread) {
         legs: vec![None; slots],
         rtp: (0..RTP_SLOTS).map(|_| None).collect(),
         dgram: Box::new([0; DGRAM_MAX]),
+        players: vec![None; slots],
+        moh: None,
     };
+    if let Err(e) = p.path.set_moh(MOH_SLOT) {
+        warn!("media: music-on-hold source: {e}");
+    }
     let mut spans: Vec<Box<MediaSpan>> = Vec::with_capacity(MAX_SPANS);
     let mut rx = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let mut tx = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
@@ -591,7 +673,9 @@ fn run(mut t: Thread) {
             ch.session.pull_chunk(&mut buf);
             let _ = p.path.linear_rx(RTP_BASE + i, &buf);
         }
+        p.feed_moh();
         p.path.tick();
+        p.advance_clips();
         // Digits: heard on a line (to the switch and the bridged leg), or to send as RFC 4733.
         while let Some(r) = p.path.poll_digit() {
             if p.path.is_tdm(r.slot) {
@@ -612,11 +696,18 @@ fn run(mut t: Thread) {
         for s in &mut spans {
             let base = s.index * E1_TIMESLOTS;
             for (ts, out) in tx.iter_mut().enumerate() {
-                *out = p
-                    .path
-                    .tdm_tx(base + ts)
-                    .copied()
-                    .unwrap_or([ALAW_IDLE; CHUNK_SAMPLES]);
+                *out = match p.players.get(base + ts) {
+                    Some(Some(pl)) => {
+                        let mut a = [ALAW_IDLE; CHUNK_SAMPLES];
+                        media_dsp::g711::Law::Alaw.encode(&pl.cur, &mut a);
+                        a
+                    }
+                    _ => p
+                        .path
+                        .tdm_tx(base + ts)
+                        .copied()
+                        .unwrap_or([ALAW_IDLE; CHUNK_SAMPLES]),
+                };
             }
             // A full queue just means the line is behind.
             let _ = s.span.write_chunk(&tx);
@@ -641,7 +732,7 @@ fn run(mut t: Thread) {
                     Err(e) => debug!(leg = ch.leg.0, "rfc 4733: {e}"),
                 }
             }
-            if let Some(h) = p.path.heard(slot) {
+            if let Some(h) = Path::heard_of(&p.path, &p.players, slot) {
                 ch.session.push_chunk(now, h);
             }
             flush_rtp(ch, now, &mut p.dgram, &t.metrics);

@@ -755,3 +755,10 @@ pub(crate) fn originate(
         }
     }
 }
+
+impl SipSide {
+    /// The address the SIP socket is bound to (the demo's simulated agents register there).
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
+        self.udp.local_addr().ok()
+    }
+}

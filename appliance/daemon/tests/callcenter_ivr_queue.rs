@@ -69,7 +69,14 @@ fn a_caller_presses_1_at_8000_and_agent_2001_answers_from_queue_701() {
         eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
         return;
     }
-    let mut d = Daemon::start(&["--demo", "--carrier-interval-ms", "0", "--drain-secs", "1"]);
+    let mut d = Daemon::start(&[
+        "--demo",
+        "--demo-auto-ready",
+        "--carrier-interval-ms",
+        "0",
+        "--drain-secs",
+        "1",
+    ]);
     d.wait_notify("READY=1");
     let sip = d.sip_addr();
 
