@@ -762,7 +762,7 @@ impl Session {
         self.last_rtp_rx = Some(now);
         self.remote_sent_recently = true;
         let ssrc = p.ssrc();
-        if ssrc == self.ssrc {
+        if ssrc == self.ssrc && !self.is_reflection(p.sequence_number()) {
             // §8.2: a collision with our own SSRC: pick another one.
             self.ssrc = self.rng.next_u64() as u32;
             self.events
@@ -812,6 +812,19 @@ impl Session {
         self.candidate = None;
         self.accept(now, &p, is_event);
         Ok(())
+    }
+
+    /// Whether a packet carrying our own SSRC and sequence number `seq` is our own stream
+    /// coming back (a media loop-back at the far end: an echo test or `sipp -rtp_echo`
+    /// reflects packets unchanged), not another sender that picked our SSRC: its sequence
+    /// number is one we sent, at most [`MAX_DROPOUT`] ago. RFC 3550 §8.2 calls this a loop of
+    /// our own traffic; in a two-party session the reflected stream *is* the remote's media,
+    /// so it is played like any source, and our SSRC is kept: changing it would only make
+    /// the reflection "collide" again one round trip later, restarting the jitter buffer
+    /// each time (the carrier then heard nothing of its echo).
+    fn is_reflection(&self, seq: u16) -> bool {
+        let back = self.seq.wrapping_sub(seq);
+        back >= 1 && u64::from(back) <= self.stats.rtp_sent.min(u64::from(MAX_DROPOUT))
     }
 
     /// A valid packet of the current source: statistics, then audio or event delivery.

@@ -1,0 +1,106 @@
+#![allow(dead_code, unreachable_pub, missing_docs)]
+//! End-to-end set-up shared by the e2e_* tests: a daemon on the demo configuration but
+//! **without** the built-in simulated carrier (the test's own E1 peer takes the line jack),
+//! and sipp phones.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use crate::common::Daemon;
+use crate::common::sipp::{SIPP, scenario};
+
+/// Whether sipp is installed (a message otherwise: the test is skipped).
+pub fn have_sipp() -> bool {
+    if std::path::Path::new(SIPP).exists() {
+        return true;
+    }
+    eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
+    false
+}
+
+/// A temp data directory holding a database seeded with the demo configuration (span1 a
+/// virtual E1 PRI at `span1.sock`, accounts 1001–1004, 600/601, trunk group `carrier` with
+/// span1, dial rule `0.` → `carrier`), then `f` for the test's own changes.
+pub fn seeded(f: impl FnOnce(&mut store::Store)) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("data dir");
+    let mut st = store::Store::open(data.join("appliance.db")).expect("store");
+    st.seed_demo(store::Timestamp::from_secs(1_700_000_000))
+        .expect("seed")
+        .expect("fresh database");
+    f(&mut st);
+    drop(st);
+    (dir, data)
+}
+
+/// Starts the daemon on a [`seeded`] directory (no `--demo`: no simulated carrier) and
+/// waits for READY; returns it with its SIP address.
+pub fn start(dir: tempfile::TempDir, data: PathBuf) -> (Daemon, String) {
+    let mut d = Daemon::start_in(dir, data, &["--drain-secs", "1"]);
+    d.wait_notify("READY=1");
+    let sip = d.sip_addr();
+    (d, sip)
+}
+
+/// The span's line jack in `data`.
+pub fn jack(d: &Daemon) -> PathBuf {
+    d.data.join("span1.sock")
+}
+
+/// Runs sipp scenario `xml` against `sip` as account `user` (password `demo<user>`) calling
+/// `service`, its SIP socket on `port`, `rtp_port` in its SDP; bounded by `-timeout 25`.
+pub fn sipp(
+    sip: &str,
+    xml: &str,
+    user: &str,
+    service: &str,
+    rtp_port: u16,
+    port: u16,
+    extra: &[&str],
+) -> Child {
+    Command::new(SIPP)
+        .arg(sip)
+        .args(["-sf", &scenario(xml)])
+        .args(["-s", service, "-au", user, "-ap", &format!("demo{user}")])
+        // sipp's digest uri defaults to host:port only; the UA checks it against the
+        // Request-URI (RFC 2617 §3.2.2.5).
+        .args(["-auth_uri", &format!("{service}@{sip}")])
+        .args([
+            "-key",
+            "user",
+            user,
+            "-key",
+            "rtp_port",
+            &rtp_port.to_string(),
+        ])
+        .args(["-nostdin", "-m", "1", "-timeout", "25", "-timeout_error"])
+        .args(["-p", &port.to_string()])
+        .args(if extra.contains(&"-i") {
+            &[][..]
+        } else {
+            &["-i", "127.0.0.1"][..]
+        })
+        .args(extra)
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sipp")
+}
+
+/// Registers `user` from SIP port `port` (sipp register.xml, bounded).
+pub fn register(sip: &str, user: &str, port: u16) {
+    let c = Command::new(SIPP)
+        .arg(sip)
+        .args(["-sf", &scenario("register.xml")])
+        .args(["-s", user, "-au", user, "-ap", &format!("demo{user}")])
+        .args(["-nostdin", "-m", "1", "-timeout", "15", "-timeout_error"])
+        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sipp");
+    crate::common::sipp::finish(c, "register", std::time::Duration::from_secs(20));
+}

@@ -1,0 +1,140 @@
+//! Trunk group failover through the real daemon: trunk group `carrier` is span1 (E1) first,
+//! then SIP trunk `provider` (a sipp UAS on loopback acting as the provider, configured in
+//! the store). With the span's far end connected, phone 1001's call to 0215550199 goes out
+//! on span1 (the carrier's E1 peer sees the SETUP). Then the carrier's side is stopped: the
+//! line closes, the span's data link is down (in alarm for routing), and the same call goes
+//! out over the SIP trunk instead: span1 is skipped and the INVITE goes to the provider's
+//! address, with the called and calling numbers.
+//!
+//! The provider's address is 127.0.0.2: the user agent takes every request from the trunk's
+//! IP address as from the trunk (whatever the port), so a trunk on 127.0.0.1 captures the
+//! phones' calls too. **Not proven yet:** the provider answering (a sipp UAS with
+//! `provider_uas.xml` on 127.0.0.2 did not get the call through: the switch cleared it with
+//! #18 after the INVITE; not understood before the session ended).
+
+mod common;
+#[path = "common/e1peer.rs"]
+mod e1peer;
+#[path = "common/e2e.rs"]
+mod e2e;
+
+use std::net::UdpSocket;
+use std::time::Duration;
+
+use common::sipp::{finish, free_port};
+use e1peer::{E1Peer, PeerEvent, PeerOptions};
+use nix::sys::signal::Signal;
+use store::config::{SipTrunkConfig, Transport, TrunkGroupConfig, TrunkRef};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+#[test]
+fn the_call_goes_out_over_the_sip_trunk_when_the_span_is_down() {
+    if !e2e::have_sipp() {
+        return;
+    }
+    let provider_port = free_port();
+    let (dir, data) = e2e::seeded(|st| {
+        let ctx = store::CommandContext {
+            actor: "test",
+            ts: store::Timestamp::from_secs(1_700_000_001),
+        };
+        let trunk = st
+            .execute(
+                ctx,
+                &store::Command::CreateSipTrunk(SipTrunkConfig {
+                    name: "provider".into(),
+                    host: "127.0.0.2".into(),
+                    port: provider_port,
+                    transport: Transport::Udp,
+                    username: None,
+                    password: None,
+                    register: false,
+                    outbound_proxy: None,
+                    max_channels: 4,
+                    enabled: true,
+                }),
+            )
+            .expect("create SIP trunk")
+            .id;
+        let span = st.spans().expect("spans")[0].id;
+        let group = st
+            .trunk_groups()
+            .expect("groups")
+            .into_iter()
+            .find(|g| g.config.name == "carrier")
+            .expect("demo trunk group");
+        st.execute(
+            ctx,
+            &store::Command::UpdateTrunkGroup {
+                id: group.id,
+                config: TrunkGroupConfig {
+                    name: "carrier".into(),
+                    members: vec![TrunkRef::Span(span), TrunkRef::SipTrunk(trunk)],
+                },
+            },
+        )
+        .expect("update trunk group");
+    });
+    let (mut d, sip) = e2e::start(dir, data);
+    d.wait_log(&["SIP trunk configured", "trunk=provider"]);
+
+    // 1. The span is up: E1 first.
+    let mut carrier = E1Peer::connect(
+        &e2e::jack(&d),
+        PeerOptions {
+            answer: true,
+            pcap: None,
+        },
+    );
+    carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
+    d.wait_log(&["D-channel data link up", "span=span1"]);
+    let rtp = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
+    let rtp_port = rtp.local_addr().unwrap().port();
+    let phone = e2e::sipp(
+        &sip,
+        "call_auth.xml",
+        "1001",
+        "0215550199",
+        rtp_port,
+        free_port(),
+        &[],
+    );
+    d.wait_log(&["SETUP sent", "span=span1", "called=0215550199"]);
+    carrier.wait(
+        "SETUP",
+        WAIT,
+        |e| matches!(e, PeerEvent::Ring { called, .. } if called == "0215550199"),
+    );
+    finish(phone, "phone 1001 over E1", Duration::from_secs(20));
+    carrier.wait("RELEASE", WAIT, |e| matches!(e, PeerEvent::Released { .. }));
+    d.wait_log(&["call ended", "cause=16"]);
+
+    // 2. The carrier's side goes away: the span is in alarm, the SIP trunk takes the call.
+    carrier.stop();
+    d.wait_log(&["line closed by the far end"]);
+    let mut phone = e2e::sipp(
+        &sip,
+        "call_auth.xml",
+        "1001",
+        "0215550199",
+        rtp_port,
+        free_port(),
+        &[],
+    );
+    d.wait_log(&["trunk skipped: span in alarm", "trunk=span1"]);
+    d.wait_log(&[
+        "originating",
+        "trunk: \"provider\"",
+        "called=0215550199",
+        "calling=\"1001\"",
+    ]);
+    d.wait_log(&["INVITE sent"]);
+    // Not yet: a provider (sipp UAS, provider_uas.xml on 127.0.0.2) answering that INVITE;
+    // in this set-up the switch cleared the call with #18 (no user responding), not
+    // understood yet (see docs/phones-and-trunks.md).
+    let _ = phone.kill();
+    let _ = phone.wait();
+    d.signal(Signal::SIGTERM);
+    assert_eq!(d.wait_exit(Duration::from_secs(6)).code(), Some(0));
+}
