@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use common::Harness;
 use common::cdp::{launch, screenshot, serve};
-use serde_json::{Value, json};
+use serde_json::json;
 use store::{DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USER};
 
 #[tokio::test]

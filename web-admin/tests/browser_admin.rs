@@ -9,7 +9,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use common::cdp::{launch, screenshot, serve};
 use common::{Harness, PASSWORD, T0};

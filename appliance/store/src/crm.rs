@@ -810,34 +810,6 @@ fn excerpt(body: &str, words: &[&str]) -> String {
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::Store;
-
-    /// The screen-pop look-up is an index search, not a table scan.
-    #[test]
-    fn screen_pop_query_uses_the_phone_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path().join("p.db")).unwrap();
-        let plan: Vec<String> = s
-            .conn
-            .prepare(
-                "EXPLAIN QUERY PLAN SELECT min(customer_id) FROM contacts WHERE phone_norm = ?1",
-            )
-            .unwrap()
-            .query_map(["1"], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        assert!(
-            plan.iter()
-                .any(|p| p.contains("USING INDEX contacts_phone")),
-            "{plan:?}"
-        );
-        assert!(!plan.iter().any(|p| p.starts_with("SCAN")), "{plan:?}");
-    }
-}
-
 /// Adds or replaces (`id = Some`) an article over `conn` (a connection or a transaction).
 pub(crate) fn put_article_in(
     conn: &rusqlite::Connection,
@@ -883,4 +855,32 @@ pub(crate) fn delete_article_in(conn: &rusqlite::Connection, id: i64) -> Result<
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    /// The screen-pop look-up is an index search, not a table scan.
+    #[test]
+    fn screen_pop_query_uses_the_phone_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path().join("p.db")).unwrap();
+        let plan: Vec<String> = s
+            .conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT min(customer_id) FROM contacts WHERE phone_norm = ?1",
+            )
+            .unwrap()
+            .query_map(["1"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("USING INDEX contacts_phone")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|p| p.starts_with("SCAN")), "{plan:?}");
+    }
 }
