@@ -325,7 +325,7 @@ async fn an_admin_builds_an_ivr_flow_fixes_a_validation_error_and_activates_it_i
 
     // Fix it: option 1, an invalid choice and a time-out go to bye; now valid, saved as
     // version 1, activated.
-    cdp.eval(&set("[data-option='1'] select", "bye")).await;
+    cdp.eval(&set("[data-option=\"1\"] select", "bye")).await;
     for f in ["on_invalid", "on_timeout"] {
         cdp.eval(&set(
             &format!("fieldset[data-node=choose] [data-field={f}]"),
