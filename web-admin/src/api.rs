@@ -1206,6 +1206,18 @@ pub async fn audit(
         crate::kb::categories,
         crate::kb::category_create,
         crate::kb::category_delete,
+        crate::ivr_flows::list,
+        crate::ivr_flows::validate,
+        crate::ivr_flows::save,
+        crate::ivr_flows::activate,
+        crate::system::network_get,
+        crate::system::network_put,
+        crate::system::time_get,
+        crate::system::time_put,
+        crate::system::backup,
+        crate::system::restore,
+        crate::system::firmware,
+        crate::system::logs,
     ),
     components(schemas(WebError, Level))
 )]

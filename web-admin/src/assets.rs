@@ -11,12 +11,16 @@ pub const APP_JS: &str = include_str!("../static/app.js");
 /// The agent desktop's script: CTI over WebSocket, screen pop, tickets, KB, callbacks.
 pub const DESK_JS: &str = include_str!("../static/desk.js");
 
+/// The IVR flow editor's script: node graph (SVG), node cards, validate, save, activate.
+pub const IVR_JS: &str = include_str!("../static/ivr.js");
+
 /// `GET /static/{file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, ty) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
         "desk.js" => (DESK_JS, "text/javascript; charset=utf-8"),
+        "ivr.js" => (IVR_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

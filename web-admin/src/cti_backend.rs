@@ -122,6 +122,12 @@ struct Inner {
     next_leg: u64,
     digits: Vec<(LegId, String)>,
     errors: Vec<(String, ModelError)>,
+    /// Queue and entry time (µs since the epoch) of each queued call, for the wallboard.
+    queued: BTreeMap<CallId, (String, i64)>,
+    /// Queues, in the order given.
+    queues: Vec<DeviceId>,
+    /// Last wallboard state seen per agent device and since when (µs since the epoch).
+    live: BTreeMap<DeviceId, (crate::backend::AgentState, i64)>,
 }
 
 /// The real `cti` model over an in-process call source (test and demo backend).
@@ -175,6 +181,9 @@ impl LoopbackCti {
                 next_leg: 1,
                 digits: Vec::new(),
                 errors: Vec::new(),
+                queued: BTreeMap::new(),
+                queues: queues.iter().map(|q| DeviceId::new(q)).collect(),
+                live: BTreeMap::new(),
             }),
             tx: broadcast::channel(1024).0,
             sink,
@@ -211,6 +220,7 @@ impl LoopbackCti {
         let mut g = self.lock();
         let call = CallId(g.next_call);
         g.next_call += 1;
+        g.queued.insert(call, (queue.to_owned(), (self.clock)().0));
         let caller_leg = g.new_leg(call, caller);
         let hs = [
             Happening::Incoming {
@@ -361,6 +371,9 @@ impl Inner {
                     cause: ClearCause::Normal,
                 },
             );
+        }
+        if self.legs_of(l.call).is_empty() {
+            self.queued.remove(&l.call);
         }
     }
 
@@ -540,5 +553,131 @@ impl CtiBackend for LoopbackCti {
 
     fn subscribe(&self) -> broadcast::Receiver<EventReport> {
         self.tx.subscribe()
+    }
+}
+
+/// The wallboard's view of the loopback model: agents from Snapshot Device (a connection
+/// alerting → ringing, connected → talking, held → hold, otherwise the agent state), calls
+/// in progress from the call source's legs, queue depth from the calls delivered into each
+/// queue that no agent has answered yet. No spans, alarms or machine resources (there are
+/// none in a loopback).
+impl crate::ApiBackend for LoopbackCti {
+    fn spans(&self) -> Vec<crate::backend::SpanLive> {
+        Vec::new()
+    }
+
+    fn active_calls(&self) -> Vec<crate::backend::ActiveCall> {
+        let g = self.lock();
+        let mut calls: Vec<CallId> = g.legs.values().map(|l| l.call).collect();
+        calls.sort_unstable();
+        calls.dedup();
+        calls
+            .into_iter()
+            .filter_map(|c| {
+                let snap = g.model.snapshot_call(c)?;
+                let agent = g
+                    .legs
+                    .values()
+                    .find(|l| l.call == c && g.agents.contains(&l.device))
+                    .map(|l| l.device.0.clone());
+                let (queue, started_us) = g
+                    .queued
+                    .get(&c)
+                    .map_or((None, 0), |(q, t)| (Some(q.clone()), *t));
+                Some(crate::backend::ActiveCall {
+                    call_id: c.to_string(),
+                    from: snap.calling_device.0,
+                    to: snap.called_device.0,
+                    queue,
+                    agent,
+                    started_us,
+                })
+            })
+            .collect()
+    }
+
+    fn queues(&self) -> Vec<crate::backend::QueueLive> {
+        let g = self.lock();
+        g.queues
+            .iter()
+            .map(|q| {
+                let waiting: Vec<i64> = g
+                    .queued
+                    .iter()
+                    .filter(|(c, (name, _))| {
+                        *name == q.0
+                            && g.model.snapshot_call(**c).is_some_and(|s| {
+                                !s.connections.iter().any(|k| {
+                                    g.agents.contains(&k.device)
+                                        && matches!(
+                                            k.local_connection_state,
+                                            cti::LocalConnectionState::Connected
+                                                | cti::LocalConnectionState::Hold
+                                        )
+                                })
+                            })
+                    })
+                    .map(|(_, (_, t))| *t)
+                    .collect();
+                crate::backend::QueueLive {
+                    queue: q.0.clone(),
+                    waiting: u32::try_from(waiting.len()).unwrap_or(u32::MAX),
+                    oldest_enter_us: waiting.iter().min().copied(),
+                    service_level_today: None,
+                }
+            })
+            .collect()
+    }
+
+    fn agents(&self) -> Vec<crate::backend::AgentLive> {
+        use crate::backend::AgentState as W;
+        use cti::LocalConnectionState as L;
+        let now = (self.clock)().0;
+        let mut g = self.lock();
+        let mut devices: Vec<DeviceId> = g.agents.iter().cloned().collect();
+        devices.sort();
+        let mut out = Vec::with_capacity(devices.len());
+        for d in devices {
+            let snap = g.model.snapshot_device(&d);
+            let conn = |s: L| snap.calls.iter().any(|c| c.local_connection_state == s);
+            let (state, reason) = if conn(L::Alerting) {
+                (W::Ringing, None)
+            } else if conn(L::Connected) {
+                (W::Talking, None)
+            } else if conn(L::Hold) {
+                (W::Hold, None)
+            } else {
+                match snap.agent_state {
+                    Some(cti::AgentState::Ready) => (W::Ready, None),
+                    Some(cti::AgentState::NotReady { reason }) => {
+                        (W::NotReady, reason.map(|r| r.0.to_string()))
+                    }
+                    Some(cti::AgentState::WorkingAfterCall) => (W::Wrapup, None),
+                    _ => (W::LoggedOut, None),
+                }
+            };
+            let since = match g.live.get(&d).copied() {
+                Some((s, t)) if s == state => t,
+                _ => {
+                    g.live.insert(d.clone(), (state, now));
+                    now
+                }
+            };
+            out.push(crate::backend::AgentLive {
+                agent: d.0,
+                state,
+                since_us: since,
+                reason,
+            });
+        }
+        out
+    }
+
+    fn resources(&self) -> crate::backend::SystemResources {
+        crate::backend::SystemResources::default()
+    }
+
+    fn alarms(&self) -> Vec<crate::backend::Alarm> {
+        Vec::new()
     }
 }

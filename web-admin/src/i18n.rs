@@ -175,6 +175,22 @@ catalogue! {
     Yes => "yes", "是";
     No => "no", "否";
     Profile => "My profile", "个人设置";
+    IvrFlows => "IVR flows", "IVR 流程";
+    Version => "Version", "版本";
+    Active => "Active", "生效";
+    Validate => "Validate", "校验";
+    SaveVersion => "Save as new version", "保存为新版本";
+    Activate => "Activate", "启用";
+    NewFlow => "New flow", "新建流程";
+    AddNode => "Add node", "添加节点";
+    StartNode => "Start node", "起始节点";
+    FlowValid => "The flow is valid.", "流程校验通过。";
+    System => "System", "系统";
+    Network => "Network", "网络";
+    TimeNtp => "Time and NTP", "时间与 NTP";
+    Backup => "Backup and restore", "备份与恢复";
+    Firmware => "Firmware update", "固件升级";
+    Logs => "Logs", "日志";
 }
 
 #[cfg(test)]

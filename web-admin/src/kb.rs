@@ -1,5 +1,7 @@
 //! Knowledge-base editing for admins and supervisors: articles, categories, search. The
-//! agents' side is the search in the desktop (`/api/v1/kb/search`).
+//! agents' side is the search in the desktop (`/api/v1/kb/search`). Every edit is one of
+//! the store's commands, so it lands in the audit log (`web:<user>`, entity `article` or
+//! `kb_category`) like any configuration change.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -12,7 +14,9 @@ use utoipa::ToSchema;
 use crate::api::Body;
 use crate::desk::Created;
 use crate::i18n::Msg;
+use crate::pages::run_command;
 use crate::{Caller, WebError, WebState};
+use store::Command;
 
 /// An article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -39,6 +43,17 @@ pub struct ArticleInput {
     pub category: String,
     /// Body, 1–200 000 characters.
     pub body: String,
+}
+
+impl ArticleInput {
+    fn config(self, updated: store::Timestamp) -> store::desk::ArticleConfig {
+        store::desk::ArticleConfig {
+            title: self.title,
+            category: self.category,
+            body: self.body,
+            updated,
+        }
+    }
 }
 
 /// Filter.
@@ -90,12 +105,11 @@ pub async fn get_one(
     responses((status = 201, body = Created), (status = 422, body = WebError)))]
 pub async fn create(
     State(st): State<WebState>,
+    caller: Caller,
     Body(a): Body<ArticleInput>,
 ) -> Result<(StatusCode, Json<Created>), WebError> {
-    let now = st.now();
-    let id = st
-        .db(move |s| s.put_article(None, &a.title, &a.category, &a.body, now))
-        .await?;
+    let cmd = Command::CreateArticle(a.config(st.now()));
+    let id = run_command(&st, &caller, cmd).await?.id;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -105,12 +119,12 @@ pub async fn create(
     responses((status = 200, body = Created), (status = 404, body = WebError), (status = 422, body = WebError)))]
 pub async fn update(
     State(st): State<WebState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Body(a): Body<ArticleInput>,
 ) -> Result<Json<Created>, WebError> {
-    let now = st.now();
-    st.db(move |s| s.put_article(Some(id), &a.title, &a.category, &a.body, now))
-        .await?;
+    let config = a.config(st.now());
+    run_command(&st, &caller, Command::UpdateArticle { id, config }).await?;
     Ok(Json(Created { id }))
 }
 
@@ -120,9 +134,10 @@ pub async fn update(
     responses((status = 200, body = Created), (status = 404, body = WebError)))]
 pub async fn delete(
     State(st): State<WebState>,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Created>, WebError> {
-    st.db(move |s| s.delete_article(id)).await?;
+    run_command(&st, &caller, Command::DeleteArticle { id }).await?;
     Ok(Json(Created { id }))
 }
 
@@ -149,10 +164,11 @@ pub async fn categories(State(st): State<WebState>) -> Result<Json<Vec<CategoryD
     responses((status = 201, body = CategoryDto), (status = 422, body = WebError)))]
 pub async fn category_create(
     State(st): State<WebState>,
+    caller: Caller,
     Body(c): Body<CategoryDto>,
 ) -> Result<(StatusCode, Json<CategoryDto>), WebError> {
     let name = c.name.clone();
-    st.db(move |s| s.create_kb_category(&name)).await?;
+    run_command(&st, &caller, Command::CreateKbCategory { name }).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -162,10 +178,11 @@ pub async fn category_create(
     responses((status = 200, body = CategoryDto), (status = 422, body = WebError)))]
 pub async fn category_delete(
     State(st): State<WebState>,
+    caller: Caller,
     Path(name): Path<String>,
 ) -> Result<Json<CategoryDto>, WebError> {
     let n = name.clone();
-    st.db(move |s| s.delete_kb_category(&n)).await?;
+    run_command(&st, &caller, Command::DeleteKbCategory { name: n }).await?;
     Ok(Json(CategoryDto { name }))
 }
 

@@ -35,10 +35,12 @@ pub mod desk;
 pub mod erlang;
 pub mod hours;
 pub mod i18n;
+pub mod ivr_flows;
 pub mod kb;
 pub mod pages;
 pub mod recordings;
 pub mod reports;
+pub mod system;
 pub mod tls;
 pub mod wallboard;
 
@@ -102,6 +104,7 @@ struct Inner {
     lockout: auth::Lockout,
     config: WebConfig,
     clock: Clock,
+    system: std::sync::OnceLock<system::SystemSettings>,
 }
 
 /// Shared state of every handler: the store, the live backend, sessions, lockout, clock.
@@ -147,8 +150,19 @@ impl WebState {
                 lockout: auth::Lockout::default(),
                 config,
                 clock,
+                system: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Turns the system pages on, reading and writing under `s` (once; later calls are
+    /// ignored and return `false`). Without it those pages answer 503.
+    pub fn set_system(&self, s: system::SystemSettings) -> bool {
+        self.inner.system.set(s).is_ok()
+    }
+
+    pub(crate) fn system(&self) -> Option<&system::SystemSettings> {
+        self.inner.system.get()
     }
 
     /// Now.
@@ -384,6 +398,22 @@ pub const ROUTES: &[RouteRule] = &[
     r("PUT", "/api/v1/business-hours/{id}", ADMIN),
     r("DELETE", "/api/v1/business-hours/{id}", ADMIN),
     r("GET", "/api/v1/business-hours/{id}/open", ADMIN),
+    // IVR flow editor.
+    r("GET", "/admin/ivr", ADMIN),
+    r("GET", "/api/v1/ivr/flows", ADMIN),
+    r("POST", "/api/v1/ivr/flows", ADMIN),
+    r("POST", "/api/v1/ivr/validate", ADMIN),
+    r("POST", "/api/v1/ivr/flows/{id}/activate", ADMIN),
+    // System.
+    r("GET", "/admin/system", ADMIN),
+    r("GET", "/api/v1/system/network", ADMIN),
+    r("PUT", "/api/v1/system/network", ADMIN),
+    r("GET", "/api/v1/system/time", ADMIN),
+    r("PUT", "/api/v1/system/time", ADMIN),
+    r("GET", "/api/v1/system/backup", ADMIN),
+    r("POST", "/api/v1/system/restore", ADMIN),
+    r("POST", "/api/v1/system/firmware", ADMIN),
+    r("GET", "/api/v1/system/logs", ADMIN),
 ];
 
 /// Looks a request up in [`ROUTES`].
@@ -492,6 +522,32 @@ pub fn router(state: WebState) -> Router {
             put(hours::update).delete(hours::delete),
         )
         .route("/api/v1/business-hours/{id}/open", get(hours::open))
+        .route("/admin/ivr", get(ivr_flows::page))
+        .route(
+            "/api/v1/ivr/flows",
+            get(ivr_flows::list).post(ivr_flows::save),
+        )
+        .route("/api/v1/ivr/validate", post(ivr_flows::validate))
+        .route("/api/v1/ivr/flows/{id}/activate", post(ivr_flows::activate))
+        .route("/admin/system", get(system::page))
+        .route(
+            "/api/v1/system/network",
+            get(system::network_get).put(system::network_put),
+        )
+        .route(
+            "/api/v1/system/time",
+            get(system::time_get).put(system::time_put),
+        )
+        .route("/api/v1/system/backup", get(system::backup))
+        .route(
+            "/api/v1/system/restore",
+            post(system::restore).layer(axum::extract::DefaultBodyLimit::max(system::MAX_UPLOAD)),
+        )
+        .route(
+            "/api/v1/system/firmware",
+            post(system::firmware).layer(axum::extract::DefaultBodyLimit::max(system::MAX_UPLOAD)),
+        )
+        .route("/api/v1/system/logs", get(system::logs))
         .merge(api::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access))
         .with_state(state)

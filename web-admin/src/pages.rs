@@ -42,6 +42,7 @@ pub fn layout(caller: &Caller, title: Msg, body: Markup) -> Markup {
                             a href="/admin/sip-trunks" { (t(Msg::SipTrunks)) }
                             a href="/admin/trunk-groups" { (t(Msg::TrunkGroups)) }
                             a href="/admin/dial-rules" { (t(Msg::DialPlan)) }
+                            a href="/admin/ivr" { (t(Msg::IvrFlows)) }
                         }
                         @if matches!(s.role, Role::Admin | Role::Supervisor) {
                             a href="/admin/queues" { (t(Msg::Queues)) }
@@ -55,6 +56,7 @@ pub fn layout(caller: &Caller, title: Msg, body: Markup) -> Markup {
                         @if s.role == Role::Admin {
                             a href="/admin/business-hours" { (t(Msg::BusinessHours)) }
                             a href="/admin/audit" { (t(Msg::Audit)) }
+                            a href="/admin/system" { (t(Msg::System)) }
                         }
                         a href="/profile" { (t(Msg::Profile)) }
                     }
@@ -820,12 +822,60 @@ macro_rules! list_pages {
 }
 
 list_pages! {
-    agents_page, Msg::Agents, crate::api::list_agents;
     extensions_page, Msg::Extensions, crate::api::list_extensions;
     spans_page, Msg::Spans, crate::api::list_spans;
     sip_trunks_page, Msg::SipTrunks, crate::api::list_sip_trunks;
     trunk_groups_page, Msg::TrunkGroups, crate::api::list_trunk_groups;
     dial_rules_page, Msg::DialPlan, crate::api::list_dial_rules;
+}
+
+/// `GET /admin/agents`: the agents, and a form that creates one through the REST API
+/// (`POST /api/v1/agents`, the same validated command; errors show in the form).
+pub async fn agents_page(State(st): State<WebState>, caller: Caller) -> Result<Response, WebError> {
+    let (items, users) = st
+        .db(|s| Ok((crate::api::list_agents(s)?, s.users()?)))
+        .await?;
+    let l = caller.lang();
+    let t = |m: Msg| m.text(l);
+    let rows = items
+        .into_iter()
+        .map(|i| {
+            vec![
+                i.id.to_string(),
+                i.config.number,
+                i.config.name,
+                i.config
+                    .user_id
+                    .and_then(|u| users.iter().find(|x| x.id == u))
+                    .map(|u| u.username.clone())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let form = html! {
+        h2 { (t(Msg::Create)) }
+        form id="agent-create" data-api="/api/v1/agents" data-method="POST" {
+            label { (t(Msg::Number)) " " input name="number" required pattern="[0-9]{2,8}"; }
+            label { (t(Msg::Name)) " " input name="name" required; }
+            button type="submit" { (t(Msg::Create)) }
+            output data-result {}
+        }
+    };
+    Ok(page(
+        StatusCode::OK,
+        list_page(
+            &caller,
+            Msg::Agents,
+            None,
+            Table {
+                head: &[Msg::Id, Msg::Number, Msg::Name, Msg::Username],
+                rows,
+                delete_base: None,
+                ids: &[],
+            },
+            form,
+        ),
+    ))
 }
 
 /// `GET /admin/audit`: the store's config change log (who, when, what).

@@ -60,6 +60,7 @@ function formJson(f) {
     if (!el.name) continue;
     const t = el.dataset.type, v = el.value;
     if (t === "number") o[el.name] = Number(v);
+    else if (t === "words") o[el.name] = v.split(/[\s,]+/).filter((x) => x);
     else if (t === "list") o[el.name] = v.split(",").map((x) => x.trim()).filter((x) => x).map(Number);
     else if (t === "criteria") o[el.name] = v.split(",").map((x) => x.trim()).filter((x) => x)
       .map((x) => { const [n, m] = x.split(":"); return { name: (n || "").trim(), max: Number(m) }; });
@@ -79,5 +80,27 @@ document.addEventListener("submit", async (e) => {
     location.reload();
   } catch (err) {
     if (out) { out.textContent = err.message; out.className = "error"; }
+  }
+});
+
+// Upload forms: <form data-upload="/api/v1/…"> posts the chosen file as the raw body.
+document.addEventListener("submit", async (e) => {
+  const f = e.target;
+  if (!f.dataset.upload || e.defaultPrevented) return;
+  e.preventDefault();
+  const out = f.querySelector("[data-result]");
+  const file = f.querySelector("input[type=file]").files[0];
+  if (!file) return;
+  const r = await fetch(f.dataset.upload, {
+    method: "POST",
+    headers: { "x-csrf-token": csrfToken(), "content-type": "application/octet-stream" },
+    body: file,
+  });
+  const text = await r.text();
+  let data = null;
+  try { data = JSON.parse(text); } catch (_) { data = { error: text }; }
+  if (out) {
+    out.textContent = r.ok ? "✓" : (data && data.error) || String(r.status);
+    out.className = r.ok ? "" : "error";
   }
 });

@@ -426,6 +426,126 @@ async fn knowledge_base_editing_for_supervisors() {
 }
 
 #[tokio::test]
+async fn knowledge_base_edits_are_in_the_audit_log() {
+    let h = Harness::new();
+    let rev0 = h.revision();
+    let mut s = h.login("sup", PASSWORD).await;
+    let r = s
+        .json(
+            Method::POST,
+            "/api/v1/kb/categories",
+            &json!({"name": "billing"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = s
+        .json(
+            Method::POST,
+            "/api/v1/kb/articles",
+            &json!({"title": "Refund policy", "category": "billing", "body": "Thirty days."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    let r = s
+        .json(
+            Method::PUT,
+            &format!("/api/v1/kb/articles/{id}"),
+            &json!({"title": "Refund policy", "category": "billing", "body": "Fourteen days."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Refused edits write nothing, to the articles or to the log.
+    let before = h.revision();
+    for (m, path, body) in [
+        (
+            Method::PUT,
+            format!("/api/v1/kb/articles/{id}"),
+            json!({"title": "", "category": "billing", "body": "x"}),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/kb/articles/999999".to_owned(),
+            json!({"title": "x", "category": "billing", "body": "x"}),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/kb/categories/billing".to_owned(),
+            json!({}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/kb/categories".to_owned(),
+            json!({"name": "billing"}),
+        ),
+    ] {
+        let r = s.json(m, &path, &body).await;
+        assert!(r.status.is_client_error(), "{path}: {}", r.text);
+    }
+    assert_eq!(h.revision(), before);
+    assert!(
+        h.peek()
+            .article(id)
+            .unwrap()
+            .unwrap()
+            .body
+            .contains("Fourteen")
+    );
+    let r = s
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/kb/articles/{id}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = s
+        .json(Method::DELETE, "/api/v1/kb/categories/billing", &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let mut root = h.login("root", PASSWORD).await;
+    let log = root
+        .get(&format!("/api/v1/audit?since={rev0}"))
+        .await
+        .json();
+    let got: Vec<(String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_owned(),
+                e["entity"].as_str().unwrap().to_owned(),
+                e["op"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want = [
+        ("kb_category", "create"),
+        ("article", "create"),
+        ("article", "update"),
+        ("article", "delete"),
+        ("kb_category", "delete"),
+    ];
+    assert_eq!(
+        got,
+        want.iter()
+            .map(|(e, o)| ("web:sup".to_owned(), (*e).to_owned(), (*o).to_owned()))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["entity"] == "article" && e["id"] == id)
+    );
+    // And on the audit page.
+    let page = root.get("/admin/audit").await;
+    assert!(page.text.contains("create article #"), "{}", page.text);
+}
+
+#[tokio::test]
 async fn business_hours_are_audited_config_with_validation() {
     let h = Harness::new();
     let mut root = h.login("root", PASSWORD).await;

@@ -452,6 +452,33 @@ pub enum Command {
         /// Flow version id.
         id: i64,
     },
+    /// Records in the audit log that a setting kept outside the database (network, time,
+    /// the database as a whole, firmware) was changed by `actor`; writes nothing else.
+    NoteSystemChange(Entity),
+    /// Add a knowledge-base article.
+    CreateArticle(crate::desk::ArticleConfig),
+    /// Replace a knowledge-base article.
+    UpdateArticle {
+        /// Article id.
+        id: i64,
+        /// New content.
+        config: crate::desk::ArticleConfig,
+    },
+    /// Remove a knowledge-base article.
+    DeleteArticle {
+        /// Article id.
+        id: i64,
+    },
+    /// Add a knowledge-base category.
+    CreateKbCategory {
+        /// Category name, 1–64 characters, unique.
+        name: String,
+    },
+    /// Remove a knowledge-base category no article is filed under.
+    DeleteKbCategory {
+        /// Category name.
+        name: String,
+    },
     /// Add a business-hours calendar.
     CreateBusinessHours(crate::desk::BusinessHoursConfig),
     /// Replace a business-hours calendar and its holidays.
@@ -1452,6 +1479,38 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
             tx.execute("DELETE FROM ivr_flows WHERE id = ?1", [id])?;
             (Entity::IvrFlow, *id, Op::Delete)
         }
+        C::NoteSystemChange(e) => {
+            if !matches!(
+                e,
+                Entity::Network | Entity::TimeSettings | Entity::Database | Entity::Firmware
+            ) {
+                return Err(Invalid::new("system.setting", Rule::NoSuchReference).into());
+            }
+            (*e, 0, Op::Update)
+        }
+        C::CreateArticle(a) => {
+            let id =
+                crate::crm::put_article_in(tx, None, &a.title, &a.category, &a.body, a.updated)?;
+            (Entity::Article, id, Op::Create)
+        }
+        C::UpdateArticle { id, config: a } => {
+            crate::crm::put_article_in(tx, Some(*id), &a.title, &a.category, &a.body, a.updated)?;
+            (Entity::Article, *id, Op::Update)
+        }
+        C::DeleteArticle { id } => {
+            crate::crm::delete_article_in(tx, *id)?;
+            (Entity::Article, *id, Op::Delete)
+        }
+        C::CreateKbCategory { name } => (
+            Entity::KbCategory,
+            crate::desk::create_kb_category_in(tx, name)?,
+            Op::Create,
+        ),
+        C::DeleteKbCategory { name } => (
+            Entity::KbCategory,
+            crate::desk::delete_kb_category_in(tx, name)?,
+            Op::Delete,
+        ),
         C::CreateBusinessHours(c) => crate::desk::apply_hours(tx, None, c)?,
         C::UpdateBusinessHours { id, config } => crate::desk::apply_hours(tx, Some(*id), config)?,
         C::DeleteBusinessHours { id } => crate::desk::delete_hours(tx, *id)?,

@@ -659,7 +659,9 @@ impl Store {
         Ok(tickets)
     }
 
-    /// Adds or replaces (`id = Some`) a knowledge-base article; returns its id.
+    /// Adds or replaces (`id = Some`) a knowledge-base article; returns its id. Not
+    /// audited: the panel goes through [`crate::Command::CreateArticle`] and friends, which
+    /// write the same rows and a line in the change log.
     ///
     /// # Errors
     /// [`StoreError::Invalid`], [`StoreError::NotFound`].
@@ -671,49 +673,15 @@ impl Store {
         body: &str,
         now: Timestamp,
     ) -> Result<i64> {
-        check_nonempty("article.title", title, 200)?;
-        check_nonempty("article.category", category, 64)?;
-        check_nonempty("article.body", body, 200_000)?;
-        match id {
-            Some(id) => {
-                let n = self.conn.execute(
-                    "UPDATE kb_articles SET title = ?1, category = ?2, body = ?3, updated_ts = ?4 WHERE id = ?5",
-                    params![title, category, body, now.0, id],
-                )?;
-                if n == 0 {
-                    return Err(StoreError::NotFound {
-                        entity: Entity::Article,
-                        id,
-                    });
-                }
-                Ok(id)
-            }
-            None => {
-                self.conn.execute(
-                    "INSERT INTO kb_articles(title, category, body, updated_ts) VALUES (?1,?2,?3,?4)",
-                    params![title, category, body, now.0],
-                )?;
-                Ok(self.conn.last_insert_rowid())
-            }
-        }
+        put_article_in(&self.conn, id, title, category, body, now)
     }
 
-    /// Removes an article.
+    /// Removes an article (not audited, see [`Self::put_article`]).
     ///
     /// # Errors
     /// [`StoreError::NotFound`].
     pub fn delete_article(&mut self, id: i64) -> Result<()> {
-        if self
-            .conn
-            .execute("DELETE FROM kb_articles WHERE id = ?1", [id])?
-            == 0
-        {
-            return Err(StoreError::NotFound {
-                entity: Entity::Article,
-                id,
-            });
-        }
-        Ok(())
+        delete_article_in(&self.conn, id)
     }
 
     /// Full-text search of the knowledge base, best match first.
@@ -840,6 +808,53 @@ fn excerpt(body: &str, words: &[&str]) -> String {
         s.push('…');
     }
     s
+}
+
+/// Adds or replaces (`id = Some`) an article over `conn` (a connection or a transaction).
+pub(crate) fn put_article_in(
+    conn: &rusqlite::Connection,
+    id: Option<i64>,
+    title: &str,
+    category: &str,
+    body: &str,
+    now: Timestamp,
+) -> Result<i64> {
+    check_nonempty("article.title", title, 200)?;
+    check_nonempty("article.category", category, 64)?;
+    check_nonempty("article.body", body, 200_000)?;
+    match id {
+        Some(id) => {
+            let n = conn.execute(
+                "UPDATE kb_articles SET title = ?1, category = ?2, body = ?3, updated_ts = ?4 WHERE id = ?5",
+                params![title, category, body, now.0, id],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound {
+                    entity: Entity::Article,
+                    id,
+                });
+            }
+            Ok(id)
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO kb_articles(title, category, body, updated_ts) VALUES (?1,?2,?3,?4)",
+                params![title, category, body, now.0],
+            )?;
+            Ok(conn.last_insert_rowid())
+        }
+    }
+}
+
+/// Removes an article over `conn`.
+pub(crate) fn delete_article_in(conn: &rusqlite::Connection, id: i64) -> Result<()> {
+    if conn.execute("DELETE FROM kb_articles WHERE id = ?1", [id])? == 0 {
+        return Err(StoreError::NotFound {
+            entity: Entity::Article,
+            id,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

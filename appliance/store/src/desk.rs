@@ -7,7 +7,7 @@
 //! row; the daemon or the agent dials it), no recordings files (the recordings index lives
 //! in [`crate::recordings`]).
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Op, Stored, text_enum};
@@ -849,18 +849,13 @@ impl Store {
     }
 
     /// Adds a knowledge-base category (articles may also name categories not in this list;
-    /// [`Self::kb_categories`] lists both).
+    /// [`Self::kb_categories`] lists both). Not audited: the panel goes through
+    /// [`crate::Command::CreateKbCategory`].
     ///
     /// # Errors
     /// [`StoreError::Invalid`] (empty, too long, duplicate).
     pub fn create_kb_category(&mut self, name: &str) -> Result<()> {
-        nonempty("kb_category.name", name, 64)?;
-        if self.kb_categories()?.iter().any(|c| c == name) {
-            return Err(Invalid::new("kb_category.name", Rule::Duplicate).into());
-        }
-        self.conn
-            .execute("INSERT INTO kb_categories(name) VALUES (?1)", [name])?;
-        Ok(())
+        create_kb_category_in(&self.conn, name).map(drop)
     }
 
     /// Removes a category; refused while an article is filed under it.
@@ -868,21 +863,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Invalid`] (in use), [`StoreError::NotFound`]-like invalid when absent.
     pub fn delete_kb_category(&mut self, name: &str) -> Result<()> {
-        if self
-            .conn
-            .prepare_cached("SELECT 1 FROM kb_articles WHERE category = ?1")?
-            .exists([name])?
-        {
-            return Err(Invalid::new("kb_category.name", Rule::InUse { by: "an article" }).into());
-        }
-        if self
-            .conn
-            .execute("DELETE FROM kb_categories WHERE name = ?1", [name])?
-            == 0
-        {
-            return Err(Invalid::new("kb_category.name", Rule::NoSuchReference).into());
-        }
-        Ok(())
+        delete_kb_category_in(&self.conn, name).map(drop)
     }
 
     /// Every category: the listed ones and those articles use, sorted, distinct.
@@ -890,12 +871,61 @@ impl Store {
     /// # Errors
     /// SQLite errors.
     pub fn kb_categories(&self) -> Result<Vec<String>> {
-        let mut s = self.conn.prepare_cached(
-            "SELECT name FROM kb_categories UNION SELECT category FROM kb_articles ORDER BY 1",
-        )?;
-        Ok(s.query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+        kb_categories_in(&self.conn)
     }
+}
+
+/// An article as written by [`crate::Command::CreateArticle`] / `UpdateArticle`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleConfig {
+    /// Title, 1–200 characters.
+    pub title: String,
+    /// Category, 1–64 characters.
+    pub category: String,
+    /// Body, 1–200 000 characters.
+    pub body: String,
+    /// When it was written (shown as "last change").
+    pub updated: Timestamp,
+}
+
+/// Adds a category; returns its row id (the change log's entity id).
+pub(crate) fn create_kb_category_in(conn: &rusqlite::Connection, name: &str) -> Result<i64> {
+    nonempty("kb_category.name", name, 64)?;
+    if kb_categories_in(conn)?.iter().any(|c| c == name) {
+        return Err(Invalid::new("kb_category.name", Rule::Duplicate).into());
+    }
+    conn.execute("INSERT INTO kb_categories(name) VALUES (?1)", [name])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Removes a category; returns the row id it had (0 for a category only articles named).
+pub(crate) fn delete_kb_category_in(conn: &rusqlite::Connection, name: &str) -> Result<i64> {
+    if conn
+        .prepare_cached("SELECT 1 FROM kb_articles WHERE category = ?1")?
+        .exists([name])?
+    {
+        return Err(Invalid::new("kb_category.name", Rule::InUse { by: "an article" }).into());
+    }
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT rowid FROM kb_categories WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else {
+        return Err(Invalid::new("kb_category.name", Rule::NoSuchReference).into());
+    };
+    conn.execute("DELETE FROM kb_categories WHERE rowid = ?1", [id])?;
+    Ok(id)
+}
+
+fn kb_categories_in(conn: &rusqlite::Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare_cached(
+        "SELECT name FROM kb_categories UNION SELECT category FROM kb_articles ORDER BY 1",
+    )?;
+    Ok(s.query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 #[cfg(test)]

@@ -210,6 +210,16 @@ pub enum Entity {
     BusinessHours,
     /// Scheduled callback.
     Callback,
+    /// Knowledge-base category.
+    KbCategory,
+    /// The management network settings (files, not rows).
+    Network,
+    /// Time and NTP settings (files, not rows).
+    TimeSettings,
+    /// The database as a whole (a restore).
+    Database,
+    /// The firmware (an update written to a slot).
+    Firmware,
 }
 
 impl Entity {
@@ -236,11 +246,16 @@ impl Entity {
             Self::Interaction => "interaction",
             Self::BusinessHours => "business_hours",
             Self::Callback => "callback",
+            Self::KbCategory => "kb_category",
+            Self::Network => "network",
+            Self::TimeSettings => "time",
+            Self::Database => "database",
+            Self::Firmware => "firmware",
         }
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 19] = [
+        const ALL: [Entity; 24] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
@@ -260,6 +275,11 @@ impl Entity {
             Entity::Interaction,
             Entity::BusinessHours,
             Entity::Callback,
+            Entity::KbCategory,
+            Entity::Network,
+            Entity::TimeSettings,
+            Entity::Database,
+            Entity::Firmware,
         ];
         ALL.into_iter().find(|e| e.as_str() == s)
     }

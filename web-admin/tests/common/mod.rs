@@ -2,6 +2,8 @@
 //! clock the test moves, and a small cookie-keeping client over `Router::oneshot`.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+pub mod cdp;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -46,6 +48,18 @@ impl Harness {
     /// model's interaction records are written into the store.
     pub fn desk() -> Self {
         Self::build(WebConfig::default(), true)
+    }
+
+    /// Like [`Harness::desk`], but the wallboard's live data ([`web_admin::ApiBackend`])
+    /// comes from the same loopback CTI model the calls go through.
+    pub fn desk_live() -> Self {
+        let mut h = Self::build(WebConfig::default(), true);
+        let cti = h.cti.clone().unwrap();
+        let store = Store::open(&h.db).unwrap();
+        let clock = Arc::clone(&h.clock);
+        let clock_fn: web_admin::Clock = Arc::new(move || Timestamp(clock.load(Ordering::SeqCst)));
+        h.state = WebState::with_cti(store, cti.clone(), cti, WebConfig::default(), clock_fn);
+        h
     }
 
     fn build(config: WebConfig, desk: bool) -> Self {
