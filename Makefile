@@ -88,6 +88,7 @@ test: deps lint unit
 bench: deps
 	$(CARGO) bench --locked -p media-dsp --all-features
 	@bash scripts/bench-peers.sh
+	@bash scripts/bench-sip.sh
 
 FUZZ_DIRS := fuzz $(sort $(dir $(wildcard */fuzz/Cargo.toml */*/fuzz/Cargo.toml)))
 FUZZ_SECONDS ?= 30

@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use crate::calls::{Engine, ToEngine};
-use crate::media::{Ctl, DGRAM_MAX, Dgram, RtpPort, rtp_channel};
+use crate::media::{Ctl, DGRAM_MAX, DGRAM_READ, Dgram, RtpPort, rtp_channel};
 
 /// Input from the SIP sockets.
 #[derive(Debug)]
@@ -385,29 +385,42 @@ fn start_media(e: &mut Engine, leg: LegId, neg: &Negotiated) {
 /// Moves datagrams between a leg's RTP/RTCP sockets and the media thread until the media
 /// thread drops the leg's session.
 async fn rtp_task(rtp: UdpSocket, rtcp: UdpSocket, mut port: RtpPort) {
-    let mut b1 = vec![0u8; DGRAM_MAX];
-    let mut b2 = vec![0u8; DGRAM_MAX];
+    let mut b1 = vec![0u8; DGRAM_READ];
+    let mut b2 = vec![0u8; DGRAM_READ];
+    // Larger than a queue item: dropped whole rather than truncated.
     let mk = |buf: &[u8], n: usize, addr: SocketAddr, rtcp: bool| {
+        if n > DGRAM_MAX {
+            debug!(%addr, len = n, "rtp: datagram too large for the media queue, dropped");
+            return None;
+        }
         let mut d = Dgram {
-            len: u16::try_from(n.min(DGRAM_MAX)).unwrap_or(0),
+            len: u16::try_from(n).unwrap_or(0),
             addr,
             rtcp,
             buf: [0; DGRAM_MAX],
         };
-        d.buf[..n.min(DGRAM_MAX)].copy_from_slice(&buf[..n.min(DGRAM_MAX)]);
-        d
+        d.buf[..n].copy_from_slice(&buf[..n]);
+        Some(d)
     };
+    let notify = Arc::clone(&port.notify);
+    // One timer for the task's life (a new `sleep` per wake-up registered a timer per
+    // datagram): it only bounds how long an abandoned leg's task lingers.
+    let mut check = tokio::time::interval(Duration::from_millis(100));
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let notify = Arc::clone(&port.notify);
         tokio::select! {
-            r = rtp.recv_from(&mut b1) => if let Ok((n, from)) = r {
-                let _ = port.rx.push(mk(&b1, n, from, false));
+            r = rtp.recv_from(&mut b1) => if let Ok((n, from)) = r
+                && let Some(d) = mk(&b1, n, from, false)
+            {
+                let _ = port.rx.push(d);
             },
-            r = rtcp.recv_from(&mut b2) => if let Ok((n, from)) = r {
-                let _ = port.rx.push(mk(&b2, n, from, true));
+            r = rtcp.recv_from(&mut b2) => if let Ok((n, from)) = r
+                && let Some(d) = mk(&b2, n, from, true)
+            {
+                let _ = port.rx.push(d);
             },
             () = notify.notified() => {}
-            () = tokio::time::sleep(Duration::from_millis(100)) => {}
+            _ = check.tick() => {}
         }
         while let Ok(d) = port.tx.pop() {
             let s = if d.rtcp { &rtcp } else { &rtp };
