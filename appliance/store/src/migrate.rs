@@ -95,6 +95,11 @@ pub(crate) const STEPS: &[Step] = &[
             "kb_categories",
         ],
     },
+    Step {
+        what: "v8 web chat transcripts: the messages of each chat interaction",
+        sql: V8,
+        tables: &["chat_messages"],
+    },
 ];
 
 /// The schema version this build writes.
@@ -428,6 +433,19 @@ CREATE TABLE technicians(
 );
 ";
 
+const V8: &str = r"
+CREATE TABLE chat_messages(
+    id INTEGER PRIMARY KEY,
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    sender TEXT NOT NULL CHECK (sender IN ('customer', 'agent', 'system')),
+    author TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (interaction_id, seq)
+);
+";
+
 const V7: &str = r"
 CREATE TABLE business_hours(
     id INTEGER PRIMARY KEY,
@@ -637,6 +655,12 @@ mod tests {
                      INSERT INTO kb_categories(name) VALUES ('billing');",
                 )
                 .unwrap(),
+            8 => conn
+                .execute_batch(
+                    "INSERT INTO interactions(id, customer_id, channel, call_id, remote_number, direction, agent, queue, started_ts, ended_ts, disposition, notes, data) VALUES (900, NULL, 'chat', 'chat-1', '', 'inbound', '2001', 'sales', 10, 20, 'solved', '', '{}');
+                     INSERT INTO chat_messages(interaction_id, seq, ts, sender, author, body) VALUES (900, 0, 11, 'customer', 'Li', 'hello'), (900, 1, 12, 'agent', '2001', 'hi');",
+                )
+                .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
         }
     }
@@ -718,6 +742,14 @@ mod tests {
                         .kb_categories()
                         .unwrap()
                         .contains(&"billing".to_owned())
+                );
+            }
+            8 => {
+                let t = store.chat_transcript(900).unwrap();
+                assert_eq!(t.len(), 2);
+                assert_eq!(
+                    (t[1].sender, t[1].body.as_str()),
+                    (crate::chat::Sender::Agent, "hi")
                 );
             }
             _ => unreachable!(),
