@@ -11,12 +11,19 @@ pub const APP_JS: &str = include_str!("../static/app.js");
 /// The agent desktop's script: CTI over WebSocket, screen pop, tickets, KB, callbacks.
 pub const DESK_JS: &str = include_str!("../static/desk.js");
 
+/// The chat widget page's script (`/chat`): the customer's side of web chat.
+pub const CHAT_JS: &str = include_str!("../static/chat.js");
+/// The embed script a web site includes: a button opening the chat widget in an iframe.
+pub const CHAT_WIDGET_JS: &str = include_str!("../static/chat-widget.js");
+
 /// `GET /static/{file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, ty) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
         "desk.js" => (DESK_JS, "text/javascript; charset=utf-8"),
+        "chat.js" => (CHAT_JS, "text/javascript; charset=utf-8"),
+        "chat-widget.js" => (CHAT_WIDGET_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

@@ -7,236 +7,20 @@
 //!   and a disposition, hangs up, ends wrap-up; the entry is in the store's history
 //!   (`web-admin-desk-screen-pop.png`, `web-admin-desk-after-call.png`);
 //! - a supervisor searches recordings, plays one (Range requests) and scores it
-//!   (`web-admin-recordings.png`).
+//!   (`web-admin-recordings.png`);
+//! - web chat with two pages: the customer widget and the agent desk exchange messages,
+//!   the customer card pops, the agent closes the chat, the transcript is in the store
+//!   (`web-chat-customer.png`, `web-chat-desk.png`).
 
 mod common;
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::Harness;
-use futures_util::{SinkExt, StreamExt};
+use common::cdp::{launch, screenshot, serve};
 use serde_json::{Value, json};
 use store::{DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USER};
-use tokio_tungstenite::tungstenite::Message;
-
-struct Browser(Child);
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-struct Cdp {
-    ws: Ws,
-    next_id: u64,
-    session: Option<String>,
-}
-
-impl Cdp {
-    async fn call(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        let mut msg = json!({"id": id, "method": method, "params": params});
-        if let Some(s) = &self.session {
-            msg["sessionId"] = json!(s);
-        }
-        self.ws
-            .send(Message::Text(msg.to_string().into()))
-            .await
-            .unwrap();
-        for _ in 0..10_000 {
-            let m = tokio::time::timeout(Duration::from_secs(45), self.ws.next())
-                .await
-                .unwrap_or_else(|_| panic!("no answer to {method}"))
-                .unwrap()
-                .unwrap();
-            let Ok(text) = m.to_text() else { continue };
-            let v: Value = serde_json::from_str(text).unwrap();
-            if v["id"] == id {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
-            }
-        }
-        panic!("{method}: too many unrelated messages");
-    }
-
-    async fn eval(&mut self, js: &str) -> Value {
-        let r = self
-            .call(
-                "Runtime.evaluate",
-                json!({"expression": js, "returnByValue": true, "awaitPromise": true}),
-            )
-            .await;
-        r["result"]["value"].clone()
-    }
-
-    /// Waits (bounded) until the page at `path` has loaded.
-    async fn wait_path(&mut self, path: &str) {
-        for _ in 0..100 {
-            let v = self
-                .eval("document.readyState + '|' + location.pathname")
-                .await;
-            if v.as_str() == Some(&format!("complete|{path}")) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let v = self
-            .eval("location.href + ' ' + document.body.innerText")
-            .await;
-        panic!("never reached {path}: {v}");
-    }
-}
-
-fn b64decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = s
-        .bytes()
-        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
-        .collect();
-    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-    for ch in clean.chunks(4) {
-        let n = ch
-            .iter()
-            .enumerate()
-            .fold(0u32, |a, (i, c)| a | u32::from(val(*c)) << (18 - 6 * i));
-        out.extend_from_slice(&n.to_be_bytes()[1..ch.len()]);
-    }
-    out
-}
-
-/// Starts headless Chromium on a fresh profile and attaches to a new page.
-async fn launch() -> (Browser, Cdp, tempfile::TempDir) {
-    let profile = tempfile::tempdir().unwrap();
-    let child = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0",
-            "--window-size=1200,900",
-            "--autoplay-policy=no-user-gesture-required",
-            "--mute-audio",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("about:blank")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Debian package `chromium` must be installed (apt-get install chromium)");
-    let browser = Browser(child);
-    let port_file = profile.path().join("DevToolsActivePort");
-    let mut endpoint = None;
-    for _ in 0..300 {
-        if let Ok(s) = std::fs::read_to_string(&port_file) {
-            let mut l = s.lines();
-            if let (Some(port), Some(path)) = (l.next(), l.next()) {
-                endpoint = Some(format!("ws://127.0.0.1:{port}{path}"));
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let endpoint = endpoint.expect("Chromium did not open its DevTools port within 30 s");
-    let (ws, _) = tokio_tungstenite::connect_async(endpoint.as_str())
-        .await
-        .unwrap();
-    let mut cdp = Cdp {
-        ws,
-        next_id: 0,
-        session: None,
-    };
-    let target = cdp
-        .call("Target.createTarget", json!({"url": "about:blank"}))
-        .await;
-    let attached = cdp
-        .call(
-            "Target.attachToTarget",
-            json!({"targetId": target["targetId"], "flatten": true}),
-        )
-        .await;
-    cdp.session = Some(attached["sessionId"].as_str().unwrap().to_owned());
-    cdp.call("Page.enable", json!({})).await;
-
-    (browser, cdp, profile)
-}
-
-/// Saves a screenshot of the page as `target/test-artifacts/{name}`.
-async fn screenshot(cdp: &mut Cdp, name: &str) {
-    let shot = cdp
-        .call("Page.captureScreenshot", json!({"format": "png"}))
-        .await;
-    let png = b64decode(shot["data"].as_str().unwrap());
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(name), &png).unwrap();
-}
-
-/// Serves the panel on 127.0.0.1 (a real socket, for the browser).
-async fn serve(h: &Harness) -> (SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = web_admin::router(h.state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    (addr, server)
-}
-
-impl Cdp {
-    /// Evaluates `js` until it returns `true` (bounded: 15 s).
-    async fn until(&mut self, js: &str, what: &str) {
-        for _ in 0..150 {
-            if self.eval(js).await == Value::Bool(true) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let v = self
-            .eval("location.href + ' ' + document.body.innerText")
-            .await;
-        panic!("{what} did not happen: {v}");
-    }
-
-    async fn goto(&mut self, base: &str, path: &str) {
-        self.call("Page.navigate", json!({"url": format!("{base}{path}")}))
-            .await;
-        self.wait_path(path.split('?').next().unwrap_or(path)).await;
-    }
-
-    async fn login(&mut self, base: &str, user: &str, password: &str) {
-        self.goto(base, "/login").await;
-        self.eval(&format!(
-            "document.querySelector('[name=username]').value = '{user}';\
-             document.querySelector('[name=password]').value = '{password}';\
-             document.querySelector('form[action=\"/login\"]').submit(); true"
-        ))
-        .await;
-        self.wait_path("/dashboard").await;
-    }
-}
 
 #[tokio::test]
 async fn log_in_change_default_password_and_create_a_queue_in_chromium() {
@@ -602,4 +386,158 @@ fn recording_wav(path: &std::path::Path, ms: u32) {
         b.extend_from_slice(&v.to_le_bytes());
     }
     std::fs::write(path, b).unwrap();
+}
+
+#[tokio::test]
+async fn a_customer_chats_from_the_widget_with_an_agent_on_the_desk_in_chromium() {
+    let h = Harness::desk();
+    common::enable_chat(&h, 2);
+    let cust = h
+        .peek()
+        .create_customer(
+            &store::crm::NewCustomer {
+                name: "Han Meimei".into(),
+                email: "meimei@example.com".into(),
+                ..Default::default()
+            },
+            store::Timestamp(common::T0),
+        )
+        .unwrap();
+    let (addr, server) = serve(&h).await;
+    let base = format!("http://{addr}");
+    let (_browser, mut cdp, _profile) = launch().await;
+
+    // Page 1: the agent's desk, ready for chats.
+    let desk = cdp.session.clone();
+    cdp.login(&base, "agent1", common::PASSWORD).await;
+    cdp.goto(&base, "/desk").await;
+    cdp.until(
+        "document.getElementById('desk').dataset.chat === 'connected'",
+        "chat socket",
+    )
+    .await;
+    cdp.eval("document.getElementById('chat-ready').click(); true")
+        .await;
+    cdp.until(
+        "document.getElementById('desk').dataset.chatState === 'ready'",
+        "ready for chats",
+    )
+    .await;
+
+    // Page 2: the customer's widget.
+    let widget = Some(cdp.open_page().await);
+    cdp.session.clone_from(&widget);
+    cdp.goto(&base, "/chat?queue=web").await;
+    cdp.eval(
+        "const f = document.getElementById('chat-start');\
+         f.elements.name.value = 'Meimei'; f.elements.email.value = 'meimei@example.com';\
+         f.requestSubmit(); true",
+    )
+    .await;
+    cdp.until(
+        "!!document.getElementById('chat').dataset.chat",
+        "chat queued",
+    )
+    .await;
+
+    // The desk gets the offer, accepts it; the customer card pops.
+    cdp.session.clone_from(&desk);
+    cdp.until(
+        "!!document.querySelector('#chat-offers [data-op=accept-chat]')",
+        "chat offer",
+    )
+    .await;
+    cdp.eval("document.querySelector('#chat-offers [data-op=accept-chat]').click(); true")
+        .await;
+    cdp.until(
+        "!!document.querySelector('#chat-list .chat-conv')",
+        "chat box",
+    )
+    .await;
+    cdp.until(
+        &format!("document.getElementById('desk').dataset.customer === '{cust}'"),
+        "customer card",
+    )
+    .await;
+
+    // Customer → agent, with markup that must stay text.
+    cdp.session.clone_from(&widget);
+    cdp.until(
+        "document.getElementById('chat').dataset.state === 'connected'",
+        "agent joined",
+    )
+    .await;
+    cdp.eval(
+        "const f = document.getElementById('chat-send');\
+         f.elements.text.value = 'Hello <img src=x onerror=window.pwned=1>';\
+         f.requestSubmit(); true",
+    )
+    .await;
+    cdp.session.clone_from(&desk);
+    cdp.until(
+        "[...document.querySelectorAll('#chat-list li')].some(li => li.textContent.includes('Hello <img src=x'))",
+        "customer message on the desk",
+    )
+    .await;
+    assert_eq!(
+        cdp.eval("document.querySelectorAll('#chat-list img').length === 0 && !window.pwned")
+            .await,
+        Value::Bool(true),
+        "customer text rendered as text"
+    );
+    // Agent → customer.
+    cdp.eval(
+        "const f = document.querySelector('#chat-list .chat-send');\
+         f.elements.text.value = 'Hi Meimei, how can I help?'; f.requestSubmit(); true",
+    )
+    .await;
+    cdp.session.clone_from(&widget);
+    cdp.until(
+        "[...document.querySelectorAll('#chat-log li')].some(li => li.textContent === 'Hi Meimei, how can I help?')",
+        "agent message in the widget",
+    )
+    .await;
+    screenshot(&mut cdp, "web-chat-customer.png").await;
+    cdp.session.clone_from(&desk);
+    screenshot(&mut cdp, "web-chat-desk.png").await;
+
+    // The agent closes with a disposition; the widget shows the end; the store has it.
+    cdp.eval(
+        "const f = document.querySelector('#chat-list .chat-close');\
+         f.elements.disposition.value = 'resolved'; f.elements.notes.value = 'browser e2e';\
+         f.requestSubmit(); true",
+    )
+    .await;
+    cdp.until(
+        "!document.querySelector('#chat-list .chat-conv')",
+        "chat closed on the desk",
+    )
+    .await;
+    cdp.session.clone_from(&widget);
+    cdp.until(
+        "document.getElementById('chat').dataset.state === 'closed'",
+        "chat closed in the widget",
+    )
+    .await;
+    let mut saved = None;
+    for _ in 0..100 {
+        let v = h.peek().interactions(cust, 5).unwrap();
+        if let Some(i) = v.into_iter().find(|i| i.channel == "chat") {
+            saved = Some(i);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let i = saved.expect("chat saved to the customer's history");
+    assert_eq!(
+        (i.disposition.as_str(), i.notes.as_str()),
+        ("resolved", "browser e2e")
+    );
+    let t = h.peek().chat_transcript(i.id).unwrap();
+    assert!(
+        t.iter()
+            .any(|l| l.body == "Hello <img src=x onerror=window.pwned=1>")
+    );
+    assert!(t.iter().any(|l| l.body == "Hi Meimei, how can I help?"));
+    server.abort();
 }
