@@ -429,9 +429,9 @@ async fn a_customer_chats_from_the_widget_with_an_agent_on_the_desk_in_chromium(
     cdp.session.clone_from(&widget);
     cdp.goto(&base, "/chat?queue=web").await;
     cdp.eval(
-        "const f = document.getElementById('chat-start');\
-         f.elements.name.value = 'Meimei'; f.elements.email.value = 'meimei@example.com';\
-         f.requestSubmit(); true",
+        "const f1 = document.getElementById('chat-start');\
+         f1.elements.name.value = 'Meimei'; f1.elements.email.value = 'meimei@example.com';\
+         f1.requestSubmit(); true",
     )
     .await;
     cdp.until(
@@ -468,9 +468,9 @@ async fn a_customer_chats_from_the_widget_with_an_agent_on_the_desk_in_chromium(
     )
     .await;
     cdp.eval(
-        "const f = document.getElementById('chat-send');\
-         f.elements.text.value = 'Hello <img src=x onerror=window.pwned=1>';\
-         f.requestSubmit(); true",
+        "const f2 = document.getElementById('chat-send');\
+         f2.elements.text.value = 'Hello <img src=x onerror=window.pwned=1>';\
+         f2.requestSubmit(); true",
     )
     .await;
     cdp.session.clone_from(&desk);
@@ -487,8 +487,8 @@ async fn a_customer_chats_from_the_widget_with_an_agent_on_the_desk_in_chromium(
     );
     // Agent → customer.
     cdp.eval(
-        "const f = document.querySelector('#chat-list .chat-send');\
-         f.elements.text.value = 'Hi Meimei, how can I help?'; f.requestSubmit(); true",
+        "const f3 = document.querySelector('#chat-list .chat-send');\
+         f3.elements.text.value = 'Hi Meimei, how can I help?'; f3.requestSubmit(); true",
     )
     .await;
     cdp.session.clone_from(&widget);
@@ -497,15 +497,18 @@ async fn a_customer_chats_from_the_widget_with_an_agent_on_the_desk_in_chromium(
         "agent message in the widget",
     )
     .await;
+    // A background tab renders no frames: bring each page to the front for its screenshot.
+    cdp.call("Page.bringToFront", json!({})).await;
     screenshot(&mut cdp, "web-chat-customer.png").await;
     cdp.session.clone_from(&desk);
+    cdp.call("Page.bringToFront", json!({})).await;
     screenshot(&mut cdp, "web-chat-desk.png").await;
 
     // The agent closes with a disposition; the widget shows the end; the store has it.
     cdp.eval(
-        "const f = document.querySelector('#chat-list .chat-close');\
-         f.elements.disposition.value = 'resolved'; f.elements.notes.value = 'browser e2e';\
-         f.requestSubmit(); true",
+        "const f4 = document.querySelector('#chat-list .chat-close');\
+         f4.elements.disposition.value = 'resolved'; f4.elements.notes.value = 'browser e2e';\
+         f4.requestSubmit(); true",
     )
     .await;
     cdp.until(
