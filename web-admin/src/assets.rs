@@ -13,6 +13,10 @@ pub const DESK_JS: &str = include_str!("../static/desk.js");
 
 /// The IVR flow editor's script: node graph (SVG), node cards, validate, save, activate.
 pub const IVR_JS: &str = include_str!("../static/ivr.js");
+/// The chat widget page's script (`/chat`): the customer's side of web chat.
+pub const CHAT_JS: &str = include_str!("../static/chat.js");
+/// The embed script a web site includes: a button opening the chat widget in an iframe.
+pub const CHAT_WIDGET_JS: &str = include_str!("../static/chat-widget.js");
 
 /// `GET /static/{file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {
@@ -21,6 +25,8 @@ pub async fn serve(Path(file): Path<String>) -> Response {
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
         "desk.js" => (DESK_JS, "text/javascript; charset=utf-8"),
         "ivr.js" => (IVR_JS, "text/javascript; charset=utf-8"),
+        "chat.js" => (CHAT_JS, "text/javascript; charset=utf-8"),
+        "chat-widget.js" => (CHAT_WIDGET_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

@@ -39,6 +39,14 @@ async fn agent_number(st: &WebState, caller: &Caller) -> Result<Option<String>, 
         .map(|a| a.config.number))
 }
 
+/// The agent number linked to the caller's user (for the chat socket).
+pub(crate) async fn agent_number_of(
+    st: &WebState,
+    caller: &Caller,
+) -> Result<Option<String>, WebError> {
+    agent_number(st, caller).await
+}
+
 /// The CTI principal of the caller: its agent, with supervisor rights for supervisors and
 /// admins. A plain agent without a linked agent number may not use CTI.
 async fn principal(st: &WebState, caller: &Caller) -> Result<Principal, WebError> {
@@ -130,6 +138,14 @@ pub async fn page(State(st): State<WebState>, caller: Caller) -> Result<Response
                         button type="submit" { (t(Msg::Save)) }
                         span id="wrapup-saved" {}
                     }
+                }
+                section.card id="desk-chat" {
+                    h2 { "Chats" ": " strong id="chat-state" { "-" } }
+                    button type="button" id="chat-ready" { "Ready for chats" }
+                    button type="button" id="chat-notready" { "Not ready for chats" }
+                    p id="chat-error" .error {}
+                    ul id="chat-offers" {}
+                    div id="chat-list" {}
                 }
                 section.card id="desk-dial" {
                     h2 { (t(Msg::ClickToDial)) }

@@ -22,14 +22,17 @@
 //!
 //! **What it is not:** no call logic and no daemon internals: live data comes only through
 //! [`ApiBackend`] and call control only through [`CtiBackend`]; configuration only through
-//! the store's commands. Web chat and supervisor listen/whisper/barge are later slices: they
-//! add rows to [`ROUTES`] and handlers in their own modules.
+//! the store's commands. Supervisor listen/whisper/barge is a later slice.
+//!
+//! - web chat ([`chat`]): the customer widget (public, rate-limited), the desk's chat
+//!   socket, routing by the `acd` engine, transcripts into the customer's history.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod backend;
+pub mod chat;
 pub mod cti_backend;
 pub mod desk;
 pub mod erlang;
@@ -105,6 +108,7 @@ struct Inner {
     config: WebConfig,
     clock: Clock,
     system: std::sync::OnceLock<system::SystemSettings>,
+    chat: std::sync::OnceLock<Arc<chat::ChatService>>,
 }
 
 /// Shared state of every handler: the store, the live backend, sessions, lockout, clock.
@@ -151,6 +155,7 @@ impl WebState {
                 config,
                 clock,
                 system: std::sync::OnceLock::new(),
+                chat: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -163,6 +168,17 @@ impl WebState {
 
     pub(crate) fn system(&self) -> Option<&system::SystemSettings> {
         self.inner.system.get()
+    }
+
+    /// Turns web chat on with this service (once; later calls are ignored and return false).
+    pub fn set_chat(&self, chat: Arc<chat::ChatService>) -> bool {
+        self.inner.chat.set(chat).is_ok()
+    }
+
+    /// The chat service, when web chat is on.
+    #[must_use]
+    pub fn chat(&self) -> Option<Arc<chat::ChatService>> {
+        self.inner.chat.get().cloned()
     }
 
     /// Now.
@@ -367,6 +383,11 @@ pub const ROUTES: &[RouteRule] = &[
     r("POST", "/api/v1/desk/callbacks", ANY_ROLE),
     r("POST", "/api/v1/desk/callbacks/{id}/close", ANY_ROLE),
     r("GET", "/api/v1/kb/search", ANY_ROLE),
+    // Web chat: the customer widget is public (rate-limited per source address); the
+    // agent's chat socket needs a user with a linked agent.
+    r("GET", "/chat", Access::Public),
+    r("GET", "/api/chat/v1/ws", Access::Public),
+    r("GET", "/api/chat/v1/agent/ws", ANY_ROLE),
     r("GET", "/api/v1/kb/articles/{id}", ANY_ROLE),
     // Profile.
     r("GET", "/profile", ANY_ROLE),
@@ -478,6 +499,9 @@ pub fn router(state: WebState) -> Router {
             post(desk::callback_close),
         )
         .route("/api/v1/kb/search", get(desk::kb_search))
+        .route("/chat", get(chat::page))
+        .route("/api/chat/v1/ws", get(chat::customer_ws))
+        .route("/api/chat/v1/agent/ws", get(chat::agent_ws))
         .route("/profile", get(hours::profile).post(hours::profile_submit))
         .route("/api/v1/me/language", put(hours::api_language))
         .route("/recordings", get(recordings::page))

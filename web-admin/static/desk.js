@@ -281,5 +281,94 @@
       setTimeout(connect, 2000);
     };
   }
+
+  // ---------------------------------------------------------------- web chat
+  // The chat socket: offers appear in #chat-offers; an accepted chat gets its own box with
+  // the transcript, a message field and close-with-disposition. The customer card pops for
+  // the chat's customer. While a call is offered or connected the desk takes the agent out
+  // of chat routing ("one call or chats") and puts it back when the calls are gone.
+  let chatWs = null, chatReady = false, chatAutoPaused = false;
+  function chatSend(m) { if (chatWs && chatWs.readyState === WebSocket.OPEN) chatWs.send(JSON.stringify(m)); }
+  function chatLine(box, from, author, text) {
+    const li = document.createElement("li");
+    li.className = "chat-" + from;
+    li.textContent = (author ? author + ": " : "") + text;
+    box.querySelector("ol").appendChild(li);
+  }
+  function chatBox(msg) {
+    let box = document.querySelector('#chat-list [data-chat="' + msg.chat + '"]');
+    if (box) return box;
+    box = document.createElement("div");
+    box.className = "chat-conv"; box.dataset.chat = String(msg.chat);
+    const h = document.createElement("h3");
+    h.textContent = "Chat #" + msg.chat + " · " + (msg.name || "?") + (msg.email ? " · " + msg.email : "") + " · " + msg.queue;
+    box.appendChild(h);
+    box.appendChild(document.createElement("ol"));
+    const typing = document.createElement("p"); typing.className = "chat-typing"; typing.hidden = true; typing.textContent = "typing…"; box.appendChild(typing);
+    const f = document.createElement("form"); f.className = "chat-send";
+    const input = document.createElement("input"); input.name = "text"; input.maxLength = 2000; input.autocomplete = "off";
+    const b = document.createElement("button"); b.type = "submit"; b.textContent = "Send";
+    f.append(input, b);
+    let lastTyping = 0;
+    input.addEventListener("input", () => { const n = Date.now(); if (n - lastTyping > 2000) { lastTyping = n; chatSend({ type: "typing", chat: msg.chat }); } });
+    f.addEventListener("submit", (e) => { e.preventDefault(); if (input.value.trim()) { chatSend({ type: "send", chat: msg.chat, text: input.value }); input.value = ""; } });
+    box.appendChild(f);
+    const c = document.createElement("form"); c.className = "chat-close";
+    const sel = document.createElement("select"); sel.name = "disposition";
+    for (const d of ["resolved", "follow_up", "escalated", "spam"]) { const o = document.createElement("option"); o.value = d; o.textContent = d; sel.appendChild(o); }
+    const notes = document.createElement("input"); notes.name = "notes"; notes.placeholder = "notes"; notes.maxLength = 2000;
+    const cb = document.createElement("button"); cb.type = "submit"; cb.textContent = "Close chat";
+    c.append(sel, notes, cb);
+    c.addEventListener("submit", (e) => { e.preventDefault(); chatSend({ type: "close", chat: msg.chat, disposition: sel.value, notes: notes.value }); });
+    box.appendChild(c);
+    $("chat-list").appendChild(box);
+    for (const l of msg.lines || []) chatLine(box, l.from, l.from === "system" ? "" : l.author, l.text);
+    return box;
+  }
+  function chatOffer(msg) {
+    const li = document.createElement("li");
+    li.dataset.chat = String(msg.chat);
+    li.textContent = "Chat from " + (msg.name || "?") + " (" + msg.queue + ") ";
+    const acc = document.createElement("button"); acc.type = "button"; acc.dataset.op = "accept-chat"; acc.textContent = "Accept";
+    acc.addEventListener("click", () => chatSend({ type: "accept", chat: msg.chat }));
+    const dec = document.createElement("button"); dec.type = "button"; dec.textContent = "Decline";
+    dec.addEventListener("click", () => chatSend({ type: "decline", chat: msg.chat }));
+    li.append(acc, dec);
+    $("chat-offers").appendChild(li);
+  }
+  function dropOffer(chat) { const li = document.querySelector('#chat-offers [data-chat="' + chat + '"]'); if (li) li.remove(); }
+  async function chatPop(msg) {
+    if (msg.customer == null) return;
+    $("screen-pop").hidden = false;
+    $("pop-number").textContent = msg.phone || msg.email || "";
+    $("pop-queue").textContent = msg.queue || "";
+    $("pop-ivr").replaceChildren();
+    try { showCustomer(await api("GET", "/api/v1/desk/customers/" + msg.customer)); } catch (_) { showCustomer(null); }
+  }
+  function chatConnect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    chatWs = new WebSocket(proto + "//" + location.host + "/api/chat/v1/agent/ws");
+    chatWs.onmessage = (m) => {
+      const msg = JSON.parse(m.data);
+      $("chat-error").textContent = "";
+      if (msg.type === "state") { chatReady = msg.ready; $("chat-state").textContent = msg.ready ? "ready" : "not ready"; desk.dataset.chatState = msg.ready ? "ready" : "notReady"; }
+      else if (msg.type === "offer") chatOffer(msg);
+      else if (msg.type === "withdrawn") dropOffer(msg.chat);
+      else if (msg.type === "accepted") { dropOffer(msg.chat); chatBox(msg); chatPop(msg); }
+      else if (msg.type === "message") { const box = chatBox(msg); box.querySelector(".chat-typing").hidden = true; chatLine(box, msg.from, msg.from === "agent" ? me : "", msg.text); }
+      else if (msg.type === "typing") { const box = document.querySelector('#chat-list [data-chat="' + msg.chat + '"]'); if (box) { const t = box.querySelector(".chat-typing"); t.hidden = false; setTimeout(() => { t.hidden = true; }, 3000); } }
+      else if (msg.type === "closed") { dropOffer(msg.chat); const box = document.querySelector('#chat-list [data-chat="' + msg.chat + '"]'); if (box) box.remove(); }
+      else if (msg.type === "error") $("chat-error").textContent = msg.error;
+    };
+    chatWs.onopen = () => { desk.dataset.chat = "connected"; };
+    chatWs.onclose = () => { delete desk.dataset.chat; chatReady = false; setTimeout(chatConnect, 3000); };
+  }
+  $("chat-ready").addEventListener("click", () => { chatAutoPaused = false; chatSend({ type: "ready" }); });
+  $("chat-notready").addEventListener("click", () => { chatAutoPaused = false; chatSend({ type: "not_ready" }); });
+  setInterval(() => {
+    if (calls.size > 0 && chatReady) { chatAutoPaused = true; chatSend({ type: "not_ready" }); }
+    else if (calls.size === 0 && chatAutoPaused && !chatReady) { chatAutoPaused = false; chatSend({ type: "ready" }); }
+  }, 500);
+  chatConnect();
   connect();
 })();

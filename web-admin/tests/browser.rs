@@ -7,7 +7,10 @@
 //!   and a disposition, hangs up, ends wrap-up; the entry is in the store's history
 //!   (`web-admin-desk-screen-pop.png`, `web-admin-desk-after-call.png`);
 //! - a supervisor searches recordings, plays one (Range requests) and scores it
-//!   (`web-admin-recordings.png`).
+//!   (`web-admin-recordings.png`);
+//! - web chat with two pages: the customer widget and the agent desk exchange messages,
+//!   the customer card pops, the agent closes the chat, the transcript is in the store
+//!   (`web-chat-customer.png`, `web-chat-desk.png`).
 
 mod common;
 
@@ -16,7 +19,7 @@ use std::time::Duration;
 
 use common::Harness;
 use common::cdp::{launch, screenshot, serve};
-use serde_json::json;
+use serde_json::{Value, json};
 use store::{DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USER};
 
 #[tokio::test]
@@ -383,4 +386,161 @@ fn recording_wav(path: &std::path::Path, ms: u32) {
         b.extend_from_slice(&v.to_le_bytes());
     }
     std::fs::write(path, b).unwrap();
+}
+
+#[tokio::test]
+async fn a_customer_chats_from_the_widget_with_an_agent_on_the_desk_in_chromium() {
+    let h = Harness::desk();
+    common::enable_chat(&h, 2);
+    let cust = h
+        .peek()
+        .create_customer(
+            &store::crm::NewCustomer {
+                name: "Han Meimei".into(),
+                email: "meimei@example.com".into(),
+                ..Default::default()
+            },
+            store::Timestamp(common::T0),
+        )
+        .unwrap();
+    let (addr, server) = serve(&h).await;
+    let base = format!("http://{addr}");
+    let (_browser, mut cdp, _profile) = launch().await;
+
+    // Page 1: the agent's desk, ready for chats.
+    let desk = cdp.session.clone();
+    cdp.login(&base, "agent1", common::PASSWORD).await;
+    cdp.goto(&base, "/desk").await;
+    cdp.until(
+        "document.getElementById('desk').dataset.chat === 'connected'",
+        "chat socket",
+    )
+    .await;
+    cdp.eval("document.getElementById('chat-ready').click(); true")
+        .await;
+    cdp.until(
+        "document.getElementById('desk').dataset.chatState === 'ready'",
+        "ready for chats",
+    )
+    .await;
+
+    // Page 2: the customer's widget.
+    let widget = Some(cdp.open_page().await);
+    cdp.session.clone_from(&widget);
+    cdp.goto(&base, "/chat?queue=web").await;
+    cdp.eval(
+        "const f1 = document.getElementById('chat-start');\
+         f1.elements.name.value = 'Meimei'; f1.elements.email.value = 'meimei@example.com';\
+         f1.requestSubmit(); true",
+    )
+    .await;
+    cdp.until(
+        "!!document.getElementById('chat').dataset.chat",
+        "chat queued",
+    )
+    .await;
+
+    // The desk gets the offer, accepts it; the customer card pops.
+    cdp.session.clone_from(&desk);
+    cdp.until(
+        "!!document.querySelector('#chat-offers [data-op=accept-chat]')",
+        "chat offer",
+    )
+    .await;
+    cdp.eval("document.querySelector('#chat-offers [data-op=accept-chat]').click(); true")
+        .await;
+    cdp.until(
+        "!!document.querySelector('#chat-list .chat-conv')",
+        "chat box",
+    )
+    .await;
+    cdp.until(
+        &format!("document.getElementById('desk').dataset.customer === '{cust}'"),
+        "customer card",
+    )
+    .await;
+
+    // Customer → agent, with markup that must stay text.
+    cdp.session.clone_from(&widget);
+    cdp.until(
+        "document.getElementById('chat').dataset.state === 'connected'",
+        "agent joined",
+    )
+    .await;
+    cdp.eval(
+        "const f2 = document.getElementById('chat-send');\
+         f2.elements.text.value = 'Hello <img src=x onerror=window.pwned=1>';\
+         f2.requestSubmit(); true",
+    )
+    .await;
+    cdp.session.clone_from(&desk);
+    cdp.until(
+        "[...document.querySelectorAll('#chat-list li')].some(li => li.textContent.includes('Hello <img src=x'))",
+        "customer message on the desk",
+    )
+    .await;
+    assert_eq!(
+        cdp.eval("document.querySelectorAll('#chat-list img').length === 0 && !window.pwned")
+            .await,
+        Value::Bool(true),
+        "customer text rendered as text"
+    );
+    // Agent → customer.
+    cdp.eval(
+        "const f3 = document.querySelector('#chat-list .chat-send');\
+         f3.elements.text.value = 'Hi Meimei, how can I help?'; f3.requestSubmit(); true",
+    )
+    .await;
+    cdp.session.clone_from(&widget);
+    cdp.until(
+        "[...document.querySelectorAll('#chat-log li')].some(li => li.textContent === 'Hi Meimei, how can I help?')",
+        "agent message in the widget",
+    )
+    .await;
+    // A background tab renders no frames: bring each page to the front for its screenshot.
+    cdp.call("Page.bringToFront", json!({})).await;
+    screenshot(&mut cdp, "web-chat-customer.png").await;
+    cdp.session.clone_from(&desk);
+    cdp.call("Page.bringToFront", json!({})).await;
+    screenshot(&mut cdp, "web-chat-desk.png").await;
+
+    // The agent closes with a disposition; the widget shows the end; the store has it.
+    cdp.eval(
+        "const f4 = document.querySelector('#chat-list .chat-close');\
+         f4.elements.disposition.value = 'resolved'; f4.elements.notes.value = 'browser e2e';\
+         f4.requestSubmit(); true",
+    )
+    .await;
+    cdp.until(
+        "!document.querySelector('#chat-list .chat-conv')",
+        "chat closed on the desk",
+    )
+    .await;
+    cdp.session.clone_from(&widget);
+    cdp.until(
+        "document.getElementById('chat').dataset.state === 'closed'",
+        "chat closed in the widget",
+    )
+    .await;
+    let mut saved = None;
+    for _ in 0..100 {
+        let v = h.peek().interactions(cust, 5).unwrap();
+        if let Some(i) = v.into_iter().find(|i| i.channel == "chat") {
+            saved = Some(i);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let i = saved.expect("chat saved to the customer's history");
+    assert_eq!(
+        (i.disposition.as_str(), i.notes.as_str()),
+        ("resolved", "browser e2e")
+    );
+    let t = h.peek().chat_transcript(i.id).unwrap();
+    assert!(
+        t.iter()
+            .any(|l| l.body == "Hello <img src=x onerror=window.pwned=1>")
+    );
+    assert!(t.iter().any(|l| l.body == "Hi Meimei, how can I help?"));
+    server.abort();
 }

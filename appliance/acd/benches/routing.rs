@@ -54,6 +54,7 @@ impl Rig {
                 skills: (0..5)
                     .map(|s| (SkillId(s), 20 + ((i * 7 + s * 13) % 80) as u8))
                     .collect(),
+                chat_capacity: 0,
             });
         }
         let config = Config {

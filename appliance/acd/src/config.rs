@@ -245,6 +245,9 @@ impl QueueConfig {
     }
 }
 
+/// Most chats one agent may hold at once.
+pub const MAX_CHAT_CAPACITY: u8 = 16;
+
 /// One agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentConfig {
@@ -252,6 +255,9 @@ pub struct AgentConfig {
     pub id: AgentId,
     /// Skills with proficiency 0–100.
     pub skills: Vec<(SkillId, u8)>,
+    /// Chats this agent may hold at once (0 = takes no chats; at most
+    /// [`MAX_CHAT_CAPACITY`]). See [`crate::Media`] for the capacity rule.
+    pub chat_capacity: u8,
 }
 
 impl AgentConfig {
@@ -261,6 +267,7 @@ impl AgentConfig {
         Self {
             id,
             skills: Vec::new(),
+            chat_capacity: 0,
         }
     }
 
@@ -302,6 +309,9 @@ impl Config {
         for a in &self.agents {
             if a.skills.iter().any(|(_, p)| *p > 100) {
                 return Err(ConfigError::LevelOutOfRange(a.id.0));
+            }
+            if a.chat_capacity > MAX_CHAT_CAPACITY {
+                return Err(ConfigError::ChatCapacity(a.id.0));
             }
         }
         let mut queues: Vec<QueueId> = self.queues.iter().map(|q| q.id).collect();

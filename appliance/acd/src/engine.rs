@@ -21,8 +21,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::config::{Config, Member, QueueConfig, Strategy};
 use crate::rng::SplitMix64;
 use crate::{
-    AcdError, Action, AgentId, Announcement, CallId, CallerData, Decision, Input, Instant, Output,
-    OverflowReason, PauseReason, QueueId, TransferTarget, Why,
+    AcdError, Action, AgentId, Announcement, CallId, CallerData, Decision, Input, Instant, Media,
+    Output, OverflowReason, PauseReason, QueueId, TransferTarget, Why,
 };
 
 /// How many waiting callers of one queue a routing pass looks at when callers near the head
@@ -133,9 +133,20 @@ enum Pending {
     Logout,
 }
 
+/// One chat an agent holds: offered (since when) or accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Offered { since: Instant },
+    Connected,
+}
+
 #[derive(Debug)]
 struct Agent {
     id: AgentId,
+    /// Chats this agent may hold at once.
+    chat_capacity: u8,
+    /// Chats offered to or held by this agent (never more than `chat_capacity` when offered).
+    chats: Vec<(CallId, Slot)>,
     skills: Vec<(crate::SkillId, u8)>,
     removed: bool,
     state: AgentState,
@@ -161,6 +172,9 @@ struct Queue {
     /// Callers waiting per priority (for O(priorities) positions on arrival).
     per_priority: BTreeMap<Reverse<u8>, u32>,
     free: u32,
+    /// Chats among the waiting (the line-skipping shortcut of a routing pass is only valid
+    /// while a line holds one media).
+    chats_waiting: u32,
     rr_last: Option<AgentId>,
     /// Average handle time (talk + wrap-up), µs, exponentially smoothed (α = 1/8).
     aht_us: f64,
@@ -169,6 +183,7 @@ struct Queue {
 #[derive(Debug)]
 struct Call {
     queue: usize,
+    media: Media,
     caller: CallerData,
     priority: u8,
     joined: Instant,
@@ -276,7 +291,23 @@ impl Acd {
                     .get(&queue)
                     .filter(|&&qi| !self.queues[qi].removed)
                     .ok_or(AcdError::UnknownQueue(queue))?;
-                self.arrive(now, call, qi, caller);
+                self.arrive(now, call, qi, caller, Media::Voice);
+            }
+            Input::ContactArrived {
+                call,
+                queue,
+                media,
+                caller,
+            } => {
+                if self.calls.contains_key(&call) {
+                    return Err(AcdError::DuplicateCall(call));
+                }
+                let qi = *self
+                    .queue_idx
+                    .get(&queue)
+                    .filter(|&&qi| !self.queues[qi].removed)
+                    .ok_or(AcdError::UnknownQueue(queue))?;
+                self.arrive(now, call, qi, caller, media);
             }
             Input::Abandoned { call } => self.abandon(now, call)?,
             Input::LoggedIn { agent } => {
@@ -339,12 +370,13 @@ impl Acd {
                         .ok_or(AcdError::UnknownQueue(*queue))?;
                 }
                 self.connected_agent(call)?;
+                let media = self.calls[&call].media;
                 self.finish_connection(now, call);
                 self.calls.remove(&call);
                 self.counters.transferred += 1;
                 if let TransferTarget::Queue { queue, caller } = target {
                     let qi = self.queue_idx[&queue];
-                    self.arrive(now, call, qi, caller);
+                    self.arrive(now, call, qi, caller, media);
                 }
             }
             Input::CallbackRequested { call, number } => {
@@ -352,7 +384,8 @@ impl Acd {
                     .calls
                     .get_mut(&call)
                     .ok_or(AcdError::UnknownCall(call))?;
-                if c.state != CallState::Waiting || c.callback.is_some() {
+                if c.state != CallState::Waiting || c.callback.is_some() || c.media != Media::Voice
+                {
                     return Err(AcdError::WrongCallState(call));
                 }
                 c.callback = Some(number);
@@ -443,6 +476,27 @@ impl Acd {
             priority: c.priority,
             callback: c.callback.is_some(),
         })
+    }
+
+    /// The media of a contact the ACD holds.
+    #[must_use]
+    pub fn media(&self, call: CallId) -> Option<Media> {
+        self.calls.get(&call).map(|c| c.media)
+    }
+
+    /// The chats an agent holds: (contact, accepted?), offered ones with `false`.
+    #[must_use]
+    pub fn agent_chats(&self, agent: AgentId) -> Vec<(CallId, bool)> {
+        self.agent_idx
+            .get(&agent)
+            .map(|&ai| {
+                self.agents[ai]
+                    .chats
+                    .iter()
+                    .map(|(c, s)| (*c, *s == Slot::Connected))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every call the ACD holds, in id order.
@@ -598,7 +652,7 @@ impl Acd {
         self.counters.overflowed += 1;
     }
 
-    fn arrive(&mut self, now: Instant, call: CallId, qi: usize, caller: CallerData) {
+    fn arrive(&mut self, now: Instant, call: CallId, qi: usize, caller: CallerData, media: Media) {
         self.counters.arrived += 1;
         let cfg = &self.queues[qi].cfg;
         if let Some(s) = &cfg.schedule {
@@ -642,6 +696,7 @@ impl Acd {
         self.seq += 1;
         let c = Call {
             queue: qi,
+            media,
             caller,
             priority,
             joined: now,
@@ -656,8 +711,9 @@ impl Acd {
             announce_count: 0,
             last_position: None,
         };
-        self.insert_waiting(qi, c.key(), call);
+        let key = c.key();
         self.calls.insert(call, c);
+        self.insert_waiting(qi, key, call);
         self.schedule_call_timers(now, call);
         let q = &self.queues[qi].cfg;
         self.out.push_back(Output::Decision(Decision {
@@ -677,21 +733,74 @@ impl Acd {
         }));
     }
 
+    fn is_chat(&self, call: CallId) -> bool {
+        self.calls
+            .get(&call)
+            .is_some_and(|c| c.media == Media::Chat)
+    }
+
+    /// Puts `call` (already in `self.calls`) in line.
     fn insert_waiting(&mut self, qi: usize, key: Key, call: CallId) {
+        let chat = self.is_chat(call);
         let q = &mut self.queues[qi];
         q.waiting.insert(key, call);
         *q.per_priority.entry(key.0).or_insert(0) += 1;
+        if chat {
+            q.chats_waiting += 1;
+        }
     }
 
+    /// Takes a caller out of line (call it while the call is still in `self.calls`).
     fn remove_waiting(&mut self, qi: usize, key: Key) {
+        let removed = self.queues[qi].waiting.remove(&key);
+        let chat = removed.is_some_and(|c| self.is_chat(c));
         let q = &mut self.queues[qi];
-        if q.waiting.remove(&key).is_some()
+        if removed.is_some()
             && let Some(n) = q.per_priority.get_mut(&key.0)
         {
             *n -= 1;
             if *n == 0 {
                 q.per_priority.remove(&key.0);
             }
+        }
+        if chat {
+            q.chats_waiting = q.chats_waiting.saturating_sub(1);
+        }
+    }
+
+    /// Whether agent `ai` may be offered a contact of `media` now (the capacity rule of
+    /// [`Media`]).
+    fn available(&self, ai: usize, media: Media) -> bool {
+        let a = &self.agents[ai];
+        a.state == AgentState::Ready
+            && match media {
+                Media::Voice => a.chats.is_empty(),
+                Media::Chat => a.chats.len() < usize::from(a.chat_capacity),
+            }
+    }
+
+    /// When `ai`'s current offer of `call` started, if `ai` is being offered it.
+    fn offer_since(&self, ai: usize, call: CallId) -> Option<Instant> {
+        let a = &self.agents[ai];
+        if a.state == AgentState::Ringing(call) {
+            return Some(a.ring_since);
+        }
+        a.chats.iter().find_map(|(c, s)| match s {
+            Slot::Offered { since } if *c == call => Some(*since),
+            _ => None,
+        })
+    }
+
+    /// Withdraws every chat offered to `ai` (pause, logout, removal): the chats go back in line.
+    fn drop_chat_offers(&mut self, now: Instant, ai: usize) {
+        let offered: Vec<CallId> = self.agents[ai]
+            .chats
+            .iter()
+            .filter(|(_, s)| matches!(s, Slot::Offered { .. }))
+            .map(|(c, _)| *c)
+            .collect();
+        for call in offered {
+            self.drop_offer(now, call, ai);
         }
     }
 
@@ -768,10 +877,15 @@ impl Acd {
     /// Stop ringing `agent` for `call`; the agent is free again (idle time kept).
     fn stop_ringing(&mut self, _now: Instant, call: CallId, agent: AgentId) {
         self.out.push_back(Output::StopRinging { call, agent });
-        if let Some(&ai) = self.agent_idx.get(&agent)
-            && self.agents[ai].state == AgentState::Ringing(call)
-        {
-            self.after_offer(ai);
+        if let Some(&ai) = self.agent_idx.get(&agent) {
+            if self.agents[ai].state == AgentState::Ringing(call) {
+                self.after_offer(ai);
+            } else {
+                // A chat offer: the slot frees, the agent's state does not change.
+                self.agents[ai]
+                    .chats
+                    .retain(|(c, s)| !(*c == call && matches!(s, Slot::Offered { .. })));
+            }
         }
     }
 
@@ -811,6 +925,16 @@ impl Acd {
             AgentState::OnCall(_) => {
                 self.agents[ai].pending = what;
                 return Ok(());
+            }
+            _ if self.agents[ai]
+                .chats
+                .iter()
+                .any(|(_, s)| *s != Slot::Connected) =>
+            {
+                // Chats offered go back in line; accepted chats stay with the agent.
+                self.drop_chat_offers(now, ai);
+                self.agents[ai].pending = what;
+                self.after_offer(ai);
             }
             AgentState::Ringing(call) => {
                 self.agents[ai].pending = what;
@@ -889,9 +1013,10 @@ impl Acd {
         let CallState::Ringing { agents } = &c.state else {
             return Err(AcdError::NotOffered { call, agent });
         };
-        if !agents.contains(&agent) || self.agents[ai].state != AgentState::Ringing(call) {
+        if !agents.contains(&agent) || self.offer_since(ai, call).is_none() {
             return Err(AcdError::NotOffered { call, agent });
         }
+        let chat = c.media == Media::Chat;
         for other in agents.clone() {
             if other != agent {
                 self.stop_ringing(now, call, other);
@@ -903,9 +1028,17 @@ impl Acd {
         c.next_announce = None;
         c.tried.clear();
         let a = &mut self.agents[ai];
-        a.calls += 1;
         a.no_answer_streak = 0;
-        self.set_state(ai, AgentState::OnCall(call));
+        if chat {
+            for slot in &mut a.chats {
+                if slot.0 == call {
+                    slot.1 = Slot::Connected;
+                }
+            }
+        } else {
+            a.calls += 1;
+            self.set_state(ai, AgentState::OnCall(call));
+        }
         self.counters.answered += 1;
         Ok(())
     }
@@ -921,8 +1054,7 @@ impl Acd {
         let c = self.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
         match &c.state {
             CallState::Ringing { agents }
-                if agents.contains(&agent)
-                    && self.agents[ai].state == AgentState::Ringing(call) => {}
+                if agents.contains(&agent) && self.offer_since(ai, call).is_some() => {}
             _ => return Err(AcdError::NotOffered { call, agent }),
         }
         self.no_answer(now, call, ai, rejected);
@@ -947,6 +1079,11 @@ impl Acd {
         }
         let paused = a.pending != Pending::None;
         self.drop_offer(now, call, ai);
+        if paused && self.agents[ai].state == AgentState::Ready {
+            // A chat offer left the agent Ready: the auto-pause applies now.
+            self.drop_chat_offers(now, ai);
+            self.after_offer(ai);
+        }
         if paused {
             self.check_leave_empty(now, ai);
         }
@@ -955,6 +1092,12 @@ impl Acd {
     fn connected_agent(&self, call: CallId) -> Result<usize, AcdError> {
         let c = self.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
         match c.state {
+            // A chat stays with an agent removed or logged out meanwhile until it is closed.
+            CallState::Connected { agent } if c.media == Media::Chat => self
+                .agent_idx
+                .get(&agent)
+                .copied()
+                .ok_or(AcdError::UnknownAgent(agent)),
             CallState::Connected { agent } => self.agent(agent),
             _ => Err(AcdError::WrongCallState(call)),
         }
@@ -969,6 +1112,18 @@ impl Acd {
         let talk = now.saturating_duration_since(c.connected_since);
         let qi = c.queue;
         let q = &mut self.queues[qi];
+        if c.media == Media::Chat {
+            // Chats: no wrap-up, no voice talk time; the slot frees.
+            #[allow(clippy::cast_precision_loss)]
+            let sample = talk.as_micros() as f64;
+            q.aht_us += (sample - q.aht_us) / 8.0;
+            let a = &mut self.agents[ai];
+            a.chats.retain(|(c, _)| *c != call);
+            if a.chats.is_empty() {
+                a.idle_since = now;
+            }
+            return;
+        }
         let host = self.agents[ai].host_wrapup.take();
         let wrapup = host.unwrap_or(q.cfg.wrapup);
         #[allow(clippy::cast_precision_loss)]
@@ -1043,16 +1198,13 @@ impl Acd {
                 }
             }
             Timer::Ring(call, ai) => {
-                if self.agents[ai].state != AgentState::Ringing(call) {
+                let Some(since) = self.offer_since(ai, call) else {
                     return;
-                }
+                };
                 let Some(c) = self.calls.get(&call) else {
                     return;
                 };
-                let deadline = add(
-                    self.agents[ai].ring_since,
-                    self.queues[c.queue].cfg.ring_timeout,
-                );
+                let deadline = add(since, self.queues[c.queue].cfg.ring_timeout);
                 if deadline > now {
                     self.timer(deadline, Timer::Ring(call, ai));
                 } else {
@@ -1223,7 +1375,11 @@ impl Acd {
                     if c.not_before > now {
                         continue;
                     }
-                    let plain = c.caller.skills.is_empty()
+                    let q = &self.queues[qi];
+                    let one_media =
+                        q.chats_waiting == 0 || q.chats_waiting as usize == q.waiting.len();
+                    let plain = one_media
+                        && c.caller.skills.is_empty()
                         && (c.caller.preferred_agents.is_empty()
                             || now.saturating_duration_since(c.joined) >= c.caller.preferred_for);
                     if let Some(sel) = self.select(now, qi, call) {
@@ -1267,9 +1423,16 @@ impl Acd {
                 }
             }
         }
+        let chat = c.media == Media::Chat;
         for &ai in &sel.agents {
-            self.agents[ai].ring_since = now;
-            self.set_state(ai, AgentState::Ringing(call));
+            if chat {
+                self.agents[ai]
+                    .chats
+                    .push((call, Slot::Offered { since: now }));
+            } else {
+                self.agents[ai].ring_since = now;
+                self.set_state(ai, AgentState::Ringing(call));
+            }
             self.timer(add(now, ring_timeout), Timer::Ring(call, ai));
             self.counters.offers += 1;
             self.out.push_back(Output::Offer {
@@ -1315,9 +1478,10 @@ impl Acd {
             .chain(c.caller.skills.iter())
             .map(|&(s, lvl)| (s, min_prof.map_or(lvl, |m| m.min(lvl))))
             .collect();
+        let media = c.media;
         let fits = |ai: usize, m: &Member| -> bool {
             let a = &self.agents[ai];
-            a.state == AgentState::Ready
+            self.available(ai, media)
                 && m.tier <= max_tier
                 && (q.cfg.strategy != Strategy::WeightedRandom || m.weight > 0)
                 && needs
@@ -1358,6 +1522,15 @@ impl Acd {
         // Tiers: only the lowest tier with a free eligible agent.
         let low = eligible.iter().map(|(_, m)| m.tier).min().unwrap_or(0);
         eligible.retain(|(_, m)| m.tier == low);
+        // Chats: the least loaded agents first (fewest chats held), then the strategy.
+        if media == Media::Chat {
+            let least = eligible
+                .iter()
+                .map(|(ai, _)| self.agents[*ai].chats.len())
+                .min()
+                .unwrap_or(0);
+            eligible.retain(|(ai, _)| self.agents[*ai].chats.len() == least);
+        }
         let idle = |ai: usize| now.saturating_duration_since(self.agents[ai].idle_since);
         let by = |f: &dyn Fn(usize) -> (u64, u32)| -> usize {
             eligible
@@ -1495,10 +1668,13 @@ impl Acd {
                 let a = &mut self.agents[ai];
                 a.removed = false;
                 a.skills.clone_from(&ac.skills);
+                a.chat_capacity = ac.chat_capacity;
             } else {
                 self.agent_idx.insert(ac.id, self.agents.len());
                 self.agents.push(Agent {
                     id: ac.id,
+                    chat_capacity: ac.chat_capacity,
+                    chats: Vec::new(),
                     skills: ac.skills.clone(),
                     removed: false,
                     state: AgentState::LoggedOut,
@@ -1539,6 +1715,7 @@ impl Acd {
                     waiting: BTreeMap::new(),
                     per_priority: BTreeMap::new(),
                     free: 0,
+                    chats_waiting: 0,
                     rr_last: None,
                     aht_us,
                 });
@@ -1553,6 +1730,29 @@ impl Acd {
             }
         }
         self.config = config;
+        // Chat offers of removed agents, of agents now over capacity, and for queues the
+        // agent left go back in line (accepted chats stay until closed).
+        for ai in 0..self.agents.len() {
+            let a = &self.agents[ai];
+            let over = a.chats.len() > usize::from(a.chat_capacity);
+            let drop: Vec<CallId> = a
+                .chats
+                .iter()
+                .filter(|(c, s)| {
+                    matches!(s, Slot::Offered { .. })
+                        && (a.removed
+                            || over
+                            || self
+                                .calls
+                                .get(c)
+                                .is_none_or(|c| !a.queues.contains(&c.queue)))
+                })
+                .map(|(c, _)| *c)
+                .collect();
+            for call in drop {
+                self.drop_offer(now, call, ai);
+            }
+        }
         // Removed agents: drop their offers now; on a call they finish it first.
         for ai in 0..self.agents.len() {
             if self.agents[ai].removed {
@@ -1637,7 +1837,8 @@ impl Acd {
             let timeout = self.queues[qi].cfg.ring_timeout;
             for a in agents {
                 let ai = self.agent_idx[&a];
-                let at = add(self.agents[ai].ring_since, timeout).max(now);
+                let since = self.offer_since(ai, call).unwrap_or(now);
+                let at = add(since, timeout).max(now);
                 self.timer(at, Timer::Ring(call, ai));
             }
             if self.queues[qi].cfg.strategy == Strategy::RingProgressive {
@@ -1673,15 +1874,34 @@ impl Acd {
                         return Err(format!("{id:?} ringing nobody"));
                     }
                     for a in agents {
+                        let ag = &self.agents[self.agent_idx[a]];
+                        if c.media == Media::Chat {
+                            if !ag
+                                .chats
+                                .iter()
+                                .any(|(x, s)| x == id && matches!(s, Slot::Offered { .. }))
+                            {
+                                return Err(format!("chat {id:?} offered to {a:?} without a slot"));
+                            }
+                            continue;
+                        }
                         if !ringing_agents.insert(*a) {
                             return Err(format!("{a:?} offered two calls"));
                         }
-                        if self.agents[self.agent_idx[a]].state != AgentState::Ringing(*id) {
+                        if ag.state != AgentState::Ringing(*id) {
                             return Err(format!("{id:?} rings {a:?} who is not ringing it"));
                         }
                     }
                     if q.waiting.values().any(|w| w == id) {
                         return Err(format!("{id:?} ringing and still in line"));
+                    }
+                }
+                CallState::Connected { agent } if c.media == Media::Chat => {
+                    if !self.agents[self.agent_idx[agent]]
+                        .chats
+                        .contains(&(*id, Slot::Connected))
+                    {
+                        return Err(format!("chat {id:?} connected to {agent:?} without a slot"));
                     }
                 }
                 CallState::Connected { agent } => {
@@ -1702,6 +1922,14 @@ impl Acd {
             if n as usize != q.waiting.len() {
                 return Err(format!("priority counts of {:?} off", q.cfg.id));
             }
+            let chats = q
+                .waiting
+                .values()
+                .filter(|c| self.calls.get(c).is_some_and(|c| c.media == Media::Chat))
+                .count();
+            if chats != q.chats_waiting as usize {
+                return Err(format!("chat count of {:?} off", q.cfg.id));
+            }
             let free = q
                 .members
                 .iter()
@@ -1712,6 +1940,32 @@ impl Acd {
             }
         }
         for a in &self.agents {
+            // Capacity: one call or chats, never both; chats within capacity when offered.
+            if !a.chats.is_empty()
+                && matches!(a.state, AgentState::Ringing(_) | AgentState::OnCall(_))
+            {
+                return Err(format!("{:?} holds a call and chats", a.id));
+            }
+            let offered = a.chats.iter().any(|(_, s)| *s != Slot::Connected);
+            if offered && a.chats.len() > usize::from(a.chat_capacity) {
+                return Err(format!("{:?} offered chats beyond capacity", a.id));
+            }
+            if offered && a.state != AgentState::Ready {
+                return Err(format!("{:?} offered a chat while {:?}", a.id, a.state));
+            }
+            for (c, slot) in &a.chats {
+                let ok = self.calls.get(c).is_some_and(|call| {
+                    call.media == Media::Chat
+                        && match slot {
+                            Slot::Offered { .. } => matches!(&call.state,
+                                CallState::Ringing { agents } if agents.contains(&a.id)),
+                            Slot::Connected => call.state == CallState::Connected { agent: a.id },
+                        }
+                });
+                if !ok {
+                    return Err(format!("{:?} holds stale chat {c:?}", a.id));
+                }
+            }
             match a.state {
                 AgentState::Ringing(c) if !ringing_agents.contains(&a.id) => {
                     return Err(format!(
@@ -1767,7 +2021,7 @@ impl Acd {
             });
         q.members.iter().any(|(ai, m)| {
             let a = &self.agents[*ai];
-            a.state == AgentState::Ready
+            self.available(*ai, c.media)
                 && m.tier <= max_tier
                 && (q.cfg.strategy != Strategy::WeightedRandom || m.weight > 0)
                 && (!preferring || c.caller.preferred_agents.contains(&a.id))

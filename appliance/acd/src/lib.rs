@@ -8,6 +8,12 @@
 //! announcements that never play over an answer. Every routing decision is reported as a
 //! [`Decision`] with its reason (who was eligible, why this agent) for the event log.
 //!
+//! Contacts have a [`Media`]: voice calls and web chats go through the same queues, skills,
+//! priorities and strategies. Capacity per agent and media: one voice call at a time, up to
+//! [`AgentConfig::chat_capacity`] chats at once, and never both: an agent holding a chat is
+//! offered no call, an agent ringing, talking or in wrap-up is offered no chat (see
+//! [`Media`] for why).
+//!
 //! The surface is the project's sans-IO one:
 //! 1. feed what happened with [`Acd::handle_input`]`(now, input)`;
 //! 2. drain [`Acd::poll_output`] until `None` and carry the outputs out (offer calls, stop
@@ -30,8 +36,8 @@ pub mod schedule;
 use core::time::Duration;
 
 pub use config::{
-    AgentConfig, Announcements, Config, Destination, Member, Overflow, QueueConfig, Strategy,
-    WideningStep,
+    AgentConfig, Announcements, Config, Destination, MAX_CHAT_CAPACITY, Member, Overflow,
+    QueueConfig, Strategy, WideningStep,
 };
 pub use engine::{Acd, AgentSnapshot, AgentState, CallSnapshot, CallState, Counters};
 pub use rng::SplitMix64;
@@ -49,6 +55,27 @@ pub struct SkillId(pub u32);
 /// A call, as numbered by the switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CallId(pub u64);
+
+/// The medium of a contact.
+///
+/// Capacity rule (documented in `docs/web-chat.md`): voice is exclusive, one call per agent;
+/// chats are concurrent, up to the agent's [`AgentConfig::chat_capacity`]; an agent holds
+/// either one call or chats, never both. A chat is offered only to an agent who is
+/// [`AgentState::Ready`] (not paused, ringing, on a call or in wrap-up) and below capacity;
+/// a call only to a `Ready` agent with no chat (offered or open). Among agents fit for a
+/// chat, the least loaded (fewest chats) go first, then the queue's strategy picks. Chats
+/// have no wrap-up: the agent closes them with a disposition in the desk. Blended agents
+/// (calls and chats) get calls only between chats; give chat-heavy agents capacity 2–3 and
+/// leave voice-first agents at 0 or 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Media {
+    /// A telephone call.
+    #[default]
+    Voice,
+    /// A web chat.
+    Chat,
+}
 
 /// Why an agent is not ready. Codes are the site's own (the store names them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,6 +142,18 @@ pub enum Input {
         call: CallId,
         /// The queue.
         queue: QueueId,
+        /// Priority and customer data.
+        caller: CallerData,
+    },
+    /// A contact of the given media entered a queue ([`Input::Arrived`] is the same with
+    /// [`Media::Voice`]). Chats and calls share the id space: the host numbers them apart.
+    ContactArrived {
+        /// The contact.
+        call: CallId,
+        /// The queue.
+        queue: QueueId,
+        /// Voice or chat.
+        media: Media,
         /// Priority and customer data.
         caller: CallerData,
     },
@@ -503,4 +542,7 @@ pub enum ConfigError {
     /// Invalid schedule (queue id).
     #[error("invalid schedule in queue {0}")]
     Schedule(u32),
+    /// Chat capacity over [`MAX_CHAT_CAPACITY`] (agent id).
+    #[error("chat capacity of agent {0} over the maximum")]
+    ChatCapacity(u32),
 }

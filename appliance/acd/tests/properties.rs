@@ -1,10 +1,11 @@
-//! Guarantees over random event sequences: arrivals, abandons, logins and logouts, pauses,
+//! Guarantees over random event sequences: call and chat arrivals, abandons, logins and logouts, pauses,
 //! answers, rejects, ring-outs, transfers, callbacks and configuration changes mid-call.
 //!
 //! After every step the harness runs [`acd::invariants::check`] (no call lost, one place per
 //! call, no agent offered two calls, free counts right, no free agent idle while a caller it
 //! fits waits) and the outside [`acd::invariants::Observer`] (no offer to a busy agent, no
-//! announcement after an answer). At the end every agent logs in and works the queue down:
+//! announcement after an answer, no chat beyond an agent's capacity, never a call and a chat
+//! on one agent). At the end every agent logs in and works the queue down:
 //! every caller must have been offered to an agent, overflowed or have hung up.
 #![allow(missing_docs)]
 mod common;
@@ -12,7 +13,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use acd::{
-    AgentConfig, CallId, CallState, CallerData, Config, Destination, Input, Member, Output,
+    AgentConfig, CallId, CallState, CallerData, Config, Destination, Input, Media, Member, Output,
     PauseReason, QueueConfig, QueueId, Strategy, TransferTarget, WideningStep,
 };
 use common::*;
@@ -67,6 +68,8 @@ fn base(variant: u8) -> Config {
             skills: (0..3)
                 .map(|k| (skill(k), ((n * 17 + k * 29) % 90 + 10) as u8))
                 .collect(),
+            // Variant bit 6 changes capacities live (lowered below what agents hold).
+            chat_capacity: ((n + u32::from(variant >> 6)) % 4) as u8,
         })
         .collect();
     Config {
@@ -80,6 +83,7 @@ fn base(variant: u8) -> Config {
 #[derive(Debug, Clone)]
 enum Op {
     Arrive(usize, u8, bool, Option<u32>),
+    Chat(usize, u8),
     Abandon(usize),
     Login(u32),
     Logout(u32),
@@ -100,6 +104,7 @@ fn op() -> impl proptest::strategy::Strategy<Value = Op> {
     let agent = 1..=AGENTS;
     prop_oneof![
         4 => (0..3usize, 0..3u8, any::<bool>(), proptest::option::of(1..=AGENTS)).prop_map(|(q, p, v, pr)| Op::Arrive(q, p, v, pr)),
+        3 => (0..3usize, 0..3u8).prop_map(|(q, p)| Op::Chat(q, p)),
         1 => any::<usize>().prop_map(Op::Abandon),
         2 => agent.clone().prop_map(Op::Login),
         1 => agent.clone().prop_map(Op::Logout),
@@ -178,6 +183,23 @@ fn step(h: &mut Harness, o: &mut Outcome, op: Op) {
                 ..Default::default()
             };
             let (c, out) = h.arrive_with(queue, caller);
+            o.arrived.insert(c);
+            note(o, &out);
+            return;
+        }
+        Op::Chat(q, priority) => {
+            let queue = QUEUES[q];
+            if !h.acd.config().queues.iter().any(|c| c.id == queue) {
+                return;
+            }
+            let (c, out) = h.chat_with(
+                queue,
+                CallerData {
+                    priority,
+                    ..Default::default()
+                },
+            );
+            assert_eq!(h.acd.media(c).unwrap_or(Media::Chat), Media::Chat);
             o.arrived.insert(c);
             note(o, &out);
             return;

@@ -74,6 +74,7 @@ fn simulate(
             .map(|i| AgentConfig {
                 id: AgentId(i),
                 skills: vec![(SkillId(1), 80)],
+                chat_capacity: 0,
             })
             .collect(),
         ..Config::default()

@@ -19,6 +19,7 @@ fn after_30_s_proficiency_50_is_enough() {
         agents: vec![AgentConfig {
             id: a(1),
             skills: vec![(skill(1), 60)],
+            chat_capacity: 0,
         }],
         ..Config::default()
     };

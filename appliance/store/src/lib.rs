@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cdr;
+pub mod chat;
 pub mod config;
 pub mod crm;
 pub mod desk;

@@ -100,6 +100,11 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V8,
         tables: &["voicemails"],
     },
+    Step {
+        what: "v9 web chat transcripts: the messages of each chat interaction",
+        sql: V9,
+        tables: &["chat_messages"],
+    },
 ];
 
 /// The schema version this build writes.
@@ -433,6 +438,19 @@ CREATE TABLE technicians(
 );
 ";
 
+const V9: &str = r"
+CREATE TABLE chat_messages(
+    id INTEGER PRIMARY KEY,
+    interaction_id INTEGER NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    sender TEXT NOT NULL CHECK (sender IN ('customer', 'agent', 'system')),
+    author TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (interaction_id, seq)
+);
+";
+
 const V7: &str = r"
 CREATE TABLE business_hours(
     id INTEGER PRIMARY KEY,
@@ -662,6 +680,12 @@ mod tests {
                      INSERT INTO voicemails(recording_id, mailbox, caller, queue) VALUES (900, '702', '13800138000', 'support');",
                 )
                 .unwrap(),
+            9 => conn
+                .execute_batch(
+                    "INSERT INTO interactions(id, customer_id, channel, call_id, remote_number, direction, agent, queue, started_ts, ended_ts, disposition, notes, data) VALUES (901, NULL, 'chat', 'chat-1', '', 'inbound', '2001', 'sales', 10, 20, 'solved', '', '{}');
+                     INSERT INTO chat_messages(interaction_id, seq, ts, sender, author, body) VALUES (901, 0, 11, 'customer', 'Li', 'hello'), (901, 1, 12, 'agent', '2001', 'hi');",
+                )
+                .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
         }
     }
@@ -748,6 +772,14 @@ mod tests {
             8 => {
                 let v = store.voicemails("702", false).unwrap();
                 assert_eq!((v.len(), v[0].caller.as_str()), (1, "13800138000"));
+            }
+            9 => {
+                let t = store.chat_transcript(901).unwrap();
+                assert_eq!(t.len(), 2);
+                assert_eq!(
+                    (t[1].sender, t[1].body.as_str()),
+                    (crate::chat::Sender::Agent, "hi")
+                );
             }
             _ => unreachable!(),
         }

@@ -1,5 +1,5 @@
-//! A minimal Chrome DevTools Protocol client over tokio-tungstenite, driving Debian's
-//! headless Chromium, shared by the browser test files.
+//! A minimal Chrome DevTools protocol client over tokio-tungstenite, headless Chromium
+//! (Debian package `chromium`) and helpers shared by the browser tests.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::Harness;
 
+/// The Chromium process (killed on drop).
 pub struct Browser(Child);
 impl Drop for Browser {
     fn drop(&mut self) {
@@ -19,9 +20,11 @@ impl Drop for Browser {
     }
 }
 
+/// A DevTools WebSocket.
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// A minimal DevTools protocol client attached to one page (`session`).
 pub struct Cdp {
     pub ws: Ws,
     pub next_id: u64,
@@ -225,5 +228,27 @@ impl Cdp {
         ))
         .await;
         self.wait_path("/dashboard").await;
+    }
+}
+
+impl Cdp {
+    /// Opens another page (tab) in the same browser and returns its session id; switch
+    /// pages by setting [`Cdp::session`].
+    pub async fn open_page(&mut self) -> String {
+        let keep = self.session.take();
+        let target = self
+            .call("Target.createTarget", json!({"url": "about:blank"}))
+            .await;
+        let attached = self
+            .call(
+                "Target.attachToTarget",
+                json!({"targetId": target["targetId"], "flatten": true}),
+            )
+            .await;
+        let id = attached["sessionId"].as_str().unwrap().to_owned();
+        self.session = Some(id.clone());
+        self.call("Page.enable", json!({})).await;
+        self.session = keep;
+        id
     }
 }

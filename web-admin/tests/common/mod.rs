@@ -353,3 +353,45 @@ fn enc(s: &str) -> String {
         })
         .collect()
 }
+
+/// Turns web chat on for `h`: queue `web` (skill 5 ≥ 50, longest idle, 20 s offer timeout)
+/// with agents 2001 (skill 80, capacity `cap_2001`) and 2002 (no chat skill, capacity 3).
+pub fn enable_chat(h: &Harness, cap_2001: u8) -> Arc<web_admin::chat::ChatService> {
+    use acd::{AgentConfig, AgentId, Member, QueueConfig, QueueId, SkillId, Strategy};
+    let mut a1 = AgentConfig::new(AgentId(1));
+    a1.skills = vec![(SkillId(5), 80)];
+    a1.chat_capacity = cap_2001;
+    let mut a2 = AgentConfig::new(AgentId(2));
+    a2.chat_capacity = 3;
+    let mut q = QueueConfig::new(
+        QueueId(1),
+        Strategy::LongestIdle,
+        vec![Member::new(AgentId(1)), Member::new(AgentId(2))],
+    );
+    q.skills = vec![(SkillId(5), 50)];
+    let cfg = web_admin::chat::ChatConfig::new(
+        acd::Config {
+            queues: vec![q],
+            agents: vec![a1, a2],
+            ..acd::Config::default()
+        },
+        [("web".to_owned(), QueueId(1))].into(),
+        [
+            ("2001".to_owned(), AgentId(1)),
+            ("2002".to_owned(), AgentId(2)),
+        ]
+        .into(),
+    );
+    let chat = web_admin::chat::ChatService::new(cfg, h.state.clock()).unwrap();
+    assert!(h.state.set_chat(Arc::clone(&chat)));
+    chat
+}
+
+/// The session cookie header of a logged-in client (for WebSocket handshakes).
+pub fn cookie_header(c: &Client) -> String {
+    c.cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use acd::{
-    Acd, AgentConfig, AgentId, CallId, CallerData, Config, Input, Instant, Member, PauseReason,
+    Acd, AgentConfig, AgentId, CallId, CallerData, Config, Input, Instant, Media, Member, PauseReason,
     QueueConfig, QueueId, SkillId, Strategy, TransferTarget,
 };
 use libfuzzer_sys::fuzz_target;
@@ -28,7 +28,7 @@ fn config(b: u8) -> Config {
         })
         .collect();
     let agents = (0..4u32)
-        .map(|a| AgentConfig { id: AgentId(a), skills: (0..3).map(|s| (SkillId(s), ((a * 31 + s * 7) % 101) as u8)).collect() })
+        .map(|a| AgentConfig { id: AgentId(a), skills: (0..3).map(|s| (SkillId(s), ((a * 31 + s * 7) % 101) as u8)).collect(), chat_capacity: (a % 3) as u8 })
         .collect();
     Config { queues, agents, ..Config::default() }
 }
@@ -42,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
         let call = CallId(u64::from(x % 16));
         let agent = AgentId(u32::from(y % 5));
         let input = match op % 16 {
+            0 if x & 2 == 2 => Input::ContactArrived { call, queue: QueueId(u32::from(y % 4)), media: Media::Chat, caller: CallerData { priority: y, ..Default::default() } },
             0 => Input::Arrived { call, queue: QueueId(u32::from(y % 4)), caller: CallerData { priority: y, vip: x & 1 == 1, ..Default::default() } },
             1 => Input::Abandoned { call },
             2 => Input::LoggedIn { agent },

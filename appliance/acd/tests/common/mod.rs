@@ -6,8 +6,8 @@ use core::time::Duration;
 
 use acd::invariants::{self, Observer};
 use acd::{
-    Acd, AgentConfig, AgentId, AgentState, CallId, CallerData, Config, Input, Instant, Member,
-    Output, QueueConfig, QueueId, SkillId, Strategy,
+    Acd, AgentConfig, AgentId, AgentState, CallId, CallerData, Config, Input, Instant, Media,
+    Member, Output, QueueConfig, QueueId, SkillId, Strategy,
 };
 
 pub const Q1: QueueId = QueueId(1);
@@ -53,10 +53,10 @@ impl Harness {
 
     pub fn with_seed(config: Config, seed: u64) -> Self {
         Self {
+            observer: Observer::with_config(&config),
             acd: Acd::new(config, seed).expect("valid config"),
             now: Instant::ZERO,
             log: Vec::new(),
-            observer: Observer::new(),
             next_call: 1,
         }
     }
@@ -120,6 +120,19 @@ impl Harness {
         let out = self.input(Input::Arrived {
             call,
             queue,
+            caller,
+        });
+        (call, out)
+    }
+
+    /// A chat enters `queue`.
+    pub fn chat_with(&mut self, queue: QueueId, caller: CallerData) -> (CallId, Vec<Output>) {
+        let call = CallId(self.next_call);
+        self.next_call += 1;
+        let out = self.input(Input::ContactArrived {
+            call,
+            queue,
+            media: Media::Chat,
             caller,
         });
         (call, out)

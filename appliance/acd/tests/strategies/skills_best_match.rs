@@ -17,6 +17,7 @@ fn the_most_proficient_free_agent_wins() {
             .map(|i| AgentConfig {
                 id: a(i),
                 skills: vec![(skill(1), profs[i as usize - 1])],
+                chat_capacity: 0,
             })
             .collect(),
         ..Config::default()
