@@ -13,7 +13,9 @@ SHELL := /bin/bash
 #                         (preseeded: no setuid dumpcap question, so the install stays non-interactive)
 #   dahdi-source          DAHDI's user ABI header <dahdi/user.h>: the tdm dahdi layout tests check our
 #                         ioctl numbers and struct layouts against it (no kernel module is built)
-DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev dahdi-source libasound2-dev alsa-utils sip-tester baresip chromium
+#   minisign fdisk mtools the web panel's firmware upload test signs a bundle and writes it to the
+#                         inactive slot of a small GPT disk file (scripts/image-update.sh)
+DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tshark libpri-dev dahdi-source libasound2-dev alsa-utils sip-tester baresip chromium minisign fdisk mtools
 
 # Debian packages of `make image` / `make boot` / `make hil` only (docs/image.md), installed by
 # their own idempotent step (image-deps), so `make test` does not pull QEMU in:
