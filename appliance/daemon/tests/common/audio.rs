@@ -104,12 +104,10 @@ impl Received {
             8 => self
                 .audio
                 .extend(body.iter().map(|&b| media_dsp::g711::alaw_to_linear(b))),
-            101 if body.len() >= 4 => {
-                if self.last_event_ts != Some(ts) {
-                    self.last_event_ts = Some(ts);
-                    if let Some(c) = event_char(body[0]) {
-                        self.digits.push(c);
-                    }
+            101 if body.len() >= 4 && self.last_event_ts != Some(ts) => {
+                self.last_event_ts = Some(ts);
+                if let Some(c) = event_char(body[0]) {
+                    self.digits.push(c);
                 }
             }
             _ => {}
