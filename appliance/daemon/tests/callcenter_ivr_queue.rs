@@ -10,58 +10,13 @@
 mod common;
 
 use std::net::UdpSocket;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::Daemon;
-use common::sipp::{SIPP, finish, free_port, rtp_port_of, scenario};
+use common::sipp::{SIPP, finish, free_port, phone as sipp, rtp, rtp_port_of};
 use nix::sys::signal::Signal;
 use store::Store;
 use store::events::{EventFilter, EventKind};
-
-fn sipp(
-    sip: &str,
-    xml: &str,
-    user: &str,
-    service: &str,
-    rtp_port: u16,
-    port: u16,
-) -> std::process::Child {
-    Command::new(SIPP)
-        .arg(sip)
-        .args(["-sf", &scenario(xml)])
-        .args(["-s", service, "-au", user, "-ap", &format!("demo{user}")])
-        .args(if xml != "call_long.xml" {
-            vec![]
-        } else {
-            vec!["-auth_uri".to_owned(), format!("{service}@{sip}")]
-        })
-        .args([
-            "-key",
-            "user",
-            user,
-            "-key",
-            "rtp_port",
-            &rtp_port.to_string(),
-        ])
-        .args(["-nostdin", "-m", "1", "-timeout", "25", "-timeout_error"])
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sipp")
-}
-
-/// An RTP packet with payload type `pt`.
-fn rtp(pt: u8, marker: bool, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
-    let mut p = vec![0x80, pt | if marker { 0x80 } else { 0 }];
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&ts.to_be_bytes());
-    p.extend_from_slice(&0x0bad_cafeu32.to_be_bytes());
-    p.extend_from_slice(payload);
-    p
-}
 
 #[test]
 fn a_caller_presses_1_at_8000_and_agent_2001_answers_from_queue_701() {
@@ -84,7 +39,7 @@ fn a_caller_presses_1_at_8000_and_agent_2001_answers_from_queue_701() {
     // another run on the same port (the registered contact) takes the call.
     let agent_port = free_port();
     finish(
-        sipp(&sip, "register.xml", "2001", "2001", 0, agent_port),
+        sipp(&sip, "register.xml", "2001", "2001", 0, agent_port, &[]),
         "register 2001",
         Duration::from_secs(25),
     );
@@ -97,13 +52,23 @@ fn a_caller_presses_1_at_8000_and_agent_2001_answers_from_queue_701() {
         "2001",
         agent_rtp.local_addr().unwrap().port(),
         agent_port,
+        &[],
     );
 
     let sock = UdpSocket::bind("127.0.0.1:0").expect("caller rtp");
     sock.set_read_timeout(Some(Duration::from_millis(20)))
         .unwrap();
     let port = sock.local_addr().unwrap().port();
-    let caller = sipp(&sip, "call_long.xml", "1001", "8000", port, free_port());
+    let auth_uri = format!("8000@{sip}");
+    let caller = sipp(
+        &sip,
+        "call_long.xml",
+        "1001",
+        "8000",
+        port,
+        free_port(),
+        &["-auth_uri", &auth_uri],
+    );
     let l = d.wait_log(&["rtp session started"]);
     let theirs = rtp_port_of(&l);
     d.wait_log(&["prompt", "main-menu"]);

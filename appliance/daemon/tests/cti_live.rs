@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::Daemon;
-use common::sipp::{SIPP, finish, free_port, rtp_port_of, scenario};
+use common::sipp::{SIPP, finish, free_port, phone as sipp, rtp, rtp_port_of};
 use cti_client::{CtiClient, login};
 use nix::sys::signal::Signal;
 use serde_json::json;
@@ -90,48 +90,6 @@ fn speak(voice: &str, text: &str, out: &std::path::Path) {
         .expect("sox");
     assert!(st.success());
     let _ = std::fs::remove_file(raw);
-}
-
-#[allow(clippy::too_many_arguments)]
-fn sipp(
-    sip: &str,
-    xml: &str,
-    user: &str,
-    service: &str,
-    rtp_port: u16,
-    port: u16,
-    extra: &[&str],
-) -> std::process::Child {
-    Command::new(SIPP)
-        .arg(sip)
-        .args(["-sf", &scenario(xml)])
-        .args(["-s", service, "-au", user, "-ap", &format!("demo{user}")])
-        .args(extra)
-        .args([
-            "-key",
-            "user",
-            user,
-            "-key",
-            "rtp_port",
-            &rtp_port.to_string(),
-        ])
-        .args(["-nostdin", "-m", "1", "-timeout", "40", "-timeout_error"])
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sipp")
-}
-
-/// An RTP packet with payload type `pt`.
-fn rtp(pt: u8, marker: bool, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
-    let mut p = vec![0x80, pt | if marker { 0x80 } else { 0 }];
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&ts.to_be_bytes());
-    p.extend_from_slice(&0x0bad_cafeu32.to_be_bytes());
-    p.extend_from_slice(payload);
-    p
 }
 
 /// RMS of a G.711 A-law payload, decoded.

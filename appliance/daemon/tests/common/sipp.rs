@@ -1,6 +1,7 @@
 //! sipp (Debian sip-tester) helpers shared by the daemon's SIP tests.
 
 use std::net::UdpSocket;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Where Debian installs sipp.
@@ -18,7 +19,7 @@ pub fn free_port() -> u16 {
 }
 
 /// Waits up to `limit` for a sipp run to end and asserts it succeeded (its stderr in the message).
-pub fn finish(mut child: std::process::Child, what: &str, limit: Duration) {
+pub fn finish(mut child: Child, what: &str, limit: Duration) {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(st) = child.try_wait().expect("wait") {
@@ -46,4 +47,48 @@ pub fn rtp_port_of(line: &str) -> u16 {
         .next()
         .and_then(|n| n.parse().ok())
         .expect("port")
+}
+
+/// One sipp phone run: scenario `xml` as demo account `user` (password `demo` + the number)
+/// toward `service` at the daemon's `sip` address, with its RTP port (the scenario's
+/// `[rtp_port]` key) and its own SIP port `port`; one call, bounded to 40 s.
+pub fn phone(
+    sip: &str,
+    xml: &str,
+    user: &str,
+    service: &str,
+    rtp_port: u16,
+    port: u16,
+    extra: &[&str],
+) -> Child {
+    Command::new(SIPP)
+        .arg(sip)
+        .args(["-sf", &scenario(xml)])
+        .args(["-s", service, "-au", user, "-ap", &format!("demo{user}")])
+        .args(extra)
+        .args([
+            "-key",
+            "user",
+            user,
+            "-key",
+            "rtp_port",
+            &rtp_port.to_string(),
+        ])
+        .args(["-nostdin", "-m", "1", "-timeout", "40", "-timeout_error"])
+        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sipp")
+}
+
+/// An RTP packet with payload type `pt` (SSRC 0x0badcafe).
+pub fn rtp(pt: u8, marker: bool, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x80, pt | if marker { 0x80 } else { 0 }];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&ts.to_be_bytes());
+    p.extend_from_slice(&0x0bad_cafeu32.to_be_bytes());
+    p.extend_from_slice(payload);
+    p
 }
