@@ -2,24 +2,26 @@
 //!
 //! **What it is:** the one process of the appliance. It reads the clock, owns the sockets,
 //! the timers, the line devices and the real-time media thread, and drives the sans-IO state
-//! machines of the lower crates. This first slice does, in order:
+//! machines of the lower crates. In order, it:
 //! 1. opens (or creates) the SQLite database in `--data-dir` through [`store`], seeding the
 //!    demo defaults on first run with `--demo`;
-//! 2. serves Prometheus metrics at `/metrics` and a health check at `/healthz` (axum, loopback
-//!    by default);
+//! 2. serves `/metrics`, `/healthz`, the control API for the serial console ([`control`],
+//!    loopback only), the web panel and the CTI WebSocket/REST ([`ctiside`]) on one HTTP
+//!    port ([`http`], its own runtime thread);
 //! 3. starts the media thread ([`media`]): 1 ms ticks, SCHED_FIFO and locked memory where
-//!    allowed, bounded lock-free SPSC queues to the async side;
+//!    allowed, bounded lock-free SPSC queues to the async side; it runs the switch's media
+//!    path for B-channels and RTP legs and plays prompts and music on hold ([`player`]);
 //! 4. opens every virtual E1 PRI span of the configuration (a listening "line jack" socket in
 //!    the data directory) and drives one [`isdn::pri::Pri`] per span ([`span`]);
-//! 5. with `--demo`, starts a simulated carrier ([`carrier`]): our own ISDN stack in the
-//!    network role on the far end of the virtual line, placing calls in periodically;
-//! 6. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
+//! 5. runs the SIP user agent on UDP and TCP ([`sipside`]) and the call center's engine
+//!    ([`calls`]: `callcenter::Center`, switch + ACD + IVR + CTI);
+//! 6. with `--demo`, starts a simulated carrier ([`carrier`]) and, with `--demo-agents N`,
+//!    simulated agents ([`demoagents`]);
+//! 7. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
 //!
-//! **What it is not (yet):** no SIP, no RTP, and the switch's call engine and media path are
-//! not driven: calls arriving on a span are routed with the switch's dial plan
-//! ([`routing`]) and can reach only the echo test and test tone, answered on the span's own
-//! B-channel; every other number is cleared with a cause saying why. DAHDI spans are not
-//! opened. No CTI, no web admin.
+//! **What it is not (yet):** DAHDI spans and analog lines are not opened; web chat and the
+//! panel's system pages are not switched on; SIP has no DNS, no TLS and never opens a TCP
+//! connection itself (docs/daemon.md lists what is exercised).
 #![forbid(unsafe_code)]
 
 mod calls;
