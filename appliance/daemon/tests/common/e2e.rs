@@ -49,7 +49,9 @@ pub fn jack(d: &Daemon) -> PathBuf {
 }
 
 /// Runs sipp scenario `xml` against `sip` as account `user` (password `demo<user>`) calling
-/// `service`, its SIP socket on `port`, `rtp_port` in its SDP; bounded by `-timeout 25`.
+/// `service`, its SIP socket on `port`, `rtp_port` in its SDP ([`crate::common::sipp::phone`]), with
+/// the digest uri set: sipp's defaults to host:port only, and the UA checks it against the
+/// Request-URI (RFC 2617 §3.2.2.5).
 pub fn sipp(
     sip: &str,
     xml: &str,
@@ -59,34 +61,10 @@ pub fn sipp(
     port: u16,
     extra: &[&str],
 ) -> Child {
-    Command::new(SIPP)
-        .arg(sip)
-        .args(["-sf", &scenario(xml)])
-        .args(["-s", service, "-au", user, "-ap", &format!("demo{user}")])
-        // sipp's digest uri defaults to host:port only; the UA checks it against the
-        // Request-URI (RFC 2617 §3.2.2.5).
-        .args(["-auth_uri", &format!("{service}@{sip}")])
-        .args([
-            "-key",
-            "user",
-            user,
-            "-key",
-            "rtp_port",
-            &rtp_port.to_string(),
-        ])
-        .args(["-nostdin", "-m", "1", "-timeout", "25", "-timeout_error"])
-        .args(["-p", &port.to_string()])
-        .args(if extra.contains(&"-i") {
-            &[][..]
-        } else {
-            &["-i", "127.0.0.1"][..]
-        })
-        .args(extra)
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sipp")
+    let auth_uri = format!("{service}@{sip}");
+    let mut args = vec!["-auth_uri", auth_uri.as_str()];
+    args.extend_from_slice(extra);
+    crate::common::sipp::phone(sip, xml, user, service, rtp_port, port, &args)
 }
 
 /// Registers `user` from SIP port `port` (sipp register.xml, bounded).

@@ -75,7 +75,13 @@ pub fn phone(
             &rtp_port.to_string(),
         ])
         .args(["-nostdin", "-m", "1", "-timeout", "40", "-timeout_error"])
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-p", &port.to_string()])
+        // Loopback unless the caller names its own local address (another 127/8 source).
+        .args(if extra.contains(&"-i") {
+            &[][..]
+        } else {
+            &["-i", "127.0.0.1"][..]
+        })
         .current_dir(std::env::temp_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
