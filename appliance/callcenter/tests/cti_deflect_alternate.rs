@@ -12,10 +12,6 @@ use callcenter::{Event, LogKind};
 use common::*;
 use switch::engine::{LegEvent, LegState};
 
-fn conn(call: switch::engine::CallId, device: &str) -> cti::ConnectionId {
-    cti::ConnectionId::new(cti::CallId(u64::from(call.0)), &cti::DeviceId::new(device))
-}
-
 fn not_carried_out(h: &H) -> usize {
     h.events
         .iter()
@@ -91,14 +87,8 @@ fn deflect_of_a_call_that_is_not_a_ringing_queue_offer_is_not_carried_out() {
     h.input(LegEvent::Answered { leg: b });
     let call = h.c.call_of_caller(a).unwrap();
     // Answered: the CTI model refuses a deflect of a connected call itself.
-    let p = cti::Principal {
-        agent: cti::AgentId::new("2001"),
-        role: cti::Role::Agent,
-    };
-    let r = h.c.cti_request(
-        h.now,
-        &p,
-        cti::InvokeId(77),
+    let r = h.try_cti_req(
+        "2001",
         cti::ServiceRequest::DeflectCall {
             call_to_be_diverted: conn(call, "2001"),
             new_destination: "2005".into(),

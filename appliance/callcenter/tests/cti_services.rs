@@ -10,10 +10,6 @@ mod common;
 use common::*;
 use switch::engine::LegEvent;
 
-fn conn(call: switch::engine::CallId, device: &str) -> cti::ConnectionId {
-    cti::ConnectionId::new(cti::CallId(u64::from(call.0)), &cti::DeviceId::new(device))
-}
-
 #[test]
 fn make_call_rings_the_agent_then_dials_the_number() {
     let mut h = H::new();
@@ -150,14 +146,8 @@ fn answer_call_is_refused_with_a_csta_error_and_changes_nothing() {
     h.input(LegEvent::Alerting { leg: b });
     let call = h.c.call_of_caller(a).unwrap();
     let (ncmd, ncti) = (h.commands.len(), h.cti.len());
-    let p = cti::Principal {
-        agent: cti::AgentId::new("2001"),
-        role: cti::Role::Agent,
-    };
-    let r = h.c.cti_request(
-        h.now,
-        &p,
-        cti::InvokeId(99),
+    let r = h.try_cti_req(
+        "2001",
         cti::ServiceRequest::AnswerCall {
             call_to_be_answered: conn(call, "2001"),
         },

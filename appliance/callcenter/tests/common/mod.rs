@@ -14,6 +14,11 @@ use switch::dialplan::{
 use switch::engine::{Command, Destination, LegEvent, LegId};
 use switch::{Cause, Instant};
 
+/// The connection of `device` in `call`, as CSTA names it.
+pub fn conn(call: switch::engine::CallId, device: &str) -> cti::ConnectionId {
+    cti::ConnectionId::new(cti::CallId(u64::from(call.0)), &cti::DeviceId::new(device))
+}
+
 /// 2026-11-29 (a Sunday) 09:00:00 local, UTC+8 (01:00 UTC), at `Instant::ZERO`.
 pub const EPOCH_UNIX_S: i64 = 1_795_914_000;
 pub const UTC_OFFSET_S: i32 = 8 * 3600;
@@ -202,18 +207,27 @@ impl H {
         leg
     }
 
+    /// A CTI request by agent `who` that must be accepted; the host's queues are drained.
     pub fn cti_req(&mut self, who: &str, req: cti::ServiceRequest) -> cti::ServiceResult {
+        let r = self.try_cti_req(who, req).unwrap();
+        self.drain();
+        r
+    }
+
+    /// A CTI request by agent `who` as the Center answers it, refusals included; nothing is
+    /// drained, so a test can check that a refusal queued nothing.
+    pub fn try_cti_req(
+        &mut self,
+        who: &str,
+        req: cti::ServiceRequest,
+    ) -> Result<cti::ServiceResult, cti::CstaError> {
         self.invoke += 1;
         let p = cti::Principal {
             agent: cti::AgentId::new(who),
             role: cti::Role::Agent,
         };
-        let r = self
-            .c
+        self.c
             .cti_request(self.now, &p, cti::InvokeId(self.invoke), req)
-            .unwrap();
-        self.drain();
-        r
     }
 
     pub fn set_state(&mut self, who: &str, s: cti::RequestedAgentState) {
