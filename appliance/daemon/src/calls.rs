@@ -464,6 +464,11 @@ impl Engine {
         self.sip.as_mut()
     }
 
+    /// The daemon's metrics (the SIP side reports trunk registrations there).
+    pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.shared.metrics
+    }
+
     /// An order for the media thread.
     pub(crate) fn media_ctl(&self, c: Ctl) {
         self.media.control(c);

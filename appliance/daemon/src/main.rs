@@ -36,6 +36,7 @@ mod metrics;
 mod player;
 mod routing;
 mod sipside;
+mod siptrunk;
 mod span;
 mod sysd;
 
