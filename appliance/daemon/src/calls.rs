@@ -52,6 +52,8 @@ pub(crate) enum SpanEv {
         channel: Option<u8>,
         called: String,
         calling: Option<String>,
+        /// The calling number's presentation is restricted (Q.931 §4.5.10 octet 3a).
+        restricted: bool,
     },
     /// Our SETUP for `leg` went out as `call`.
     Originated { leg: LegId, call: IsdnCall },
@@ -316,6 +318,7 @@ impl Engine {
                 channel,
                 called,
                 calling,
+                restricted,
             } => {
                 let leg = self.sw.allocate_leg();
                 let endpoint = format!("{}/{}", self.span_name(span), channel.unwrap_or(0));
@@ -343,7 +346,11 @@ impl Engine {
                     called,
                     calling: CallingParty {
                         number: calling,
-                        presentation: Presentation::Allowed,
+                        presentation: if restricted {
+                            Presentation::Restricted
+                        } else {
+                            Presentation::Allowed
+                        },
                     },
                 });
             }

@@ -727,7 +727,7 @@ pub(crate) fn originate(
 ) -> Option<Cause> {
     let now = e.now();
     let s = e.sip_mut()?;
-    let from = calling.unwrap_or("anonymous").to_owned();
+    let from = calling.unwrap_or(::sip::ua::ANONYMOUS).to_owned();
     // Ports first (the call ref comes after): a placeholder call id is replaced below.
     let pair = s.ports.allocate()?;
     let (Ok(a), Ok(b)) = (

@@ -491,10 +491,13 @@ impl Driver {
                 called,
                 calling,
                 channel,
+                calling_pres,
                 ..
             } => {
+                let restricted = calling_pres
+                    .is_some_and(|p| p.presentation == isdn::q931::ie::Presentation::Restricted);
                 info!(span = %self.name, call = call.0, called = %called,
-                    calling = calling.as_deref().unwrap_or(""), channel, "incoming call");
+                    calling = calling.as_deref().unwrap_or(""), channel, restricted, "incoming call");
                 self.shared.metrics.call(&self.name, "incoming");
                 self.calls.insert(call);
                 self.meta.insert(
@@ -526,6 +529,7 @@ impl Driver {
                         channel,
                         called,
                         calling,
+                        restricted,
                     },
                 );
             }

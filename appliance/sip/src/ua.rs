@@ -488,6 +488,10 @@ pub struct Invite {
     pub replaces: Option<Replaces>,
 }
 
+/// The From user of a call whose caller is withheld: [`Ua::invite`] then sends
+/// `"Anonymous" <sip:anonymous@anonymous.invalid>` with `Privacy: id` (RFC 3323).
+pub const ANONYMOUS: &str = "anonymous";
+
 impl Invite {
     /// A call to `target` at `dest` over UDP.
     #[must_use]
@@ -1839,6 +1843,22 @@ impl Ua {
                 format!("sip:{}@{}", inv.from_user, self.cfg.local_addr),
             ),
         };
+        // A caller without a number (withheld, or restricted upstream) goes out anonymous
+        // (RFC 3323 §4.1.1.3) with Privacy: id, unless the trunk puts its own account there.
+        let anonymous = inv.from_user.is_empty() || inv.from_user.eq_ignore_ascii_case(ANONYMOUS);
+        let (from_uri, from_display) =
+            if anonymous && from_uri.contains(&format!(":{}@", inv.from_user)) {
+                (
+                    "sip:anonymous@anonymous.invalid".to_owned(),
+                    Some(
+                        inv.from_display
+                            .clone()
+                            .unwrap_or_else(|| "Anonymous".to_owned()),
+                    ),
+                )
+            } else {
+                (from_uri, inv.from_display.clone())
+            };
         let c = CallRef(self.next_call);
         self.next_call += 1;
         let tag = self.fresh("f");
@@ -1846,13 +1866,15 @@ impl Ua {
         let mut req = Request::new(Method::Invite, target.clone());
         req.headers.push_kind(HeaderKind::Via, self.via(transport));
         req.headers.push_kind(HeaderKind::MaxForwards, "70");
-        let display = inv
-            .from_display
+        let display = from_display
             .as_ref()
             .map(|d| format!("\"{}\" ", crate::header::escape_quoted(d)))
             .unwrap_or_default();
         req.headers
             .push_kind(HeaderKind::From, format!("{display}<{from_uri}>;tag={tag}"));
+        if from_uri == "sip:anonymous@anonymous.invalid" {
+            req.headers.push("Privacy", "id");
+        }
         let mut to = target;
         to.params = crate::header::Params::default();
         req.headers.push_kind(HeaderKind::To, format!("<{to}>"));
