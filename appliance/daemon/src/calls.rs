@@ -83,6 +83,8 @@ pub(crate) enum ToSpan {
         leg: LegId,
         called: String,
         calling: Option<String>,
+        /// Presentation restricted (Q.931 §4.5.10 octet 3a).
+        restricted: bool,
     },
     /// ALERTING.
     Alert { call: IsdnCall },
@@ -764,6 +766,7 @@ impl Engine {
                     ToSpan::Setup {
                         leg,
                         called,
+                        restricted: calling.presentation == Presentation::Restricted,
                         calling: calling.number,
                     },
                 );

@@ -506,6 +506,8 @@ fn ua_event(e: &mut Engine, ev: UaEvent) {
             };
             info!(call = call.0, called = %called, calling = %calling, endpoint = %endpoint, "sip incoming call");
             let accepting = e.accepting();
+            // The caller asked to withhold its number (RFC 3323 Privacy, anonymous From).
+            let restricted = e.sip_mut().is_some_and(|s| s.ua.privacy_requested(call));
             let leg = e.switch().allocate_leg();
             let Some(side) = e.sip_mut() else { return };
             if !accepting {
@@ -531,7 +533,11 @@ fn ua_event(e: &mut Engine, ev: UaEvent) {
                 called,
                 calling: CallingParty {
                     number: Some(calling).filter(|c| !c.is_empty()),
-                    presentation: Presentation::Allowed,
+                    presentation: if restricted {
+                        Presentation::Restricted
+                    } else {
+                        Presentation::Allowed
+                    },
                 },
             });
         }

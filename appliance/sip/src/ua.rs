@@ -883,6 +883,35 @@ impl Ua {
         v
     }
 
+    /// Whether the caller of an incoming call asked for its identity to be withheld: a
+    /// `Privacy` header with `id`, `header` or `user` (RFC 3323 §4.2, RFC 3325 §9.3), or an
+    /// anonymous From (RFC 3323 §4.1.1.3). Always false for calls we placed.
+    #[must_use]
+    pub fn privacy_requested(&self, call: CallRef) -> bool {
+        let Some(c) = self.calls.get(&call).filter(|c| !c.uac) else {
+            return false;
+        };
+        let asked = c
+            .invite
+            .headers
+            .values_named("Privacy")
+            .flat_map(|v| v.split(';'))
+            .any(|t| {
+                let t = t.trim();
+                ["id", "header", "user"]
+                    .iter()
+                    .any(|p| t.eq_ignore_ascii_case(p))
+            });
+        let anonymous_from = c.invite.hdr_from().ok().is_some_and(|a| {
+            a.uri
+                .user
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(ANONYMOUS))
+                || a.uri.host.eq_ignore_ascii_case("anonymous.invalid")
+        });
+        asked || anonymous_from
+    }
+
     /// The media agreed for a call, if any.
     #[must_use]
     pub fn media(&self, call: CallRef) -> Option<&Negotiated> {

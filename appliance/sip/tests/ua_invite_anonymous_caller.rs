@@ -48,3 +48,31 @@ fn caller_with_a_number_keeps_it() {
     assert!(from.contains("<sip:0215550100@"), "{from}");
     assert_eq!(header(&m, "Privacy"), None, "{m}");
 }
+
+/// The called side of `from_user`'s call: did the caller ask for privacy?
+fn privacy_seen_by_callee(from_user: &str) -> bool {
+    let mut p = ua_pair::Pair::new();
+    let now = p.now;
+    let target = Uri::sip(Some("1001"), "127.0.0.2", Some(5080));
+    p.a.invite(
+        now,
+        Invite::direct(target, addr_b(), from_user, media(4000)),
+    )
+    .expect("invite");
+    p.run_for(core::time::Duration::from_millis(100));
+    let call = p
+        .events_b
+        .iter()
+        .find_map(|(_, e)| match e {
+            sip::ua::UaEvent::Incoming { call, .. } => Some(*call),
+            _ => None,
+        })
+        .expect("incoming call at b");
+    p.b.privacy_requested(call)
+}
+
+#[test]
+fn the_callee_sees_the_privacy_request() {
+    assert!(privacy_seen_by_callee(ANONYMOUS));
+    assert!(!privacy_seen_by_callee("0215550100"));
+}
