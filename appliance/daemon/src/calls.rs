@@ -52,6 +52,8 @@ pub(crate) enum SpanEv {
         channel: Option<u8>,
         called: String,
         calling: Option<String>,
+        /// The calling number's presentation is restricted (Q.931 §4.5.10 octet 3a).
+        restricted: bool,
     },
     /// Our SETUP for `leg` went out as `call`.
     Originated { leg: LegId, call: IsdnCall },
@@ -81,6 +83,8 @@ pub(crate) enum ToSpan {
         leg: LegId,
         called: String,
         calling: Option<String>,
+        /// Presentation restricted (Q.931 §4.5.10 octet 3a).
+        restricted: bool,
     },
     /// ALERTING.
     Alert { call: IsdnCall },
@@ -316,6 +320,7 @@ impl Engine {
                 channel,
                 called,
                 calling,
+                restricted,
             } => {
                 let leg = self.sw.allocate_leg();
                 let endpoint = format!("{}/{}", self.span_name(span), channel.unwrap_or(0));
@@ -343,7 +348,11 @@ impl Engine {
                     called,
                     calling: CallingParty {
                         number: calling,
-                        presentation: Presentation::Allowed,
+                        presentation: if restricted {
+                            Presentation::Restricted
+                        } else {
+                            Presentation::Allowed
+                        },
                     },
                 });
             }
@@ -462,6 +471,11 @@ impl Engine {
     /// The SIP side.
     pub(crate) fn sip_mut(&mut self) -> Option<&mut SipSide> {
         self.sip.as_mut()
+    }
+
+    /// The daemon's metrics (the SIP side reports trunk registrations there).
+    pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.shared.metrics
     }
 
     /// An order for the media thread.
@@ -752,6 +766,7 @@ impl Engine {
                     ToSpan::Setup {
                         leg,
                         called,
+                        restricted: calling.presentation == Presentation::Restricted,
                         calling: calling.number,
                     },
                 );

@@ -419,14 +419,13 @@ async fn status(
         let phones = crate::sipside::accounts(s)
             .map(|a| a.into_iter().map(|a| a.user).collect())
             .unwrap_or_default();
-        // The SIP side adds the enabled trunks whose host is an IP address, in this order.
+        // The SIP side adds the enabled trunks whose next hop (outbound proxy, else host)
+        // is an IP address, in this order.
         let trunks = s
             .sip_trunks()
             .map(|t| {
                 t.into_iter()
-                    .filter(|t| {
-                        t.config.enabled && t.config.host.parse::<std::net::IpAddr>().is_ok()
-                    })
+                    .filter(|t| t.config.enabled && crate::siptrunk::next_hop(&t.config).is_some())
                     .map(|t| t.config.name)
                     .collect()
             })

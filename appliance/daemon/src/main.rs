@@ -20,8 +20,8 @@
 //! 7. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
 //!
 //! **What it is not (yet):** DAHDI spans and analog lines are not opened; web chat and the
-//! panel's system pages are not switched on; SIP has no DNS, no TLS and never opens a TCP
-//! connection itself (docs/daemon.md lists what is exercised).
+//! panel's system pages are not switched on; SIP has no DNS and no TLS (it opens TCP
+//! connections only toward trunks on TCP) (docs/daemon.md lists what is exercised).
 #![forbid(unsafe_code)]
 
 mod calls;
@@ -36,6 +36,7 @@ mod metrics;
 mod player;
 mod routing;
 mod sipside;
+mod siptrunk;
 mod span;
 mod sysd;
 

@@ -35,6 +35,17 @@ pub(crate) struct CarrierLabels {
 }
 
 /// All metrics of the daemon. Clones share the values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub(crate) struct TrunkLabels {
+    pub(crate) trunk: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub(crate) struct TrunkResultLabels {
+    pub(crate) trunk: String,
+    pub(crate) result: String,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Metrics {
     registry: Arc<Registry>,
@@ -51,6 +62,8 @@ pub(crate) struct Metrics {
     pub(crate) media_realtime: Gauge,
     pub(crate) media_queue_full: Counter,
     pub(crate) carrier_calls: Family<CarrierLabels, Counter>,
+    pub(crate) sip_trunk_registered: Family<TrunkLabels, Gauge>,
+    pub(crate) sip_trunk_registrations: Family<TrunkResultLabels, Counter>,
 }
 
 impl Metrics {
@@ -71,6 +84,8 @@ impl Metrics {
             media_realtime: Gauge::default(),
             media_queue_full: Counter::default(),
             carrier_calls: Family::default(),
+            sip_trunk_registered: Family::default(),
+            sip_trunk_registrations: Family::default(),
         };
         r.register(
             "config_revision",
@@ -132,6 +147,16 @@ impl Metrics {
             "carrier_calls",
             "Simulated carrier (demo): calls it placed and what became of them",
             m.carrier_calls.clone(),
+        );
+        r.register(
+            "sip_trunk_registered",
+            "1 while the SIP trunk's registration with its provider is up",
+            m.sip_trunk_registered.clone(),
+        );
+        r.register(
+            "sip_trunk_registrations",
+            "SIP trunk REGISTER outcomes (ok, failed)",
+            m.sip_trunk_registrations.clone(),
         );
         Self {
             registry: Arc::new(r),

@@ -191,12 +191,17 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
         mode: CidMode::Pass,
         send_restricted_number: false,
     };
+    // ISDN carries a restricted number flagged in octet 3a (the network withholds it).
+    let isdn = CallerIdRule {
+        send_restricted_number: true,
+        ..pass.clone()
+    };
     for (i, s) in spans.iter().enumerate() {
         cfg.trunks.push(Trunk {
             name: s.config.name.clone(),
             kind: ChannelKind::E1Bchannel,
             span: u16::try_from(i + 1).ok(),
-            caller_id: pass.clone(),
+            caller_id: isdn.clone(),
         });
         trunk_by_ref.push((TrunkRef::Span(s.id), s.config.name.clone()));
     }

@@ -8,7 +8,7 @@
 //! command for the leg.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,6 +64,8 @@ pub(crate) struct SipSide {
     by_call: HashMap<CallRef, LegId>,
     trunks: HashMap<String, ::sip::ua::TrunkRef>,
     seed: u64,
+    /// The engine's queue: connections the SIP side opens itself report there.
+    engine: mpsc::UnboundedSender<ToEngine>,
 }
 
 impl std::fmt::Debug for SipSide {
@@ -129,25 +131,12 @@ pub(crate) async fn start(
     let mut ua = Ua::new(cfg);
     let mut trunk_refs = HashMap::new();
     for t in trunks.into_iter().filter(|t| t.enabled) {
-        let Ok(ip) = t.host.parse::<IpAddr>() else {
-            warn!(trunk = %t.name, host = %t.host, "SIP trunk skipped: host must be an IP address (no DNS yet)");
+        let Some(tc) = crate::siptrunk::trunk_config(&t) else {
             continue;
         };
-        let proxy = SocketAddr::new(ip, t.port);
-        let mut tc = ::sip::ua::TrunkConfig::new(
-            &t.name,
-            proxy,
-            &t.host,
-            t.username.as_deref().unwrap_or(""),
-            t.password.as_deref().unwrap_or(""),
-        );
-        tc.register = t.register;
-        tc.transport = match t.transport {
-            store::config::Transport::Tcp => Transport::Tcp,
-            _ => Transport::Udp,
-        };
+        let proxy = tc.proxy;
         let r = ua.add_trunk(tc);
-        info!(trunk = %t.name, %proxy, "SIP trunk configured");
+        info!(trunk = %t.name, %proxy, transport = %t.transport.as_str(), register = t.register, "SIP trunk configured");
         trunk_refs.insert(t.name, r);
     }
     let ports = rtp::PortAllocator::new(rtp_ports.0, rtp_ports.1)
@@ -176,44 +165,19 @@ pub(crate) async fn start(
         });
     }
     // TCP acceptor: one reader task per connection, the writer handed to the engine.
+    let acceptor_engine = engine.clone();
     tokio::spawn(async move {
+        let engine = acceptor_engine;
         loop {
             let Ok((conn, peer)) = tcp.accept().await else {
                 continue;
             };
-            let engine = engine.clone();
-            tokio::spawn(async move {
-                let (mut rd, mut wr) = conn.into_split();
-                let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
-                let _ = engine.send(ToEngine::Sip(SipEv::Conn {
-                    peer,
-                    writer: Some(tx),
-                }));
-                tokio::spawn(async move {
-                    while let Some(b) = rx.recv().await {
-                        if wr.write_all(&b).await.is_err() {
-                            break;
-                        }
-                    }
-                });
-                let mut buf = vec![0u8; 16_384];
-                loop {
-                    match rd.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            let ev = SipEv::Data {
-                                transport: Transport::Tcp,
-                                from: peer,
-                                bytes: buf[..n].to_vec(),
-                            };
-                            if engine.send(ToEngine::Sip(ev)).is_err() {
-                                return;
-                            }
-                        }
-                    }
-                }
-                let _ = engine.send(ToEngine::Sip(SipEv::Conn { peer, writer: None }));
-            });
+            let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
+            let _ = engine.send(ToEngine::Sip(SipEv::Conn {
+                peer,
+                writer: Some(tx),
+            }));
+            tokio::spawn(serve_tcp(conn, peer, rx, engine.clone()));
         }
     });
     Ok(SipSide {
@@ -225,7 +189,43 @@ pub(crate) async fn start(
         by_call: HashMap::new(),
         trunks: trunk_refs,
         seed: random_u64(),
+        engine,
     })
+}
+
+/// Moves bytes between one TCP connection and the engine: `rx` feeds the writer; what is
+/// read goes to the engine as from `peer`; the close is reported as `Conn { writer: None }`.
+pub(crate) async fn serve_tcp(
+    conn: tokio::net::TcpStream,
+    peer: SocketAddr,
+    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    engine: mpsc::UnboundedSender<ToEngine>,
+) {
+    let (mut rd, mut wr) = conn.into_split();
+    tokio::spawn(async move {
+        while let Some(b) = rx.recv().await {
+            if wr.write_all(&b).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut buf = vec![0u8; 16_384];
+    loop {
+        match rd.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let ev = SipEv::Data {
+                    transport: Transport::Tcp,
+                    from: peer,
+                    bytes: buf[..n].to_vec(),
+                };
+                if engine.send(ToEngine::Sip(ev)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = engine.send(ToEngine::Sip(SipEv::Conn { peer, writer: None }));
 }
 
 impl SipSide {
@@ -242,7 +242,12 @@ impl SipSide {
                     Some(w) => {
                         let _ = w.send(t.bytes);
                     }
-                    None => debug!(to = %t.to, "sip: no TCP connection to send on"),
+                    // None yet (a trunk on TCP): open one; the bytes wait for it.
+                    None => {
+                        let w = crate::siptrunk::connect(t.to, self.engine.clone());
+                        let _ = w.send(t.bytes);
+                        self.tcp.insert(t.to, w);
+                    }
                 },
             }
         }
@@ -501,6 +506,8 @@ fn ua_event(e: &mut Engine, ev: UaEvent) {
             };
             info!(call = call.0, called = %called, calling = %calling, endpoint = %endpoint, "sip incoming call");
             let accepting = e.accepting();
+            // The caller asked to withhold its number (RFC 3323 Privacy, anonymous From).
+            let restricted = e.sip_mut().is_some_and(|s| s.ua.privacy_requested(call));
             let leg = e.switch().allocate_leg();
             let Some(side) = e.sip_mut() else { return };
             if !accepting {
@@ -526,7 +533,11 @@ fn ua_event(e: &mut Engine, ev: UaEvent) {
                 called,
                 calling: CallingParty {
                     number: Some(calling).filter(|c| !c.is_empty()),
-                    presentation: Presentation::Allowed,
+                    presentation: if restricted {
+                        Presentation::Restricted
+                    } else {
+                        Presentation::Allowed
+                    },
                 },
             });
         }
@@ -631,6 +642,12 @@ fn ua_event(e: &mut Engine, ev: UaEvent) {
                 e.phone_registered(&user);
             }
         }
+        UaEvent::TrunkRegistered { trunk, expires } => {
+            crate::siptrunk::registered(e, trunk, Some(expires), 200);
+        }
+        UaEvent::TrunkRegistrationFailed { trunk, status, .. } => {
+            crate::siptrunk::registered(e, trunk, None, status);
+        }
         UaEvent::AuthFailed {
             source,
             user,
@@ -716,7 +733,7 @@ pub(crate) fn originate(
 ) -> Option<Cause> {
     let now = e.now();
     let s = e.sip_mut()?;
-    let from = calling.unwrap_or("anonymous").to_owned();
+    let from = calling.unwrap_or(::sip::ua::ANONYMOUS).to_owned();
     // Ports first (the call ref comes after): a placeholder call id is replaced below.
     let pair = s.ports.allocate()?;
     let (Ok(a), Ok(b)) = (
@@ -770,6 +787,14 @@ pub(crate) fn originate(
 }
 
 impl SipSide {
+    /// The name of a trunk.
+    pub(crate) fn trunk_name(&self, trunk: ::sip::ua::TrunkRef) -> Option<&str> {
+        self.trunks
+            .iter()
+            .find(|(_, r)| **r == trunk)
+            .map(|(n, _)| n.as_str())
+    }
+
     /// The address the SIP socket is bound to (the demo's simulated agents register there).
     pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
         self.udp.local_addr().ok()

@@ -369,6 +369,7 @@ impl Driver {
                 leg,
                 called,
                 calling,
+                restricted,
             } => {
                 if !self.link_up {
                     info!(span = %self.name, leg = leg.0, "data link down: cannot place the call");
@@ -383,10 +384,16 @@ impl Driver {
                 }
                 let mut p = SetupParams::speech(&called);
                 p.calling.clone_from(&calling);
+                if restricted {
+                    p.calling_pres = Some(isdn::q931::ie::PresScreen {
+                        presentation: isdn::q931::ie::Presentation::Restricted,
+                        screening: isdn::q931::ie::Screening::UserNotScreened,
+                    });
+                }
                 match self.pri.setup(now, p) {
                     Ok(call) => {
                         info!(span = %self.name, call = call.0, leg = leg.0, called = %called,
-                            calling = calling.as_deref().unwrap_or(""), "SETUP sent");
+                            calling = calling.as_deref().unwrap_or(""), restricted, "SETUP sent");
                         self.shared.metrics.call(&self.name, "outgoing");
                         self.calls.insert(call);
                         self.meta.insert(
@@ -491,10 +498,13 @@ impl Driver {
                 called,
                 calling,
                 channel,
+                calling_pres,
                 ..
             } => {
+                let restricted = calling_pres
+                    .is_some_and(|p| p.presentation == isdn::q931::ie::Presentation::Restricted);
                 info!(span = %self.name, call = call.0, called = %called,
-                    calling = calling.as_deref().unwrap_or(""), channel, "incoming call");
+                    calling = calling.as_deref().unwrap_or(""), channel, restricted, "incoming call");
                 self.shared.metrics.call(&self.name, "incoming");
                 self.calls.insert(call);
                 self.meta.insert(
@@ -526,6 +536,7 @@ impl Driver {
                         channel,
                         called,
                         calling,
+                        restricted,
                     },
                 );
             }

@@ -6,12 +6,16 @@
 //! out over the SIP trunk instead: span1 is skipped and the INVITE goes to the provider's
 //! address, with the called and calling numbers.
 //!
-//! The provider's address is 127.0.0.2: the user agent takes every request from the trunk's
-//! IP address as from the trunk (whatever the port), so a trunk on 127.0.0.1 captures the
-//! phones' calls too. **Not proven yet:** the provider answering (a sipp UAS with
-//! `provider_uas.xml` on 127.0.0.2 did not get the call through: the switch cleared it with
-//! #18 after the INVITE; not understood before the session ended).
+//! The provider is a sipp UAS (`tests/sipp/provider_uas.xml`) on 127.0.0.2: the user agent
+//! takes every request from the trunk's IP address as from the trunk (whatever the port), so
+//! a trunk on 127.0.0.1 would capture the phones' calls too. It checks the INVITE's
+//! Request-URI (the called number) and From (the caller), answers with PCMA, and takes the
+//! BYE; the phone's 1 kHz tone, sent as RTP from the test's socket, must reach the
+//! provider's RTP socket (measured with Goertzel): the call is bridged, audio passes phone →
+//! provider. Both calls end with cause 16.
 
+#[path = "common/audio.rs"]
+mod audio;
 mod common;
 #[path = "common/e1peer.rs"]
 mod e1peer;
@@ -21,12 +25,27 @@ mod e2e;
 use std::net::UdpSocket;
 use std::time::Duration;
 
-use common::sipp::{finish, free_port};
+use common::sipp::{SIPP, finish, free_port, rtp_port_of, scenario};
 use e1peer::{E1Peer, PeerEvent, PeerOptions};
 use nix::sys::signal::Signal;
 use store::config::{SipTrunkConfig, Transport, TrunkGroupConfig, TrunkRef};
 
 const WAIT: Duration = Duration::from_secs(15);
+
+/// The provider: sipp UAS `provider_uas.xml` on 127.0.0.2:`port`, answering with
+/// `rtp_port` (a socket the test owns) in its SDP; one call, bounded.
+fn provider_uas(port: u16, rtp_port: u16) -> std::process::Child {
+    std::process::Command::new(SIPP)
+        .args(["-sf", &scenario("provider_uas.xml")])
+        .args(["-i", "127.0.0.2", "-p", &port.to_string()])
+        .args(["-key", "rtp_port", &rtp_port.to_string()])
+        .args(["-nostdin", "-m", "1", "-timeout", "40", "-timeout_error"])
+        .current_dir(std::env::temp_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start sipp provider")
+}
 
 #[test]
 fn the_call_goes_out_over_the_sip_trunk_when_the_span_is_down() {
@@ -113,7 +132,12 @@ fn the_call_goes_out_over_the_sip_trunk_when_the_span_is_down() {
     // 2. The carrier's side goes away: the span is in alarm, the SIP trunk takes the call.
     carrier.stop();
     d.wait_log(&["line closed by the far end"]);
-    let mut phone = e2e::sipp(
+    // A new RTP socket for the phone: its port tells this call's log lines from the first's.
+    let rtp = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
+    let rtp_port = rtp.local_addr().unwrap().port();
+    let provider_rtp = UdpSocket::bind("127.0.0.1:0").expect("provider rtp");
+    let provider = provider_uas(provider_port, provider_rtp.local_addr().unwrap().port());
+    let phone = e2e::sipp(
         &sip,
         "call_auth.xml",
         "1001",
@@ -130,11 +154,54 @@ fn the_call_goes_out_over_the_sip_trunk_when_the_span_is_down() {
         "calling=\"1001\"",
     ]);
     d.wait_log(&["INVITE sent"]);
-    // Not yet: a provider (sipp UAS, provider_uas.xml on 127.0.0.2) answering that INVITE;
-    // in this set-up the switch cleared the call with #18 (no user responding), not
-    // understood yet (see docs/phones-and-trunks.md).
-    let _ = phone.kill();
-    let _ = phone.wait();
+    // The provider answers; the phone's audio (a 1 kHz tone) reaches the provider.
+    let phone_leg = d.wait_log(&["rtp session started", &format!("127.0.0.1:{rtp_port}")]);
+    let daemon_rtp = rtp_port_of(&phone_leg);
+    d.wait_log(&[
+        "rtp session started",
+        &format!("127.0.0.1:{}", provider_rtp.local_addr().unwrap().port()),
+    ]);
+    let listener = std::thread::spawn(move || {
+        provider_rtp
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let mut got = audio::Received::default();
+        let mut buf = [0u8; 2048];
+        let end = std::time::Instant::now() + Duration::from_millis(2500);
+        while std::time::Instant::now() < end {
+            if let Ok((n, _)) = provider_rtp.recv_from(&mut buf) {
+                got.take(&buf[..n]);
+            }
+        }
+        got
+    });
+    let to = format!("127.0.0.1:{daemon_rtp}").parse().unwrap();
+    let _ = audio::phone_media(
+        &rtp,
+        to,
+        &audio::sine(1000.0, 2000, 8000.0),
+        "",
+        Duration::from_millis(2200),
+    );
+    let heard = listener.join().expect("provider rtp");
+    let windows = audio::tone_windows(&heard.audio, 1000.0);
+    assert!(
+        windows >= 50,
+        "the provider heard only {windows} x 20 ms of the phone's 1 kHz ({} packets)",
+        heard.packets
+    );
+    finish(
+        phone,
+        "phone 1001 over the SIP trunk",
+        Duration::from_secs(20),
+    );
+    finish(provider, "provider UAS", Duration::from_secs(20));
     d.signal(Signal::SIGTERM);
     assert_eq!(d.wait_exit(Duration::from_secs(6)).code(), Some(0));
+    let cleared = d
+        .log
+        .iter()
+        .filter(|l| l.contains("call ended") && l.contains("cause=16"))
+        .count();
+    assert_eq!(cleared, 2, "both calls end with normal clearing");
 }

@@ -228,6 +228,11 @@ pub struct UaConfig {
     pub use_100rel: bool,
     /// User-Agent / Server header value.
     pub user_agent: String,
+    /// User-Agent prefixes of clients challenged with MD5 only: they fail a whole 401/407
+    /// that also names SHA-256 instead of picking the challenge they support (RFC 8760
+    /// §2.4). Default: baresip 0.x/1.x (libre 1.x answers such a challenge with ENOSYS,
+    /// "Function not implemented", and never registers).
+    pub md5_only_user_agents: Vec<String>,
 }
 
 impl UaConfig {
@@ -252,6 +257,7 @@ impl UaConfig {
             min_se: 90,
             use_100rel: true,
             user_agent: "appliance-sip".to_owned(),
+            md5_only_user_agents: vec!["baresip v0.".to_owned(), "baresip v1.".to_owned()],
         }
     }
 }
@@ -481,6 +487,10 @@ pub struct Invite {
     /// Replaces header (RFC 3891) for attended transfer.
     pub replaces: Option<Replaces>,
 }
+
+/// The From user of a call whose caller is withheld: [`Ua::invite`] then sends
+/// `"Anonymous" <sip:anonymous@anonymous.invalid>` with `Privacy: id` (RFC 3323).
+pub const ANONYMOUS: &str = "anonymous";
 
 impl Invite {
     /// A call to `target` at `dest` over UDP.
@@ -871,6 +881,35 @@ impl Ua {
         let mut v: Vec<CallRef> = self.calls.keys().copied().collect();
         v.sort();
         v
+    }
+
+    /// Whether the caller of an incoming call asked for its identity to be withheld: a
+    /// `Privacy` header with `id`, `header` or `user` (RFC 3323 §4.2, RFC 3325 §9.3), or an
+    /// anonymous From (RFC 3323 §4.1.1.3). Always false for calls we placed.
+    #[must_use]
+    pub fn privacy_requested(&self, call: CallRef) -> bool {
+        let Some(c) = self.calls.get(&call).filter(|c| !c.uac) else {
+            return false;
+        };
+        let asked = c
+            .invite
+            .headers
+            .values_named("Privacy")
+            .flat_map(|v| v.split(';'))
+            .any(|t| {
+                let t = t.trim();
+                ["id", "header", "user"]
+                    .iter()
+                    .any(|p| t.eq_ignore_ascii_case(p))
+            });
+        let anonymous_from = c.invite.hdr_from().ok().is_some_and(|a| {
+            a.uri
+                .user
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(ANONYMOUS))
+                || a.uri.host.eq_ignore_ascii_case("anonymous.invalid")
+        });
+        asked || anonymous_from
     }
 
     /// The media agreed for a call, if any.
@@ -1389,7 +1428,17 @@ impl Ua {
             }
         }
         let server = self.digests.get(user).unwrap_or(&self.default_digest);
-        let chal = server.challenges(secs, stale);
+        let md5_only = req.headers.values_named("User-Agent").any(|ua| {
+            self.cfg
+                .md5_only_user_agents
+                .iter()
+                .any(|p| ua.trim_start().starts_with(p.as_str()))
+        });
+        let chal = if md5_only {
+            server.challenges_among(secs, stale, &[Algorithm::Md5])
+        } else {
+            server.challenges(secs, stale)
+        };
         let tag = self.fresh("a");
         let mut r = req.response(status, reason(status), Some(&tag));
         for ch in chal {
@@ -1823,6 +1872,22 @@ impl Ua {
                 format!("sip:{}@{}", inv.from_user, self.cfg.local_addr),
             ),
         };
+        // A caller without a number (withheld, or restricted upstream) goes out anonymous
+        // (RFC 3323 §4.1.1.3) with Privacy: id, unless the trunk puts its own account there.
+        let anonymous = inv.from_user.is_empty() || inv.from_user.eq_ignore_ascii_case(ANONYMOUS);
+        let (from_uri, from_display) =
+            if anonymous && from_uri.contains(&format!(":{}@", inv.from_user)) {
+                (
+                    "sip:anonymous@anonymous.invalid".to_owned(),
+                    Some(
+                        inv.from_display
+                            .clone()
+                            .unwrap_or_else(|| "Anonymous".to_owned()),
+                    ),
+                )
+            } else {
+                (from_uri, inv.from_display.clone())
+            };
         let c = CallRef(self.next_call);
         self.next_call += 1;
         let tag = self.fresh("f");
@@ -1830,13 +1895,15 @@ impl Ua {
         let mut req = Request::new(Method::Invite, target.clone());
         req.headers.push_kind(HeaderKind::Via, self.via(transport));
         req.headers.push_kind(HeaderKind::MaxForwards, "70");
-        let display = inv
-            .from_display
+        let display = from_display
             .as_ref()
             .map(|d| format!("\"{}\" ", crate::header::escape_quoted(d)))
             .unwrap_or_default();
         req.headers
             .push_kind(HeaderKind::From, format!("{display}<{from_uri}>;tag={tag}"));
+        if from_uri == "sip:anonymous@anonymous.invalid" {
+            req.headers.push("Privacy", "id");
+        }
         let mut to = target;
         to.params = crate::header::Params::default();
         req.headers.push_kind(HeaderKind::To, format!("<{to}>"));

@@ -71,7 +71,8 @@ use thiserror::Error;
 
 use crate::q931::ie::{
     BearerCapability, CallState as CallStateIe, Cause, ChannelId, ChannelList, ChannelSelection,
-    Ie, Location, Notification, NumberingPlan, PartyNumber, Progress, RestartClass, TypeOfNumber,
+    Ie, Location, Notification, NumberingPlan, PartyNumber, PresScreen, Progress, RestartClass,
+    TypeOfNumber,
 };
 use crate::q931::validate::{self, Action, Context};
 use crate::q931::{CallRef, CauseValue, Message, MessageType, Role, Variant};
@@ -266,6 +267,12 @@ pub struct SetupParams {
     pub bearer: BearerCapability,
     /// Is the called number complete (sending complete IE, §4.5.27)?
     pub sending_complete: bool,
+    /// Presentation and screening indicators of the calling number (octet 3a, Q.931
+    /// §4.5.10): `Restricted` asks the network not to show the number to the called party.
+    /// `None` leaves octet 3a out (the network then takes "allowed, user-provided not
+    /// screened"). With no calling number, `Some` sends the IE with no digits (a restricted
+    /// or unavailable number, §4.5.10 note).
+    pub calling_pres: Option<PresScreen>,
 }
 
 impl SetupParams {
@@ -278,6 +285,7 @@ impl SetupParams {
             channel: ChannelRequest::Any,
             bearer: BearerCapability::speech_alaw(),
             sending_complete: true,
+            calling_pres: None,
         }
     }
 }
@@ -305,6 +313,8 @@ pub enum Event {
         called: String,
         /// Calling party number digits, if present.
         calling: Option<String>,
+        /// The calling number's presentation and screening (octet 3a, §4.5.10), if sent.
+        calling_pres: Option<PresScreen>,
         /// The B-channel reserved for it.
         channel: Option<u8>,
         /// Did the SETUP carry sending complete?
@@ -660,8 +670,10 @@ impl Calls {
         m.ies.push(Ie::BearerCapability(p.bearer));
         m.ies
             .push(Ie::ChannelId(ChannelId::pri_channel(channel, exclusive)));
-        if let Some(c) = &p.calling {
-            m.ies.push(Ie::CallingNumber(number(c)));
+        if p.calling.is_some() || p.calling_pres.is_some() {
+            let mut n = number(p.calling.as_deref().unwrap_or(""));
+            n.pres_screen = p.calling_pres;
+            m.ies.push(Ie::CallingNumber(n));
         }
         // ECMA-143 §10 (QSIG): called party number is mandatory in SETUP, so an overlap
         // SETUP carries it with no digits; EuroISDN leaves it out until there are digits.
@@ -1453,7 +1465,11 @@ impl Calls {
             .map(|n| n.digits.clone())
             .unwrap_or_default();
         let calling = m.find(|ie| match ie {
-            Ie::CallingNumber(n) => Some(n.digits.clone()),
+            Ie::CallingNumber(n) if !n.digits.is_empty() => Some(n.digits.clone()),
+            _ => None,
+        });
+        let calling_pres = m.find(|ie| match ie {
+            Ie::CallingNumber(n) => n.pres_screen,
             _ => None,
         });
         let sending_complete = m
@@ -1479,6 +1495,7 @@ impl Calls {
             call: id,
             called,
             calling,
+            calling_pres,
             channel: Some(channel),
             sending_complete,
         });

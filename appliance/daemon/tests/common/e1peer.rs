@@ -59,7 +59,15 @@ pub enum PeerEvent {
 }
 
 enum Cmd {
-    Call { called: String, calling: String },
+    Call {
+        called: String,
+        calling: String,
+    },
+    /// A call with the calling number's presentation restricted (Q.931 §4.5.10).
+    CallRestricted {
+        called: String,
+        calling: String,
+    },
     Hangup,
 }
 
@@ -166,6 +174,14 @@ impl E1Peer {
     }
 
     /// Clears the call (DISCONNECT, cause 16).
+    /// Places a call with presentation restricted (octet 3a), network-screened.
+    pub fn call_restricted(&self, called: &str, calling: &str) {
+        let _ = self.cmds.send(Cmd::CallRestricted {
+            called: called.into(),
+            calling: calling.into(),
+        });
+    }
+
     pub fn hangup(&self) {
         let _ = self.cmds.send(Cmd::Hangup);
     }
@@ -308,6 +324,18 @@ fn run(
                 Cmd::Call { called, calling } => {
                     let mut p = SetupParams::speech(&called);
                     p.calling = Some(calling);
+                    if let Ok(call) = pri.setup(now, p) {
+                        active = Some(call);
+                        connected = false;
+                    }
+                }
+                Cmd::CallRestricted { called, calling } => {
+                    let mut p = SetupParams::speech(&called);
+                    p.calling = Some(calling);
+                    p.calling_pres = Some(isdn::q931::ie::PresScreen {
+                        presentation: isdn::q931::ie::Presentation::Restricted,
+                        screening: isdn::q931::ie::Screening::Network,
+                    });
                     if let Ok(call) = pri.setup(now, p) {
                         active = Some(call);
                         connected = false;
