@@ -34,6 +34,7 @@ mod http;
 mod media;
 mod metrics;
 mod player;
+mod recorder;
 mod routing;
 mod sipside;
 mod span;
@@ -317,6 +318,14 @@ async fn run(args: Args, store: Store) -> Result<()> {
     engine.set_demo_agents(args.demo && args.demo_auto_ready);
     engine.set_hub(Arc::clone(&hub));
     engine.set_prompt_dir(args.data_dir.join("prompts"));
+    match media
+        .take_recordings()
+        .map(|f| recorder::start(&args.data_dir, Arc::clone(&shared), f))
+    {
+        Some(Ok(r)) => engine.set_recorder(r),
+        Some(Err(e)) => error!("call recording off: {e}"),
+        None => error!("call recording off: recording frames already taken"),
+    }
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     if args.demo && args.demo_agents > 0 {
         let agents: Vec<String> = (0..args.demo_agents.min(10))
