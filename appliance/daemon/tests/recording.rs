@@ -496,3 +496,99 @@ fn the_caller_answers_the_post_call_survey_and_the_score_is_reported() {
     assert_eq!((row.responses, row.score_sum, row.satisfied), (1, 4, 1));
     stop(&mut d);
 }
+
+#[test]
+fn the_retention_sweep_deletes_expired_recordings_and_keeps_the_others() {
+    let (dir, data) = seeded(|_| {});
+    let rec_dir = data.join("recordings");
+    std::fs::create_dir_all(&rec_dir).expect("recordings dir");
+    let old = rec_dir.join("old.wav");
+    let kept = rec_dir.join("kept.wav");
+    for p in [&old, &kept] {
+        std::fs::write(p, b"RIFF").expect("file");
+    }
+    {
+        let mut st = Store::open(data.join("appliance.db")).expect("open");
+        for (p, until) in [(&old, 1), (&kept, i64::MAX / 2)] {
+            st.add_recording(&store::recordings::Recording {
+                id: 0,
+                call_id: "c1".into(),
+                path: p.to_string_lossy().into_owned(),
+                legs: Legs::Both,
+                started: store::Timestamp(0),
+                duration_ms: 1000,
+                paused: vec![],
+                retain_until: Some(store::Timestamp(until)),
+                agent: None,
+                queue: None,
+            })
+            .expect("row");
+        }
+    }
+    let mut d = Daemon::start_in(dir, data, &["--drain-secs", "1"]);
+    d.wait_notify("READY=1");
+    d.wait_log(&["recording past its retention deleted", "old.wav"]);
+    assert!(!old.exists(), "the expired file is gone");
+    assert!(kept.exists(), "the other file stays");
+    let st = Store::open(d.db()).expect("open");
+    let rows = st.recordings_for_call("c1").expect("rows");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0].path, kept.to_string_lossy());
+    stop(&mut d);
+}
+
+#[test]
+fn a_waiting_caller_presses_1_hangs_up_and_is_called_back_when_the_agent_is_free() {
+    if !have_sipp() {
+        return;
+    }
+    let (dir, data) = seeded(|_| {});
+    let (mut d, sip) = start(dir, data);
+    // No agent is ready: 1001 waits in queue 701 and presses the callback key.
+    let (caller, sock) = caller(&sip, "caller_until_bye.xml", "701");
+    let to = daemon_rtp(&mut d, &sock);
+    d.wait_log(&["call center", "queue_enter", "sales"]);
+    Stream::default().digit(&sock, to, 1);
+    d.wait_log(&["call center", "queue_callback", "sales"]);
+    // The confirmation, then the daemon clears the caller (it keeps the place in line).
+    finish(caller, "caller", Duration::from_secs(25));
+
+    // 1001's phone, registered, will take the callback.
+    let phone_port = free_port();
+    finish(
+        sipp(&sip, "register.xml", "1001", "1001", 0, phone_port, &[]),
+        "register 1001",
+        Duration::from_secs(25),
+    );
+    let phone_rtp = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
+    let phone = sipp(
+        &sip,
+        "agent_phone.xml",
+        "1001",
+        "1001",
+        phone_rtp.local_addr().unwrap().port(),
+        phone_port,
+        &[],
+    );
+    // The agent becomes free: its phone rings first, then the customer is dialled.
+    let (agent, _agent_rtp) = agent(&mut d, &sip, "agent_hangs_up.xml");
+    d.wait_log(&["originating", "1001"]);
+    d.wait_log(&["call center", "queue_connect", "2001"]);
+    finish(agent, "agent 2001", Duration::from_secs(25));
+    finish(phone, "1001 called back", Duration::from_secs(25));
+
+    let st = Store::open(d.db()).expect("open");
+    let ev = st.events(&EventFilter::default()).expect("events");
+    let cb = ev
+        .iter()
+        .find(|e| e.kind == EventKind::QueueCallback)
+        .unwrap_or_else(|| panic!("{ev:#?}"));
+    assert_eq!(cb.queue.as_deref(), Some("sales"));
+    assert!(
+        ev.iter().any(|e| e.kind == EventKind::QueueConnect
+            && e.agent.as_deref() == Some("2001")
+            && e.call_id == cb.call_id),
+        "the callback is connected as the same queue call: {ev:#?}"
+    );
+    stop(&mut d);
+}
