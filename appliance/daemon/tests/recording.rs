@@ -592,3 +592,75 @@ fn a_waiting_caller_presses_1_hangs_up_and_is_called_back_when_the_agent_is_free
     );
     stop(&mut d);
 }
+
+#[test]
+fn a_waiting_caller_hears_the_position_announcement_and_none_over_the_answer() {
+    if !have_sipp() {
+        return;
+    }
+    let (dir, data) = seeded(|st| {
+        st.set_queue_announcements(
+            "sales",
+            &store::announce::QueueAnnouncements {
+                first_after_s: 2,
+                every_s: 3,
+                position: true,
+                wait_time: false,
+                periodic_prompts: 0,
+                callback_attempts: 3,
+            },
+        )
+        .expect("announcements");
+    });
+    // The position prompt: 800 ms of 2300 Hz (the music on hold has no such tone).
+    for lang in ["zh", "en"] {
+        let dir = data.join("prompts").join(lang);
+        std::fs::create_dir_all(&dir).expect("prompt dir");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(dir.join("queue-position.wav"), spec).expect("wav");
+        for s in sine(2300.0, 800, 8000.0) {
+            w.write_sample(s).expect("sample");
+        }
+        w.finalize().expect("wav");
+    }
+    let (mut d, sip) = start(dir, data);
+    let (caller, sock) = caller(&sip, "caller_until_bye.xml", "701");
+    let to = daemon_rtp(&mut d, &sock);
+    d.wait_log(&["call center", "queue_enter", "sales"]);
+    let t0 = Instant::now();
+    let listen =
+        std::thread::spawn(move || phone_media(&sock, to, &[], "", Duration::from_millis(7000)));
+    d.wait_log(&["prompt", "queue-position"]);
+    // The agent comes after the first announcement, before the second is due (5 s).
+    std::thread::sleep(Duration::from_millis(3000).saturating_sub(t0.elapsed()));
+    let (agent, _agent_rtp) = agent(&mut d, &sip, "agent_hangs_up.xml");
+    d.wait_log(&["call center", "queue_connect", "2001"]);
+    let connected = t0.elapsed();
+    let heard = listen.join().expect("caller media").audio;
+    finish(agent, "agent 2001", Duration::from_secs(25));
+    finish(caller, "caller", Duration::from_secs(25));
+
+    // When the 2300 Hz windows were heard (20 ms each, from the start of listening).
+    let at: Vec<u128> = heard
+        .chunks_exact(160)
+        .enumerate()
+        .filter(|(_, w)| tone_windows(w, 2300.0) == 1)
+        .map(|(i, _)| i as u128 * 20)
+        .collect();
+    assert!(at.len() >= 25, "the announcement was heard: {at:?}");
+    assert!(
+        (1300..3000).contains(&at[0]),
+        "about 2 s after joining: {at:?}"
+    );
+    let answer_ms = connected.as_millis();
+    assert!(
+        at.iter().all(|&t| t < answer_ms),
+        "no announcement after the answer at {answer_ms} ms: {at:?}"
+    );
+    stop(&mut d);
+}
