@@ -15,6 +15,8 @@
 //!    the data directory) and drives one [`isdn::pri::Pri`] per span ([`span`]);
 //! 5. runs the SIP user agent on UDP and TCP ([`sipside`]) and the call center's engine
 //!    ([`calls`]: `callcenter::Center`, switch + ACD + IVR + CTI);
+//!    calls are recorded and voicemail messages kept as WAV files under the data
+//!    directory ([`recorder`]: the media thread taps, a writer thread writes and indexes);
 //! 6. with `--demo`, starts a simulated carrier ([`carrier`]) and, with `--demo-agents N`,
 //!    simulated agents ([`demoagents`]);
 //! 7. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
