@@ -111,6 +111,8 @@ pub(crate) enum ToEngine {
     Control(crate::control::EngineQuery),
     /// A CTI request from the panel ([`crate::ctiside`]).
     Cti(Box<crate::ctiside::CtiCall>),
+    /// A recording control request ([`crate::recorder`]).
+    Recording(crate::recorder::RecRequest),
 }
 
 #[derive(Debug)]
@@ -168,6 +170,8 @@ pub(crate) struct Engine {
     next_live: tdm::Instant,
     /// Prompt audio, loaded at start ([`crate::player`]).
     clips: crate::player::Prompts,
+    /// Call recording and voicemail files ([`crate::recorder`]).
+    rec: Option<crate::recorder::Recorder>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -218,6 +222,7 @@ impl Engine {
             feed: crate::ctiside::LiveFeed::default(),
             next_live: tdm::Instant::ZERO,
             clips: crate::player::Prompts::default(),
+            rec: None,
         }
     }
 
@@ -295,6 +300,7 @@ impl Engine {
                 self.pump();
                 let _ = reply.send(r);
             }
+            ToEngine::Recording(r) => self.rec_request(r),
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
                 match self.sw.reconfigure(self.clock.now(), *cfg) {
@@ -527,6 +533,7 @@ impl Engine {
 
     /// The leg is gone: its media slot is emptied.
     pub(crate) fn forget(&mut self, leg: LegId) {
+        self.rec_leg_gone(leg);
         if let Some(l) = self.legs.remove(&leg) {
             if let Chan::E1 {
                 span,
@@ -586,7 +593,7 @@ impl Engine {
             .set(i64::try_from(self.sw.call_count()).unwrap_or(i64::MAX));
     }
 
-    fn call_id(&self, leg: LegId) -> String {
+    pub(crate) fn call_id(&self, leg: LegId) -> String {
         self.sw
             .switch()
             .call_of(leg)
@@ -709,8 +716,10 @@ impl Engine {
                         debug!("application answered by the switch");
                     }
                 }
+                self.rec_media(&m);
                 self.media.control(Ctl::Switch(m));
             }
+            Command::RecordLeg { leg, action } => self.rec_leg(leg, action),
             other => debug!("command not handled: {other:?}"),
         }
     }
@@ -947,6 +956,11 @@ impl Engine {
                 if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
                     warn!("event log: {e}");
                 }
+                if let (EventKind::QueueConnect, Some(c), Some(q), Some(a)) =
+                    (kind, &l.call, &l.queue, &l.agent)
+                {
+                    self.rec_queue_connect(c, q, a);
+                }
             }
             callcenter::Event::LookUp { call, request } => {
                 let outcome = match request.kind {
@@ -988,6 +1002,28 @@ impl Engine {
                 }
             }
             callcenter::Event::Interaction(r) => self.record_interaction(&r),
+            callcenter::Event::VoicemailRecorded {
+                leg,
+                mailbox,
+                caller,
+                customer,
+                queue,
+                data,
+                ..
+            } => {
+                info!(leg = leg.0, %mailbox, %caller, "voicemail message recorded");
+                let vm = store::recordings::Voicemail {
+                    id: 0,
+                    recording_id: 0,
+                    mailbox,
+                    caller,
+                    customer_id: customer,
+                    queue: None,
+                    data: serde_json::to_value(data).unwrap_or_else(|_| json!({})),
+                    heard: false,
+                };
+                self.rec_voicemail(leg, vm, queue);
+            }
             other => debug!("call center event: {other:?}"),
         }
     }
@@ -1059,6 +1095,7 @@ impl Engine {
                 info!(%trunk, cause = cause.0, "trunk failed, trying the next");
             }
             Event::Cdr(c) => {
+                self.rec_call_over(c.call);
                 let Some(ci) = self.calls.remove(&c.call) else {
                     return;
                 };
@@ -1163,5 +1200,40 @@ impl Engine {
             ),
             Err(e) => warn!(call = %call, "interaction not recorded: {e}"),
         }
+    }
+}
+
+/// What the recorder needs of the engine ([`crate::recorder`]).
+impl Engine {
+    /// Records calls and voicemail messages with `r`.
+    pub(crate) fn set_recorder(&mut self, r: crate::recorder::Recorder) {
+        self.rec = Some(r);
+    }
+
+    pub(crate) fn recorder_mut(&mut self) -> Option<&mut crate::recorder::Recorder> {
+        self.rec.as_mut()
+    }
+
+    /// Runs `f` on the store.
+    pub(crate) fn shared_store<R>(&self, f: impl FnOnce(&mut store::Store) -> R) -> R {
+        self.shared.with_store(f)
+    }
+
+    /// The media slot of a leg.
+    pub(crate) fn slot_of(&self, leg: LegId) -> Option<usize> {
+        self.legs.get(&leg).and_then(|l| l.slot)
+    }
+
+    /// Every leg with its endpoint name (`sip/2001`, `span1/5`).
+    pub(crate) fn leg_endpoints(&self) -> Vec<(LegId, String)> {
+        self.legs
+            .iter()
+            .map(|(l, x)| (*l, x.endpoint.clone()))
+            .collect()
+    }
+
+    /// Carries out what the Center queued.
+    pub(crate) fn pump_now(&mut self) {
+        self.pump();
     }
 }

@@ -346,7 +346,7 @@ impl Control {
             .collect()
     }
 
-    fn engine(&self) -> Option<mpsc::UnboundedSender<ToEngine>> {
+    pub(crate) fn engine(&self) -> Option<mpsc::UnboundedSender<ToEngine>> {
         self.engine
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

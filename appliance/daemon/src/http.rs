@@ -24,7 +24,8 @@ pub(crate) async fn serve(
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .with_state(Arc::clone(&shared))
-        .merge(crate::control::router(shared));
+        .merge(crate::control::router(Arc::clone(&shared)))
+        .merge(crate::recorder::router(shared));
     if let Some(state) = panel {
         app = app.merge(web_admin::router(state));
     }

@@ -15,6 +15,8 @@
 //!    the data directory) and drives one [`isdn::pri::Pri`] per span ([`span`]);
 //! 5. runs the SIP user agent on UDP and TCP ([`sipside`]) and the call center's engine
 //!    ([`calls`]: `callcenter::Center`, switch + ACD + IVR + CTI);
+//!    calls are recorded and voicemail messages kept as WAV files under the data
+//!    directory ([`recorder`]: the media thread taps, a writer thread writes and indexes);
 //! 6. with `--demo`, starts a simulated carrier ([`carrier`]) and, with `--demo-agents N`,
 //!    simulated agents ([`demoagents`]);
 //! 7. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
@@ -34,6 +36,7 @@ mod http;
 mod media;
 mod metrics;
 mod player;
+mod recorder;
 mod routing;
 mod sipside;
 mod siptrunk;
@@ -318,6 +321,14 @@ async fn run(args: Args, store: Store) -> Result<()> {
     engine.set_demo_agents(args.demo && args.demo_auto_ready);
     engine.set_hub(Arc::clone(&hub));
     engine.set_prompt_dir(args.data_dir.join("prompts"));
+    match media
+        .take_recordings()
+        .map(|f| recorder::start(&args.data_dir, Arc::clone(&shared), f))
+    {
+        Some(Ok(r)) => engine.set_recorder(r),
+        Some(Err(e)) => error!("call recording off: {e}"),
+        None => error!("call recording off: recording frames already taken"),
+    }
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     if args.demo && args.demo_agents > 0 {
         let agents: Vec<String> = (0..args.demo_agents.min(10))

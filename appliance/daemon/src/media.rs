@@ -248,6 +248,14 @@ pub(crate) enum Ctl {
     },
     /// The music-on-hold source loops this clip.
     Moh { clip: crate::player::Clip },
+    /// Start copying what these legs say (slot, leg; left then right) to recording `rec`
+    /// ([`crate::recorder`]).
+    Tap {
+        rec: u32,
+        slots: [Option<(usize, LegId)>; 2],
+    },
+    /// Stop recording `rec` (its end marker follows its last frame).
+    Untap { rec: u32 },
 }
 
 /// What the media thread tells the call engine.
@@ -289,6 +297,8 @@ pub(crate) struct Media {
     spans: std::sync::Mutex<Producer<Add>>,
     ctl: std::sync::Mutex<Producer<Ctl>>,
     events: std::sync::Mutex<Option<Consumer<MediaEvent>>>,
+    /// The recordings' frames, for the writer ([`crate::recorder`]).
+    recordings: std::sync::Mutex<Option<Consumer<crate::recorder::Frame>>>,
     events_notify: Arc<Notify>,
     heartbeat: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
@@ -307,6 +317,7 @@ pub(crate) fn start(metrics: &Metrics, clock: Clock) -> std::io::Result<Media> {
     let (add_tx, add_rx) = RingBuffer::<Add>::new(16);
     let (ctl_tx, ctl_rx) = RingBuffer::<Ctl>::new(1024);
     let (ev_tx, ev_rx) = RingBuffer::<MediaEvent>::new(256);
+    let (rec_tx, rec_rx) = RingBuffer::new(crate::recorder::FRAMES);
     let events_notify = Arc::new(Notify::new());
     let heartbeat = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -320,6 +331,7 @@ pub(crate) fn start(metrics: &Metrics, clock: Clock) -> std::io::Result<Media> {
             stop: Arc::clone(&stop),
             metrics: metrics.clone(),
             clock,
+            taps: crate::recorder::Taps::new(rec_tx),
         };
         move || run(ctx)
     })?;
@@ -327,6 +339,7 @@ pub(crate) fn start(metrics: &Metrics, clock: Clock) -> std::io::Result<Media> {
         spans: std::sync::Mutex::new(add_tx),
         ctl: std::sync::Mutex::new(ctl_tx),
         events: std::sync::Mutex::new(Some(ev_rx)),
+        recordings: std::sync::Mutex::new(Some(rec_rx)),
         events_notify,
         heartbeat,
         stop,
@@ -348,6 +361,14 @@ impl Media {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
             .map(|c| (c, Arc::clone(&self.events_notify)))
+    }
+
+    /// The consumer of recording frames (taken once, by the recorder's writer).
+    pub(crate) fn take_recordings(&self) -> Option<Consumer<crate::recorder::Frame>> {
+        self.recordings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     /// Queues an order for the media path; `false` (and counted) when the queue is full.
@@ -454,6 +475,8 @@ struct Thread {
     stop: Arc<AtomicBool>,
     metrics: Metrics,
     clock: Clock,
+    /// Recording taps ([`crate::recorder`]).
+    taps: crate::recorder::Taps,
 }
 
 /// The media path and everything attached to it.
@@ -544,6 +567,8 @@ impl Path {
                 }
             }
             Ctl::Moh { clip } => self.moh = Some(crate::player::Player::new(clip, true)),
+            Ctl::Tap { rec, slots } => t.taps.tap(rec, slots),
+            Ctl::Untap { rec } => t.taps.untap(rec),
         }
     }
 
@@ -688,6 +713,7 @@ fn run(mut t: Thread) {
         }
         p.feed_moh();
         p.path.tick();
+        t.taps.tick(&p.path, &p.legs, &t.metrics);
         p.advance_clips();
         // Digits: heard on a line (to the switch and the bridged leg), or to send as RFC 4733.
         while let Some(r) = p.path.poll_digit() {

@@ -115,6 +115,19 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
             acd::QueueConfig::new(acd::QueueId(u32::try_from(q.id)?), strategy, members);
         acd_q.max_len = c.max_len;
         acd_q.max_wait = (c.max_wait_s > 0).then(|| Duration::from_secs(u64::from(c.max_wait_s)));
+        // Announcements and the callback offer (settings table; docs/recordings.md).
+        if let Some(a) = store.queue_announcements(&c.name)? {
+            let secs = |s: u32| Duration::from_secs(u64::from(s));
+            acd_q.announcements = acd::Announcements {
+                first_after: secs(a.first_after_s),
+                every: secs(a.every_s),
+                position: a.position,
+                wait_time: a.wait_time,
+                periodic_prompts: a.periodic_prompts,
+                position_only_up: false,
+            };
+            acd_q.callback_attempts = a.callback_attempts;
+        }
         for &(a, _) in &c.members {
             let w = wrap_up.entry(a).or_insert(0u32);
             *w = (*w).max(c.wrapup_s);

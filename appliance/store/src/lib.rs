@@ -26,6 +26,7 @@
 //! this crate: callers get typed rows.
 #![forbid(unsafe_code)]
 
+pub mod announce;
 pub mod cdr;
 pub mod chat;
 pub mod config;

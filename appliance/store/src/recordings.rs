@@ -415,3 +415,140 @@ impl Store {
         Ok(())
     }
 }
+
+/// The recording policy, kept in the `settings` table (no rules table yet): which queues'
+/// calls are recorded from the agent's answer, and how long recordings are kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordingPolicy {
+    /// Queue names whose answered calls are recorded; `*` records every queue call.
+    pub queues: Vec<String>,
+    /// Days a recording is kept before the daemon's sweep deletes it (`None`: kept).
+    pub retain_days: Option<u32>,
+}
+
+impl RecordingPolicy {
+    /// Whether calls of queue `name` are recorded.
+    #[must_use]
+    pub fn records_queue(&self, name: &str) -> bool {
+        self.queues.iter().any(|q| q == "*" || q == name)
+    }
+}
+
+/// The `settings` keys of [`RecordingPolicy`].
+const POLICY_QUEUES: &str = "recording_queues";
+const POLICY_RETAIN: &str = "recording_retain_days";
+
+impl Store {
+    /// The recording policy (empty: nothing recorded by rule, recordings kept).
+    ///
+    /// # Errors
+    /// SQLite errors; [`StoreError::BadStoredValue`] for a retention that is not a number.
+    pub fn recording_policy(&self) -> Result<RecordingPolicy> {
+        let mut s = self
+            .conn
+            .prepare_cached("SELECT key, value FROM settings WHERE key IN (?1, ?2)")?;
+        let rows = s.query_map(params![POLICY_QUEUES, POLICY_RETAIN], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut p = RecordingPolicy::default();
+        for row in rows {
+            let (k, v) = row?;
+            if k == POLICY_QUEUES {
+                p.queues = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|q| !q.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            } else if !v.is_empty() {
+                p.retain_days = Some(v.parse().map_err(|_| StoreError::BadStoredValue {
+                    table: "settings",
+                    column: "value",
+                })?);
+            }
+        }
+        Ok(p)
+    }
+
+    /// Sets the recording policy.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for an empty queue name or one with a comma, or a retention
+    /// of 0 or over 3650 days; nothing is written then.
+    pub fn set_recording_policy(&mut self, p: &RecordingPolicy) -> Result<()> {
+        for q in &p.queues {
+            if q.trim().is_empty() {
+                return Err(Invalid::new("recording_policy.queues", Rule::Empty).into());
+            }
+            if q.contains(',') {
+                return Err(Invalid::new(
+                    "recording_policy.queues",
+                    Rule::BadChars {
+                        allowed: "anything but ','",
+                    },
+                )
+                .into());
+            }
+        }
+        if let Some(d) = p.retain_days
+            && !(1..=3650).contains(&d)
+        {
+            return Err(Invalid::new(
+                "recording_policy.retain_days",
+                Rule::OutOfRange { min: 1, max: 3650 },
+            )
+            .into());
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+            params![POLICY_QUEUES, p.queues.join(",")],
+        )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+            params![
+                POLICY_RETAIN,
+                p.retain_days.map(|d| d.to_string()).unwrap_or_default()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::RecordingPolicy;
+    use crate::Store;
+
+    #[test]
+    fn policy_round_trips_and_refuses_bad_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = Store::open(dir.path().join("p.db")).unwrap();
+        assert_eq!(st.recording_policy().unwrap(), RecordingPolicy::default());
+        let p = RecordingPolicy {
+            queues: vec!["sales".into(), "support".into()],
+            retain_days: Some(90),
+        };
+        st.set_recording_policy(&p).unwrap();
+        assert_eq!(st.recording_policy().unwrap(), p);
+        assert!(p.records_queue("sales") && !p.records_queue("billing"));
+        let bad = RecordingPolicy {
+            queues: vec!["a,b".into()],
+            retain_days: None,
+        };
+        assert!(st.set_recording_policy(&bad).is_err());
+        let bad = RecordingPolicy {
+            queues: vec![],
+            retain_days: Some(0),
+        };
+        assert!(st.set_recording_policy(&bad).is_err());
+        assert_eq!(st.recording_policy().unwrap(), p, "nothing changed");
+        let all = RecordingPolicy {
+            queues: vec!["*".into()],
+            retain_days: None,
+        };
+        st.set_recording_policy(&all).unwrap();
+        assert!(st.recording_policy().unwrap().records_queue("billing"));
+    }
+}
