@@ -589,6 +589,15 @@ impl Center {
         self.caller_legs.get(&leg).copied()
     }
 
+    /// Whether `leg` is an agent's answered leg of a queue call: the Center logs holds and
+    /// retrieves of such calls itself (with the queue and the agent).
+    #[must_use]
+    pub fn is_queue_agent_leg(&self, leg: LegId) -> bool {
+        self.agent_legs
+            .get(&leg)
+            .is_some_and(|x| x.answered && x.queue != usize::MAX)
+    }
+
     /// The agent leg ringing or connected for an agent (by number), if any.
     #[must_use]
     pub fn agent_leg(&self, agent: &str) -> Option<LegId> {

@@ -825,6 +825,23 @@ impl Engine {
         store::Timestamp(Clock::wall_now().0 - i64::try_from(back.as_micros()).unwrap_or(0))
     }
 
+    /// A hold or retrieve row for a plain call (no queue visit in it: the call center
+    /// writes those itself, with the queue and the agent).
+    fn plain_hold_row(&self, kind: EventKind, leg: LegId, at: tdm::Instant) {
+        let sw = self.sw.switch();
+        let bridged: Vec<LegId> = sw
+            .bridge_of(leg)
+            .and_then(|b| sw.bridges().find(|(id, _)| *id == b))
+            .map_or_else(|| vec![leg], |(_, legs)| legs.to_vec());
+        if bridged.iter().any(|l| self.sw.is_queue_agent_leg(*l)) {
+            return;
+        }
+        let id = self.call_id(leg);
+        if !id.is_empty() {
+            self.append(kind, &id, at, json!({"leg": leg.0}));
+        }
+    }
+
     fn append(&self, kind: EventKind, id: &str, at: tdm::Instant, payload: serde_json::Value) {
         let ev = NewEvent::new(self.wall(at), kind).call(id).payload(payload);
         if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
@@ -1080,9 +1097,11 @@ impl Engine {
             }
             Event::Held { leg } => {
                 info!(leg = leg.0, call = %self.call_id(leg), "call held");
+                self.plain_hold_row(EventKind::CallHold, leg, at);
             }
             Event::Resumed { leg } => {
                 info!(leg = leg.0, call = %self.call_id(leg), "call resumed");
+                self.plain_hold_row(EventKind::CallRetrieve, leg, at);
             }
             Event::Transferred { call, by, kind } => {
                 let id = self.calls.get(&call).map_or("", |c| c.id.as_str());

@@ -106,4 +106,26 @@ fn caller_holds_and_resumes_and_the_other_phone_gets_music_on_hold_between() {
     let (after, n) = count(resumed + margin, ended);
     assert!(after >= 10, "after the resume 1002 heard {after} of {n}");
     // No re-INVITE went to 1002: its scenario (INVITE, 180, 200, ACK, BYE) passed as is.
+
+    // The event log has the hold and the retrieve of this plain call, between its answer
+    // and its end.
+    let st = store::Store::open(d.db()).expect("store");
+    let kinds: Vec<store::events::EventKind> = st
+        .events(&store::events::EventFilter::default())
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    use store::events::EventKind as K;
+    assert_eq!(
+        kinds,
+        [
+            K::CallStart,
+            K::CallAnswer,
+            K::CallHold,
+            K::CallRetrieve,
+            K::CallEnd
+        ],
+        "event log rows"
+    );
 }
