@@ -13,7 +13,7 @@ use serde::Serialize;
 use store::Timestamp;
 use utoipa::ToSchema;
 
-use crate::backend::{AgentState, Alarm, ApiBackend, SystemResources};
+use crate::backend::{AgentState, Alarm, ApiBackend, SpanLive, SystemResources};
 use crate::i18n::Msg;
 use crate::{Caller, WebState};
 
@@ -54,6 +54,8 @@ pub struct Snapshot {
     pub agents: Vec<AgentRow>,
     /// Calls in progress.
     pub channels_in_use: usize,
+    /// E1 spans: alarms, CRC-4 errors, slips, B-channels in use.
+    pub spans: Vec<SpanLive>,
     /// Machine resources.
     pub resources: SystemResources,
     /// Raised alarms, critical first.
@@ -91,6 +93,7 @@ pub fn snapshot(b: &dyn ApiBackend, now: Timestamp) -> Snapshot {
             .collect(),
         agents,
         channels_in_use: b.active_calls().len(),
+        spans: b.spans(),
         resources: b.resources(),
         alarms,
     }
@@ -113,6 +116,9 @@ pub async fn page(caller: Caller) -> Response {
             table { thead { tr { th { (t(Msg::Queue)) } th { (t(Msg::Waiting)) } th { (t(Msg::LongestWait)) } th { (t(Msg::SlToday)) } } } tbody id="wb-queues" {} }
             h2 { (t(Msg::Agents)) }
             table { thead { tr { th { (t(Msg::Agent)) } th { (t(Msg::State)) } th { (t(Msg::TimeInState)) } } } tbody id="wb-agents" {} }
+            h2 { (t(Msg::Spans)) }
+            table { thead { tr { th { "span" } th { (t(Msg::Alarms)) } th { "CRC-4" } th { "slips" } th { (t(Msg::ChannelsInUse)) } } } tbody id="wb-spans" {} }
+            p id="wb-resources" { "-" }
             h2 { (t(Msg::Alarms)) }
             table { tbody id="wb-alarms" {} }
         }

@@ -28,6 +28,12 @@ if (wb) {
       q.service_level_today == null ? "-" : (100 * q.service_level_today).toFixed(1) + " %"]));
     fill("wb-agents", d.agents.map((a) => [a.agent, a.state, fmtDur(a.time_in_state_s)]));
     fill("wb-alarms", d.alarms.map((a) => [a.severity, a.code, a.subject]));
+    fill("wb-spans", (d.spans || []).map((s) => [s.name, s.alarms.length ? s.alarms.join(" ") : "OK",
+      s.crc_errors, s.slips, s.channels_in_use]));
+    const r = document.getElementById("wb-resources"), x = d.resources;
+    const gb = (b) => (b / 1e9).toFixed(1) + " GB";
+    if (r && x) r.textContent = "CPU " + (100 * x.cpu).toFixed(0) + " % · memory " + gb(x.mem_used) +
+      " / " + gb(x.mem_total) + " · disk " + gb(x.disk_used) + " / " + gb(x.disk_total);
     const c = document.getElementById("wb-channels");
     if (c) c.textContent = d.channels_in_use;
     wb.dataset.updates = String(Number(wb.dataset.updates || 0) + 1);

@@ -113,6 +113,8 @@ pub(crate) enum ToEngine {
     Cti(Box<crate::ctiside::CtiCall>),
     /// A recording control request ([`crate::recorder`]).
     Recording(crate::recorder::RecRequest),
+    /// Read the prompt files (and the music on hold) under this folder again (SIGHUP).
+    Prompts(std::path::PathBuf),
 }
 
 #[derive(Debug)]
@@ -255,6 +257,7 @@ impl Engine {
                 () = tokio::time::sleep(wait) => {}
             }
             while let Ok(MediaEvent::Digit { leg, digit }) = media_events.pop() {
+                info!(leg = leg.0, call = %self.call_id(leg), digit = %digit, "digit heard on the line");
                 self.input(LegEvent::Digits {
                     leg,
                     digits: digit.to_string(),
@@ -301,6 +304,7 @@ impl Engine {
                 let _ = reply.send(r);
             }
             ToEngine::Recording(r) => self.rec_request(r),
+            ToEngine::Prompts(dir) => self.load_audio(&dir),
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
                 match self.sw.reconfigure(self.clock.now(), *cfg) {
@@ -959,6 +963,7 @@ impl Engine {
                 ) {
                     return;
                 }
+                let detail = l.payload.to_string();
                 let mut ev = NewEvent::new(self.wall(at), kind).payload(l.payload);
                 if let Some(c) = self.log_id(l.call.as_deref()) {
                     ev = ev.call(&c);
@@ -969,7 +974,7 @@ impl Engine {
                 if let Some(a) = &l.agent {
                     ev = ev.agent(a);
                 }
-                info!(kind = l.kind.as_str(), queue = ?l.queue, agent = ?l.agent, "call center");
+                info!(kind = l.kind.as_str(), queue = ?l.queue, agent = ?l.agent, %detail, "call center");
                 if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
                     warn!("event log: {e}");
                 }
@@ -980,6 +985,8 @@ impl Engine {
                 }
             }
             callcenter::Event::LookUp { call, request } => {
+                info!(call = %self.log_id(Some(&call.0.to_string())).unwrap_or_default(),
+                    kind = ?request.kind, key = %request.key, "ivr look-up");
                 let outcome = match request.kind {
                     ivr::LookupKind::CustomerByPhone => {
                         match self

@@ -385,6 +385,11 @@ async fn status(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
 ) -> Result<axum::Json<Value>, ControlError> {
     loopback_only(peer)?;
+    Ok(axum::Json(collect_status(&shared).await))
+}
+
+/// What `GET /status` answers (also the wallboard feed's source, [`crate::wallfeed`]).
+pub(crate) async fn collect_status(shared: &Shared) -> Value {
     let mut spans = Vec::new();
     let mut calls = Vec::new();
     for (id, name, orders) in shared.control.all_spans() {
@@ -462,7 +467,7 @@ async fn status(
         _ => out["engine"] = json!("not answering"),
     }
     out["active_calls"] = json!(shared.metrics.active_calls.get());
-    Ok(axum::Json(out))
+    out
 }
 
 /// Sends an order to span `id` and waits (bounded) for its answer.

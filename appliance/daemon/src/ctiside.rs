@@ -48,6 +48,8 @@ pub(crate) struct CtiCall {
 pub(crate) struct Hub {
     events: broadcast::Sender<EventReport>,
     live: Arc<MemoryBackend>,
+    /// Today's service level per queue name, from the event log ([`crate::wallfeed`]).
+    service_levels: std::sync::Mutex<HashMap<String, f64>>,
 }
 
 impl Hub {
@@ -55,7 +57,24 @@ impl Hub {
         Arc::new(Self {
             events: broadcast::channel(EVENTS).0,
             live: Arc::new(MemoryBackend::new()),
+            service_levels: std::sync::Mutex::default(),
         })
+    }
+
+    /// Sets today's service levels (queue name → 0–1) shown on the wallboard.
+    pub(crate) fn set_service_levels(&self, sl: HashMap<String, f64>) {
+        *self
+            .service_levels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = sl;
+    }
+
+    fn service_level(&self, queue: &str) -> Option<f64> {
+        self.service_levels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(queue)
+            .copied()
     }
 
     /// Sends an event report to every CTI WebSocket (none listening is fine).
@@ -238,7 +257,7 @@ impl LiveFeed {
                 queue: q.name.clone(),
                 waiting: u32::try_from(waiting.len()).unwrap_or(u32::MAX),
                 oldest_enter_us: oldest,
-                service_level_today: None,
+                service_level_today: hub.service_level(&q.name),
             });
         }
         self.entered = still;

@@ -224,9 +224,12 @@ async fn agent(o: Arc<Options>, number: String, index: usize) {
         {
             hangup_at = None;
             info!(target: "demo_agents", agent = %number, "simulated agent: hanging up");
-            if ua.hangup(now, c).is_err() {
-                call = None;
-            }
+            // The call is over for the agent once its BYE is out: the user agent reports no
+            // Hangup for its own BYE, and a phone still holding the call would answer every
+            // later offer with 486.
+            let _ = ua.hangup(now, c);
+            call = None;
+            info!(target: "demo_agents", agent = %number, "simulated agent: call ended");
             continue;
         }
         let next = [ua.poll_timeout(), answer_at, hangup_at]

@@ -42,6 +42,7 @@ mod sipside;
 mod siptrunk;
 mod span;
 mod sysd;
+mod wallfeed;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -103,6 +104,35 @@ struct Args {
     /// Simulated carrier: calls it keeps up at once (the first one carries its tone).
     #[arg(long, value_name = "N", default_value_t = 1)]
     carrier_max_calls: usize,
+    /// Simulated carrier: the IVR's number; its callers press a menu digit in-band (DTMF on
+    /// the B-channel) after the IVR answers.
+    #[arg(long, value_name = "NUMBER", default_value = "8000")]
+    carrier_menu_did: String,
+    /// Simulated carrier: queue numbers; their callers wait, talk or abandon (no tone).
+    #[arg(
+        long,
+        value_name = "NUMBERS",
+        value_delimiter = ',',
+        default_value = "701,702"
+    )]
+    carrier_queue_dids: Vec<String>,
+    /// Simulated carrier: the menu digits its IVR callers pick from (seeded).
+    #[arg(
+        long,
+        value_name = "DIGITS",
+        value_delimiter = ',',
+        default_value = "1,2,9"
+    )]
+    carrier_digits: Vec<char>,
+    /// Simulated carrier: from the IVR's answer to the caller's menu digit (ms).
+    #[arg(long, value_name = "MS", default_value_t = 4000)]
+    carrier_dtmf_after_ms: u64,
+    /// Simulated carrier: per cent of IVR and queue callers who give up while waiting.
+    #[arg(long, value_name = "PCT", default_value_t = 20, value_parser = clap::value_parser!(u8).range(0..=100))]
+    carrier_abandon_pct: u8,
+    /// Simulated carrier: seed of its callers' choices (digit, abandon, talk time).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    carrier_seed: u64,
     /// Demo only: log an agent on and make it Ready when its phone registers (without it,
     /// agents log on over CTI: the agent desktop or a business system on /api/cti/v1/ws).
     #[arg(long)]
@@ -248,13 +278,17 @@ async fn run(args: Args, store: Store) -> Result<()> {
         Arc::new(ctiside::DaemonCti::new(engine_tx.clone(), Arc::clone(&hub)));
     let db = args.data_dir.join("appliance.db");
     let panel = match Store::open(&db) {
-        Ok(st) => Some(web_admin::WebState::with_cti(
-            st,
-            hub.live(),
-            Arc::clone(&cti),
-            web_admin::WebConfig::default(),
-            web_admin::system_clock(),
-        )),
+        Ok(st) => {
+            let w = web_admin::WebState::with_cti(
+                st,
+                hub.live(),
+                Arc::clone(&cti),
+                web_admin::WebConfig::default(),
+                web_admin::system_clock(),
+            );
+            w.set_system(system_settings(&args.data_dir, args.demo));
+            Some(w)
+        }
         Err(e) => {
             error!("admin panel not served: opening the database: {e}");
             None
@@ -330,6 +364,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         None => error!("call recording off: recording frames already taken"),
     }
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
+    wallfeed::spawn(Arc::clone(&shared), Arc::clone(&hub), args.data_dir.clone());
     if args.demo && args.demo_agents > 0 {
         let agents: Vec<String> = (0..args.demo_agents.min(10))
             .map(|i| (2001 + i).to_string())
@@ -358,6 +393,12 @@ async fn run(args: Args, store: Store) -> Result<()> {
                 hold: Duration::from_millis(args.carrier_hold_ms),
                 max_calls: args.carrier_max_calls.max(1),
                 metrics: shared.metrics.clone(),
+                menu_did: args.carrier_menu_did.clone(),
+                queue_dids: args.carrier_queue_dids.clone(),
+                digits: args.carrier_digits.clone(),
+                dtmf_after: Duration::from_millis(args.carrier_dtmf_after_ms),
+                abandon_pct: args.carrier_abandon_pct,
+                seed: args.carrier_seed,
             })?),
             None => {
                 warn!("demo: no virtual span open, the simulated carrier is not started");
@@ -393,6 +434,8 @@ async fn run(args: Args, store: Store) -> Result<()> {
             _ = sigint.recv() => { info!("SIGINT: draining"); break; }
             _ = sighup.recv() => {
                 seen = reload(&shared, seen, &engine_tx);
+                // New and changed prompt files (and the music on hold) are read again.
+                let _ = engine_tx.send(calls::ToEngine::Prompts(args.data_dir.join("prompts")));
             }
         }
     }
@@ -523,6 +566,27 @@ fn reload(
     out
 }
 
+/// Where the panel's system pages read and write. On the appliance: the real paths
+/// ([`web_admin::system::SystemSettings::appliance`]), uploads staged in the data directory.
+/// With `--demo` (a developer's machine) the network and NTP files go under
+/// `DATA/system-root` instead of `/etc`, the log page reads `DATA/appliance.log` (what
+/// `make demo` writes) and a firmware upload runs `false` (refused: no slots to write).
+fn system_settings(data_dir: &Path, demo: bool) -> web_admin::system::SystemSettings {
+    let mut s = web_admin::system::SystemSettings::appliance();
+    s.staging = data_dir.join("staging");
+    if demo {
+        s.root = data_dir.join("system-root");
+        s.log_file = data_dir.join("appliance.log");
+        s.update_command = vec!["false".into(), "{bundle}".into()];
+    }
+    for dir in [&s.staging, &s.root] {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            warn!(dir = %dir.display(), "system pages: {e}");
+        }
+    }
+    s
+}
+
 fn parse_range(s: &str) -> Result<(u16, u16), String> {
     let (a, b) = s.split_once('-').ok_or("expected FIRST-LAST")?;
     let a = a.trim().parse::<u16>().map_err(|e| e.to_string())?;
@@ -541,6 +605,8 @@ fn print_demo_banner(dir: &Path, http: SocketAddr, sip: SocketAddr) {
          span1:    virtual E1 PRI at {}; the simulated carrier calls in with DIDs\n\
          sip:      {sip} (UDP and TCP); accounts 1001-1004 and 2001-2010, password demo<number>\n\
          dial:     600 echo test, 601 1 kHz test tone, 1001-1004 phones, 0... out over span1\n\
+         ivr:      8000: 1 sales (queue 701), 2 support (702), 9 balance look-up; 701/702 direct\n\
+         wallboard: http://{http}/wallboard   CTI: ws://{http}/api/cti/v1/ws\n\
          admin:    http://{http}/ (admin / demo-admin, change it at first login)\n\
          stop:     Ctrl-C\n",
         dir.display(),

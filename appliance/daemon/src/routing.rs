@@ -81,6 +81,17 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
     let agent_id = |id: i64| u32::try_from(id).map(acd::AgentId);
     let mut queues = Vec::new();
     let mut wrap_up = HashMap::new();
+    // The calendar each queue is open by (store step v10), by business-hours name.
+    let hours_names: HashMap<i64, String> = store
+        .business_hours()?
+        .into_iter()
+        .map(|h| (h.id, h.config.name))
+        .collect();
+    let queue_hours: HashMap<i64, String> = store
+        .queue_calendars()?
+        .into_iter()
+        .filter_map(|(q, h)| Some((q, hours_names.get(&h)?.clone())))
+        .collect();
     for q in store.queues()? {
         let c = q.config;
         let Some(number) = c.number else { continue };
@@ -136,8 +147,9 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
             number,
             name: c.name,
             acd: acd_q,
-            // The store links no calendar to a queue yet (no column for it).
-            calendar: None,
+            // Outside its calendar the queue is closed: callers go to the ACD's default
+            // overflow destination (the closed message, then hang up).
+            calendar: queue_hours.get(&q.id).cloned(),
         });
     }
     let mut agents = Vec::new();
@@ -181,6 +193,14 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
         match callcenter::Calendar::from_rows(&c.name, c.utc_offset_min, &weekly, &holidays) {
             Ok(cal) => calendars.push(cal),
             Err(e) => tracing::warn!(calendar = %c.name, "calendar skipped: {e}"),
+        }
+    }
+    for q in &mut queues {
+        if let Some(name) = &q.calendar
+            && !calendars.iter().any(|c| &c.name == name)
+        {
+            tracing::warn!(queue = %q.name, calendar = %name, "queue calendar unusable: the queue is always open");
+            q.calendar = None;
         }
     }
     Ok(callcenter::Config {

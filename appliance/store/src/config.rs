@@ -500,6 +500,14 @@ pub enum Command {
         /// UI language.
         language: Language,
     },
+    /// Open queue `queue` by business-hours calendar `hours` (outside it callers go to the
+    /// queue's closed destination), or always (`None`). Recorded as an update of the queue.
+    SetQueueCalendar {
+        /// Queue id.
+        queue: i64,
+        /// Business-hours calendar id, or none.
+        hours: Option<i64>,
+    },
 }
 
 /// Who changes the configuration, and when (for the audit log).
@@ -1514,6 +1522,7 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
         C::CreateBusinessHours(c) => crate::desk::apply_hours(tx, None, c)?,
         C::UpdateBusinessHours { id, config } => crate::desk::apply_hours(tx, Some(*id), config)?,
         C::DeleteBusinessHours { id } => crate::desk::delete_hours(tx, *id)?,
+        C::SetQueueCalendar { queue, hours } => crate::queuehours::apply(tx, *queue, *hours)?,
         C::SetUserLanguage { id, language } => {
             require(tx, "users", *id, Entity::User)?;
             tx.execute(

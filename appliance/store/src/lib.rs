@@ -36,6 +36,7 @@ mod error;
 pub mod events;
 pub mod migrate;
 pub mod phone;
+pub mod queuehours;
 pub mod recordings;
 pub mod reports;
 pub mod technicians;

@@ -105,6 +105,11 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V9,
         tables: &["chat_messages"],
     },
+    Step {
+        what: "v10 queue business hours: the calendar each queue is open by",
+        sql: V10,
+        tables: &["queue_calendars"],
+    },
 ];
 
 /// The schema version this build writes.
@@ -451,6 +456,16 @@ CREATE TABLE chat_messages(
 );
 ";
 
+/// A queue is open by at most one calendar; deleting the calendar (or the queue) removes
+/// the link, and the queue is then always open again.
+const V10: &str = r"
+CREATE TABLE queue_calendars(
+    queue_id INTEGER PRIMARY KEY REFERENCES queues(id) ON DELETE CASCADE,
+    hours_id INTEGER NOT NULL REFERENCES business_hours(id) ON DELETE CASCADE
+);
+CREATE INDEX queue_calendars_hours ON queue_calendars(hours_id);
+";
+
 const V7: &str = r"
 CREATE TABLE business_hours(
     id INTEGER PRIMARY KEY,
@@ -686,6 +701,10 @@ mod tests {
                      INSERT INTO chat_messages(interaction_id, seq, ts, sender, author, body) VALUES (901, 0, 11, 'customer', 'Li', 'hello'), (901, 1, 12, 'agent', '2001', 'hi');",
                 )
                 .unwrap(),
+            // Queue 1 (v4's `sales`) open by calendar 1 (v7's `main`).
+            10 => conn
+                .execute_batch("INSERT INTO queue_calendars(queue_id, hours_id) VALUES (1, 1);")
+                .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
         }
     }
@@ -780,6 +799,10 @@ mod tests {
                     (t[1].sender, t[1].body.as_str()),
                     (crate::chat::Sender::Agent, "hi")
                 );
+            }
+            10 => {
+                assert_eq!(store.queue_calendar(1).unwrap(), Some(1));
+                assert_eq!(store.queue_calendars().unwrap(), vec![(1, 1)]);
             }
             _ => unreachable!(),
         }

@@ -234,6 +234,20 @@ impl CtiClient {
         v
     }
 
+    /// Takes in what arrives within `within` (no request sent); returns how many came.
+    pub fn drain(&mut self, within: Duration) -> usize {
+        let deadline = Instant::now() + within;
+        let mut n = 0;
+        while let Ok(v) = self
+            .inc
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(v);
+            n += 1;
+        }
+        n
+    }
+
     /// The names of the events received so far, in order.
     pub fn event_names(&self) -> Vec<String> {
         self.seen

@@ -181,6 +181,16 @@ impl Daemon {
     pub fn db(&self) -> PathBuf {
         self.data.join("appliance.db")
     }
+
+    /// Takes in the log lines written so far without waiting; returns how many came.
+    pub fn drain_log(&mut self) -> usize {
+        let mut n = 0;
+        while let Ok(l) = self.lines.try_recv() {
+            self.log.push(l);
+            n += 1;
+        }
+        n
+    }
 }
 
 impl Drop for Daemon {

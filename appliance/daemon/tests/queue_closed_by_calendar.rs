@@ -1,0 +1,124 @@
+//! A queue closed by its business-hours calendar, from the stored configuration: calendar
+//! `closed-now` (UTC, with yesterday, today and tomorrow as holidays, so it is closed
+//! whatever the hour) is linked to queue `support` (702) in the store
+//! (`Command::SetQueueCalendar`, schema step v10). The daemon builds the call center from
+//! the store; the simulated carrier calls 702 and 701: the 702 caller leaves the queue at
+//! once for the fallback (the closed message, then the line is cleared), while the 701
+//! caller (no calendar) waits in `sales`. Every wait is bounded.
+
+mod common;
+#[path = "common/e2e.rs"]
+mod e2e;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::Daemon;
+use nix::sys::signal::Signal;
+use store::desk::{BusinessHoursConfig, Holiday, OpenSpan};
+use store::{Command, CommandContext, Timestamp};
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[test]
+fn a_queue_outside_its_stored_calendar_sends_callers_to_the_fallback() {
+    let today = i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 86_400,
+    )
+    .unwrap();
+    let (dir, data) = e2e::seeded(|st| {
+        let ctx = CommandContext {
+            actor: "test",
+            ts: Timestamp(1),
+        };
+        let hours = st
+            .execute(
+                ctx,
+                &Command::CreateBusinessHours(BusinessHoursConfig {
+                    name: "closed-now".into(),
+                    utc_offset_min: 0,
+                    weekly: (0..7)
+                        .map(|day| OpenSpan {
+                            day,
+                            open_min: 0,
+                            close_min: 1439,
+                        })
+                        .collect(),
+                    holidays: (-1..=1)
+                        .map(|d| Holiday {
+                            date: date(today + d),
+                            name: format!("closed {d}"),
+                        })
+                        .collect(),
+                }),
+            )
+            .expect("calendar")
+            .id;
+        let support = st
+            .queues()
+            .unwrap()
+            .into_iter()
+            .find(|q| q.config.name == "support")
+            .unwrap()
+            .id;
+        st.execute(
+            ctx,
+            &Command::SetQueueCalendar {
+                queue: support,
+                hours: Some(hours),
+            },
+        )
+        .expect("link");
+    });
+    let mut d = Daemon::start_in(
+        dir,
+        data,
+        &[
+            "--demo",
+            "--carrier-dids",
+            "702,701",
+            "--carrier-interval-ms",
+            "1000",
+            "--carrier-max-calls",
+            "2",
+            "--carrier-hold-ms",
+            "20000",
+            "--carrier-abandon-pct",
+            "0",
+            "--drain-secs",
+            "1",
+        ],
+    );
+    d.wait_notify("READY=1");
+    let exit = d.wait_log(&["call center", "queue_exit", "support"]);
+    assert!(exit.contains("Hangup"), "{exit}");
+    d.wait_log(&["carrier: disconnected by the appliance"]);
+    d.wait_log(&["call center", "queue_enter", "sales"]);
+    // The sales caller (no calendar) is still waiting: no exit for sales.
+    d.drain_log();
+    assert!(
+        !d.log
+            .iter()
+            .any(|l| l.contains("queue_exit") && l.contains("sales")),
+        "{}",
+        d.log.join("\n")
+    );
+    d.signal(Signal::SIGTERM);
+    let st = d.wait_exit(Duration::from_secs(10));
+    assert_eq!(st.code(), Some(0), "log:\n{}", d.log.join("\n"));
+}

@@ -1,0 +1,158 @@
+//! The wallboard's machine side fed by the running daemon (no `--demo`: the test's own E1
+//! peer is the carrier): with the carrier's side connected, span1 shows on
+//! `GET /api/v1/live` without alarms and with its counters, and the system resources are
+//! filled; a SIP trunk that should register with a provider that never answers raises
+//! `trunk.down`; killing the carrier's side of the line raises `span.los` (critical) on
+//! span1, and the span row shows `LOS`. The same snapshot is what `/ws/wallboard` pushes.
+//! Every wait is bounded.
+
+mod common;
+#[path = "common/cti.rs"]
+mod cti_client;
+#[path = "common/e1peer.rs"]
+mod e1peer;
+#[path = "common/e2e.rs"]
+mod e2e;
+
+use std::time::{Duration, Instant};
+
+use cti_client::{http, login};
+use e1peer::{E1Peer, PeerEvent, PeerOptions};
+use serde_json::Value;
+use store::config::{
+    Command as StoreCommand, CommandContext, Language, NewUser, Role, SipTrunkConfig, Transport,
+};
+
+const PASSWORD: &str = "supervisor-secret";
+
+fn live(addr: &str, cookie: &str) -> Value {
+    let (st, _, body) = http(addr, "GET", "/api/v1/live", &[("cookie", cookie)], "");
+    assert_eq!(st, 200, "{body}");
+    serde_json::from_str(&body).expect("live json")
+}
+
+/// Polls the live snapshot (up to 15 s) until `f` holds; returns it.
+fn wait_live(addr: &str, cookie: &str, what: &str, f: impl Fn(&Value) -> bool) -> Value {
+    let until = Instant::now() + Duration::from_secs(15);
+    loop {
+        let v = live(addr, cookie);
+        if f(&v) {
+            return v;
+        }
+        assert!(
+            Instant::now() < until,
+            "wallboard: {what} not seen; last: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn has_alarm(v: &Value, code: &str, subject: &str) -> bool {
+    v["alarms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|a| a["code"] == code && a["subject"] == subject && a["severity"] == "critical")
+}
+
+#[test]
+fn span_and_trunk_alarms_reach_the_wallboard() {
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0").expect("port");
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let (dir, data) = e2e::seeded(|st| {
+        let ctx = CommandContext {
+            actor: "test",
+            ts: store::Timestamp(1),
+        };
+        st.execute(
+            ctx,
+            &StoreCommand::CreateUser(NewUser {
+                username: "sup".into(),
+                display_name: "Supervisor".into(),
+                role: Role::Supervisor,
+                password: PASSWORD.into(),
+                must_change_password: false,
+                language: Language::En,
+            }),
+        )
+        .expect("supervisor");
+        st.execute(
+            ctx,
+            &StoreCommand::CreateSipTrunk(SipTrunkConfig {
+                name: "provider".into(),
+                host: "127.0.0.1".into(),
+                port: dead_port,
+                transport: Transport::Udp,
+                username: Some("acct".into()),
+                password: Some("secret".into()),
+                register: true,
+                outbound_proxy: None,
+                max_channels: 4,
+                enabled: true,
+            }),
+        )
+        .expect("trunk");
+    });
+    let (mut d, _sip) = e2e::start(dir, data);
+    let addr = d.http_addr();
+    let mut peer = E1Peer::connect(&e2e::jack(&d), PeerOptions::default());
+    peer.wait("link up", Duration::from_secs(15), |e| {
+        *e == PeerEvent::LinkUp
+    });
+    let cookie = login(&addr, "sup", PASSWORD);
+
+    let v = wait_live(&addr, &cookie, "span1 up without alarms", |v| {
+        v["spans"][0]["name"] == "span1"
+            && v["spans"][0]["alarms"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+            && !has_alarm(v, "span.los", "span1")
+            && !has_alarm(v, "span.dchannel_down", "span1")
+    });
+    let s = &v["spans"][0];
+    assert!(s["crc_errors"].is_u64() && s["slips"].is_u64(), "{s}");
+    assert_eq!(s["channels_in_use"], 0, "{s}");
+    let r = &v["resources"];
+    assert!(r["mem_total"].as_u64().unwrap_or(0) > 0, "{r}");
+    assert!(r["mem_used"].as_u64().unwrap_or(0) > 0, "{r}");
+    assert!(r["disk_total"].as_u64().unwrap_or(0) > 0, "{r}");
+    let cpu = r["cpu"].as_f64().unwrap_or(-1.0);
+    assert!((0.0..=1.0).contains(&cpu), "{r}");
+    // The provider never answers the REGISTER: the trunk is down.
+    wait_live(&addr, &cookie, "trunk.down provider", |v| {
+        has_alarm(v, "trunk.down", "provider")
+    });
+    d.wait_log(&["alarm raised", "trunk.down", "provider"]);
+
+    // Kill the carrier's side: the line closes, the span is in alarm.
+    peer.stop();
+    let v = wait_live(&addr, &cookie, "span.los on span1", |v| {
+        has_alarm(v, "span.los", "span1")
+    });
+    let row = &v["spans"][0];
+    assert!(
+        row["alarms"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "LOS")),
+        "{row}"
+    );
+    let since = v["alarms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["code"] == "span.los"))
+        .and_then(|a| a["since_us"].as_i64())
+        .expect("since");
+    assert!(since > 1_600_000_000_000_000, "wall-clock µs: {since}");
+    d.wait_log(&["alarm raised", "span.los", "span1"]);
+
+    // The carrier comes back: the alarm clears.
+    let mut peer = E1Peer::connect(&e2e::jack(&d), PeerOptions::default());
+    peer.wait("link up again", Duration::from_secs(15), |e| {
+        *e == PeerEvent::LinkUp
+    });
+    wait_live(&addr, &cookie, "span.los cleared", |v| {
+        !has_alarm(v, "span.los", "span1") && !has_alarm(v, "span.dchannel_down", "span1")
+    });
+    d.wait_log(&["alarm cleared", "span.los", "span1"]);
+    peer.stop();
+}
