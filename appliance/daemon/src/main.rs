@@ -428,21 +428,23 @@ async fn run(args: Args, store: Store) -> Result<()> {
     }
 
     let mut seen = revision;
-    loop {
+    let stop = loop {
         tokio::select! {
-            _ = sigterm.recv() => { info!("SIGTERM: draining"); break; }
-            _ = sigint.recv() => { info!("SIGINT: draining"); break; }
+            _ = sigterm.recv() => break "SIGTERM",
+            _ = sigint.recv() => break "SIGINT",
             _ = sighup.recv() => {
                 seen = reload(&shared, seen, &engine_tx);
                 // New and changed prompt files (and the music on hold) are read again.
                 let _ = engine_tx.send(calls::ToEngine::Prompts(args.data_dir.join("prompts")));
             }
         }
-    }
+    };
 
-    // Drain: no new calls, wait for the active ones up to the grace period.
+    // Drain: no new calls, wait for the active ones up to the grace period. The log line
+    // comes after the flag, so whoever reads it finds /healthz already saying "draining".
     sysd::status("draining: no new calls");
     shared.accepting.send_replace(false);
+    info!("{stop}: draining");
     let grace = Duration::from_secs(args.drain_secs);
     let drain_start = tokio::time::Instant::now();
     let until = drain_start + grace;
