@@ -19,8 +19,10 @@
 //!    simulated agents ([`demoagents`]);
 //! 7. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
 //!
-//! **What it is not (yet):** DAHDI spans and analog lines are not opened; web chat and the
-//! panel's system pages are not switched on; SIP has no DNS, no TLS and never opens a TCP
+//! Web chat is on ([`webchat`]: the panel's chat service over the call center's queues).
+//!
+//! **What it is not (yet):** DAHDI spans and analog lines are not opened; the panel's system
+//! pages are not switched on; SIP has no DNS, no TLS and never opens a TCP
 //! connection itself (docs/daemon.md lists what is exercised).
 #![forbid(unsafe_code)]
 
@@ -38,6 +40,7 @@ mod routing;
 mod sipside;
 mod span;
 mod sysd;
+mod webchat;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -256,6 +259,10 @@ async fn run(args: Args, store: Store) -> Result<()> {
             None
         }
     };
+    // Web chat: the same queues and agents as calls (webchat.rs).
+    if let Some(p) = &panel {
+        webchat::enable(p, switch.config());
+    }
     // Its own runtime thread: a CTI request waits there for the call engine's answer.
     http::spawn(listener, Arc::clone(&shared), panel)?;
     info!(addr = %http_addr, "http listening (/metrics, /healthz, admin panel at /)");
