@@ -1218,6 +1218,8 @@ pub async fn audit(
         crate::system::restore,
         crate::system::firmware,
         crate::system::logs,
+        crate::supervise::force_state,
+        crate::supervise::monitor,
     ),
     components(schemas(WebError, Level))
 )]

@@ -50,6 +50,11 @@ pub(crate) async fn agent_number_of(
 /// The CTI principal of the caller: its agent, with supervisor rights for supervisors and
 /// admins. A plain agent without a linked agent number may not use CTI.
 async fn principal(st: &WebState, caller: &Caller) -> Result<Principal, WebError> {
+    principal_of(st, caller).await
+}
+
+/// The CTI principal of the caller (see [`principal`]), for the supervisor's actions.
+pub(crate) async fn principal_of(st: &WebState, caller: &Caller) -> Result<Principal, WebError> {
     let s = caller.session.as_ref().ok_or_else(WebError::forbidden)?;
     let number = agent_number(st, caller).await?;
     match (s.role, number) {

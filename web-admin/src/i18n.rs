@@ -191,6 +191,11 @@ catalogue! {
     Backup => "Backup and restore", "备份与恢复";
     Firmware => "Firmware update", "固件升级";
     Logs => "Logs", "日志";
+    SupervisorActions => "Supervisor", "班长操作";
+    MyPhone => "My phone (extension)", "我的话机(分机)";
+    Listen => "Listen", "监听";
+    Whisper => "Whisper", "密语";
+    Barge => "Barge", "强插";
 }
 
 #[cfg(test)]

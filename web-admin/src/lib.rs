@@ -22,7 +22,8 @@
 //!
 //! **What it is not:** no call logic and no daemon internals: live data comes only through
 //! [`ApiBackend`] and call control only through [`CtiBackend`]; configuration only through
-//! the store's commands. Supervisor listen/whisper/barge is a later slice.
+//! the store's commands. Supervisor actions ([`supervise`]: force an agent's state; listen,
+//! whisper, barge) are CTI requests on behalf of the agent, checked by role and audited.
 //!
 //! - web chat ([`chat`]): the customer widget (public, rate-limited), the desk's chat
 //!   socket, routing by the `acd` engine, transcripts into the customer's history.
@@ -43,6 +44,7 @@ pub mod kb;
 pub mod pages;
 pub mod recordings;
 pub mod reports;
+pub mod supervise;
 pub mod system;
 pub mod tls;
 pub mod wallboard;
@@ -370,6 +372,17 @@ pub const ROUTES: &[RouteRule] = &[
     r("GET", "/api/v1/reports/agents", SUPERVISOR),
     r("GET", "/api/v1/erlang", SUPERVISOR),
     r("GET", "/api/v1/live", SUPERVISOR),
+    // Supervisor actions from the wallboard (CTI on behalf of an agent; audited).
+    r(
+        "POST",
+        "/api/v1/supervisor/agents/{agent}/state",
+        SUPERVISOR,
+    ),
+    r(
+        "POST",
+        "/api/v1/supervisor/agents/{agent}/monitor",
+        SUPERVISOR,
+    ),
     // Agent desktop (any role; CTI requests need an agent linked to the user, and a plain
     // agent acts only on its own device, calls and state: the cti model enforces that).
     r("GET", "/desk", ANY_ROLE),
@@ -572,6 +585,14 @@ pub fn router(state: WebState) -> Router {
             post(system::firmware).layer(axum::extract::DefaultBodyLimit::max(system::MAX_UPLOAD)),
         )
         .route("/api/v1/system/logs", get(system::logs))
+        .route(
+            "/api/v1/supervisor/agents/{agent}/state",
+            post(supervise::force_state),
+        )
+        .route(
+            "/api/v1/supervisor/agents/{agent}/monitor",
+            post(supervise::monitor),
+        )
         .merge(api::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access))
         .with_state(state)

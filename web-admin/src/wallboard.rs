@@ -115,7 +115,19 @@ pub async fn page(caller: Caller) -> Response {
             h2 { (t(Msg::Queues)) }
             table { thead { tr { th { (t(Msg::Queue)) } th { (t(Msg::Waiting)) } th { (t(Msg::LongestWait)) } th { (t(Msg::SlToday)) } } } tbody id="wb-queues" {} }
             h2 { (t(Msg::Agents)) }
-            table { thead { tr { th { (t(Msg::Agent)) } th { (t(Msg::State)) } th { (t(Msg::TimeInState)) } } } tbody id="wb-agents" {} }
+            // Supervisor actions per agent row (app.js): force the state; listen, whisper,
+            // barge from the supervisor's own phone (kept in the browser).
+            p {
+                label { (t(Msg::MyPhone)) ": " input id="wb-my-phone" size="8" autocomplete="off"; }
+                " " output id="wb-action-result" {}
+            }
+            table {
+                thead { tr { th { (t(Msg::Agent)) } th { (t(Msg::State)) } th { (t(Msg::TimeInState)) } th { (t(Msg::SupervisorActions)) } } }
+                tbody id="wb-agents"
+                    data-ready=(t(Msg::Ready)) data-not-ready=(t(Msg::NotReady))
+                    data-log-off=(t(Msg::LogOff)) data-listen=(t(Msg::Listen))
+                    data-whisper=(t(Msg::Whisper)) data-barge=(t(Msg::Barge)) {}
+            }
             h2 { (t(Msg::Spans)) }
             table { thead { tr { th { "span" } th { (t(Msg::Alarms)) } th { "CRC-4" } th { "slips" } th { (t(Msg::ChannelsInUse)) } } } tbody id="wb-spans" {} }
             p id="wb-resources" { "-" }

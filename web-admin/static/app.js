@@ -27,6 +27,7 @@ if (wb) {
     fill("wb-queues", d.queues.map((q) => [q.queue, q.waiting, fmtDur(q.longest_wait_s),
       q.service_level_today == null ? "-" : (100 * q.service_level_today).toFixed(1) + " %"]));
     fill("wb-agents", d.agents.map((a) => [a.agent, a.state, fmtDur(a.time_in_state_s)]));
+    addAgentActions(d.agents);
     fill("wb-alarms", d.alarms.map((a) => [a.severity, a.code, a.subject]));
     fill("wb-spans", (d.spans || []).map((s) => [s.name, s.alarms.length ? s.alarms.join(" ") : "OK",
       s.crc_errors, s.slips, s.channels_in_use]));
@@ -38,6 +39,52 @@ if (wb) {
     if (c) c.textContent = d.channels_in_use;
     wb.dataset.updates = String(Number(wb.dataset.updates || 0) + 1);
   };
+}
+// Supervisor actions on the wallboard's agent rows: force the state (Ready, Not ready with
+// reason 1, Log off) and listen / whisper / barge from the supervisor's phone
+// (POST /api/v1/supervisor/agents/{agent}/state|monitor; the server checks the role).
+function addAgentActions(agents) {
+  const body = document.getElementById("wb-agents");
+  if (!body) return;
+  const acts = [
+    ["ready", "state", { state: "ready" }], ["not-ready", "state", { state: "notReady", reason: 1 }],
+    ["log-off", "state", { state: "loggedOff" }], ["listen", "monitor", { mode: "listen" }],
+    ["whisper", "monitor", { mode: "whisper" }], ["barge", "monitor", { mode: "barge" }],
+  ];
+  [...body.rows].forEach((tr, i) => {
+    const td = document.createElement("td");
+    for (const [key, kind, payload] of acts) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = body.dataset[key.replace(/-(.)/g, (_, c) => c.toUpperCase())] || key;
+      b.dataset.agent = agents[i].agent;
+      b.dataset.kind = kind;
+      b.dataset.payload = JSON.stringify(payload);
+      td.appendChild(b);
+    }
+    tr.appendChild(td);
+  });
+}
+document.addEventListener("click", async (e) => {
+  const b = e.target.closest("#wb-agents button[data-kind]");
+  if (!b) return;
+  const out = document.getElementById("wb-action-result");
+  const body = JSON.parse(b.dataset.payload);
+  if (b.dataset.kind === "monitor") {
+    const phone = document.getElementById("wb-my-phone");
+    body.device = phone ? phone.value.trim() : "";
+    try { localStorage.setItem("wb-my-phone", body.device); } catch (_) { /* private mode */ }
+  }
+  try {
+    await api("POST", "/api/v1/supervisor/agents/" + encodeURIComponent(b.dataset.agent) + "/" + b.dataset.kind, body);
+    if (out) out.textContent = b.dataset.agent + ": " + b.textContent + " ✓";
+  } catch (err) {
+    if (out) out.textContent = b.dataset.agent + ": " + err.message;
+  }
+});
+{
+  const phone = document.getElementById("wb-my-phone");
+  try { if (phone) phone.value = localStorage.getItem("wb-my-phone") || ""; } catch (_) { /* private mode */ }
 }
 // Forms that talk to the REST API: <form data-api="/api/v1/…" data-method="POST|PUT|DELETE">.
 // Fields become a JSON object; data-type="number" → number, "list" → array of numbers

@@ -14,6 +14,7 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "999999")
         .replace("{file}", "app.css")
         .replace("{name}", "nosuchcategory")
+        .replace("{agent}", "2001")
 }
 
 fn allowed(access: Access, role: Role) -> bool {

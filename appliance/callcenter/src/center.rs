@@ -180,6 +180,8 @@ pub struct Center {
     commands: VecDeque<Command>,
     events: VecDeque<(Instant, Event)>,
     cti_events: VecDeque<cti::EventReport>,
+    /// Supervisors' legs (CTI SingleStepConference): the agent number and the device.
+    supervisors: BTreeMap<LegId, (String, String)>,
 }
 
 fn acd_call(c: CallId) -> acd::CallId {
@@ -254,6 +256,7 @@ impl Center {
             commands: VecDeque::new(),
             events: VecDeque::new(),
             cti_events: VecDeque::new(),
+            supervisors: BTreeMap::new(),
         })
     }
 
@@ -505,6 +508,22 @@ impl Center {
         if matches!(request, cti::ServiceRequest::AnswerCall { .. }) {
             return Err(cti::CstaError::ServiceNotSupported);
         }
+        if let cti::ServiceRequest::SingleStepConference {
+            agent,
+            device_to_join,
+            participation_type,
+        } = &request
+        {
+            let r = self.single_step_conference(
+                now,
+                principal,
+                agent,
+                device_to_join,
+                *participation_type,
+            );
+            self.pump(now);
+            return r;
+        }
         let r = self.cti.handle_request(now, principal, invoke, request);
         self.pump(now);
         r
@@ -618,6 +637,72 @@ impl Center {
     #[must_use]
     pub fn call_count(&self) -> usize {
         self.calls.len()
+    }
+
+    /// The supervisor's legs monitoring calls now: (supervisor's leg, agent number,
+    /// device, mode).
+    #[must_use]
+    pub fn supervisor_legs(&self) -> Vec<(LegId, String, String, switch::MonitorMode)> {
+        self.supervisors
+            .iter()
+            .filter_map(|(l, (a, d))| {
+                let (_, mode) = self.switch.monitor_of(*l)?;
+                Some((*l, a.clone(), d.clone(), mode))
+            })
+            .collect()
+    }
+
+    /// CTI SingleStepConference (see [`cti::ServiceRequest::SingleStepConference`]): rings
+    /// the supervisor's phone to monitor the agent's connected call, or changes the mode of
+    /// the supervisor's leg already there.
+    fn single_step_conference(
+        &mut self,
+        now: Instant,
+        principal: &cti::Principal,
+        agent: &cti::AgentId,
+        device: &cti::DeviceId,
+        participation: cti::ParticipationType,
+    ) -> Result<cti::ServiceResult, cti::CstaError> {
+        use switch::MonitorMode;
+        if principal.role != cti::Role::Supervisor {
+            return Err(cti::CstaError::PrivilegeViolation);
+        }
+        let mode = match participation {
+            cti::ParticipationType::Silent => MonitorMode::Listen,
+            cti::ParticipationType::Whisper => MonitorMode::Whisper,
+            cti::ParticipationType::Active => MonitorMode::Barge,
+        };
+        let sw = &self.switch;
+        self.supervisors.retain(|l, _| sw.monitor_of(*l).is_some());
+        let existing = self
+            .supervisors
+            .iter()
+            .find(|(_, (a, d))| *a == agent.0 && *d == device.0)
+            .map(|(l, _)| *l);
+        if let Some(leg) = existing {
+            self.switch
+                .set_monitor_mode(now, leg, mode)
+                .map_err(|_| cti::CstaError::InvalidObjectState)?;
+            self.drain_switch(now);
+            return Ok(cti::ServiceResult::Ack);
+        }
+        if self.agent_index(agent).is_none() {
+            return Err(cti::CstaError::InvalidDeviceId);
+        }
+        let target = self
+            .agent_leg(&agent.0)
+            .ok_or(cti::CstaError::InvalidObjectState)?;
+        let leg = self
+            .switch
+            .monitor(now, &device.0, target, mode)
+            .map_err(|e| match e {
+                switch::engine::SwitchError::NoSuchExtension => cti::CstaError::InvalidDeviceId,
+                _ => cti::CstaError::InvalidObjectState,
+            })?;
+        self.supervisors
+            .insert(leg, (agent.0.clone(), device.0.clone()));
+        self.drain_switch(now);
+        Ok(cti::ServiceResult::Ack)
     }
 
     // ----- plumbing -----

@@ -48,7 +48,9 @@
 //! in; the wall clock for IVR conditions and calendars comes from [`Config::epoch_unix_s`]);
 //! no SQLite (rows come out as [`LogEvent`]s for the host to append); no audio (prompts,
 //! tones and recordings are the media path's). It does not answer phones remotely (CTI
-//! AnswerCall is refused), and runs no supervisor listen/whisper/barge.
+//! AnswerCall is refused). Supervisors monitor an agent's call (listen, whisper, barge) with
+//! CTI SingleStepConference ([`cti::ServiceRequest::SingleStepConference`]): the
+//! supervisor's phone is rung and joins the call through [`switch::Switch::monitor`].
 
 mod center;
 mod config;

@@ -2,7 +2,8 @@
 //! vocabulary of ECMA-269 CSTA Phase III: devices, calls and connections with CSTA connection
 //! states; ACD agents with CSTA agent states; services in (MakeCall, AnswerCall,
 //! ClearConnection, Hold/Retrieve/Alternate, Consultation/Transfer/SingleStepTransfer,
-//! Conference, Deflect, GenerateDigits, SetAgentState, snapshots, monitors); events out per
+//! Conference, Deflect, GenerateDigits, SetAgentState, snapshots, monitors, and the supervisor's
+//! SingleStepConference: listen, whisper, barge); events out per
 //! monitored device (Delivered with the screen pop, Established, Held, …, ConnectionCleared,
 //! Agent*); the interaction record written to the customer's history when an agent's part of
 //! a call ends; and the versioned JSON wire format with its OpenAPI document.
@@ -54,7 +55,7 @@ pub use model::{Cti, ModelError, Output};
 pub use observer::DeviceObserver;
 pub use services::{
     CallSnapshot, CallSnapshotEntry, CstaError, DeviceSnapshot, DeviceSnapshotEntry,
-    ServiceRequest, ServiceResult,
+    ParticipationType, ServiceRequest, ServiceResult,
 };
 pub use switch::{AcdCommand, ClearCause, Command, Happening, SwitchCommand};
 pub use types::*;

@@ -589,6 +589,9 @@ impl Cti {
                 self.monitors.remove(&monitor_cross_ref_id);
                 Ok(ServiceResult::Ack)
             }
+            // Carried out by the host that owns the switch (crate `callcenter`): the model
+            // has no view of bridges.
+            ServiceRequest::SingleStepConference { .. } => Err(CstaError::ServiceNotSupported),
         }
     }
 

@@ -127,6 +127,33 @@ pub enum ServiceRequest {
         /// The monitor.
         monitor_cross_ref_id: MonitorId,
     },
+    /// §17.1.x Single Step Conference, for supervisors: `device_to_join` (the supervisor's
+    /// phone) is rung and, when answered, joins the connected call of `agent`'s device (the
+    /// CSTA `activeCall`, found by the switch) with `participation_type`. Asked again for
+    /// the same agent and device while that phone is in the call (or still ringing), it
+    /// changes the participation mid-call (silent → whisper → active). Supervisors only;
+    /// the supervisor's phone leaves the call by hanging up (or ClearConnection).
+    SingleStepConference {
+        /// The agent whose connected call is joined.
+        agent: AgentId,
+        /// The phone (an extension) that joins.
+        device_to_join: DeviceId,
+        /// How it takes part.
+        participation_type: ParticipationType,
+    },
+}
+
+/// How a joining device takes part in a call (ECMA-269 `participationType`: `silent` and
+/// `active`; `whisper` is this switch's coaching mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ParticipationType {
+    /// Listen: hears both parties, heard by nobody.
+    Silent,
+    /// Whisper: hears both parties, heard by the agent only.
+    Whisper,
+    /// Barge: a full party of a three-way call.
+    Active,
 }
 
 impl ServiceRequest {
@@ -152,6 +179,7 @@ impl ServiceRequest {
             Self::SnapshotCall { .. } => "SnapshotCall",
             Self::MonitorStart { .. } => "MonitorStart",
             Self::MonitorStop { .. } => "MonitorStop",
+            Self::SingleStepConference { .. } => "SingleStepConference",
         }
     }
 }

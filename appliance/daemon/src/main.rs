@@ -21,9 +21,12 @@
 //!    simulated agents ([`demoagents`]);
 //! 7. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
 //!
-//! **What it is not (yet):** DAHDI spans and analog lines are not opened; web chat and the
-//! panel's system pages are not switched on; SIP has no DNS and no TLS (it opens TCP
-//! connections only toward trunks on TCP) (docs/daemon.md lists what is exercised).
+//! Web chat is on ([`webchat`]: the panel's chat service over the call center's queues),
+//! and so are the panel's system pages (under the data directory in demo mode).
+//!
+//! **What it is not (yet):** DAHDI spans and analog lines are not opened; SIP has no DNS and
+//! no TLS (it opens TCP connections only toward trunks on TCP) (docs/daemon.md lists what is
+//! exercised).
 #![forbid(unsafe_code)]
 
 mod calls;
@@ -43,6 +46,7 @@ mod siptrunk;
 mod span;
 mod sysd;
 mod wallfeed;
+mod webchat;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -294,6 +298,10 @@ async fn run(args: Args, store: Store) -> Result<()> {
             None
         }
     };
+    // Web chat: the same queues and agents as calls (webchat.rs).
+    if let Some(p) = &panel {
+        webchat::enable(p, switch.config());
+    }
     // Its own runtime thread: a CTI request waits there for the call engine's answer.
     http::spawn(listener, Arc::clone(&shared), panel)?;
     info!(addr = %http_addr, "http listening (/metrics, /healthz, admin panel at /)");

@@ -39,6 +39,7 @@ text_enum!(
         /** Post-call survey answer (payload: score). */ Survey = "survey",
         /** A waiting caller asked to be called back and keeps their place (payload: position); not an abandon. */ QueueCallback = "queue_callback",
         /** A voicemail message was recorded (payload: mailbox, recording id). */ Voicemail = "voicemail",
+        /** A supervisor acted on an agent from the wallboard (payload: actor, action, detail): the audit trail of forced states and monitoring. */ SupervisorAction = "supervisor_action",
     }
 );
 

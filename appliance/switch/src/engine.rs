@@ -259,6 +259,40 @@ pub enum MediaCommand {
         /// What to do.
         action: RecordAction,
     },
+    /// Join these legs' audio in a mixer with a part per member (a monitored call: see
+    /// [`Switch::monitor`]): each member hears the sum of the members whose voice reaches
+    /// it, never itself. Replaces any earlier `Bridge`/`Mix` of the same id.
+    Mix {
+        /// The bridge.
+        bridge: BridgeId,
+        /// Its legs and their parts.
+        members: Vec<(LegId, Member)>,
+    },
+}
+
+/// A member's part in a mixed bridge ([`MediaCommand::Mix`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    /// Hears everyone else, heard by everyone else (the monitored parties; a barge).
+    Party,
+    /// Hears everyone else, heard by nobody (silent monitoring).
+    Listen,
+    /// Hears everyone else, heard by this leg only (whisper, coaching).
+    Whisper(LegId),
+}
+
+/// How a supervisor's phone takes part in a monitored call ([`Switch::monitor`]). In
+/// ECMA-269 terms (§17.1.x Single Step Conference, `participationType`): `Listen` is
+/// `silent`, `Barge` is `active`; `Whisper` (heard by the agent only) is the usual ACD
+/// coaching mode, which CSTA leaves to the switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MonitorMode {
+    /// Hears both parties; heard by nobody.
+    Listen,
+    /// Hears both parties; heard by the monitored leg (the agent) only.
+    Whisper,
+    /// A full party: hears both, heard by both.
+    Barge,
 }
 
 /// What the switch tells channels (and the media thread) to do.
@@ -556,6 +590,19 @@ pub enum Event {
     },
     /// The call is over.
     Cdr(Cdr),
+    /// A supervisor's leg joined a monitored call, or changed its mode.
+    Monitoring {
+        /// The call monitored.
+        call: CallId,
+        /// The bridge joined.
+        bridge: BridgeId,
+        /// The supervisor's leg.
+        leg: LegId,
+        /// The leg monitored (the agent's).
+        target: LegId,
+        /// The mode now.
+        mode: MonitorMode,
+    },
 }
 
 /// Why an input was refused. Nothing changed.
@@ -599,6 +646,9 @@ pub enum SwitchError {
     /// `Redirect` for a leg that is not with the ACD/IVR.
     #[error("leg {0:?} is not handed off")]
     NotHandedOff(LegId),
+    /// A monitor-mode change for a leg that is not a supervisor's leg in a monitored call.
+    #[error("leg {0:?} is not monitoring a call")]
+    NotMonitoring(LegId),
 }
 
 /// A leg's state.
@@ -665,6 +715,8 @@ struct Leg {
     redirected: bool,
     /// Handed back to the ACD/IVR when its bridged peer hangs up (`PostCall`).
     post_call: bool,
+    /// A supervisor's leg ([`Switch::monitor`]): the leg it monitors and how.
+    monitor: Option<(LegId, MonitorMode)>,
 }
 
 #[derive(Debug, Clone)]
@@ -828,6 +880,119 @@ impl Switch {
             },
         });
         Ok((call, leg))
+    }
+
+    /// Supervisor monitoring (CSTA Single Step Conference, ECMA-269 §17.1.x): rings
+    /// extension `supervisor`; when it answers, its leg joins the bridge of `target` (the
+    /// agent's leg of a connected call) in `mode`. The new leg belongs to the monitored
+    /// call (its CDR lists it). While it is there the bridge is mixed per listener
+    /// ([`MediaCommand::Mix`]); [`Self::set_monitor_mode`] changes the mode mid-call; the
+    /// supervisor's hang-up leaves the call as it was; when the monitored call ends (a
+    /// party hangs up, a transfer or conference takes the bridge down) the supervisor's leg
+    /// is cleared with it. Returns the supervisor's leg.
+    ///
+    /// # Errors
+    /// [`SwitchError::NoSuchExtension`] when `supervisor` is not an extension;
+    /// [`SwitchError::NotBridged`] when `target` is not a party of an answered bridge;
+    /// nothing changed then.
+    pub fn monitor(
+        &mut self,
+        now: Instant,
+        supervisor: &str,
+        target: LegId,
+        mode: MonitorMode,
+    ) -> Result<LegId, SwitchError> {
+        let ext = self
+            .config
+            .extension(supervisor)
+            .cloned()
+            .ok_or(SwitchError::NoSuchExtension)?;
+        let t = self.live(target)?;
+        let ok = t.monitor.is_none()
+            && t.bridge
+                .and_then(|b| self.bridges.get(&b))
+                .is_some_and(|b| !b.early);
+        if !ok {
+            return Err(SwitchError::NotBridged(target));
+        }
+        let call = t.call;
+        let calling = self.calls[&call].calling.clone();
+        let leg = LegId(self.next_leg);
+        self.next_leg = self.next_leg.wrapping_add(1);
+        let mut l = new_leg(call, LegState::Calling, OriginClass::Extension, false);
+        l.timer = Some(now + self.config.timers.no_response);
+        l.monitor = Some((target, mode));
+        self.legs.insert(leg, l);
+        self.calls.get_mut(&call).expect("call").legs.push(leg);
+        let destination = Destination::Extension {
+            name: ext.name.clone(),
+            endpoint: ext.endpoint,
+        };
+        self.event(
+            now,
+            Event::LegOriginated {
+                call,
+                leg,
+                destination: destination.clone(),
+            },
+        );
+        self.cmd(Command::Originate {
+            leg,
+            call,
+            kind: ext.kind,
+            destination,
+            called: ext.name,
+            calling,
+        });
+        Ok(leg)
+    }
+
+    /// Changes the mode of a supervisor's leg (ringing or already in the monitored call),
+    /// e.g. listen → whisper → barge.
+    ///
+    /// # Errors
+    /// [`SwitchError::NotMonitoring`] when `leg` is not a live supervisor's leg; nothing
+    /// changed then.
+    pub fn set_monitor_mode(
+        &mut self,
+        now: Instant,
+        leg: LegId,
+        mode: MonitorMode,
+    ) -> Result<(), SwitchError> {
+        let l = self
+            .live(leg)
+            .map_err(|_| SwitchError::NotMonitoring(leg))?;
+        let Some((target, _)) = l.monitor else {
+            return Err(SwitchError::NotMonitoring(leg));
+        };
+        let (call, bridge) = (l.call, l.bridge);
+        self.leg_mut(leg).monitor = Some((target, mode));
+        if let Some(b) = bridge {
+            if self.bridges[&b].held_by.is_none() {
+                let m = self.bridge_media(b);
+                self.media(m);
+            }
+            self.event(
+                now,
+                Event::Monitoring {
+                    call,
+                    bridge: b,
+                    leg,
+                    target,
+                    mode,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The monitored leg and mode of a supervisor's leg.
+    #[must_use]
+    pub fn monitor_of(&self, leg: LegId) -> Option<(LegId, MonitorMode)> {
+        self.legs
+            .get(&leg)
+            .filter(|l| l.state != LegState::Ended)
+            .and_then(|l| l.monitor)
     }
 
     /// A fresh leg id for an [`LegEvent::Incoming`].
@@ -1030,7 +1195,11 @@ impl Switch {
                 l.waiting = None;
                 let then_dial = l.then_dial.take();
                 let call = l.call;
+                let monitor = l.monitor;
                 self.event(now, Event::LegAnswered { leg });
+                if let Some((target, mode)) = monitor {
+                    self.join_monitor(now, leg, target, mode);
+                }
                 if let Some(number) = then_dial {
                     self.calls
                         .get_mut(&call)
@@ -1105,7 +1274,8 @@ impl Switch {
                 for &o in legs.iter().filter(|&&o| o != leg) {
                     self.stop_play(o);
                 }
-                self.media(MediaCommand::Bridge { bridge: b, legs });
+                let m = self.bridge_media(b);
+                self.media(m);
                 self.event(now, Event::Resumed { leg });
                 Ok(())
             }
@@ -1560,17 +1730,17 @@ impl Switch {
                     .copied()
                     .filter(|&o| o != leg)
                     .collect();
-                if others.len() >= 2 {
+                // Supervisors' legs do not keep a call up: count the parties.
+                let parties = others.iter().filter(|o| !self.is_monitor(**o)).count();
+                if parties >= 2 {
                     let br = self.bridges.get_mut(&b).expect("bridge");
                     br.legs.retain(|&o| o != leg);
                     if br.held_by == Some(leg) {
                         br.held_by = None;
                     }
                     if br.held_by.is_none() {
-                        self.media(MediaCommand::Bridge {
-                            bridge: b,
-                            legs: others,
-                        });
+                        let m = self.bridge_media(b);
+                        self.media(m);
                     }
                 } else {
                     self.remove_bridge(now, b);
@@ -1595,7 +1765,11 @@ impl Switch {
             let dependents: Vec<LegId> = self
                 .legs
                 .iter()
-                .filter(|(_, x)| x.waiting == Some(leg) && x.state != LegState::Ended)
+                .filter(|(_, x)| {
+                    x.state != LegState::Ended
+                        && (x.waiting == Some(leg)
+                            || (x.bridge.is_none() && x.monitor.is_some_and(|(t, _)| t == leg)))
+                })
                 .map(|(id, _)| *id)
                 .collect();
             for d in dependents {
@@ -1699,10 +1873,13 @@ impl Switch {
         self.legs.get_mut(&leg).expect("known leg")
     }
 
+    /// The two-party bridge of `leg` (supervisors' legs monitoring it not counted).
     fn two_party(&self, leg: LegId) -> Result<BridgeId, SwitchError> {
-        let b = self.live(leg)?.bridge.ok_or(SwitchError::NotBridged(leg))?;
+        let l = self.live(leg)?;
+        let b = l.bridge.ok_or(SwitchError::NotBridged(leg))?;
         let br = &self.bridges[&b];
-        if br.legs.len() == 2 && !br.early {
+        let parties = br.legs.iter().filter(|o| !self.is_monitor(**o)).count();
+        if parties == 2 && !br.early && l.monitor.is_none() {
             Ok(b)
         } else {
             Err(SwitchError::NotBridged(leg))
@@ -1710,8 +1887,73 @@ impl Switch {
     }
 
     fn peer(&self, b: BridgeId, leg: LegId) -> LegId {
-        let legs = &self.bridges[&b].legs;
-        if legs[0] == leg { legs[1] } else { legs[0] }
+        self.bridges[&b]
+            .legs
+            .iter()
+            .copied()
+            .find(|&o| o != leg && !self.is_monitor(o))
+            .unwrap_or(leg)
+    }
+
+    fn is_monitor(&self, leg: LegId) -> bool {
+        self.legs.get(&leg).is_some_and(|l| l.monitor.is_some())
+    }
+
+    /// The media command joining a bridge's legs: a plain `Bridge`, or a `Mix` with each
+    /// member's part while supervisors are in it.
+    fn bridge_media(&self, b: BridgeId) -> MediaCommand {
+        let legs = self.bridges[&b].legs.clone();
+        if !legs.iter().any(|&l| self.is_monitor(l)) {
+            return MediaCommand::Bridge { bridge: b, legs };
+        }
+        let members = legs
+            .into_iter()
+            .map(|l| {
+                let part = match self.legs.get(&l).and_then(|x| x.monitor) {
+                    None | Some((_, MonitorMode::Barge)) => Member::Party,
+                    Some((_, MonitorMode::Listen)) => Member::Listen,
+                    Some((t, MonitorMode::Whisper)) => Member::Whisper(t),
+                };
+                (l, part)
+            })
+            .collect();
+        MediaCommand::Mix { bridge: b, members }
+    }
+
+    /// A supervisor's leg answered: it joins its target's bridge, or is cleared if that
+    /// call is gone meanwhile.
+    fn join_monitor(&mut self, now: Instant, leg: LegId, target: LegId, mode: MonitorMode) {
+        let b = self
+            .legs
+            .get(&target)
+            .filter(|t| t.state != LegState::Ended)
+            .and_then(|t| t.bridge)
+            .filter(|b| self.bridges.get(b).is_some_and(|x| !x.early));
+        let Some(b) = b else {
+            self.hangup(now, leg, Cause::NORMAL_CLEARING, true);
+            return;
+        };
+        self.stop_play(leg);
+        let l = self.leg_mut(leg);
+        l.bridge = Some(b);
+        l.app = App::None;
+        let call = l.call;
+        let br = self.bridges.get_mut(&b).expect("bridge");
+        br.legs.push(leg);
+        if br.held_by.is_none() {
+            let m = self.bridge_media(b);
+            self.media(m);
+        }
+        self.event(
+            now,
+            Event::Monitoring {
+                call,
+                bridge: b,
+                leg,
+                target,
+                mode,
+            },
+        );
     }
 
     /// For attended transfer and conference: `leg` must hold a two-party bridge
@@ -1805,13 +2047,21 @@ impl Switch {
 
     fn remove_bridge(&mut self, now: Instant, b: BridgeId) {
         if let Some(br) = self.bridges.remove(&b) {
+            let mut monitors = Vec::new();
             for l in br.legs {
                 if let Some(x) = self.legs.get_mut(&l) {
                     x.bridge = None;
+                    if x.monitor.is_some() {
+                        monitors.push(l);
+                    }
                 }
             }
             self.media(MediaCommand::Unbridge { bridge: b });
             self.event(now, Event::Unbridged { bridge: b });
+            // Supervisors monitoring a call that is taken apart leave with it.
+            for l in monitors {
+                self.hangup(now, l, Cause::NORMAL_CLEARING, true);
+            }
         }
     }
 
@@ -1858,5 +2108,6 @@ fn new_leg(call: CallId, state: LegState, origin: OriginClass, incoming: bool) -
         then_dial: None,
         redirected: false,
         post_call: false,
+        monitor: None,
     }
 }

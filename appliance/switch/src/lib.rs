@@ -5,7 +5,8 @@
 //!   events in ([`LegEvent`]), commands to legs and to the media thread out ([`Command`]),
 //!   event-log events and one CDR per call ([`Event`]), timers through
 //!   `poll_timeout`/`handle_timeout`. Trunk-group failover, blind and attended transfer,
-//!   hold with music on hold, three-way conference, recording control;
+//!   hold with music on hold, three-way conference, recording control, supervisor
+//!   monitoring of a call (listen, whisper, barge: [`Switch::monitor`]);
 //! - [`dialplan`]: the number-pattern language, targets, DID mapping, trunk groups,
 //!   caller-ID rules and the toll-fraud policy (`docs/dialplan.md`);
 //! - [`media`]: the per-channel 1 ms media path for the real-time thread: A-law TDM ↔ line
@@ -27,5 +28,5 @@ pub mod engine;
 pub mod media;
 
 pub use cause::Cause;
-pub use engine::{Command, Event, LegEvent, Switch};
+pub use engine::{Command, Event, LegEvent, Member, MonitorMode, Switch};
 pub use tdm::Instant;

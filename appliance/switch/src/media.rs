@@ -30,11 +30,11 @@
 use media_dsp::dtmf::{Digit, DtmfDetector, DtmfEvent, DtmfGenerator, GeneratorConfig};
 use media_dsp::g711::Law;
 use media_dsp::lec::{EchoCanceller, EchoConfig, LecError};
-use media_dsp::mixer::Mixer;
+use media_dsp::mixer::{Leg as MixLeg, Mixer};
 use media_dsp::tones::{Country, ToneDetector, ToneEvent, ToneGenerator};
 use thiserror::Error;
 
-use crate::engine::{BridgeId, LegId, MediaCommand, RecordAction, Source};
+use crate::engine::{BridgeId, LegId, MediaCommand, Member, RecordAction, Source};
 
 /// Samples per chunk (1 ms at 8 kHz, the DAHDI chunk).
 pub const CHUNK: usize = 8;
@@ -704,7 +704,7 @@ impl MediaPath {
             }
             let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut c.out;
             let mut outs: [&mut [i16]; MAX_CONF_LEGS] = [o0, o1, o2, o3, o4, o5, o6, o7];
-            // Cannot fail: n ≤ MAX_CONF_LEGS, equal lengths, no whispers set.
+            // Cannot fail: n ≤ MAX_CONF_LEGS, equal lengths, whispers checked in `join`.
             let _ = c.mixer.mix(&ins[..c.n], &mut outs[..c.n]);
         }
         let moh = self.moh.map(|m| self.up[m]);
@@ -788,44 +788,15 @@ impl MediaPath {
     ) -> Result<(), MediaError> {
         match cmd {
             MediaCommand::Bridge { bridge, legs } => {
-                self.unbridge(*bridge);
-                let mut slots = [0usize; MAX_CONF_LEGS];
-                let mut n = 0;
-                for &l in legs {
-                    if let Some(s) = slot_of(l).filter(|&s| s < self.slots.len()) {
-                        if n == MAX_CONF_LEGS {
-                            return Err(MediaError::Conference);
-                        }
-                        slots[n] = s;
-                        n += 1;
-                    }
-                }
-                let slots = &slots[..n];
-                for &s in slots {
-                    if let Some(old) = self.slots[s].bridge {
-                        self.unbridge(old);
-                    }
-                }
-                if n == 2 {
-                    self.slots[slots[0]].listen = Listen::Peer(slots[1]);
-                    self.slots[slots[1]].listen = Listen::Peer(slots[0]);
-                } else if n > 2 {
-                    let c = self
-                        .confs
-                        .iter()
-                        .position(|c| c.n == 0)
-                        .ok_or(MediaError::Conference)?;
-                    let conf = &mut self.confs[c];
-                    conf.bridge = Some(*bridge);
-                    conf.members[..n].copy_from_slice(slots);
-                    conf.n = n;
-                    for &s in slots {
-                        self.slots[s].listen = Listen::Conference(c);
-                    }
-                }
-                for &s in slots {
-                    self.slots[s].bridge = Some(*bridge);
-                }
+                self.join(
+                    *bridge,
+                    legs.iter().map(|&l| (l, Member::Party)),
+                    false,
+                    &slot_of,
+                )?;
+            }
+            MediaCommand::Mix { bridge, members } => {
+                self.join(*bridge, members.iter().copied(), true, &slot_of)?;
             }
             MediaCommand::Unbridge { bridge } => self.unbridge(*bridge),
             MediaCommand::Play { leg, source } => {
@@ -857,6 +828,74 @@ impl MediaPath {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Joins the slots of `members` as `bridge`: two plain parties listen to each other
+    /// directly; more, or any `mixed` bridge, go through a conference mixer with each
+    /// member's flags (listen: heard by nobody; whisper: heard by one member only).
+    fn join(
+        &mut self,
+        bridge: BridgeId,
+        members: impl Iterator<Item = (LegId, Member)>,
+        mixed: bool,
+        slot_of: &impl Fn(LegId) -> Option<usize>,
+    ) -> Result<(), MediaError> {
+        self.unbridge(bridge);
+        let mut slots = [0usize; MAX_CONF_LEGS];
+        let mut legs = [LegId(0); MAX_CONF_LEGS];
+        let mut parts = [Member::Party; MAX_CONF_LEGS];
+        let mut n = 0;
+        for (l, part) in members {
+            if let Some(s) = slot_of(l).filter(|&s| s < self.slots.len()) {
+                if n == MAX_CONF_LEGS {
+                    return Err(MediaError::Conference);
+                }
+                slots[n] = s;
+                legs[n] = l;
+                parts[n] = part;
+                n += 1;
+            }
+        }
+        let slots = &slots[..n];
+        for &s in slots {
+            if let Some(old) = self.slots[s].bridge {
+                self.unbridge(old);
+            }
+        }
+        if n == 2 && !mixed {
+            self.slots[slots[0]].listen = Listen::Peer(slots[1]);
+            self.slots[slots[1]].listen = Listen::Peer(slots[0]);
+        } else if n >= 2 {
+            let c = self
+                .confs
+                .iter()
+                .position(|c| c.n == 0)
+                .ok_or(MediaError::Conference)?;
+            let conf = &mut self.confs[c];
+            conf.bridge = Some(bridge);
+            conf.members[..n].copy_from_slice(slots);
+            conf.n = n;
+            for k in 0..MAX_CONF_LEGS {
+                let flags = match parts.get(k).filter(|_| k < n) {
+                    None | Some(Member::Party) => MixLeg::PARTY,
+                    Some(Member::Listen) => MixLeg::LISTEN,
+                    Some(Member::Whisper(to)) => legs[..n]
+                        .iter()
+                        .position(|l| l == to)
+                        .filter(|&t| t != k)
+                        .map_or(MixLeg::LISTEN, MixLeg::whisper),
+                };
+                // Cannot fail: k and the whisper target are below MAX_CONF_LEGS and differ.
+                let _ = conf.mixer.set_leg(k, flags);
+            }
+            for &s in slots {
+                self.slots[s].listen = Listen::Conference(c);
+            }
+        }
+        for &s in slots {
+            self.slots[s].bridge = Some(bridge);
         }
         Ok(())
     }

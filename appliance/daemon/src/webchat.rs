@@ -1,0 +1,70 @@
+//! Web chat on the running daemon: builds web-admin's [`ChatService`] from the call
+//! center's configuration (the same queues, skills and agents as calls) and turns it on in
+//! the panel ([`web_admin::WebState::set_chat`]), with its ticker (idle timeouts, ACD ring
+//! timeouts, transcripts saved to the customer's history once a second).
+//!
+//! The customer's widget opens a chat in a queue by its name (`/chat?queue=sales`); the
+//! agent takes it in the desk (`/api/chat/v1/agent/ws`, a user linked to the agent).
+//!
+//! **What it is not:** chats are routed by the chat service's own ACD instance, not the
+//! Center's: an agent on a call can still be offered a chat (the desk holds chat offers while
+//! a call rings or is connected, `desk.js`), and a configuration change reaches chat routing
+//! only at the next start. The store has no per-agent chat capacity yet: every agent takes
+//! up to [`CHAT_CAPACITY`] chats at once.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tracing::{info, warn};
+use web_admin::chat::{ChatConfig, ChatService};
+
+/// Chats one agent handles at once (no per-agent setting in the store yet).
+pub(crate) const CHAT_CAPACITY: u8 = 2;
+
+/// The chat routing configuration from the call center's: every queue by name, every agent
+/// by number, with [`CHAT_CAPACITY`] (or the agent's own, when set).
+pub(crate) fn config(center: &callcenter::Config) -> ChatConfig {
+    let agents = center
+        .agents
+        .iter()
+        .map(|a| {
+            let mut c = a.acd.clone();
+            if c.chat_capacity == 0 {
+                c.chat_capacity = CHAT_CAPACITY;
+            }
+            c
+        })
+        .collect();
+    let acd = acd::Config {
+        queues: center.queues.iter().map(|q| q.acd.clone()).collect(),
+        agents,
+        ..acd::Config::default()
+    };
+    let queues: BTreeMap<String, acd::QueueId> = center
+        .queues
+        .iter()
+        .map(|q| (q.name.clone(), q.acd.id))
+        .collect();
+    let numbers: BTreeMap<String, acd::AgentId> = center
+        .agents
+        .iter()
+        .map(|a| (a.number.clone(), a.acd.id))
+        .collect();
+    ChatConfig::new(acd, queues, numbers)
+}
+
+/// Turns web chat on in `panel` and spawns its ticker on the current runtime. A
+/// configuration the chat ACD refuses leaves chat off (503), logged.
+pub(crate) fn enable(panel: &web_admin::WebState, center: &callcenter::Config) {
+    let cfg = config(center);
+    let queues: Vec<String> = cfg.queues.keys().cloned().collect();
+    match ChatService::new(cfg, panel.clock()) {
+        Ok(chat) => {
+            if panel.set_chat(Arc::clone(&chat)) {
+                tokio::spawn(web_admin::chat::run_ticker(panel.clone()));
+                info!(?queues, "web chat on");
+            }
+        }
+        Err(e) => warn!("web chat off: the chat ACD refused the configuration: {e}"),
+    }
+}

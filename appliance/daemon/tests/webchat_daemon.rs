@@ -1,0 +1,116 @@
+//! Web chat on the running daemon, through its HTTP port only: agent 2001's user (linked to
+//! the agent) opens the desk's chat socket and goes ready; a customer known to the CRM opens
+//! the widget's socket in queue `sales`; the chat is offered to 2001, accepted, a message
+//! goes each way, the agent closes it with a disposition; the customer's interaction
+//! history in the store then holds the chat (channel `chat`, the agent, the disposition)
+//! and its transcript. Every wait is bounded.
+
+mod common;
+#[path = "common/cti.rs"]
+mod cti_client;
+#[path = "common/panel_users.rs"]
+mod panel_users;
+#[path = "common/ws.rs"]
+mod ws;
+
+use std::time::{Duration, Instant};
+
+use common::Daemon;
+use serde_json::json;
+use store::Store;
+use store::config::Role;
+use store::crm::{NewContact, NewCustomer};
+use ws::Ws;
+
+#[test]
+fn a_customer_chats_with_a_logged_in_agent_and_the_transcript_is_kept() {
+    let mut d = Daemon::start(&["--demo", "--carrier-interval-ms", "0", "--drain-secs", "1"]);
+    d.wait_notify("READY=1");
+    d.wait_log(&["web chat on"]);
+    let http = d.http_addr();
+    panel_users::add_user(
+        &d.db(),
+        "agent2001",
+        Role::Agent,
+        "agent-2001-secret",
+        Some("2001"),
+    );
+    let customer = Store::open(d.db())
+        .expect("open")
+        .create_customer(
+            &NewCustomer {
+                name: "Li Wei".into(),
+                company: "ACME".into(),
+                vip: false,
+                contacts: vec![NewContact {
+                    name: "Li Wei".into(),
+                    phone: "13900000000".into(),
+                    email: "li.wei@example.com".into(),
+                }],
+                ..NewCustomer::default()
+            },
+            store::Timestamp(1),
+        )
+        .expect("customer");
+
+    // The agent's desk: chat socket, ready.
+    let cookie = cti_client::login(&http, "agent2001", "agent-2001-secret");
+    let mut agent = Ws::connect(&format!("ws://{http}/api/chat/v1/agent/ws"), Some(&cookie));
+    agent.send(&json!({"type": "ready"}));
+    // The socket says `state {ready:false}` on connect, then `true` after `ready`.
+    let until = Instant::now() + Duration::from_secs(20);
+    while agent.wait("state")["ready"] != true {
+        assert!(Instant::now() < until, "the agent never became ready");
+    }
+
+    // The customer's widget.
+    let mut cust = Ws::connect(
+        &format!("ws://{http}/api/chat/v1/ws?queue=sales&name=Li%20Wei&email=li.wei%40example.com"),
+        None,
+    );
+    let chat = cust.wait("queued")["chat"].as_u64().expect("chat id");
+    let offer = agent.wait("offer");
+    assert_eq!(offer["chat"], chat);
+    assert_eq!(offer["customer"], customer);
+    agent.send(&json!({"type": "accept", "chat": chat}));
+    assert_eq!(cust.wait("joined")["agent"], "2001");
+    cust.send(&json!({"type": "send", "text": "Where is my order?"}));
+    assert_eq!(agent.wait("message")["text"], "Where is my order?");
+    agent.send(&json!({"type": "send", "chat": chat, "text": "It ships today."}));
+    // The customer sees its own line echoed too; find the agent's.
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let m = cust.wait("message");
+        if m["text"] == "It ships today." {
+            break;
+        }
+        assert!(Instant::now() < until, "no agent message");
+    }
+    agent.send(
+        &json!({"type": "close", "chat": chat, "disposition": "solved", "notes": "order 42"}),
+    );
+    assert_eq!(cust.wait("closed")["by"], "agent");
+
+    // Saved by the chat ticker (once a second): bounded poll of the store.
+    let until = Instant::now() + Duration::from_secs(10);
+    let row = loop {
+        let st = Store::open(d.db()).expect("open");
+        let rows = st.interactions(customer, 10).expect("interactions");
+        if let Some(r) = rows.into_iter().find(|r| r.channel == "chat") {
+            break r;
+        }
+        assert!(Instant::now() < until, "no chat in the customer's history");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(row.agent.as_deref(), Some("2001"));
+    assert_eq!(row.queue.as_deref(), Some("sales"));
+    assert_eq!(row.disposition, "solved");
+    assert_eq!(row.notes, "order 42");
+    let lines = Store::open(d.db())
+        .expect("open")
+        .chat_transcript(row.id)
+        .expect("transcript");
+    let bodies: Vec<&str> = lines.iter().map(|l| l.body.as_str()).collect();
+    assert!(bodies.contains(&"Where is my order?"), "{bodies:?}");
+    assert!(bodies.contains(&"It ships today."), "{bodies:?}");
+}
