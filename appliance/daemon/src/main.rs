@@ -31,10 +31,12 @@ mod control;
 mod ctiside;
 mod demoagents;
 mod http;
+mod journal;
 mod media;
 mod metrics;
 mod player;
 mod routing;
+mod rtpio;
 mod sipside;
 mod span;
 mod sysd;
@@ -317,6 +319,9 @@ async fn run(args: Args, store: Store) -> Result<()> {
     engine.set_demo_agents(args.demo && args.demo_auto_ready);
     engine.set_hub(Arc::clone(&hub));
     engine.set_prompt_dir(args.data_dir.join("prompts"));
+    // Event-log rows and CDRs: committed in batches by their own thread and connection.
+    let journal = journal::Journal::start(&db).context("starting the journal writer")?;
+    engine.set_journal(journal.sender());
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     if args.demo && args.demo_agents > 0 {
         let agents: Vec<String> = (0..args.demo_agents.min(10))
@@ -427,6 +432,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
     }
     drop(engine_tx);
     let _ = tokio::time::timeout(Duration::from_secs(1), engine_task).await;
+    journal.close();
     match Arc::try_unwrap(media) {
         Ok(m) => m.stop(),
         Err(_) => warn!("media thread still referenced at exit"),
