@@ -31,6 +31,8 @@
 //!
 //! Run: `scripts/bench-sip.sh` (or `cargo bench -p appliance --bench sip_load -- [--quick]
 //! [--write] [--late-ms N] [--max-calls N] [--max-cps N] [--only cps|media]`).
+//! `SIP_LOAD_KEEP_LOGS=DIR` keeps every daemon's log and sipp UAC's error trace in DIR
+//! (the diagnosis of a failing step).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -325,6 +327,12 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         kill(&mut self.child);
+        // SIP_LOAD_KEEP_LOGS=DIR keeps each daemon's log (the temp dir goes with it).
+        if let Some(keep) = std::env::var_os("SIP_LOAD_KEEP_LOGS") {
+            std::thread::sleep(Duration::from_millis(200));
+            let to = PathBuf::from(keep).join(format!("appliance-{}.log", self.child.id()));
+            let _ = std::fs::copy(self._dir.path().join("appliance.log"), to);
+        }
     }
 }
 
@@ -409,6 +417,7 @@ fn sipp_uac(
         .args(["-timeout_error", "-trace_stat", "-fd", "3600"])
         .arg("-stf")
         .arg(&stat)
+        .args(keep_errors(&format!("uac-{rate}-{calls}")))
         .current_dir(work)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -431,6 +440,18 @@ fn sipp_uac(
         ok: st.is_some_and(|s| s.success()),
         elapsed,
         stats,
+    })
+}
+
+/// With SIP_LOAD_KEEP_LOGS=DIR: sipp's unexpected messages and errors go to DIR/NAME-err.log.
+fn keep_errors(name: &str) -> Vec<String> {
+    std::env::var_os("SIP_LOAD_KEEP_LOGS").map_or_else(Vec::new, |d| {
+        let f = PathBuf::from(d).join(format!("{name}-{}-err.log", std::process::id()));
+        vec![
+            "-trace_err".into(),
+            "-error_file".into(),
+            f.display().to_string(),
+        ]
     })
 }
 

@@ -29,6 +29,7 @@ use isdn::call::CallId as IsdnCall;
 use rtrb::Consumer;
 use serde_json::json;
 use store::events::{EventKind, NewEvent};
+use store::journal::JournalRow;
 use switch::dialplan::{CallingParty, ChannelKind, OriginClass, Presentation};
 use switch::engine::{CallId, Destination, LegId, MediaCommand, Source};
 use switch::{Cause, Command, Event, LegEvent};
@@ -174,6 +175,9 @@ pub(crate) struct Engine {
     clips: crate::player::Prompts,
     /// Call recording and voicemail files ([`crate::recorder`]).
     rec: Option<crate::recorder::Recorder>,
+    /// Event-log rows and CDRs go here, committed in batches by the journal thread
+    /// ([`crate::journal`]); without it, straight to the store.
+    journal: Option<crate::journal::JournalTx>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -225,6 +229,7 @@ impl Engine {
             next_live: tdm::Instant::ZERO,
             clips: crate::player::Prompts::default(),
             rec: None,
+            journal: None,
         }
     }
 
@@ -848,9 +853,24 @@ impl Engine {
 
     fn append(&self, kind: EventKind, id: &str, at: tdm::Instant, payload: serde_json::Value) {
         let ev = NewEvent::new(self.wall(at), kind).call(id).payload(payload);
-        if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
-            warn!(call = id, "event log: {e}");
+        self.journal_event(ev);
+    }
+
+    /// Sends an event-log row to the journal thread (or, without one, to the store).
+    fn journal_event(&self, ev: NewEvent) {
+        match &self.journal {
+            Some(j) => j.push(JournalRow::Event(ev)),
+            None => {
+                if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
+                    warn!(call = ?ev.call_id, "event log: {e}");
+                }
+            }
         }
+    }
+
+    /// Commits event-log rows and CDRs through `journal` from now on.
+    pub(crate) fn set_journal(&mut self, journal: Option<crate::journal::JournalTx>) {
+        self.journal = journal;
     }
 
     /// Logs demo agents on and Ready when their phone registers (`--demo`).
@@ -975,9 +995,7 @@ impl Engine {
                     ev = ev.agent(a);
                 }
                 info!(kind = l.kind.as_str(), queue = ?l.queue, agent = ?l.agent, %detail, "call center");
-                if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
-                    warn!("event log: {e}");
-                }
+                self.journal_event(ev);
                 if let (EventKind::QueueConnect, Some(c), Some(q), Some(a)) =
                     (kind, &l.call, &l.queue, &l.agent)
                 {
@@ -1168,8 +1186,13 @@ impl Engine {
                     queue: None,
                     agent: None,
                 };
-                if let Err(e) = self.shared.with_store(|s| s.insert_cdr(&cdr)) {
-                    warn!(call = %ci.id, "cdr: {e}");
+                match &self.journal {
+                    Some(j) => j.push(JournalRow::Cdr(cdr)),
+                    None => {
+                        if let Err(e) = self.shared.with_store(|s| s.insert_cdr(&cdr)) {
+                            warn!(call = %ci.id, "cdr: {e}");
+                        }
+                    }
                 }
             }
             other => debug!("switch event: {other:?}"),

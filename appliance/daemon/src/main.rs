@@ -36,11 +36,13 @@ mod control;
 mod ctiside;
 mod demoagents;
 mod http;
+mod journal;
 mod media;
 mod metrics;
 mod player;
 mod recorder;
 mod routing;
+mod rtpio;
 mod sipside;
 mod siptrunk;
 mod span;
@@ -371,6 +373,9 @@ async fn run(args: Args, store: Store) -> Result<()> {
         Some(Err(e)) => error!("call recording off: {e}"),
         None => error!("call recording off: recording frames already taken"),
     }
+    // Event-log rows and CDRs: committed in batches by their own thread and connection.
+    let journal = journal::Journal::start(&db).context("starting the journal writer")?;
+    engine.set_journal(journal.sender());
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     wallfeed::spawn(Arc::clone(&shared), Arc::clone(&hub), args.data_dir.clone());
     if args.demo && args.demo_agents > 0 {
@@ -492,6 +497,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
     }
     drop(engine_tx);
     let _ = tokio::time::timeout(Duration::from_secs(1), engine_task).await;
+    journal.close();
     match Arc::try_unwrap(media) {
         Ok(m) => m.stop(),
         Err(_) => warn!("media thread still referenced at exit"),

@@ -64,14 +64,17 @@ pub(crate) const RTP_SLOTS: usize = 4096;
 /// `appliance_media_queue_full_total` on the way out; logged at debug on the way in). With
 /// 1,500 the two queues of a leg held 196 KiB, four times the memory target of a call.
 pub(crate) const DGRAM_MAX: usize = 640;
-/// Scratch size for reading a leg's socket and for [`rtp::Session::poll_transmit`]
-/// (an Ethernet MTU, the session's own maximum).
+/// Scratch size for [`rtp::Session::poll_transmit`] (an Ethernet MTU, the session's own
+/// maximum).
 pub(crate) const DGRAM_READ: usize = 1500;
 /// Depth of each span's queues.
 const QUEUE: usize = 256;
-/// Depth of an RTP leg's queues (datagrams): 160 ms of 20 ms packets, while the media
-/// thread empties them every millisecond.
-const RTP_QUEUE: usize = 8;
+/// Depth of an RTP leg's queues (datagrams): 80 ms of 20 ms packets, while the media
+/// thread (SCHED_FIFO where allowed) empties them every millisecond and the socket task
+/// sends what the media thread queued as soon as it is notified. Each item holds
+/// [`DGRAM_MAX`] octets inline: at 8 deep the two queues were 11 KiB of every leg, a fifth
+/// of the memory target of a call.
+const RTP_QUEUE: usize = 4;
 /// A-law idle pattern.
 const ALAW_IDLE: u8 = 0xD5;
 /// The music-on-hold source's slot: span 0's timeslot 0 (framing), never a voice channel.
@@ -466,6 +469,9 @@ fn go_realtime(metrics: &Metrics) {
     }
 }
 
+/// Leg → slot.
+type SlotIndex = std::collections::HashMap<LegId, usize>;
+
 struct Thread {
     add: Consumer<Add>,
     ctl: Consumer<Ctl>,
@@ -484,6 +490,9 @@ struct Path {
     path: MediaPath,
     /// The leg each slot carries.
     legs: Vec<Option<LegId>>,
+    /// The slot of each leg (the index of `legs`: a switch command names legs, and a scan
+    /// of every slot per command cost O(slots) on the real-time thread).
+    slots: SlotIndex,
     rtp: Vec<Option<Box<RtpChannel>>>,
     dgram: Box<[u8; DGRAM_READ]>,
     /// A clip playing to each slot (IVR prompts), in place of what the path gives it.
@@ -493,8 +502,24 @@ struct Path {
 }
 
 impl Path {
-    fn slot_of(legs: &[Option<LegId>], leg: LegId) -> Option<usize> {
-        legs.iter().position(|l| *l == Some(leg))
+    fn slot_of(slots: &SlotIndex, leg: LegId) -> Option<usize> {
+        slots.get(&leg).copied()
+    }
+
+    /// Puts `leg` on `slot` (or clears the slot), keeping the index in step.
+    fn set_leg(&mut self, slot: usize, leg: Option<LegId>) {
+        let Some(cur) = self.legs.get_mut(slot) else {
+            return;
+        };
+        if let Some(old) = cur.take()
+            && self.slots.get(&old) == Some(&slot)
+        {
+            self.slots.remove(&old);
+        }
+        if let Some(l) = leg {
+            self.slots.insert(l, slot);
+        }
+        *cur = leg;
     }
 
     fn control(&mut self, c: Ctl, now: tdm::Instant, t: &mut Thread) {
@@ -507,22 +532,20 @@ impl Path {
                         .inspect_err(|e| warn!(slot, "media: TDM slot: {e}"))
                         .is_ok();
                 if ok {
-                    self.legs[slot] = Some(leg);
+                    self.set_leg(slot, Some(leg));
                 }
             }
             Ctl::AttachRtp { slot, chan } => {
                 let i = slot.wrapping_sub(RTP_BASE);
                 if i < RTP_SLOTS && self.path.set_linear(slot).is_ok() {
-                    self.legs[slot] = Some(chan.leg);
+                    self.set_leg(slot, Some(chan.leg));
                     self.rtp[i] = Some(chan);
                 } else {
                     warn!(slot, "media: no such RTP slot");
                 }
             }
             Ctl::Detach { slot } => {
-                if let Some(l) = self.legs.get_mut(slot) {
-                    *l = None;
-                }
+                self.set_leg(slot, None);
                 if let Some(p) = self.players.get_mut(slot) {
                     *p = None;
                 }
@@ -549,18 +572,18 @@ impl Path {
                     }
                     _ => {}
                 }
-                let legs = &self.legs;
-                if let Err(e) = self.path.apply(&cmd, |l| Self::slot_of(legs, l)) {
+                let slots = &self.slots;
+                if let Err(e) = self.path.apply(&cmd, |l| Self::slot_of(slots, l)) {
                     warn!("media: {e}");
                 }
             }
             Ctl::Digit { leg, digit } => {
-                if let Some(s) = Self::slot_of(&self.legs, leg) {
+                if let Some(s) = Self::slot_of(&self.slots, leg) {
                     let _ = self.path.send_digit(s, digit);
                 }
             }
             Ctl::PlayClip { leg, clip } => {
-                if let Some(s) = Self::slot_of(&self.legs, leg) {
+                if let Some(s) = Self::slot_of(&self.slots, leg) {
                     self.players[s] = Some(crate::player::Player::new(clip, false));
                 } else {
                     debug!(leg = leg.0, "media: prompt for a leg without media");
@@ -573,7 +596,7 @@ impl Path {
     }
 
     fn stop_clip(&mut self, leg: LegId) {
-        if let Some(s) = Self::slot_of(&self.legs, leg) {
+        if let Some(s) = Self::slot_of(&self.slots, leg) {
             self.players[s] = None;
         }
     }
@@ -655,6 +678,7 @@ fn run(mut t: Thread) {
     let mut p = Path {
         path: MediaPath::new(slots, 8, media_dsp::tones::Country::Etsi),
         legs: vec![None; slots],
+        slots: SlotIndex::with_capacity(slots),
         rtp: (0..RTP_SLOTS).map(|_| None).collect(),
         dgram: Box::new([0; DGRAM_READ]),
         players: vec![None; slots],

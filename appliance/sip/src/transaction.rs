@@ -17,7 +17,8 @@
 use crate::header::{HeaderKind, MAGIC_COOKIE};
 use crate::message::{HeaderAccess, Message, Method, Rejected, Request, Response};
 use core::time::Duration;
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use tdm::Instant;
 
@@ -173,7 +174,7 @@ enum Key {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
     A,
     B,
@@ -227,6 +228,14 @@ pub struct TransactionManager {
     events: VecDeque<TxEvent>,
     branch_seq: u64,
     branch_salt: u64,
+    /// Every armed timer as (when, transaction, timer), earliest first, so that
+    /// `poll_timeout` and `handle_timeout` cost O(log n) instead of a scan of every live
+    /// transaction (at 1,000 calls/s some 100,000 wait out Timers J, K and D). Entries of
+    /// timers since cleared or re-armed stay until they reach the top, where they are
+    /// dropped ([`Self::sync_timers`]).
+    heap: BinaryHeap<Reverse<(Instant, TxId, Timer)>>,
+    /// Transactions whose timers may have changed since the last [`Self::sync_timers`].
+    touched: Vec<TxId>,
 }
 
 fn key_for_request(req: &Request, server: bool) -> Option<Key> {
@@ -278,6 +287,30 @@ impl TransactionManager {
             events: VecDeque::new(),
             branch_seq: 0,
             branch_salt,
+            heap: BinaryHeap::new(),
+            touched: Vec::new(),
+        }
+    }
+
+    /// Enters the timers of the touched transactions into the heap and drops stale entries
+    /// from its top: afterwards the top is a live timer (or the heap is empty).
+    fn sync_timers(&mut self) {
+        for id in self.touched.drain(..) {
+            if let Some(tx) = self.txs.get(&id) {
+                for &(t, at) in &tx.timers {
+                    self.heap.push(Reverse((at, id, t)));
+                }
+            }
+        }
+        while let Some(&Reverse((at, id, t))) = self.heap.peek() {
+            if self
+                .txs
+                .get(&id)
+                .is_some_and(|tx| tx.timers.contains(&(t, at)))
+            {
+                break;
+            }
+            self.heap.pop();
         }
     }
 
@@ -364,6 +397,8 @@ impl TransactionManager {
         }
         self.by_key.insert(key, id);
         self.txs.insert(id, tx);
+        self.touched.push(id);
+        self.sync_timers();
         Ok(id)
     }
 
@@ -388,6 +423,7 @@ impl TransactionManager {
         if tx.client {
             return Err(TxError::NoTransaction);
         }
+        self.touched.push(id);
         let status = response.status;
         let bytes = response.to_bytes();
         match (tx.invite, tx.state) {
@@ -422,6 +458,7 @@ impl TransactionManager {
         tx.last = Some(bytes.clone());
         let to = response_destination(&tx.request, tx.peer, reliable);
         self.transmits.push_back(Transmit { to, bytes });
+        self.sync_timers();
         Ok(())
     }
 
@@ -455,6 +492,11 @@ impl TransactionManager {
 
     /// Feeds one received datagram (or one framed stream message).
     pub fn handle_input(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
+        self.input(now, from, bytes);
+        self.sync_timers();
+    }
+
+    fn input(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
         match Message::parse(bytes) {
             Ok(Message::Request(r)) => self.on_request(now, from, r),
             Ok(Message::Response(r)) => self.on_response(now, from, r),
@@ -484,6 +526,7 @@ impl TransactionManager {
             let Some(tx) = self.txs.get_mut(&id) else {
                 return;
             };
+            self.touched.push(id);
             if tx.client {
                 return;
             }
@@ -567,6 +610,7 @@ impl TransactionManager {
         }
         self.by_key.insert(key, id);
         self.txs.insert(id, tx);
+        self.touched.push(id);
         self.events.push_back(TxEvent::Request {
             id,
             request: req,
@@ -595,6 +639,7 @@ impl TransactionManager {
         let Some(tx) = self.txs.get_mut(&id) else {
             return;
         };
+        self.touched.push(id);
         let status = resp.status;
         if tx.invite {
             match tx.state {
@@ -662,28 +707,39 @@ impl TransactionManager {
     /// The earliest pending timer.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.txs
-            .values()
-            .flat_map(|t| t.timers.iter().map(|(_, at)| *at))
-            .min()
+        self.heap.peek().map(|&Reverse((at, _, _))| at)
     }
 
     /// Fires every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let mut due: Vec<(TxId, Timer)> = self
-            .txs
-            .iter()
-            .flat_map(|(id, t)| {
-                t.timers
-                    .iter()
-                    .filter(|(_, at)| *at <= now)
-                    .map(move |(tm, _)| (*id, *tm))
-            })
-            .collect();
-        due.sort_by_key(|(id, _)| *id);
+        self.sync_timers();
+        // The transactions with a timer due, then each one's due timers in the order they
+        // were armed; by transaction id, as a scan of all would give them.
+        let mut ids: Vec<TxId> = Vec::new();
+        while let Some(&Reverse((at, id, _))) = self.heap.peek() {
+            if at > now {
+                break;
+            }
+            self.heap.pop();
+            ids.push(id);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mut due: Vec<(TxId, Timer)> = Vec::new();
+        for id in ids {
+            if let Some(t) = self.txs.get(&id) {
+                due.extend(
+                    t.timers
+                        .iter()
+                        .filter(|(_, at)| *at <= now)
+                        .map(|(tm, _)| (id, *tm)),
+                );
+            }
+        }
         for (id, timer) in due {
             self.fire(now, id, timer);
         }
+        self.sync_timers();
     }
 
     fn fire(&mut self, now: Instant, id: TxId, timer: Timer) {
@@ -691,6 +747,7 @@ impl TransactionManager {
         let Some(tx) = self.txs.get_mut(&id) else {
             return;
         };
+        self.touched.push(id);
         tx.clear(timer);
         let mut terminate = false;
         match timer {
@@ -757,6 +814,7 @@ impl TransactionManager {
         if let Some(tx) = self.txs.remove(&id) {
             self.by_key.remove(&tx.key);
         }
+        self.sync_timers();
     }
 
     fn terminate(&mut self, id: TxId) {

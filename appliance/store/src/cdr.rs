@@ -47,7 +47,7 @@ pub struct Cdr {
 }
 
 impl Cdr {
-    fn validate(&self) -> Result<(), Invalid> {
+    pub(crate) fn validate(&self) -> Result<(), Invalid> {
         if self.call_id.is_empty() {
             return Err(Invalid::new("cdr.call_id", Rule::Empty));
         }
@@ -109,7 +109,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Cdr> {
     })
 }
 
-const COLS: &str = "call_id, start_ts, answer_ts, end_ts, caller, callee, direction, disposition, cause, src_channel, dst_channel, queue, agent";
+pub(crate) const COLS: &str = "call_id, start_ts, answer_ts, end_ts, caller, callee, direction, disposition, cause, src_channel, dst_channel, queue, agent";
 
 impl Store {
     /// Writes a CDR; returns its row id.

@@ -98,7 +98,7 @@ impl NewEvent {
         self
     }
 
-    fn validate(&self) -> Result<(), Invalid> {
+    pub(crate) fn validate(&self) -> Result<(), Invalid> {
         for (field, v) in [
             ("event.call_id", &self.call_id),
             ("event.queue", &self.queue),

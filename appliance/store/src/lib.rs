@@ -34,6 +34,7 @@ pub mod crm;
 pub mod desk;
 mod error;
 pub mod events;
+pub mod journal;
 pub mod migrate;
 pub mod phone;
 pub mod queuehours;

@@ -2,7 +2,7 @@
 //!
 //! The test re-runs this test executable as a child process (`child_writer`, selected with
 //! an environment variable) that writes continuously: config commands touching several rows,
-//! event batches, customers with contacts. After each commit it prints an `ACK` line. The
+//! event batches, the daemon's journal batches (events and a CDR), customers with contacts. After each commit it prints an `ACK` line. The
 //! parent kills it with SIGKILL at seeded random moments (10 kills), then reopens the
 //! database and checks: integrity and foreign keys clean, every acknowledged write present,
 //! no command, batch or customer half-written.
@@ -13,9 +13,11 @@ use std::process::{Command as Proc, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use store::cdr::{Cdr, Direction, Disposition};
 use store::config::{AgentConfig, SkillConfig};
 use store::crm::{NewContact, NewCustomer};
 use store::events::{EventFilter, EventKind, NewEvent};
+use store::journal::JournalRow;
 use store::{Command, CommandContext, Store, Timestamp};
 
 const DB_ENV: &str = "STORE_CRASH_CHILD_DB";
@@ -75,6 +77,20 @@ fn child_writer() {
             .collect();
         s.append_events(&batch).unwrap();
         writeln!(out, "ACK events {call}").unwrap();
+        // The daemon's journal batch: events and a CDR in one transaction.
+        let jcall = format!("j{run}-{i}");
+        let mut rows: Vec<JournalRow> = (0..EVENTS_PER_BATCH)
+            .map(|k| {
+                JournalRow::Event(
+                    NewEvent::new(Timestamp(i64::from(i)), EventKind::CallStart)
+                        .call(jcall.clone())
+                        .payload(serde_json::json!({ "k": k })),
+                )
+            })
+            .collect();
+        rows.push(JournalRow::Cdr(journal_cdr(&jcall)));
+        assert!(s.commit_journal(&rows).unwrap().is_empty());
+        writeln!(out, "ACK journal {jcall}").unwrap();
         if i % 3 == 0 {
             let id = s
                 .create_customer(
@@ -102,6 +118,24 @@ fn child_writer() {
     }
 }
 
+fn journal_cdr(call: &str) -> Cdr {
+    Cdr {
+        call_id: call.to_owned(),
+        start: Timestamp(1),
+        answer: None,
+        end: Timestamp(2),
+        caller: "1001".into(),
+        callee: "1002".into(),
+        direction: Direction::Internal,
+        disposition: Disposition::NoAnswer,
+        cause: Some(16),
+        src_channel: "sip/1001".into(),
+        dst_channel: None,
+        queue: None,
+        agent: None,
+    }
+}
+
 /// xorshift64*, seeded: the kill moments are the same on every run.
 struct Rng(u64);
 impl Rng {
@@ -124,6 +158,7 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
     let mut agents = HashSet::new();
     let mut calls = HashSet::new();
+    let mut journals = HashSet::new();
     let mut customers = HashSet::new();
     for run in 1..=10_u32 {
         let mut child = Proc::new(&exe)
@@ -170,6 +205,7 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
             match (w.next(), w.next(), w.next()) {
                 (Some("ACK"), Some("agent"), Some(n)) => agents.insert(n.to_owned()),
                 (Some("ACK"), Some("events"), Some(c)) => calls.insert(c.to_owned()),
+                (Some("ACK"), Some("journal"), Some(c)) => journals.insert(c.to_owned()),
                 (Some("ACK"), Some("customer"), Some(id)) => {
                     customers.insert(id.parse::<i64>().unwrap())
                 }
@@ -216,6 +252,20 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
             calls.iter().all(|c| per_call.contains_key(c)),
             "run {run}: an acknowledged batch is missing"
         );
+        // Journal batches: every acknowledged one has its CDR (and, above, all its events);
+        // a CDR never stands without its batch's events.
+        for j in &journals {
+            assert!(
+                s.cdr(j).unwrap().is_some(),
+                "run {run}: an acknowledged journal CDR is missing"
+            );
+        }
+        for c in per_call.keys().filter(|c| c.starts_with('j')) {
+            assert!(
+                s.cdr(c).unwrap().is_some(),
+                "run {run}: partial journal batch"
+            );
+        }
         for &id in &customers {
             let c = s
                 .customer(id)
