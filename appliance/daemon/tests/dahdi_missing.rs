@@ -1,7 +1,7 @@
 //! A configuration with a DAHDI span and a DAHDI analog port on a machine without DAHDI
 //! (no `/dev/dahdi`): the daemon logs a clear error naming each one, and everything else
-//! runs: the virtual span and analog ports open, and a SIP phone registers and calls the
-//! echo test. Skipped with a message where `/dev/dahdi` exists (a box with a card: the
+//! runs: the virtual span and analog ports open (and `/status` lists the ports, the DAHDI one
+//! as not opened), and a SIP phone registers and calls the test tone 601. Skipped with a message where `/dev/dahdi` exists (a box with a card: the
 //! error would not be the one checked here) or sipp is missing.
 
 mod common;
@@ -62,6 +62,23 @@ fn dahdi_span_and_port_without_dahdi_are_named_in_an_error_and_sip_still_works()
     // The rest runs: the virtual span and ports, SIP.
     d.wait_log(&["virtual E1 line jack listening", "span=span1"]);
     d.wait_log(&["virtual analog line jack listening", "analog/1"]);
+    // The control API lists the ports, the DAHDI one as not opened.
+    let http = d.http_addr();
+    let (code, body) = common::get(&http, "/status");
+    assert_eq!(code, 200, "{body}");
+    let st: serde_json::Value = serde_json::from_str(&body).expect("status json");
+    let ports = st["ports"].as_array().expect("ports in /status");
+    let port = |n: u64| {
+        ports
+            .iter()
+            .find(|p| p["port"] == n)
+            .unwrap_or_else(|| panic!("port {n} in {ports:?}"))
+    };
+    assert_eq!(port(9)["line"], "not opened");
+    assert_eq!(port(9)["device"], "dahdi:4");
+    assert_eq!(port(1)["extension"], "1101");
+    assert_eq!(port(1)["line"], "waiting for the far end");
+    assert_eq!(port(2)["kind"], "fxo");
     let phone_port = free_port();
     e2e::register(&sip, "1001", phone_port);
     d.wait_log(&["sip registered", "aor=1001"]);
