@@ -181,7 +181,7 @@ pub static COMMANDS: Table<Handler> = Table(&[
     Entry {
         words: &["show", "channels"],
         args: "",
-        help: "B- and D-channels of each span",
+        help: "B- and D-channels of each span, and the analog line ports",
         handler: show_channels,
     },
     Entry {
@@ -754,6 +754,32 @@ fn show_channels(ctx: &mut Ctx, _: &[&str]) -> Reply {
                     (Ok(_), None) => "the daemon does not drive this span".to_owned(),
                 }
             )),
+        }
+    }
+    // Analog line ports (FXS/FXO) of the daemon's /status.
+    if let Some(ports) = st
+        .as_ref()
+        .ok()
+        .and_then(|st| st["ports"].as_array())
+        .filter(|p| !p.is_empty())
+    {
+        o.push_str("analog ports:\n");
+        for p in ports {
+            let number = match (&p["extension"], &p["route"]) {
+                (serde_json::Value::String(e), _) => format!("extension {e}"),
+                (_, serde_json::Value::String(r)) => {
+                    format!("route {r}, trunk group {}", jtext(&p["trunk_group"]))
+                }
+                _ => String::new(),
+            };
+            o.push_str(&format!(
+                "  port {:<3} {:<4} {:<16} {number}: {}, {}\n",
+                jtext(&p["port"]),
+                jtext(&p["kind"]),
+                jtext(&p["device"]),
+                jtext(&p["line"]),
+                jtext(&p["state"])
+            ));
         }
     }
     o.push_str(&format!(

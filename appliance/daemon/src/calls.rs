@@ -116,6 +116,11 @@ pub(crate) enum ToEngine {
     Recording(crate::recorder::RecRequest),
     /// Read the prompt files (and the music on hold) under this folder again (SIGHUP).
     Prompts(std::path::PathBuf),
+    /// From line port number `port` (0-based, [`crate::lines`]).
+    Line {
+        port: usize,
+        ev: crate::lines::LineEv,
+    },
 }
 
 #[derive(Debug)]
@@ -127,6 +132,8 @@ enum Chan {
         pending_hangup: Option<Cause>,
     },
     Sip,
+    /// An analog port ([`crate::lines`]).
+    Line,
 }
 
 #[derive(Debug)]
@@ -178,6 +185,8 @@ pub(crate) struct Engine {
     /// Event-log rows and CDRs go here, committed in batches by the journal thread
     /// ([`crate::journal`]); without it, straight to the store.
     journal: Option<crate::journal::JournalTx>,
+    /// The analog line ports and their legs ([`crate::lines`]).
+    lines: crate::lines::Lines,
 }
 
 impl std::fmt::Debug for Engine {
@@ -230,6 +239,7 @@ impl Engine {
             clips: crate::player::Prompts::default(),
             rec: None,
             journal: None,
+            lines: crate::lines::Lines::default(),
         }
     }
 
@@ -310,6 +320,7 @@ impl Engine {
             }
             ToEngine::Recording(r) => self.rec_request(r),
             ToEngine::Prompts(dir) => self.load_audio(&dir),
+            ToEngine::Line { port, ev } => crate::lines::on_event(self, port, ev),
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
                 match self.sw.reconfigure(self.clock.now(), *cfg) {
@@ -523,6 +534,32 @@ impl Engine {
         );
     }
 
+    /// The line ports ([`crate::lines`]).
+    pub(crate) fn lines(&mut self) -> &mut crate::lines::Lines {
+        &mut self.lines
+    }
+
+    /// Registers a leg on a line port (its slot attached by [`crate::lines`]).
+    pub(crate) fn add_line_leg(
+        &mut self,
+        leg: LegId,
+        _port: usize,
+        slot: usize,
+        incoming: bool,
+        endpoint: String,
+    ) {
+        self.legs.insert(
+            leg,
+            Leg {
+                chan: Chan::Line,
+                slot: Some(slot),
+                incoming,
+                answered: false,
+                endpoint,
+            },
+        );
+    }
+
     /// Sets the media slot of a known SIP leg.
     pub(crate) fn set_slot(&mut self, leg: LegId, slot: usize) {
         if let Some(l) = self.legs.get_mut(&leg) {
@@ -554,7 +591,7 @@ impl Engine {
             }
             if let Some(slot) = l.slot {
                 self.media.control(Ctl::Detach { slot });
-                if slot >= crate::media::RTP_BASE {
+                if (crate::media::RTP_BASE..crate::media::LINE_BASE).contains(&slot) {
                     self.free_rtp.push(slot);
                 }
             }
@@ -619,6 +656,7 @@ impl Engine {
                     ..
                 }) => self.send_span(*span, ToSpan::Alert { call: *call }),
                 Some(Chan::Sip) => crate::sipside::alert(self, leg, false, false),
+                Some(Chan::Line) => crate::lines::signal(self, leg, crate::lines::ToLine::Alert),
                 _ => {}
             },
             Command::Progress { leg } => match self.legs.get(&leg).map(|l| &l.chan) {
@@ -628,6 +666,7 @@ impl Engine {
                     ..
                 }) => self.send_span(*span, ToSpan::Progress { call: *call }),
                 Some(Chan::Sip) => crate::sipside::alert(self, leg, true, false),
+                Some(Chan::Line) => crate::lines::signal(self, leg, crate::lines::ToLine::Alert),
                 _ => {}
             },
             Command::Answer { leg } => {
@@ -646,6 +685,9 @@ impl Engine {
                         self.send_span(span, ToSpan::Answer { call: *call });
                     }
                     Some(Chan::Sip) => crate::sipside::alert(self, leg, false, true),
+                    Some(Chan::Line) => {
+                        crate::lines::signal(self, leg, crate::lines::ToLine::Answer);
+                    }
                     _ => {}
                 }
             }
@@ -694,6 +736,10 @@ impl Engine {
                     }
                     Chan::Sip => {
                         crate::sipside::hangup(self, leg, cause);
+                        return;
+                    }
+                    Chan::Line => {
+                        crate::lines::hangup(self, leg);
                         return;
                     }
                 }
@@ -751,6 +797,10 @@ impl Engine {
             calling = calling.number.as_deref().unwrap_or(""), "originating");
         if let Some(ci) = self.calls.get_mut(&call) {
             ci.dst = Some(match &destination {
+                // Line ports' endpoints carry their own prefix (`analog/1`).
+                Destination::Extension { endpoint, .. } if endpoint.contains('/') => {
+                    endpoint.clone()
+                }
                 Destination::Extension { endpoint, .. } => format!("sip/{endpoint}"),
                 Destination::Trunk { trunk, .. } => trunk.clone(),
             });
@@ -788,6 +838,17 @@ impl Engine {
                         calling: calling.number,
                     },
                 );
+            }
+            (_, ChannelKind::AnalogFxs | ChannelKind::AnalogFxo | ChannelKind::SoundCard) => {
+                if let Some(cause) = crate::lines::originate(
+                    self,
+                    leg,
+                    &destination,
+                    &called,
+                    calling.number.as_deref(),
+                ) {
+                    self.input(LegEvent::Hangup { leg, cause });
+                }
             }
             (_, ChannelKind::Sip) if self.sip.is_some() => {
                 self.legs.insert(

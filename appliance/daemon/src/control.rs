@@ -3,7 +3,7 @@
 //!
 //! | method and path | does |
 //! |---|---|
-//! | `GET /status` | spans (line, alarms, D-channel, loopback, counters, B-channels), E1 calls, switch totals, queues, agents, SIP trunks and phone registrations |
+//! | `GET /status` | spans (line, alarms, D-channel, loopback, counters, B-channels), E1 calls, line ports (analog FXS/FXO: line, state), switch totals, queues, agents, SIP trunks and phone registrations |
 //! | `POST /spans/{id}/loopback` `{"mode":"local"\|"none"\|"network"\|"payload"}` | puts span `id` in (or out of) a loopback ([`tdm::Loopback`]) |
 //! | `POST /spans/{id}/restart` | Q.931 RESTART of the whole interface (Q.931 §5.5, class "single interface"): every call on the span is cleared |
 //! | `POST /spans/{id}/channels/{ch}/restart` | Q.931 RESTART of one B-channel (class "indicated channels") |
@@ -300,6 +300,8 @@ struct SpanHandle {
 pub(crate) struct Control {
     spans: Mutex<BTreeMap<i64, SpanHandle>>,
     engine: Mutex<Option<mpsc::WeakUnboundedSender<ToEngine>>>,
+    /// What the analog line ports show ([`crate::lines`]).
+    pub(crate) lines: crate::lines::PortsStatus,
 }
 
 impl Control {
@@ -418,7 +420,8 @@ pub(crate) async fn collect_status(shared: &Shared) -> Value {
         }
         spans.push(v);
     }
-    let mut out = json!({ "spans": spans, "calls": calls });
+    let mut out =
+        json!({ "spans": spans, "calls": calls, "ports": shared.control.lines.snapshot() });
     // What the engine needs from the store, read here (the engine task does not read it).
     let (phones, trunks) = shared.with_store(|s| {
         let phones = crate::sipside::accounts(s)

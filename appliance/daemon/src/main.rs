@@ -19,14 +19,18 @@
 //!    directory ([`recorder`]: the media thread taps, a writer thread writes and indexes);
 //! 6. with `--demo`, starts a simulated carrier ([`carrier`]) and, with `--demo-agents N`,
 //!    simulated agents ([`demoagents`]);
-//! 7. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
+//! 7. opens the analog line ports of the configuration (FXS/FXO on virtual analog lines,
+//!    [`lines`]) and sound-card extensions ([`sound`], playback); a DAHDI port or span on a
+//!    machine without DAHDI is logged as not opened, naming it;
+//! 8. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
 //!
 //! Web chat is on ([`webchat`]: the panel's chat service over the call center's queues),
-//! and so are the panel's system pages (under the data directory in demo mode).
+//! and so are the panel's system pages (under the data directory in demo mode). Event-log
+//! rows and CDRs are committed in batches by their own thread ([`journal`]).
 //!
-//! **What it is not (yet):** DAHDI spans and analog lines are not opened; SIP has no DNS and
-//! no TLS (it opens TCP connections only toward trunks on TCP) (docs/daemon.md lists what is
-//! exercised).
+//! **What it is not (yet):** DAHDI spans and analog channels are not driven (only reported);
+//! the sound card does not capture; SIP has no DNS and no TLS (it opens TCP connections only
+//! toward trunks on TCP) (docs/daemon.md lists what is exercised).
 #![forbid(unsafe_code)]
 
 mod calls;
@@ -37,6 +41,7 @@ mod ctiside;
 mod demoagents;
 mod http;
 mod journal;
+mod lines;
 mod media;
 mod metrics;
 mod player;
@@ -45,6 +50,7 @@ mod routing;
 mod rtpio;
 mod sipside;
 mod siptrunk;
+mod sound;
 mod span;
 mod sysd;
 mod wallfeed;
@@ -253,6 +259,9 @@ async fn run(args: Args, store: Store) -> Result<()> {
         .config_revision()
         .context("reading the config revision")?;
     let spans = store.spans().context("reading the span configuration")?;
+    let line_ports = store
+        .line_ports()
+        .context("reading the line port configuration")?;
     let (plan, span_names) = routing::build(&store).context("building the dial plan")?;
     let (accepting, _) = watch::channel(true);
     let shared = Arc::new(Shared {
@@ -342,6 +351,44 @@ async fn run(args: Args, store: Store) -> Result<()> {
             }
         }
     }
+    // Analog line ports ([`lines`]): one task each, linked to the engine.
+    let mut line_tasks = Vec::new();
+    let mut line_links = Vec::new();
+    for p in &line_ports {
+        let index = line_links.len();
+        if index >= lines::MAX_LINES {
+            error!(
+                port = p.config.port,
+                "line port not opened: at most {} ports",
+                lines::MAX_LINES
+            );
+            break;
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        line_links.push((p.clone(), tx));
+        if p.config.kind == store::lines::LinePortKind::Sound {
+            if let Err(e) = sound::open(index, p, &media, &shared) {
+                error!(port = %lines::endpoint(p), device = %p.config.device, "sound card not opened: {e:#}; the rest of the box runs");
+                lines::sound_status(&shared, p, "not opened");
+            }
+            continue;
+        }
+        match lines::open(
+            &args.data_dir,
+            index,
+            p,
+            &media,
+            Arc::clone(&shared),
+            engine_tx.clone(),
+            rx,
+        ) {
+            Ok(Some(t)) => line_tasks.push(t),
+            Ok(None) => {}
+            Err(e) => {
+                error!(port = p.config.port, device = %p.config.device, "line port not opened: {e:#}")
+            }
+        }
+    }
     let (media_events, media_notify) = media.take_events().context("media events already taken")?;
     let (accounts, sip_trunks) =
         shared.with_store(|s| -> Result<_> { Ok((sipside::accounts(s)?, s.sip_trunks()?)) })?;
@@ -362,6 +409,10 @@ async fn run(args: Args, store: Store) -> Result<()> {
         span_names,
         Some(sip_side),
     );
+    for (p, tx) in line_links {
+        engine.lines().add(&p, tx);
+    }
+    engine.lines().set_engine(engine_tx.clone());
     engine.set_demo_agents(args.demo && args.demo_auto_ready);
     engine.set_hub(Arc::clone(&hub));
     engine.set_prompt_dir(args.data_dir.join("prompts"));
@@ -490,6 +541,9 @@ async fn run(args: Args, store: Store) -> Result<()> {
     sysd::stopping();
     // Spans first: calls still up are cleared on the line while the far end listens.
     for t in span_tasks {
+        t.stop().await;
+    }
+    for t in line_tasks {
         t.stop().await;
     }
     if let Some(c) = carrier {

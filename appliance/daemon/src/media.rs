@@ -58,6 +58,8 @@ pub(crate) const RTP_BASE: usize = MAX_SPANS * E1_TIMESLOTS;
 /// RTP legs with media at once: 2,048 SIP-to-SIP calls (issue 5 asks for 1,000 concurrent
 /// calls with media; 256 capped the box at 128).
 pub(crate) const RTP_SLOTS: usize = 4096;
+/// First slot of the line ports (analog FXS/FXO, [`crate::lines`]), after the RTP slots.
+pub(crate) const LINE_BASE: usize = RTP_BASE + RTP_SLOTS;
 /// Largest datagram moved between an RTP socket and the media thread, inline in the queue
 /// items: G.711 at 60 ms (492 octets) with 15 CSRCs and a header extension fits, and so do
 /// our sessions' RTCP compounds. Larger ones are dropped (counted in
@@ -292,6 +294,10 @@ impl std::fmt::Debug for MediaSpan {
 
 enum Add {
     Span(Box<MediaSpan>),
+    /// An analog port ([`crate::lines`]).
+    Line(Box<crate::lines::LineMedia>),
+    /// A sound card ([`crate::sound`]).
+    Sound(Box<crate::sound::SoundMedia>),
 }
 
 /// Handle on the media thread.
@@ -421,6 +427,24 @@ impl Media {
         })
     }
 
+    /// Hands an analog port to the media thread; `false` when the queue is full.
+    pub(crate) fn add_line(&self, line: crate::lines::LineMedia) -> bool {
+        let mut add = self
+            .spans
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        add.push(Add::Line(Box::new(line))).is_ok()
+    }
+
+    /// Hands a sound card to the media thread; `false` when the queue is full.
+    pub(crate) fn add_sound(&self, s: crate::sound::SoundMedia) -> bool {
+        let mut add = self
+            .spans
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        add.push(Add::Sound(Box::new(s))).is_ok()
+    }
+
     /// Stops the thread and waits for it.
     pub(crate) fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
@@ -525,7 +549,8 @@ impl Path {
     fn control(&mut self, c: Ctl, now: tdm::Instant, t: &mut Thread) {
         match c {
             Ctl::AttachTdm { slot, leg } => {
-                let ok = slot < RTP_BASE
+                let ok = (slot < RTP_BASE
+                    || (LINE_BASE..LINE_BASE + crate::lines::MAX_LINES).contains(&slot))
                     && self
                         .path
                         .set_tdm(slot, TdmConfig::default())
@@ -674,7 +699,7 @@ fn flush_rtp(ch: &mut RtpChannel, now: tdm::Instant, buf: &mut [u8; DGRAM_READ],
 
 fn run(mut t: Thread) {
     go_realtime(&t.metrics);
-    let slots = RTP_BASE + RTP_SLOTS;
+    let slots = LINE_BASE + crate::lines::MAX_LINES;
     let mut p = Path {
         path: MediaPath::new(slots, 8, media_dsp::tones::Country::Etsi),
         legs: vec![None; slots],
@@ -688,6 +713,8 @@ fn run(mut t: Thread) {
         warn!("media: music-on-hold source: {e}");
     }
     let mut spans: Vec<Box<MediaSpan>> = Vec::with_capacity(MAX_SPANS);
+    let mut lines: Vec<Box<crate::lines::LineMedia>> = Vec::with_capacity(crate::lines::MAX_LINES);
+    let mut sounds: Vec<Box<crate::sound::SoundMedia>> = Vec::new();
     let mut rx = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let mut tx = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let mut dbuf = [0u8; 1024];
@@ -696,9 +723,22 @@ fn run(mut t: Thread) {
     let mut max_late = Duration::ZERO;
     while !t.stop.load(Ordering::Relaxed) {
         let now = t.clock.now();
-        while let Ok(Add::Span(s)) = t.add.pop() {
-            info!(span = %s.name, "media thread: span added");
-            spans.push(s);
+        while let Ok(a) = t.add.pop() {
+            match a {
+                Add::Span(s) => {
+                    info!(span = %s.name, "media thread: span added");
+                    spans.push(s);
+                }
+                Add::Line(l) => {
+                    info!(port = %l.name, "media thread: analog port added");
+                    lines.retain(|x| x.slot != l.slot);
+                    lines.push(l);
+                }
+                Add::Sound(s) => {
+                    info!(port = %s.name, "media thread: sound card added");
+                    sounds.push(s);
+                }
+            }
         }
         while let Ok(c) = t.ctl.pop() {
             p.control(c, now, &mut t);
@@ -720,6 +760,11 @@ fn run(mut t: Thread) {
             }
         }
         spans.retain(|s| !s.dead);
+        // Analog ports in: the line's milliseconds through the FXS/FXO machine.
+        for l in &mut lines {
+            l.tick_in(now, &mut p.path);
+        }
+        lines.retain(|l| !l.dead);
         // RTP in: datagrams, timers, the next millisecond out of the jitter buffer.
         for (i, ch) in p.rtp.iter_mut().enumerate() {
             let Some(ch) = ch else { continue };
@@ -774,6 +819,29 @@ fn run(mut t: Thread) {
             }
             // A full queue just means the line is behind.
             let _ = s.span.write_chunk(&tx);
+        }
+        // Analog ports out: the prompt or the path's audio for the line.
+        for l in &mut lines {
+            let mut a = [ALAW_IDLE; CHUNK_SAMPLES];
+            let heard = match p.players.get(l.slot) {
+                Some(Some(pl)) => {
+                    media_dsp::g711::Law::Alaw.encode(&pl.cur, &mut a);
+                    Some(&a)
+                }
+                _ => p.path.tdm_tx(l.slot),
+            };
+            l.tick_out(heard);
+        }
+        for s in &mut sounds {
+            let mut a = [ALAW_IDLE; CHUNK_SAMPLES];
+            let heard = match p.players.get(s.slot) {
+                Some(Some(pl)) => {
+                    media_dsp::g711::Law::Alaw.encode(&pl.cur, &mut a);
+                    Some(&a)
+                }
+                _ => p.path.tdm_tx(s.slot),
+            };
+            s.tick_out(heard);
         }
         // RTP out: audio, digits, RTCP; digits received.
         for i in 0..RTP_SLOTS {

@@ -3,7 +3,9 @@
 //! - Trunks: every span is an E1 trunk named after it, span number = its position in the
 //!   store's span list + 1 (what [`switch::LegEvent::SpanAlarm`] uses); every enabled SIP
 //!   trunk is a SIP trunk. Trunk groups keep their members' order (failover).
-//! - Extensions: SIP accounts are switch extensions (endpoint = the number).
+//! - Extensions: SIP accounts are switch extensions (endpoint = the number); FXS line ports
+//!   are extensions of kind `AnalogFxs` (endpoint `analog/<port>`); FXO line ports are
+//!   trunks `fxo<port>` (kind `AnalogFxo`), the last members of their trunk group.
 //! - Internal table (what phones dial): each extension number (SIP account, echo test, test
 //!   tone), each queue number, then the store's dial rules by priority (strip/prepend,
 //!   `allow_toll` allows international and premium numbers through that rule).
@@ -17,6 +19,7 @@ use std::time::Duration;
 
 use store::Store;
 use store::config::{DialTarget, ExtensionKind, TrunkRef};
+use store::lines::LinePortKind;
 use switch::dialplan::{
     Allow, CallerIdRule, ChannelKind, CidMode, Config, DialPlan, Extension, Rule, Target, Trunk,
     TrunkGroup,
@@ -247,9 +250,20 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
         });
         trunk_by_ref.push((TrunkRef::SipTrunk(t.id), t.config.name.clone()));
     }
+    // Line ports: FXO ports are trunks (joining their trunk group last), FXS ports are
+    // extensions (below).
+    let ports = store.line_ports()?;
+    for p in ports.iter().filter(|p| p.config.kind == LinePortKind::Fxo) {
+        cfg.trunks.push(Trunk {
+            name: crate::lines::trunk_name(p),
+            kind: ChannelKind::AnalogFxo,
+            span: None,
+            caller_id: pass.clone(),
+        });
+    }
     let mut group_names = HashMap::new();
     for g in store.trunk_groups()? {
-        let members: Vec<String> = g
+        let mut members: Vec<String> = g
             .config
             .members
             .iter()
@@ -260,6 +274,15 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
                     .map(|(_, n)| n.clone())
             })
             .collect();
+        members.extend(
+            ports
+                .iter()
+                .filter(|p| {
+                    p.config.kind == LinePortKind::Fxo
+                        && p.config.trunk_group.as_deref() == Some(g.config.name.as_str())
+                })
+                .map(crate::lines::trunk_name),
+        );
         group_names.insert(g.id, g.config.name.clone());
         if !members.is_empty() {
             cfg.trunk_groups.push(TrunkGroup {
@@ -287,6 +310,24 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
         };
         ext_target.insert(e.id, target.clone());
         let rule = Rule::new(&n, target).map_err(|e| anyhow::anyhow!("extension {n}: {e}"))?;
+        internal.push(rule.clone());
+        did.push(rule);
+    }
+    for p in ports.iter().filter(|p| p.config.kind != LinePortKind::Fxo) {
+        let Some(n) = p.config.extension.clone() else {
+            continue;
+        };
+        cfg.extensions.push(Extension {
+            name: n.clone(),
+            kind: if p.config.kind == LinePortKind::Sound {
+                ChannelKind::SoundCard
+            } else {
+                ChannelKind::AnalogFxs
+            },
+            endpoint: crate::lines::endpoint(p),
+        });
+        let rule = Rule::new(&n, Target::Extension(n.clone()))
+            .map_err(|e| anyhow::anyhow!("line port extension {n}: {e}"))?;
         internal.push(rule.clone());
         did.push(rule);
     }

@@ -72,8 +72,12 @@ pub(crate) fn open(
         warn!(span = %c.name, signalling = c.signalling.as_str(), "span not opened: only PRI spans are driven by this daemon yet");
         return Ok(None);
     }
+    if let Some(n) = c.device.strip_prefix("dahdi:") {
+        crate::lines::dahdi_span(&c.name, n);
+        return Ok(None);
+    }
     let Some(rel) = c.device.strip_prefix("virt:") else {
-        warn!(span = %c.name, device = %c.device, "span not opened: only virt: devices are supported yet (DAHDI spans are not)");
+        warn!(span = %c.name, device = %c.device, "span not opened: only virt: and dahdi: devices are known");
         return Ok(None);
     };
     let path = data_dir.join(rel);

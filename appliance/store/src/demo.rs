@@ -6,6 +6,7 @@ use crate::config::{
     Strategy, SwitchType, TrunkGroupConfig, TrunkRef, execute_in,
 };
 use crate::error::{Entity, Result};
+use crate::lines::LinePortConfig;
 use crate::{Store, Timestamp};
 
 /// Login of the demo admin user.
@@ -43,7 +44,9 @@ impl Store {
     /// calls not allowed); SIP accounts 1001–1004 (password `demo` + number); 600 echo test;
     /// 601 1 kHz test tone; the demo call-center: agents 2001–2010 with SIP accounts
     /// (password `demo` + number), skill `general`, queues `sales` (701) and `support` (702)
-    /// with all ten agents; and the admin user `admin` / `demo-admin`, which must be changed
+    /// with all ten agents; line ports ([`crate::lines`]): FXS port 1 (`virt:fxs1.sock`) as
+    /// extension 1101 and FXO port 2 (`virt:fxo2.sock`) routed to 8000 and last in trunk group
+    /// `carrier`; and the admin user `admin` / `demo-admin`, which must be changed
     /// at first login.
     ///
     /// # Errors
@@ -157,13 +160,23 @@ impl Store {
         changes.extend(agents);
         changes.extend(run(&queues)?);
         tx.commit()?;
+        // The line ports: an analog phone on FXS port 1 as extension 1101, and a line from
+        // the exchange on FXO port 2 (incoming rings go to the demo IVR 8000), the last
+        // member of trunk group `carrier`, after span1.
+        self.add_line_port(&LinePortConfig::fxs(1, "virt:fxs1.sock", "1101"))?;
+        self.add_line_port(&LinePortConfig::fxo(
+            2,
+            "virt:fxo2.sock",
+            "8000",
+            Some("carrier"),
+        ))?;
         let extensions = self
             .extensions()?
             .into_iter()
             .map(|e| (e.config.number, e.config.kind))
             .collect();
         Ok(Some(DemoSummary {
-            revision: changes.last().map_or(0, |c| c.revision),
+            revision: self.config_revision()?,
             extensions,
             admin: (DEMO_ADMIN_USER, DEMO_ADMIN_PASSWORD),
         }))

@@ -14,7 +14,9 @@
 //!   orders, interactions, tickets, and a knowledge base searched with FTS5 ([`crm`]);
 //! - **online backup and restore** ([`Store::backup_to`], [`Store::restore_from`]);
 //! - the **demo defaults** ([`Store::seed_demo`]);
-//! - the serial console's **technician accounts** with their lockout ([`technicians`]).
+//! - the serial console's **technician accounts** with their lockout ([`technicians`]);
+//! - the **line ports** that are not E1 spans: analog FXS/FXO ports and sound-card channels
+//!   ([`lines`]).
 //!
 //! The schema is a list of versioned [`migrate`] steps applied at [`Store::open`]; a file
 //! from a newer version is refused. The database runs in WAL mode with foreign keys on,
@@ -35,6 +37,7 @@ pub mod desk;
 mod error;
 pub mod events;
 pub mod journal;
+pub mod lines;
 pub mod migrate;
 pub mod phone;
 pub mod queuehours;

@@ -110,6 +110,11 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V10,
         tables: &["queue_calendars"],
     },
+    Step {
+        what: "v11 line ports: analog FXS/FXO ports and sound-card channels (crate::lines)",
+        sql: V11,
+        tables: &["line_ports"],
+    },
 ];
 
 /// The schema version this build writes.
@@ -529,6 +534,22 @@ CREATE TABLE voicemails(
 CREATE INDEX voicemails_mailbox ON voicemails(mailbox, heard);
 ";
 
+const V11: &str = r"
+CREATE TABLE line_ports(
+    id INTEGER PRIMARY KEY,
+    port INTEGER NOT NULL UNIQUE CHECK (port BETWEEN 1 AND 255),
+    kind TEXT NOT NULL CHECK (kind IN ('fxs', 'fxo', 'sound')),
+    device TEXT NOT NULL,
+    extension TEXT UNIQUE,
+    route TEXT,
+    trunk_group TEXT,
+    caller_id TEXT NOT NULL CHECK (caller_id IN ('etsi_fsk', 'bell_fsk', 'dtmf', 'none')),
+    country TEXT NOT NULL CHECK (country IN ('cn', 'etsi', 'na')),
+    ring_on_ms INTEGER NOT NULL,
+    ring_off_ms INTEGER NOT NULL
+);
+";
+
 /// Reads `(application_id, user_version)`.
 pub(crate) fn header(conn: &Connection) -> Result<(i32, u32)> {
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
@@ -704,6 +725,12 @@ mod tests {
             // Queue 1 (v4's `sales`) open by calendar 1 (v7's `main`).
             10 => conn
                 .execute_batch("INSERT INTO queue_calendars(queue_id, hours_id) VALUES (1, 1);")
+            v if v == line_ports_version() => conn
+                .execute_batch(
+                    "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms)
+                        VALUES (7, 'fxs', 'virt:fxs7.sock', '1107', NULL, NULL, 'etsi_fsk', 'cn', 1000, 4000),
+                               (8, 'fxo', 'dahdi:8', NULL, '8000', 'out', 'dtmf', 'etsi', 1000, 4000);",
+                )
                 .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
         }
@@ -803,9 +830,27 @@ mod tests {
             10 => {
                 assert_eq!(store.queue_calendar(1).unwrap(), Some(1));
                 assert_eq!(store.queue_calendars().unwrap(), vec![(1, 1)]);
+            v if v == line_ports_version() => {
+                let p = store.line_ports().unwrap();
+                let fxs = p.iter().find(|p| p.config.port == 7).unwrap();
+                assert_eq!(fxs.config.extension.as_deref(), Some("1107"));
+                let fxo = p.iter().find(|p| p.config.port == 8).unwrap();
+                assert_eq!(
+                    (fxo.config.route.as_deref(), fxo.config.caller_id),
+                    (Some("8000"), crate::lines::CallerIdStandard::Dtmf)
+                );
             }
             _ => unreachable!(),
         }
+    }
+
+    /// The schema version that added `line_ports` (the lead renumbers steps at merge).
+    fn line_ports_version() -> u32 {
+        let i = STEPS
+            .iter()
+            .position(|s| s.tables == ["line_ports"])
+            .unwrap();
+        u32::try_from(i + 1).unwrap()
     }
 
     #[test]

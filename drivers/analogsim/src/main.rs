@@ -173,6 +173,10 @@ struct Args {
     /// phone: do not treat busy/congestion tone as a disconnect.
     #[arg(long)]
     no_busy_detect: bool,
+    /// Write every millisecond heard from the line to PATH: raw 8 kHz 16-bit
+    /// little-endian linear samples, in line time (for measuring what a call carried).
+    #[arg(long, value_name = "PATH")]
+    record: Option<PathBuf>,
 }
 
 /// `unix:PATH` → PATH.
@@ -476,6 +480,10 @@ struct App<'a> {
     connected_at: Option<u64>,
     answer_at: Option<u64>,
     tx_dropped: u64,
+    /// `--record`: the file every heard chunk is appended to.
+    record: Option<std::fs::File>,
+    /// A `tone` command playing: frequency, last tick, samples sent so far.
+    tone: Option<(u32, u64, u64)>,
 }
 
 fn run(args: &Args) -> Result<ExitCode> {
@@ -520,6 +528,13 @@ fn run(args: &Args) -> Result<ExitCode> {
         connected_at: None,
         answer_at: None,
         tx_dropped: 0,
+        record: match &args.record {
+            Some(p) => Some(
+                std::fs::File::create(p).with_context(|| format!("--record {}", p.display()))?,
+            ),
+            None => None,
+        },
+        tone: None,
     };
     app.emit(json!({"event": "connected", "path": args.line.display().to_string()}));
     if args.ring && args.role == Role::Co {
@@ -627,6 +642,13 @@ impl App<'_> {
                 for s in sigs.into_iter().flatten() {
                     self.machine.input(now, Input::Line(s));
                 }
+                if let Some(f) = self.record.as_mut() {
+                    let mut b = [0u8; 16];
+                    for (d, s) in b.chunks_exact_mut(2).zip(heard) {
+                        d.copy_from_slice(&s.to_le_bytes());
+                    }
+                    f.write_all(&b).context("--record")?;
+                }
                 self.machine.input(now, Input::Audio(heard));
                 self.machine.timers(now);
                 self.pump(now)?;
@@ -642,7 +664,10 @@ impl App<'_> {
                         return Ok(ExitCode::from(1));
                     }
                 }
-                let chunk = self.txq.pop_front().unwrap_or(SILENCE);
+                let chunk = match self.txq.pop_front() {
+                    Some(c) => c,
+                    None => self.tone_chunk(),
+                };
                 match self.line.write_chunk(&chunk) {
                     Ok(()) => {}
                     Err(VirtError::WouldBlock) => self.tx_dropped += 1,
@@ -656,6 +681,29 @@ impl App<'_> {
             }
             std::thread::sleep(Duration::from_micros(500));
         }
+    }
+
+    /// The next millisecond of a `tone` command (−10 dBm0 sine), or silence.
+    fn tone_chunk(&mut self) -> AudioChunk {
+        let Some((hz, until, n)) = self.tone.as_mut() else {
+            return SILENCE;
+        };
+        if self.tick >= *until {
+            self.tone = None;
+            return SILENCE;
+        }
+        let mut out = SILENCE;
+        for s in &mut out {
+            // −10 dBm0: 0.316 of the 3.14 dBm0 A-law full scale (32767) ≈ 7300 peak.
+            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+            let v = (std::f64::consts::TAU * f64::from(*hz) * (*n as f64) / 8000.0).sin() * 7300.0;
+            #[allow(clippy::cast_possible_truncation)]
+            {
+                *s = v as i16;
+            }
+            *n += 1;
+        }
+        out
     }
 
     fn exit_code_on_close(&self) -> ExitCode {
@@ -783,6 +831,10 @@ impl App<'_> {
     ) -> Result<bool> {
         let done = match (cmd, &mut self.machine) {
             (Cmd::Sleep(d), _) => ms >= started + d,
+            (Cmd::Tone { hz, ms: len }, _) => {
+                self.tone = Some((*hz, ms + len, 0));
+                true
+            }
             (
                 Cmd::Wait {
                     event,

@@ -9,6 +9,7 @@
 //! | `ring [NUMBER]` | co | ring the phone, with NUMBER as caller ID |
 //! | `hangup` | co | clear: the configured disconnect signals, busy tone |
 //! | `play TONE` | co | ringback, busy, congestion, dial |
+//! | `tone HZ MS` | both | send a sine of HZ (−10 dBm0) for MS where the machine sends nothing (a connected call) |
 //! | `sleep MS` | both | wait MS milliseconds |
 //! | `wait EVENT [ARG] [MS]` | both | wait (at most MS, default 10000) for an event |
 //!
@@ -28,6 +29,10 @@ pub(crate) enum Cmd {
     Ring(Option<String>),
     Hangup,
     Play(String),
+    Tone {
+        hz: u32,
+        ms: u64,
+    },
     Sleep(u64),
     Wait {
         event: String,
@@ -73,6 +78,16 @@ pub(crate) fn parse(s: &str) -> Result<Vec<Cmd>, String> {
                 _ => return Err(format!("{part:?}: ring takes at most a number")),
             },
             "sleep" => Cmd::Sleep(num(&one("duration")?)?),
+            "tone" => match rest {
+                [hz, ms] => Cmd::Tone {
+                    hz: u32::try_from(num(hz)?)
+                        .ok()
+                        .filter(|h| (1..4000).contains(h))
+                        .ok_or_else(|| format!("{part:?}: frequency 1-3999 Hz"))?,
+                    ms: num(ms)?,
+                },
+                _ => return Err(format!("{part:?}: tone takes HZ and MS")),
+            },
             "wait" => {
                 let Some((&event, args)) = rest.split_first() else {
                     return Err(format!("{part:?}: wait for what?"));

@@ -1,0 +1,413 @@
+//! Line ports that are not E1 spans: analog FXS and FXO ports and sound-card channels.
+//!
+//! One row per port (table `line_ports`, schema step "line ports"):
+//! - an **FXS** port (a phone is plugged in) is an extension: its `extension` number rings
+//!   it, and what its phone dials is routed by the internal dial plan;
+//! - an **FXO** port (a line from the exchange is plugged in) is a trunk: an incoming ring is
+//!   routed by the DID table as if `route` had been dialled, and the port joins
+//!   `trunk_group` (by name) as its last member for outgoing calls;
+//! - a **sound** channel (an ALSA device: paging amplifier, headset) is an extension that
+//!   answers at once and plays the call to the device (and the device's input to the call).
+//!
+//! `device` names the backend: `virt:<socket>` (a virtual analog line whose listening socket
+//! is created relative to the data directory), `dahdi:<channel>` (a DAHDI channel number),
+//! `alsa:<pcm name>` (sound channels only).
+//!
+//! Changes are plain writes ([`Store::add_line_port`], [`Store::delete_line_port`]) that
+//! bump the config revision; the daemon opens ports at start.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::Store;
+use crate::error::{Invalid, Result, Rule};
+
+/// What a port is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinePortKind {
+    /// Exchange end: a phone is plugged in.
+    Fxs,
+    /// Terminal end: a line from the exchange is plugged in.
+    Fxo,
+    /// A sound-card device.
+    Sound,
+}
+
+impl LinePortKind {
+    /// The stored text.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Fxs => "fxs",
+            Self::Fxo => "fxo",
+            Self::Sound => "sound",
+        }
+    }
+
+    /// From the stored text.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "fxs" => Some(Self::Fxs),
+            "fxo" => Some(Self::Fxo),
+            "sound" => Some(Self::Sound),
+            _ => None,
+        }
+    }
+}
+
+/// How caller ID is sent (FXS) or expected (FXO).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallerIdStandard {
+    /// FSK ITU-T V.23 between the first and second ring (ETSI EN 300 659-1, China YD/T 1277).
+    EtsiFsk,
+    /// FSK Bell 202 between the first and second ring (North America).
+    BellFsk,
+    /// DTMF CLIP (ETSI EN 300 659-1 Annex B).
+    Dtmf,
+    /// No caller ID.
+    None,
+}
+
+impl CallerIdStandard {
+    /// The stored text.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::EtsiFsk => "etsi_fsk",
+            Self::BellFsk => "bell_fsk",
+            Self::Dtmf => "dtmf",
+            Self::None => "none",
+        }
+    }
+
+    /// From the stored text.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "etsi_fsk" => Some(Self::EtsiFsk),
+            "bell_fsk" => Some(Self::BellFsk),
+            "dtmf" => Some(Self::Dtmf),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// One line port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinePortConfig {
+    /// Port number, 1–255, unique: the switch names the port `analog/<port>` or
+    /// `sound/<port>`.
+    pub port: u16,
+    /// Kind.
+    pub kind: LinePortKind,
+    /// Backend: `virt:<socket>`, `dahdi:<channel>` (FXS/FXO), `alsa:<pcm>` (sound).
+    pub device: String,
+    /// FXS and sound: the extension number (2–8 digits) that reaches it.
+    pub extension: Option<String>,
+    /// FXO: the number an incoming ring is routed as (DID table).
+    pub route: Option<String>,
+    /// FXO: the trunk group (by name) the port joins as its last member.
+    pub trunk_group: Option<String>,
+    /// Caller ID sent (FXS) or expected (FXO).
+    pub caller_id: CallerIdStandard,
+    /// Tone plan: `cn`, `etsi` or `na`.
+    pub country: String,
+    /// Ring cadence: ring on, ms (100–5000).
+    pub ring_on_ms: u32,
+    /// Ring cadence: silence between rings, ms (100–10000).
+    pub ring_off_ms: u32,
+}
+
+impl LinePortConfig {
+    /// An FXS port on a virtual line (China tones and cadence, FSK caller ID).
+    #[must_use]
+    pub fn fxs(port: u16, device: &str, extension: &str) -> Self {
+        Self {
+            port,
+            kind: LinePortKind::Fxs,
+            device: device.into(),
+            extension: Some(extension.into()),
+            route: None,
+            trunk_group: None,
+            caller_id: CallerIdStandard::EtsiFsk,
+            country: "cn".into(),
+            ring_on_ms: 1000,
+            ring_off_ms: 4000,
+        }
+    }
+
+    /// An FXO port routed as `route`, member of `trunk_group`.
+    #[must_use]
+    pub fn fxo(port: u16, device: &str, route: &str, trunk_group: Option<&str>) -> Self {
+        Self {
+            kind: LinePortKind::Fxo,
+            extension: None,
+            route: Some(route.into()),
+            trunk_group: trunk_group.map(Into::into),
+            ..Self::fxs(port, device, "")
+        }
+    }
+
+    /// A sound-card channel reached as `extension`.
+    #[must_use]
+    pub fn sound(port: u16, pcm: &str, extension: &str) -> Self {
+        Self {
+            kind: LinePortKind::Sound,
+            device: format!("alsa:{pcm}"),
+            caller_id: CallerIdStandard::None,
+            ..Self::fxs(port, "", extension)
+        }
+    }
+}
+
+/// A stored port with its row id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLinePort {
+    /// Row id.
+    pub id: i64,
+    /// The port.
+    pub config: LinePortConfig,
+}
+
+fn digits(field: &'static str, s: &str, min: usize, max: usize) -> Result<(), Invalid> {
+    if s.is_empty() {
+        return Err(Invalid::new(field, Rule::Empty));
+    }
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Invalid::new(field, Rule::BadChars { allowed: "0-9" }));
+    }
+    if s.len() < min {
+        return Err(Invalid::new(field, Rule::TooShort { min }));
+    }
+    if s.len() > max {
+        return Err(Invalid::new(field, Rule::TooLong { max }));
+    }
+    Ok(())
+}
+
+/// Checks a port's fields on their own (not uniqueness).
+///
+/// # Errors
+/// The first field that breaks a rule.
+pub fn validate_line_port(c: &LinePortConfig) -> Result<(), Invalid> {
+    if !(1..=255).contains(&c.port) {
+        return Err(Invalid::new(
+            "line_port.port",
+            Rule::OutOfRange { min: 1, max: 255 },
+        ));
+    }
+    let (backend, rest) = c.device.split_once(':').ok_or(Invalid::new(
+        "line_port.device",
+        Rule::BadChars {
+            allowed: "virt:PATH, dahdi:N or alsa:PCM",
+        },
+    ))?;
+    let ok = match (c.kind, backend) {
+        (LinePortKind::Fxs | LinePortKind::Fxo, "virt") => {
+            !rest.is_empty() && !rest.contains("..") && !rest.starts_with('/')
+        }
+        (LinePortKind::Fxs | LinePortKind::Fxo, "dahdi") => {
+            rest.parse::<u16>().is_ok_and(|n| n > 0)
+        }
+        (LinePortKind::Sound, "alsa") => !rest.is_empty() && rest.len() <= 128,
+        _ => false,
+    };
+    if !ok {
+        return Err(Invalid::new(
+            "line_port.device",
+            Rule::BadChars {
+                allowed: "virt:NAME (relative), dahdi:CHANNEL (FXS/FXO) or alsa:PCM (sound)",
+            },
+        ));
+    }
+    match c.kind {
+        LinePortKind::Fxs | LinePortKind::Sound => {
+            let n = c.extension.as_deref().ok_or(Invalid::new(
+                "line_port.extension",
+                Rule::Required {
+                    because: "the port is FXS or sound",
+                },
+            ))?;
+            digits("line_port.extension", n, 2, 8)?;
+            if c.route.is_some() || c.trunk_group.is_some() {
+                return Err(Invalid::new(
+                    "line_port.route",
+                    Rule::Conflicts {
+                        other: "kind fxs/sound",
+                    },
+                ));
+            }
+        }
+        LinePortKind::Fxo => {
+            let r = c.route.as_deref().ok_or(Invalid::new(
+                "line_port.route",
+                Rule::Required {
+                    because: "the port is FXO",
+                },
+            ))?;
+            digits("line_port.route", r, 1, 20)?;
+            if c.extension.is_some() {
+                return Err(Invalid::new(
+                    "line_port.extension",
+                    Rule::Conflicts { other: "kind fxo" },
+                ));
+            }
+        }
+    }
+    if !matches!(c.country.as_str(), "cn" | "etsi" | "na") {
+        return Err(Invalid::new(
+            "line_port.country",
+            Rule::BadChars {
+                allowed: "cn, etsi or na",
+            },
+        ));
+    }
+    if !(100..=5000).contains(&c.ring_on_ms) {
+        return Err(Invalid::new(
+            "line_port.ring_on_ms",
+            Rule::OutOfRange {
+                min: 100,
+                max: 5000,
+            },
+        ));
+    }
+    if !(100..=10_000).contains(&c.ring_off_ms) {
+        return Err(Invalid::new(
+            "line_port.ring_off_ms",
+            Rule::OutOfRange {
+                min: 100,
+                max: 10_000,
+            },
+        ));
+    }
+    Ok(())
+}
+
+const COLS: &str = "id, port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLinePort> {
+    let bad = |col: usize| {
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            "line_ports value".into(),
+        )
+    };
+    let kind: String = r.get(2)?;
+    let cid: String = r.get(7)?;
+    Ok(StoredLinePort {
+        id: r.get(0)?,
+        config: LinePortConfig {
+            port: r.get(1)?,
+            kind: LinePortKind::parse(&kind).ok_or_else(|| bad(2))?,
+            device: r.get(3)?,
+            extension: r.get(4)?,
+            route: r.get(5)?,
+            trunk_group: r.get(6)?,
+            caller_id: CallerIdStandard::parse(&cid).ok_or_else(|| bad(7))?,
+            country: r.get(8)?,
+            ring_on_ms: r.get(9)?,
+            ring_off_ms: r.get(10)?,
+        },
+    })
+}
+
+impl Store {
+    /// All line ports, by port number.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn line_ports(&self) -> Result<Vec<StoredLinePort>> {
+        let mut s = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLS} FROM line_ports ORDER BY port"))?;
+        Ok(s.query_map([], row)?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Adds a port after checking it: fields ([`validate_line_port`]), a port number and an
+    /// extension number not used by another port, an extension number not used by an
+    /// extension or a queue, a trunk group that exists. Bumps the config revision.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Invalid`] naming the field; SQLite errors.
+    pub fn add_line_port(&mut self, c: &LinePortConfig) -> Result<i64> {
+        validate_line_port(c)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM line_ports WHERE port = ?1)",
+            [c.port],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(Invalid::new("line_port.port", Rule::Duplicate).into());
+        }
+        if let Some(n) = &c.extension {
+            let used: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM line_ports WHERE extension = ?1)
+                     OR EXISTS(SELECT 1 FROM extensions WHERE number = ?1)
+                     OR EXISTS(SELECT 1 FROM queues WHERE number = ?1)",
+                [n],
+                |r| r.get(0),
+            )?;
+            if used {
+                return Err(Invalid::new("line_port.extension", Rule::Duplicate).into());
+            }
+        }
+        if let Some(g) = &c.trunk_group {
+            let found = tx
+                .query_row("SELECT id FROM trunk_groups WHERE name = ?1", [g], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()?;
+            if found.is_none() {
+                return Err(Invalid::new("line_port.trunk_group", Rule::NoSuchReference).into());
+            }
+        }
+        tx.execute(
+            "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                c.port,
+                c.kind.as_str(),
+                c.device,
+                c.extension,
+                c.route,
+                c.trunk_group,
+                c.caller_id.as_str(),
+                c.country,
+                c.ring_on_ms,
+                c.ring_off_ms
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "UPDATE config_meta SET revision = revision + 1 WHERE id = 1",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Deletes the port with this row id; `false` when there was none. Bumps the config
+    /// revision when a row went.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn delete_line_port(&mut self, id: i64) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n = tx.execute("DELETE FROM line_ports WHERE id = ?1", [id])?;
+        if n > 0 {
+            tx.execute(
+                "UPDATE config_meta SET revision = revision + 1 WHERE id = 1",
+                [],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n > 0)
+    }
+}
