@@ -341,8 +341,9 @@ async fn recordings_search_play_and_qa_score_in_chromium() {
     assert!(played[1].as_f64().unwrap() >= 0.3, "played {played}");
     assert_eq!(played[2], true);
     // Score it with the QA form of the page.
+    // The page reloads after a saved score: the marker tells the reloaded page from this one.
     cdp.eval(
-        "const f = document.querySelector('tr[data-recording] form[data-api]');\
+        "window.qaSubmitted = true; const f = document.querySelector('tr[data-recording] form[data-api]');\
          f.points.value = '9, 18'; f.comment.value = 'clear and friendly'; f.requestSubmit(); true",
     )
     .await;
@@ -355,7 +356,13 @@ async fn recordings_search_play_and_qa_score_in_chromium() {
     let sc = h.peek().recording_scores(rec).unwrap();
     assert_eq!((sc[0].total, sc[0].max_total), (27, 30));
     assert_eq!(sc[0].comment, "clear and friendly");
-    cdp.wait_path("/recordings").await;
+    // Screenshot the reloaded page, not the one being replaced (a capture asked for during
+    // the reload may never be answered).
+    cdp.until(
+        "window.qaSubmitted === undefined && document.readyState === 'complete' && location.pathname === '/recordings'",
+        "the reload after the saved score",
+    )
+    .await;
     screenshot(&mut cdp, "web-admin-recordings.png").await;
     server.abort();
 }
