@@ -1,18 +1,18 @@
 //! A CTI client for daemon tests, as a business system or the agent desktop would be one:
 //! logs in to the panel over HTTP (CSRF token, session cookie), opens the CTI WebSocket
-//! (`/api/cti/v1/ws`, tokio-tungstenite on a thread of its own) and exchanges JSON wire v1
+//! (`/api/cti/v1/ws`, the plain JSON socket of `ws.rs`) and exchanges JSON wire v1
 //! messages. Every wait is bounded.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+#[path = "ws.rs"]
+mod ws;
+pub use ws::Ws;
 
 /// One HTTP/1.1 exchange (Connection: close): (status, headers, body).
 pub fn http(
@@ -101,86 +101,32 @@ pub fn login(addr: &str, user: &str, password: &str) -> String {
     )
 }
 
-/// An open CTI WebSocket.
+/// An open CTI WebSocket: the plain JSON socket of [`ws::Ws`] with CSTA requests and
+/// event waits on top (it derefs to the socket for `seen`, `drain`, `find_from`).
 pub struct CtiClient {
-    out: Sender<String>,
-    inc: Receiver<Value>,
-    /// Every message received so far, in order.
-    pub seen: Vec<Value>,
+    ws: Ws,
     next_invoke: u64,
-    cursor: usize,
+}
+
+impl std::ops::Deref for CtiClient {
+    type Target = Ws;
+    fn deref(&self) -> &Ws {
+        &self.ws
+    }
+}
+
+impl std::ops::DerefMut for CtiClient {
+    fn deref_mut(&mut self) -> &mut Ws {
+        &mut self.ws
+    }
 }
 
 impl CtiClient {
     /// Opens `ws://addr/api/cti/v1/ws` with the session cookie.
     pub fn connect(addr: &str, cookie: &str) -> Self {
-        let mut req = format!("ws://{addr}/api/cti/v1/ws")
-            .into_client_request()
-            .expect("request");
-        req.headers_mut()
-            .insert("cookie", cookie.parse().expect("cookie"));
-        let (out, out_rx) = channel::<String>();
-        let (in_tx, inc) = channel::<Value>();
-        let (ready_tx, ready) = channel::<Result<(), String>>();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let ws = tokio::time::timeout(
-                    Duration::from_secs(10),
-                    tokio_tungstenite::connect_async(req),
-                )
-                .await;
-                let mut ws = match ws {
-                    Ok(Ok((ws, _))) => {
-                        let _ = ready_tx.send(Ok(()));
-                        ws
-                    }
-                    Ok(Err(e)) => {
-                        let _ = ready_tx.send(Err(e.to_string()));
-                        return;
-                    }
-                    Err(_) => {
-                        let _ = ready_tx.send(Err("timeout".into()));
-                        return;
-                    }
-                };
-                // Bounded: the test's own deadline ends it by dropping the channels.
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-                loop {
-                    while let Ok(m) = out_rx.try_recv() {
-                        if ws.send(Message::Text(m.into())).await.is_err() {
-                            return;
-                        }
-                    }
-                    if tokio::time::Instant::now() > deadline {
-                        return;
-                    }
-                    match tokio::time::timeout(Duration::from_millis(10), ws.next()).await {
-                        Ok(Some(Ok(Message::Text(t)))) => {
-                            let v = serde_json::from_str(&t).unwrap_or(Value::Null);
-                            if in_tx.send(v).is_err() {
-                                return;
-                            }
-                        }
-                        Ok(Some(Ok(_))) | Err(_) => {}
-                        Ok(Some(Err(_)) | None) => return,
-                    }
-                }
-            });
-        });
-        ready
-            .recv_timeout(Duration::from_secs(15))
-            .expect("websocket thread")
-            .expect("websocket upgrade");
         Self {
-            out,
-            inc,
-            seen: Vec::new(),
+            ws: Ws::connect(&format!("ws://{addr}/api/cti/v1/ws"), Some(cookie)),
             next_invoke: 1,
-            cursor: 0,
         }
     }
 
@@ -188,64 +134,22 @@ impl CtiClient {
     pub fn request(&mut self, request: Value) -> Value {
         let invoke = self.next_invoke;
         self.next_invoke += 1;
-        self.out
-            .send(json!({"v": 1, "invokeId": invoke, "request": request}).to_string())
-            .expect("ws thread");
-        self.find_from(0, &format!("response to invoke {invoke}"), |v| {
+        self.ws
+            .send(&json!({"v": 1, "invokeId": invoke, "request": request}));
+        self.find_from(0, &format!("CTI response to invoke {invoke}"), |v| {
             v["kind"] == "response" && v["invokeId"] == invoke
         })
         .1
     }
 
-    /// Waits (up to 20 s) for a message matching `f` at index `from` or later of
-    /// [`Self::seen`].
-    fn find_from(&mut self, from: usize, what: &str, f: impl Fn(&Value) -> bool) -> (usize, Value) {
-        if let Some(i) = (from..self.seen.len()).find(|&i| f(&self.seen[i])) {
-            return (i, self.seen[i].clone());
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.inc.recv_timeout(left) {
-                Ok(v) => {
-                    self.seen.push(v.clone());
-                    if f(&v) {
-                        return (self.seen.len() - 1, v);
-                    }
-                }
-                Err(_) => panic!(
-                    "no CTI message: {what} within 20 s; seen:\n{}",
-                    self.seen
-                        .iter()
-                        .map(Value::to_string)
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                ),
-            }
-        }
-    }
-
     /// Waits for the next event report named `event` after the last one this returned.
     pub fn event(&mut self, event: &str) -> Value {
-        let (i, v) = self.find_from(self.cursor, event, |v| {
+        let from = self.cursor;
+        let (i, v) = self.find_from(from, &format!("CTI event {event}"), |v| {
             v["kind"] == "event" && v["report"]["event"]["event"] == event
         });
         self.cursor = i + 1;
         v
-    }
-
-    /// Takes in what arrives within `within` (no request sent); returns how many came.
-    pub fn drain(&mut self, within: Duration) -> usize {
-        let deadline = Instant::now() + within;
-        let mut n = 0;
-        while let Ok(v) = self
-            .inc
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            self.seen.push(v);
-            n += 1;
-        }
-        n
     }
 
     /// The names of the events received so far, in order.

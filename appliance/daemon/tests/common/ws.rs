@@ -16,7 +16,8 @@ pub struct Ws {
     inc: Receiver<Value>,
     /// Every message received so far, in order.
     pub seen: Vec<Value>,
-    cursor: usize,
+    /// Where [`Self::wait`] (and a wrapper's own waits) go on from.
+    pub cursor: usize,
 }
 
 impl Ws {
@@ -97,9 +98,21 @@ impl Ws {
 
     /// Waits (up to 20 s) for the next message of `type` after the last one this returned.
     pub fn wait(&mut self, ty: &str) -> Value {
-        if let Some(i) = (self.cursor..self.seen.len()).find(|&i| self.seen[i]["type"] == ty) {
-            self.cursor = i + 1;
-            return self.seen[i].clone();
+        let (i, v) = self.find_from(self.cursor, &format!("{ty:?} message"), |v| v["type"] == ty);
+        self.cursor = i + 1;
+        v
+    }
+
+    /// Waits (up to 20 s) for a message matching `f` at index `from` or later of
+    /// [`Self::seen`]; returns its index there and the message.
+    pub fn find_from(
+        &mut self,
+        from: usize,
+        what: &str,
+        f: impl Fn(&Value) -> bool,
+    ) -> (usize, Value) {
+        if let Some(i) = (from..self.seen.len()).find(|&i| f(&self.seen[i])) {
+            return (i, self.seen[i].clone());
         }
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -107,13 +120,12 @@ impl Ws {
             match self.inc.recv_timeout(left) {
                 Ok(v) => {
                     self.seen.push(v.clone());
-                    if v["type"] == ty {
-                        self.cursor = self.seen.len();
-                        return v;
+                    if f(&v) {
+                        return (self.seen.len() - 1, v);
                     }
                 }
                 Err(_) => panic!(
-                    "no {ty:?} message within 20 s; seen:\n{}",
+                    "no {what} within 20 s; seen:\n{}",
                     self.seen
                         .iter()
                         .map(Value::to_string)
@@ -122,5 +134,19 @@ impl Ws {
                 ),
             }
         }
+    }
+
+    /// Takes in what arrives within `within`; returns how many came.
+    pub fn drain(&mut self, within: Duration) -> usize {
+        let deadline = Instant::now() + within;
+        let mut n = 0;
+        while let Ok(v) = self
+            .inc
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(v);
+            n += 1;
+        }
+        n
     }
 }
