@@ -10,17 +10,15 @@ mod common;
 mod cti_client;
 #[path = "common/panel_users.rs"]
 mod panel_users;
-#[path = "common/ws.rs"]
-mod ws;
 
 use std::time::{Duration, Instant};
 
 use common::Daemon;
+use cti_client::Ws;
 use serde_json::json;
 use store::Store;
 use store::config::Role;
 use store::crm::{NewContact, NewCustomer};
-use ws::Ws;
 
 #[test]
 fn a_customer_chats_with_a_logged_in_agent_and_the_transcript_is_kept() {
