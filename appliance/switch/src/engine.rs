@@ -917,34 +917,15 @@ impl Switch {
         }
         let call = t.call;
         let calling = self.calls[&call].calling.clone();
-        let leg = LegId(self.next_leg);
-        self.next_leg = self.next_leg.wrapping_add(1);
-        let mut l = new_leg(call, LegState::Calling, OriginClass::Extension, false);
-        l.timer = Some(now + self.config.timers.no_response);
-        l.monitor = Some((target, mode));
-        self.legs.insert(leg, l);
-        self.calls.get_mut(&call).expect("call").legs.push(leg);
         let destination = Destination::Extension {
             name: ext.name.clone(),
             endpoint: ext.endpoint,
         };
-        self.event(
-            now,
-            Event::LegOriginated {
-                call,
-                leg,
-                destination: destination.clone(),
-            },
-        );
-        self.cmd(Command::Originate {
-            leg,
-            call,
-            kind: ext.kind,
-            destination,
-            called: ext.name,
-            calling,
-        });
-        Ok(leg)
+        Ok(
+            self.originate_leg(now, call, ext.kind, destination, ext.name, calling, |l| {
+                l.monitor = Some((target, mode));
+            }),
+        )
     }
 
     /// Changes the mode of a supervisor's leg (ringing or already in the monitored call),
@@ -1659,16 +1640,36 @@ impl Switch {
         calling: CallingParty,
         attempt: Option<Attempt>,
     ) {
+        let trunk = match &destination {
+            Destination::Trunk { trunk, .. } => Some(trunk.clone()),
+            Destination::Extension { .. } => None,
+        };
+        self.originate_leg(now, call, kind, destination, called, calling, |l| {
+            l.waiting = Some(waiting);
+            l.trunk = trunk;
+            l.attempt = attempt;
+        });
+    }
+
+    /// Adds a leg calling out in `call` (state `Calling`, the no-response timer running),
+    /// logs it and asks the daemon to originate it; `fill` sets what the caller of this
+    /// needs on the leg (the leg it answers for, the trunk attempt, the monitored leg).
+    #[allow(clippy::too_many_arguments)]
+    fn originate_leg(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        kind: ChannelKind,
+        destination: Destination,
+        called: String,
+        calling: CallingParty,
+        fill: impl FnOnce(&mut Leg),
+    ) -> LegId {
         let leg = LegId(self.next_leg);
         self.next_leg = self.next_leg.wrapping_add(1);
         let mut l = new_leg(call, LegState::Calling, OriginClass::Extension, false);
         l.timer = Some(now + self.config.timers.no_response);
-        l.waiting = Some(waiting);
-        l.trunk = match &destination {
-            Destination::Trunk { trunk, .. } => Some(trunk.clone()),
-            Destination::Extension { .. } => None,
-        };
-        l.attempt = attempt;
+        fill(&mut l);
         self.legs.insert(leg, l);
         self.calls.get_mut(&call).expect("call").legs.push(leg);
         self.event(
@@ -1687,6 +1688,7 @@ impl Switch {
             called,
             calling,
         });
+        leg
     }
 
     // ---- clearing ----
