@@ -51,6 +51,21 @@ fn stop(mut d: common::Daemon) {
     assert_eq!(d.wait_exit(Duration::from_secs(8)).code(), Some(0));
 }
 
+/// Waits until analog-sim `sim` is on the line jack of port `port` and the daemon saw it.
+fn on_line(d: &mut common::Daemon, sim: &mut testkit::json::Proc, port: &str) {
+    sim.wait_for(WAIT, |v| v["event"] == "connected");
+    d.wait_log(&["far end connected to the analog line", port]);
+}
+
+/// SIP phone 1001 calls `to` (sipp `call_auth.xml`: it hangs up 4 s after the answer);
+/// returns sipp and the caller's RTP socket.
+fn call_from_1001(sip: &str, to: &str) -> (std::process::Child, UdpSocket) {
+    let rtp = UdpSocket::bind("127.0.0.1:0").expect("rtp");
+    let port = rtp.local_addr().expect("rtp addr").port();
+    let caller = e2e::sipp(sip, "call_auth.xml", "1001", to, port, free_port(), &[]);
+    (caller, rtp)
+}
+
 #[test]
 fn a_phone_on_the_fxs_port_dials_a_sip_phone_and_audio_passes_both_ways() {
     if !e2e::have_sipp() {
@@ -61,19 +76,7 @@ fn a_phone_on_the_fxs_port_dials_a_sip_phone_and_audio_passes_both_ways() {
     let (mut d, sip) = e2e::start(dir, data.clone());
     d.wait_log(&["virtual analog line jack listening", "analog/1"]);
 
-    let phone_port = free_port();
-    e2e::register(&sip, "1002", phone_port);
-    d.wait_log(&["sip registered", "aor=1002"]);
-    let rtp_sock = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
-    let sip_phone = e2e::sipp(
-        &sip,
-        "phone_answer.xml",
-        "1002",
-        "1002",
-        rtp_sock.local_addr().unwrap().port(),
-        phone_port,
-        &[],
-    );
+    let (sip_phone, rtp_sock) = e2e::answering_phone(&mut d, &sip, "phone_answer.xml", "1002");
 
     let rec = data.join("fxs-phone.raw");
     // Off-hook, dial tone, 1002; 3 s later (the SIP phone has answered and sent its 800 Hz
@@ -148,18 +151,8 @@ fn a_sip_call_to_1101_rings_the_analog_phone_with_caller_id_and_it_answers() {
             "40000",
         ],
     );
-    phone.wait_for(WAIT, |v| v["event"] == "connected");
-    d.wait_log(&["far end connected to the analog line", "analog/1"]);
-    let rtp_sock = UdpSocket::bind("127.0.0.1:0").expect("rtp");
-    let caller = e2e::sipp(
-        &sip,
-        "call_auth.xml",
-        "1001",
-        "1101",
-        rtp_sock.local_addr().unwrap().port(),
-        free_port(),
-        &[],
-    );
+    on_line(&mut d, &mut phone, "analog/1");
+    let (caller, _rtp) = call_from_1001(&sip, "1101");
     d.wait_log(&["ringing the phone", "calling=\"1001\""]);
     let cid = phone.wait_for(Duration::from_secs(15), |v| v["event"] == "cid");
     assert_eq!(
@@ -203,19 +196,7 @@ fn the_exchange_rings_the_fxo_port_and_the_call_follows_its_route_with_audio() {
     });
     let (mut d, sip) = e2e::start(dir, data.clone());
     d.wait_log(&["virtual analog line jack listening", "analog/2"]);
-    let phone_port = free_port();
-    e2e::register(&sip, "1002", phone_port);
-    d.wait_log(&["sip registered", "aor=1002"]);
-    let rtp_sock = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
-    let sip_phone = e2e::sipp(
-        &sip,
-        "phone_answer.xml",
-        "1002",
-        "1002",
-        rtp_sock.local_addr().unwrap().port(),
-        phone_port,
-        &[],
-    );
+    let (sip_phone, rtp_sock) = e2e::answering_phone(&mut d, &sip, "phone_answer.xml", "1002");
     let rec = data.join("co.raw");
     // The CO rings with caller ID; once the port answers: 3.5 s later (the SIP phone's
     // 800 Hz came in the first second) 1.5 s of 1 kHz, then it clears.
@@ -295,18 +276,8 @@ fn a_sip_phone_dials_out_on_the_fxo_line_and_the_exchange_gets_the_digits() {
             "45000",
         ],
     );
-    co.wait_for(WAIT, |v| v["event"] == "connected");
-    d.wait_log(&["far end connected to the analog line", "analog/2"]);
-    let rtp_sock = UdpSocket::bind("127.0.0.1:0").expect("rtp");
-    let caller = e2e::sipp(
-        &sip,
-        "call_auth.xml",
-        "1001",
-        "0215550100",
-        rtp_sock.local_addr().unwrap().port(),
-        free_port(),
-        &[],
-    );
+    on_line(&mut d, &mut co, "analog/2");
+    let (caller, _rtp) = call_from_1001(&sip, "0215550100");
     d.wait_log(&["seizing the line to dial", "called=0215550100"]);
     co.wait_for(WAIT, |v| v["event"] == "offhook");
     d.wait_log(&["dialling complete"]);

@@ -11,10 +11,9 @@ mod e1peer;
 #[path = "common/e2e.rs"]
 mod e2e;
 
-use std::net::UdpSocket;
 use std::time::Duration;
 
-use common::sipp::{finish, free_port};
+use common::sipp::finish;
 use e1peer::{E1Peer, PeerEvent, PeerOptions};
 use nix::sys::signal::Signal;
 
@@ -31,19 +30,7 @@ fn a_restricted_carrier_caller_reaches_the_sip_phone_as_anonymous() {
     carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
     d.wait_log(&["D-channel data link up", "span=span1"]);
 
-    let phone_port = free_port();
-    e2e::register(&sip, "1001", phone_port);
-    d.wait_log(&["sip registered", "aor=1001"]);
-    let rtp_sock = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
-    let phone = e2e::sipp(
-        &sip,
-        "phone_answer_anonymous.xml",
-        "1001",
-        "1001",
-        rtp_sock.local_addr().unwrap().port(),
-        phone_port,
-        &[],
-    );
+    let (phone, _rtp) = e2e::answering_phone(&mut d, &sip, "phone_answer_anonymous.xml", "1001");
     carrier.call_restricted("1001", "0215550100");
     d.wait_log(&["incoming call", "span=span1", "restricted=true"]);
     // No CONNECT: the phone's sipp says why (its From/Privacy checks) before the panic.

@@ -24,11 +24,10 @@ mod e1peer;
 #[path = "common/e2e.rs"]
 mod e2e;
 
-use std::net::UdpSocket;
 use std::time::Duration;
 
 use audio::{dtmf, dtmf_digits, phone_media, sine, tone_windows};
-use common::sipp::{finish, free_port, rtp_port_of};
+use common::sipp::{finish, rtp_port_of};
 use e1peer::{E1Peer, PeerEvent, PeerOptions};
 use nix::sys::signal::Signal;
 
@@ -45,19 +44,7 @@ fn carrier_call_to_a_sip_phone_carries_audio_and_dtmf_both_ways() {
     carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
     d.wait_log(&["D-channel data link up", "span=span1"]);
 
-    let phone_port = free_port();
-    e2e::register(&sip, "1001", phone_port);
-    d.wait_log(&["sip registered", "aor=1001"]);
-    let rtp_sock = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
-    let phone = e2e::sipp(
-        &sip,
-        "phone_answer.xml",
-        "1001",
-        "1001",
-        rtp_sock.local_addr().unwrap().port(),
-        phone_port,
-        &[],
-    );
+    let (phone, rtp_sock) = e2e::answering_phone(&mut d, &sip, "phone_answer.xml", "1001");
 
     carrier.call("1001", "0215550100");
     carrier.wait("CONNECT", WAIT, |e| *e == PeerEvent::Connected);

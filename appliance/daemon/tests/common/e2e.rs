@@ -3,6 +3,7 @@
 //! **without** the built-in simulated carrier (the test's own E1 peer takes the line jack),
 //! and sipp phones.
 
+use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -81,4 +82,16 @@ pub fn register(sip: &str, user: &str, port: u16) {
         .spawn()
         .expect("start sipp");
     crate::common::sipp::finish(c, "register", std::time::Duration::from_secs(20));
+}
+
+/// A SIP phone that answers: `user` registers from a free port (the daemon's log confirms
+/// it), then sipp runs `xml` as `user` from that port with a fresh RTP socket in its SDP.
+/// Returns sipp and the phone's RTP socket (the test sends and reads its audio there).
+pub fn answering_phone(d: &mut Daemon, sip: &str, xml: &str, user: &str) -> (Child, UdpSocket) {
+    let phone_port = crate::common::sipp::free_port();
+    register(sip, user, phone_port);
+    d.wait_log(&["sip registered", &format!("aor={user}")]);
+    let rtp = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
+    let port = rtp.local_addr().expect("rtp addr").port();
+    (sipp(sip, xml, user, user, port, phone_port, &[]), rtp)
 }
