@@ -80,8 +80,7 @@ fn dahdi_span_and_port_without_dahdi_are_named_in_an_error_and_sip_still_works()
     assert_eq!(port(1)["line"], "waiting for the far end");
     assert_eq!(port(2)["kind"], "fxo");
     let phone_port = free_port();
-    e2e::register(&sip, "1001", phone_port);
-    d.wait_log(&["sip registered", "aor=1001"]);
+    e2e::register(&mut d, &sip, "1001", phone_port);
     let rtp = UdpSocket::bind("127.0.0.1:0").expect("rtp");
     let call = e2e::sipp(
         &sip,

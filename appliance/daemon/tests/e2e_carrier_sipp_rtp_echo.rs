@@ -48,8 +48,7 @@ fn the_carrier_hears_its_tone_echoed_by_sipp_rtp_echo() {
     carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
 
     let phone_port = free_port();
-    e2e::register(&sip, "1001", phone_port);
-    d.wait_log(&["sip registered", "aor=1001"]);
+    e2e::register(&mut d, &sip, "1001", phone_port);
     let mp = media_port();
     let mps = mp.to_string();
     let phone = e2e::sipp(

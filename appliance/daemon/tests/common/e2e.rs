@@ -1,23 +1,15 @@
-#![allow(dead_code, unreachable_pub, missing_docs)]
+#![allow(dead_code, unreachable_pub, missing_docs, unused_imports)]
 //! End-to-end set-up shared by the e2e_* tests: a daemon on the demo configuration but
 //! **without** the built-in simulated carrier (the test's own E1 peer takes the line jack),
 //! and sipp phones.
 
 use std::net::UdpSocket;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use crate::common::Daemon;
-use crate::common::sipp::{SIPP, scenario};
 
-/// Whether sipp is installed (a message otherwise: the test is skipped).
-pub fn have_sipp() -> bool {
-    if std::path::Path::new(SIPP).exists() {
-        return true;
-    }
-    eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
-    false
-}
+pub use crate::common::phones::{have_sipp, register};
 
 /// A temp data directory holding a database seeded with the demo configuration (span1 a
 /// virtual E1 PRI at `span1.sock`, accounts 1001–1004, 600/601, trunk group `carrier` with
@@ -68,29 +60,12 @@ pub fn sipp(
     crate::common::sipp::phone(sip, xml, user, service, rtp_port, port, &args)
 }
 
-/// Registers `user` from SIP port `port` (sipp register.xml, bounded).
-pub fn register(sip: &str, user: &str, port: u16) {
-    let c = Command::new(SIPP)
-        .arg(sip)
-        .args(["-sf", &scenario("register.xml")])
-        .args(["-s", user, "-au", user, "-ap", &format!("demo{user}")])
-        .args(["-nostdin", "-m", "1", "-timeout", "15", "-timeout_error"])
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sipp");
-    crate::common::sipp::finish(c, "register", std::time::Duration::from_secs(20));
-}
-
-/// A SIP phone that answers: `user` registers from a free port (the daemon's log confirms
-/// it), then sipp runs `xml` as `user` from that port with a fresh RTP socket in its SDP.
+/// A SIP phone that answers: `user` registers from a free port ([`register`] waits for the
+/// daemon's log line), then sipp runs `xml` as `user` from that port with a fresh RTP socket in its SDP.
 /// Returns sipp and the phone's RTP socket (the test sends and reads its audio there).
 pub fn answering_phone(d: &mut Daemon, sip: &str, xml: &str, user: &str) -> (Child, UdpSocket) {
     let phone_port = crate::common::sipp::free_port();
-    register(sip, user, phone_port);
-    d.wait_log(&["sip registered", &format!("aor={user}")]);
+    register(d, sip, user, phone_port);
     let rtp = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
     let port = rtp.local_addr().expect("rtp addr").port();
     (sipp(sip, xml, user, user, port, phone_port, &[]), rtp)
