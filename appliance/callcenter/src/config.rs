@@ -74,29 +74,9 @@ impl Calendar {
         }
         let mut days = Vec::with_capacity(holidays.len());
         for h in holidays {
-            let b = h.as_bytes();
-            let num = |r: std::ops::Range<usize>| -> Option<u32> {
-                let t = h.get(r)?;
-                t.bytes()
-                    .all(|c| c.is_ascii_digit())
-                    .then(|| t.parse().ok())?
-            };
-            if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-                return Err(bad);
-            }
-            let (y, m, d) = (
-                num(0..4).ok_or(bad)?,
-                num(5..7).ok_or(bad)?,
-                num(8..10).ok_or(bad)?,
-            );
-            if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-                return Err(bad);
-            }
-            days.push(Date {
-                year: i32::try_from(y).map_err(|_| bad)?,
-                month: u8::try_from(m).map_err(|_| bad)?,
-                day: u8::try_from(d).map_err(|_| bad)?,
-            });
+            // A real calendar date (2026-02-30 is refused, not kept as a day that never comes).
+            let (year, month, day) = ivr::clock::parse_date(h).ok_or(bad)?;
+            days.push(Date { year, month, day });
         }
         Ok(Self {
             name: name.to_owned(),

@@ -132,6 +132,12 @@ fn a_queue_naming_an_unknown_calendar_is_refused() {
         Calendar::from_rows("x", 480, &[], &["2026-1-01"]),
         Err(callcenter::ConfigProblem::BadCalendar)
     );
+    // Not a day of the calendar: refused, not kept as a holiday that never comes.
+    assert_eq!(
+        Calendar::from_rows("x", 480, &[], &["2026-02-30"]),
+        Err(callcenter::ConfigProblem::BadCalendar)
+    );
+    assert!(Calendar::from_rows("x", 480, &[], &["2028-02-29"]).is_ok());
 }
 
 const OPEN_FLOW: &str = r#"{
