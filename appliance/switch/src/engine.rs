@@ -1193,14 +1193,7 @@ impl Switch {
                 if let Some(w) = waiting {
                     self.leg_mut(w).redirected = false;
                     // A forked call: the other destinations still ringing for `w` lost.
-                    let losers: Vec<LegId> = self
-                        .legs
-                        .iter()
-                        .filter(|(id, x)| {
-                            **id != leg && x.waiting == Some(w) && x.state != LegState::Ended
-                        })
-                        .map(|(id, _)| *id)
-                        .collect();
+                    let losers: Vec<LegId> = self.ringing_for(w).filter(|o| *o != leg).collect();
                     for o in losers {
                         self.leg_mut(o).waiting = None;
                         self.hangup(now, o, Cause::NON_SELECTED_USER_CLEARING, true);
@@ -1609,13 +1602,18 @@ impl Switch {
         }
     }
 
+    /// The legs still calling out on behalf of `w` (the forks of a redirect, a trunk attempt,
+    /// a consultation's called party): not ended, `waiting` on `w`.
+    fn ringing_for(&self, w: LegId) -> impl Iterator<Item = LegId> + '_ {
+        self.legs
+            .iter()
+            .filter(move |(_, x)| x.waiting == Some(w) && x.state != LegState::Ended)
+            .map(|(id, _)| *id)
+    }
+
     fn redirect_failed(&mut self, now: Instant, leg: LegId, cause: Cause) {
         let call = self.legs[&leg].call;
-        if self
-            .legs
-            .values()
-            .any(|x| x.waiting == Some(leg) && x.state != LegState::Ended)
-        {
+        if self.ringing_for(leg).next().is_some() {
             // One fork of several could not be placed: the others still ring.
             self.event(now, Event::RedirectFailed { call, leg, cause });
             return;
@@ -1800,11 +1798,7 @@ impl Switch {
                         self.try_trunks(now, call, w, a);
                     }
                     // A forked call: the others still ring.
-                    _ if self.legs[&w].redirected
-                        && self
-                            .legs
-                            .values()
-                            .any(|x| x.waiting == Some(w) && x.state != LegState::Ended) => {}
+                    _ if self.legs[&w].redirected && self.ringing_for(w).next().is_some() => {}
                     _ if self.legs[&w].redirected => self.redirect_failed(now, w, cause),
                     _ => {
                         self.stop_play(w);
@@ -1984,10 +1978,8 @@ impl Switch {
             return Ok((b1, held, Some(b2), self.peer(b2, consultation)));
         }
         let ringing = self
-            .legs
-            .iter()
-            .find(|(_, x)| x.waiting == Some(consultation) && x.state != LegState::Ended)
-            .map(|(id, _)| *id)
+            .ringing_for(consultation)
+            .next()
             .ok_or(SwitchError::NotBridged(consultation))?;
         // An early-media bridge of the consultation call goes with it.
         Ok((b1, held, c.bridge, ringing))
