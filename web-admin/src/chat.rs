@@ -864,7 +864,7 @@ pub async fn agent_ws(
     up: WebSocketUpgrade,
 ) -> Result<Response, WebError> {
     let chat = service(&st)?;
-    let number = crate::desk::agent_number_of(&st, &caller)
+    let number = crate::desk::agent_number(&st, &caller)
         .await?
         .ok_or_else(|| WebError::new(StatusCode::FORBIDDEN, "no agent is linked to this user"))?;
     let rx = chat.tx.subscribe();

@@ -28,7 +28,10 @@ use crate::i18n::Msg;
 use crate::{Caller, WebError, WebState};
 
 /// The agent number linked to the caller's user (agents table, `user_id`).
-async fn agent_number(st: &WebState, caller: &Caller) -> Result<Option<String>, WebError> {
+pub(crate) async fn agent_number(
+    st: &WebState,
+    caller: &Caller,
+) -> Result<Option<String>, WebError> {
     let Some(uid) = caller.session.as_ref().map(|s| s.user_id) else {
         return Ok(None);
     };
@@ -39,22 +42,9 @@ async fn agent_number(st: &WebState, caller: &Caller) -> Result<Option<String>, 
         .map(|a| a.config.number))
 }
 
-/// The agent number linked to the caller's user (for the chat socket).
-pub(crate) async fn agent_number_of(
-    st: &WebState,
-    caller: &Caller,
-) -> Result<Option<String>, WebError> {
-    agent_number(st, caller).await
-}
-
 /// The CTI principal of the caller: its agent, with supervisor rights for supervisors and
 /// admins. A plain agent without a linked agent number may not use CTI.
-async fn principal(st: &WebState, caller: &Caller) -> Result<Principal, WebError> {
-    principal_of(st, caller).await
-}
-
-/// The CTI principal of the caller (see [`principal`]), for the supervisor's actions.
-pub(crate) async fn principal_of(st: &WebState, caller: &Caller) -> Result<Principal, WebError> {
+pub(crate) async fn principal(st: &WebState, caller: &Caller) -> Result<Principal, WebError> {
     let s = caller.session.as_ref().ok_or_else(WebError::forbidden)?;
     let number = agent_number(st, caller).await?;
     match (s.role, number) {

@@ -112,7 +112,7 @@ async fn act(
     if agent.is_empty() || agent.len() > 32 {
         return Err(WebError::invalid("agent", "1 to 32 characters"));
     }
-    let who = crate::desk::principal_of(st, caller).await?;
+    let who = crate::desk::principal(st, caller).await?;
     if who.role != cti::Role::Supervisor {
         return Err(WebError::forbidden());
     }
