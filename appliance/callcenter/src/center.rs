@@ -46,8 +46,8 @@ enum VmStage {
     Prompt,
     /// The beep plays until then.
     Beep(Instant),
-    /// Recording since `started`, at most until `until`.
-    Recording { started: Instant, until: Instant },
+    /// Recording since `started`, at most [`VOICEMAIL_MAX`] long.
+    Recording { started: Instant },
     /// The message is stored; `goodbye` plays, then the caller is cleared.
     Goodbye,
 }
@@ -63,7 +63,7 @@ impl Voicemail {
     fn deadline(&self) -> Option<Instant> {
         match self.stage {
             VmStage::Beep(t) => Some(t),
-            VmStage::Recording { until, .. } => Some(until),
+            VmStage::Recording { started } => Some(started + VOICEMAIL_MAX),
             _ => None,
         }
     }
@@ -1891,7 +1891,7 @@ impl Center {
                             .get(&call)
                             .map(|c| c.data.clone())
                             .unwrap_or_default();
-                        self.start_voicemail(now, call, mailbox, data);
+                        self.start_voicemail(call, mailbox, data);
                     }
                     _ => self.clear_leg(now, leg, Cause::NORMAL_CLEARING),
                 }
@@ -2051,13 +2051,7 @@ impl Center {
     /// The caller leaves a message for `mailbox` (an IVR voicemail node, or a queue's
     /// overflow/closed destination): the `voicemail` prompt, a beep, then the caller's
     /// audio is recorded until [`VOICEMAIL_END_KEY`], hang-up or [`VOICEMAIL_MAX`].
-    fn start_voicemail(
-        &mut self,
-        _now: Instant,
-        call: CallId,
-        mailbox: String,
-        data: BTreeMap<String, String>,
-    ) {
+    fn start_voicemail(&mut self, call: CallId, mailbox: String, data: BTreeMap<String, String>) {
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
@@ -2107,10 +2101,7 @@ impl Center {
         };
         match v.stage {
             VmStage::Beep(t) if t <= now => {
-                v.stage = VmStage::Recording {
-                    started: now,
-                    until: now + VOICEMAIL_MAX,
-                };
+                v.stage = VmStage::Recording { started: now };
                 self.commands
                     .push_back(Command::Media(MediaCommand::StopPlay { leg }));
                 self.commands.push_back(Command::RecordLeg {
@@ -2118,7 +2109,7 @@ impl Center {
                     action: switch::engine::RecordAction::Start,
                 });
             }
-            VmStage::Recording { until, .. } if until <= now => {
+            VmStage::Recording { started } if started + VOICEMAIL_MAX <= now => {
                 self.voicemail_stop(now, call, "max_length");
             }
             _ => {}
@@ -2140,7 +2131,7 @@ impl Center {
         let Some(v) = c.voicemail.as_mut() else {
             return;
         };
-        let VmStage::Recording { started, .. } = v.stage else {
+        let VmStage::Recording { started } = v.stage else {
             return;
         };
         v.stage = VmStage::Goodbye;
@@ -2549,7 +2540,7 @@ impl Center {
                             .with("outcome", "voicemail")
                             .with("mailbox", mailbox.clone()),
                     );
-                    self.start_voicemail(now, call, mailbox, data.0);
+                    self.start_voicemail(call, mailbox, data.0);
                     return;
                 }
                 ivr::Action::SurveyResult { score, .. } => {
