@@ -834,3 +834,51 @@ impl SipSide {
         self.udp.local_addr().ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Q.850 → SIP table of RFC 3398 §8.2.6.1, row by row (and 480 for the causes it
+    /// does not list).
+    #[test]
+    fn q850_causes_map_to_the_sip_statuses_of_rfc_3398() {
+        let table: &[(u8, u16)] = &[
+            (1, 404),
+            (2, 404),
+            (3, 404),
+            (17, 486),
+            (18, 408),
+            (19, 480),
+            (20, 480),
+            (21, 403),
+            (22, 410),
+            (23, 410),
+            (26, 404),
+            (27, 502),
+            (28, 484),
+            (29, 501),
+            (31, 480),
+            (34, 503),
+            (38, 503),
+            (41, 503),
+            (42, 503),
+            (47, 503),
+            (55, 403),
+            (57, 403),
+            (58, 503),
+            (65, 488),
+            (70, 488),
+            (79, 501),
+            (87, 403),
+            (88, 503),
+            (102, 504),
+            (111, 500),
+            (127, 500),
+            (16, 480),
+        ];
+        for &(cause, status) in table {
+            assert_eq!(cause_to_status(Cause(cause)), status, "cause {cause}");
+        }
+    }
+}

@@ -132,3 +132,43 @@ pub(crate) fn registered(e: &mut Engine, trunk: TrunkRef, expires: Option<u32>, 
         })
         .inc();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trunk(host: &str, proxy: Option<&str>) -> SipTrunkConfig {
+        SipTrunkConfig {
+            name: "provider".into(),
+            host: host.into(),
+            port: 5060,
+            transport: store::config::Transport::Tcp,
+            username: Some("acme".into()),
+            password: Some("secret".into()),
+            register: true,
+            outbound_proxy: proxy.map(Into::into),
+            max_channels: 30,
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn requests_go_to_the_outbound_proxy_and_calls_may_also_come_from_the_host() {
+        let tc = trunk_config(&trunk("192.0.2.10", Some("192.0.2.20"))).unwrap();
+        assert_eq!(tc.proxy, "192.0.2.20:5060".parse().unwrap());
+        assert_eq!(tc.domain, "192.0.2.10");
+        assert_eq!(tc.peers, ["192.0.2.10".parse::<IpAddr>().unwrap()]);
+        assert_eq!(tc.transport, ::sip::ua::Transport::Tcp);
+        assert!(tc.register);
+        // Without a proxy the host is the next hop and no second peer is added.
+        let tc = trunk_config(&trunk("192.0.2.10", None)).unwrap();
+        assert_eq!(tc.proxy, "192.0.2.10:5060".parse().unwrap());
+        assert!(tc.peers.is_empty());
+    }
+
+    #[test]
+    fn a_trunk_named_by_a_dns_name_is_skipped() {
+        assert!(trunk_config(&trunk("sip.example.net", None)).is_none());
+        assert!(trunk_config(&trunk("192.0.2.10", Some("proxy.example.net"))).is_none());
+    }
+}
