@@ -26,9 +26,7 @@ fn a_restricted_carrier_caller_reaches_the_sip_phone_as_anonymous() {
     }
     let (dir, data) = e2e::seeded(|_| {});
     let (mut d, sip) = e2e::start(dir, data);
-    let mut carrier = E1Peer::connect(&e2e::jack(&d), PeerOptions::default());
-    carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
-    d.wait_log(&["D-channel data link up", "span=span1"]);
+    let mut carrier = E1Peer::on_span1(&mut d, PeerOptions::default());
 
     let (phone, _rtp) = e2e::answering_phone(&mut d, &sip, "phone_answer_anonymous.xml", "1001");
     carrier.call_restricted("1001", "0215550100");

@@ -47,15 +47,13 @@ fn out_on_e1_the_number_is_flagged_restricted() {
     let (dir, data) = e2e::seeded(|_| {});
     let pcap = dir.path().join("carrier.pcap");
     let (mut d, sip) = e2e::start(dir, data);
-    let mut carrier = E1Peer::connect(
-        &e2e::jack(&d),
+    let mut carrier = E1Peer::on_span1(
+        &mut d,
         PeerOptions {
             answer: true,
             pcap: Some(pcap.clone()),
         },
     );
-    carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
-    d.wait_log(&["D-channel data link up", "span=span1"]);
     let p = phone(&sip);
     carrier.wait("SETUP", WAIT, |e| matches!(e, PeerEvent::Ring { .. }));
     d.wait_log(&["SETUP sent", "span=span1", "restricted=true"]);

@@ -40,9 +40,7 @@ fn carrier_call_to_a_sip_phone_carries_audio_and_dtmf_both_ways() {
     }
     let (dir, data) = e2e::seeded(|_| {});
     let (mut d, sip) = e2e::start(dir, data);
-    let mut carrier = E1Peer::connect(&e2e::jack(&d), PeerOptions::default());
-    carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
-    d.wait_log(&["D-channel data link up", "span=span1"]);
+    let mut carrier = E1Peer::on_span1(&mut d, PeerOptions::default());
 
     let (phone, rtp_sock) = e2e::answering_phone(&mut d, &sip, "phone_answer.xml", "1001");
 

@@ -32,15 +32,13 @@ fn a_phone_dialling_0_goes_out_on_span1_with_its_numbers() {
     let (dir, data) = e2e::seeded(|_| {});
     let pcap = dir.path().join("carrier.pcap");
     let (mut d, sip) = e2e::start(dir, data);
-    let mut carrier = E1Peer::connect(
-        &e2e::jack(&d),
+    let mut carrier = E1Peer::on_span1(
+        &mut d,
         PeerOptions {
             answer: true,
             pcap: Some(pcap.clone()),
         },
     );
-    carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
-    d.wait_log(&["D-channel data link up", "span=span1"]);
 
     let rtp = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
     let phone = e2e::sipp(

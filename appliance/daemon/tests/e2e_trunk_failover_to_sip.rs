@@ -99,15 +99,13 @@ fn the_call_goes_out_over_the_sip_trunk_when_the_span_is_down() {
     d.wait_log(&["SIP trunk configured", "trunk=provider"]);
 
     // 1. The span is up: E1 first.
-    let mut carrier = E1Peer::connect(
-        &e2e::jack(&d),
+    let mut carrier = E1Peer::on_span1(
+        &mut d,
         PeerOptions {
             answer: true,
             pcap: None,
         },
     );
-    carrier.wait("data link up", WAIT, |e| *e == PeerEvent::LinkUp);
-    d.wait_log(&["D-channel data link up", "span=span1"]);
     let rtp = UdpSocket::bind("127.0.0.1:0").expect("phone rtp");
     let rtp_port = rtp.local_addr().unwrap().port();
     let phone = e2e::sipp(

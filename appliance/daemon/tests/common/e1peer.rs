@@ -140,6 +140,17 @@ impl E1Peer {
         }
     }
 
+    /// Connects to span1's line jack of daemon `d` and waits (15 s each) until the data
+    /// link is up on both sides (this peer's event and the daemon's log line).
+    pub fn on_span1(d: &mut crate::common::Daemon, opts: PeerOptions) -> Self {
+        let mut p = Self::connect(&d.data.join("span1.sock"), opts);
+        p.wait("data link up", Duration::from_secs(15), |e| {
+            *e == PeerEvent::LinkUp
+        });
+        d.wait_log(&["D-channel data link up", "span=span1"]);
+        p
+    }
+
     /// Waits (bounded by `within`) for an event `pred` accepts; panics with what was seen.
     pub fn wait(
         &mut self,
