@@ -11,10 +11,12 @@
 //! is the fastest path; the spread to a high percentile of `d` (the third largest in the
 //! window, about the 98th percentile) is the jitter to absorb. The target delay is that
 //! spread plus 2 ms, clamped to `[min_delay, max_delay]`, and the desired playout point is
-//! `clock − min d − target`. The buffer moves its playout point toward the desired one by
-//! inserting a concealed chunk (to grow the delay) or skipping a chunk (to shrink it),
-//! in quiet audio unless 10 ms or more off, at most one chunk per 16 ms (per 4 ms when
-//! more than 20 ms off). The same
+//! `clock − min d − target`. When the playout point is 2 ms or more from the desired one
+//! (a dead band: the fastest transit wanders by a tick as packets enter and leave the
+//! window, and following it would alter a frame every few seconds), the buffer moves it
+//! toward the desired one by inserting a concealed chunk (to grow the delay) or skipping
+//! a chunk (to shrink it, in quiet audio unless 10 ms or more off), at most one chunk per
+//! 16 ms (per 4 ms when more than 20 ms off). The same
 //! mechanism absorbs clock drift between sender and receiver: a faster sender makes `d`
 //! shrink and chunks get skipped; a slower one makes it grow and chunks get inserted. At a
 //! marker bit (RFC 3551 §4.1: start of a talkspurt) with nothing buffered the playout point
@@ -51,6 +53,11 @@ pub const RING_SAMPLES: usize = 4096;
 pub const CHUNK: usize = 8;
 /// Packets remembered for the delay estimate (2.56 s of 20 ms packets).
 pub const WINDOW: usize = 128;
+/// How far (samples, 2 ms) the playout point may sit from the desired one before a chunk
+/// is inserted or skipped. The fastest transit moves in 1 ms steps (the media thread's
+/// tick) as packets enter and leave the window; without this band each step cost an
+/// inserted or skipped chunk, an altered 20 ms frame, about every 2 s on a quiet LAN.
+const DEAD_BAND: u32 = 2 * CHUNK as u32;
 /// Samples of good audio batched before the PLC history is updated.
 const PLC_BATCH: usize = 160;
 /// The largest `max_delay` accepted, in ms (leaves room in the ring for one more packet).
@@ -251,6 +258,9 @@ impl JitterBuffer {
             } else {
                 self.jump_candidate = None;
                 self.record(d);
+                if self.window_len == 3 {
+                    self.settle_first_target();
+                }
             }
         }
         let rel = timestamp.wrapping_sub(self.play_ts) as i32;
@@ -314,7 +324,7 @@ impl JitterBuffer {
         self.since_adapt += 1;
         let err = self.play_ts.wrapping_sub(self.desired_play_ts()) as i32;
         let interval = if err.unsigned_abs() > 160 { 4 } else { 16 };
-        if self.since_adapt >= interval && err.unsigned_abs() >= CHUNK as u32 {
+        if self.since_adapt >= interval && err.unsigned_abs() >= DEAD_BAND {
             if err > 0 {
                 // Playing too early: stretch by one concealed chunk.
                 self.since_adapt = 0;
@@ -438,6 +448,27 @@ impl JitterBuffer {
         self.play_ts = timestamp.wrapping_sub(self.target);
         self.newest_end = timestamp;
         self.quiet_until = timestamp;
+    }
+
+    /// At the stream's third packet the first measured target replaces the initial delay:
+    /// if that leaves the playout point 2 ms or more behind, it jumps ahead now, cutting
+    /// the surplus from the first milliseconds of the stream instead of skipping chunks one
+    /// by one later (in noise or continuous tone, where quiet chunks are rare, that took
+    /// seconds and altered a frame with every skip).
+    fn settle_first_target(&mut self) {
+        let behind = self.desired_play_ts().wrapping_sub(self.play_ts) as i32;
+        if behind < DEAD_BAND as i32 {
+            return;
+        }
+        let chunks = behind as u32 / CHUNK as u32;
+        for _ in 0..chunks {
+            self.clear_chunk(self.play_ts);
+            self.play_ts = self.play_ts.wrapping_add(CHUNK as u32);
+        }
+        self.stats.dropped_chunks += u64::from(chunks);
+        if (self.quiet_until.wrapping_sub(self.play_ts) as i32) < 0 {
+            self.quiet_until = self.play_ts;
+        }
     }
 
     fn window_max(&self) -> i32 {
