@@ -21,11 +21,13 @@
 //!
 //! **What it is not:** no HTML ever leaves this module with customer text in it (pages and
 //! scripts put text in with `textContent`); no file transfer or rich text; no e-mail. In
-//! this crate the chat ACD is its own instance: the daemon that also routes calls through
-//! the same `acd` instance is the place where "one call or chats" holds across channels
-//! (the desk stops chat offers while a call is offered or connected, see `desk.js`).
+//! this crate the chat ACD is its own instance, not the one that routes calls: "one call
+//! or chats" holds one way on the server, [`ChatService::set_phone_busy`] (the daemon
+//! says which agents are on a call; they get no chat offers meanwhile). The other way, a
+//! call offered to an agent holding chats, needs the call ACD to know about chats: one
+//! `acd` instance for both is the next step.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -179,6 +181,12 @@ struct Inner {
     next: u64,
     per_source: HashMap<IpAddr, Vec<Timestamp>>,
     finished: Vec<Finished>,
+    /// Agents busy with a phone call (ringing, talking, holding, wrap-up), as the daemon
+    /// last said.
+    on_phone: BTreeSet<String>,
+    /// Agents on a call who are to be Ready for chats again when the call is over (they
+    /// were Ready when it came, or asked for Ready during it).
+    resume: BTreeSet<String>,
 }
 
 /// The chat service. Cheap to share (`Arc`); every method takes the lock briefly.
@@ -232,6 +240,8 @@ impl ChatService {
                 next: 1,
                 per_source: HashMap::new(),
                 finished: Vec::new(),
+                on_phone: BTreeSet::new(),
+                resume: BTreeSet::new(),
             }),
             tx: broadcast::channel(4096).0,
             clock,
@@ -419,12 +429,66 @@ impl ChatService {
     pub fn agent_disconnected(&self, number: &str) {
         let now = (self.clock)();
         let mut g = self.lock();
+        g.resume.remove(number);
         if let Some(&aid) = g.cfg.agents.get(number) {
             let _ = g
                 .acd
                 .handle_input(instant(now), Input::LoggedOut { agent: aid });
             self.pump(&mut g, now);
         }
+    }
+
+    /// Whether agent `number` is busy with a phone call (ringing, talking, holding or in
+    /// its wrap-up): "one call
+    /// or chats" on the server. While it is, the agent is out of chat routing: a Ready agent
+    /// is set not ready (its chat offers go back in line; accepted chats stay) and told
+    /// `state {ready: false, on_call: true}`; asking for Ready meanwhile is remembered. When
+    /// the call is over the agent is Ready again if it was or asked to be. Repeating the
+    /// same value is a no-op; unknown numbers are ignored.
+    pub fn set_phone_busy(&self, number: &str, busy: bool) {
+        let now = (self.clock)();
+        let mut g = self.lock();
+        let Some(&aid) = g.cfg.agents.get(number) else {
+            return;
+        };
+        if busy == g.on_phone.contains(number) {
+            return;
+        }
+        let t = instant(now);
+        if busy {
+            g.on_phone.insert(number.to_owned());
+            let ready = g
+                .acd
+                .agent_snapshot(aid)
+                .is_some_and(|a| a.state == acd::AgentState::Ready);
+            if ready
+                && g.acd
+                    .handle_input(
+                        t,
+                        Input::NotReady {
+                            agent: aid,
+                            reason: acd::PauseReason::Break,
+                        },
+                    )
+                    .is_ok()
+            {
+                g.resume.insert(number.to_owned());
+                self.emit(
+                    To::Agent(number.to_owned()),
+                    json!({"type": "state", "ready": false, "on_call": true}),
+                );
+            }
+        } else {
+            g.on_phone.remove(number);
+            if g.resume.remove(number) && g.acd.handle_input(t, Input::Ready { agent: aid }).is_ok()
+            {
+                self.emit(
+                    To::Agent(number.to_owned()),
+                    json!({"type": "state", "ready": true}),
+                );
+            }
+        }
+        self.pump(&mut g, now);
     }
 
     /// An agent's frame.
@@ -463,6 +527,19 @@ impl ChatService {
         let aid = *g.cfg.agents.get(number).ok_or(ChatError::NotAnAgent)?;
         let t = instant(now);
         match m {
+            In::Ready if g.on_phone.contains(number) => {
+                g.resume.insert(number.to_owned());
+                self.emit(
+                    To::Agent(number.to_owned()),
+                    json!({"type": "state", "ready": false, "on_call": true}),
+                );
+            }
+            In::NotReady if g.resume.remove(number) => {
+                self.emit(
+                    To::Agent(number.to_owned()),
+                    json!({"type": "state", "ready": false}),
+                );
+            }
             In::Ready => {
                 g.acd
                     .handle_input(t, Input::Ready { agent: aid })

@@ -285,9 +285,9 @@
   // ---------------------------------------------------------------- web chat
   // The chat socket: offers appear in #chat-offers; an accepted chat gets its own box with
   // the transcript, a message field and close-with-disposition. The customer card pops for
-  // the chat's customer. While a call is offered or connected the desk takes the agent out
-  // of chat routing ("one call or chats") and puts it back when the calls are gone.
-  let chatWs = null, chatReady = false, chatAutoPaused = false;
+  // the chat's customer. While the agent's phone rings or is on a call the server keeps the
+  // agent out of chat routing ("one call or chats") and says so (state.on_call).
+  let chatWs = null;
   function chatSend(m) { if (chatWs && chatWs.readyState === WebSocket.OPEN) chatWs.send(JSON.stringify(m)); }
   function chatLine(box, from, author, text) {
     const li = document.createElement("li");
@@ -351,7 +351,7 @@
     chatWs.onmessage = (m) => {
       const msg = JSON.parse(m.data);
       $("chat-error").textContent = "";
-      if (msg.type === "state") { chatReady = msg.ready; $("chat-state").textContent = msg.ready ? "ready" : "not ready"; desk.dataset.chatState = msg.ready ? "ready" : "notReady"; }
+      if (msg.type === "state") { $("chat-state").textContent = msg.ready ? "ready" : msg.on_call ? "not ready (on a call)" : "not ready"; desk.dataset.chatState = msg.ready ? "ready" : "notReady"; }
       else if (msg.type === "offer") chatOffer(msg);
       else if (msg.type === "withdrawn") dropOffer(msg.chat);
       else if (msg.type === "accepted") { dropOffer(msg.chat); chatBox(msg); chatPop(msg); }
@@ -361,14 +361,10 @@
       else if (msg.type === "error") $("chat-error").textContent = msg.error;
     };
     chatWs.onopen = () => { desk.dataset.chat = "connected"; };
-    chatWs.onclose = () => { delete desk.dataset.chat; chatReady = false; setTimeout(chatConnect, 3000); };
+    chatWs.onclose = () => { delete desk.dataset.chat; setTimeout(chatConnect, 3000); };
   }
-  $("chat-ready").addEventListener("click", () => { chatAutoPaused = false; chatSend({ type: "ready" }); });
-  $("chat-notready").addEventListener("click", () => { chatAutoPaused = false; chatSend({ type: "not_ready" }); });
-  setInterval(() => {
-    if (calls.size > 0 && chatReady) { chatAutoPaused = true; chatSend({ type: "not_ready" }); }
-    else if (calls.size === 0 && chatAutoPaused && !chatReady) { chatAutoPaused = false; chatSend({ type: "ready" }); }
-  }, 500);
+  $("chat-ready").addEventListener("click", () => chatSend({ type: "ready" }));
+  $("chat-notready").addEventListener("click", () => chatSend({ type: "not_ready" }));
   chatConnect();
   connect();
 })();

@@ -386,3 +386,76 @@ async fn idle_chats_time_out_and_the_widget_page_escapes_its_input() {
     assert_eq!(r.status, 200);
     assert!(r.text.contains("/chat?queue="));
 }
+
+#[tokio::test]
+async fn an_agent_on_a_phone_call_is_offered_no_chat_until_the_call_is_over() {
+    let h = Harness::desk();
+    let chat = enable_chat(&h, 2);
+    let addr = serve(&h).await;
+    let mut a = agent(&h, addr).await;
+    send(&mut a, json!({"type": "ready"})).await;
+    assert_eq!(
+        next_json(&mut a).await,
+        json!({"type": "state", "ready": true})
+    );
+    // A call rings the agent's phone: out of chat routing, on the server's word.
+    chat.set_phone_busy("2001", true);
+    chat.set_phone_busy("2001", true);
+    assert_eq!(
+        next_json(&mut a).await,
+        json!({"type": "state", "ready": false, "on_call": true})
+    );
+    let mut c = customer(addr, "queue=web&name=waiting").await;
+    let q = next_json(&mut c).await;
+    let id = q["chat"].as_u64().unwrap();
+    assert_eq!(q["position"], 1, "{q}");
+    // Asking for Ready during the call is remembered, not obeyed: still no offer.
+    send(&mut a, json!({"type": "ready"})).await;
+    assert_eq!(
+        next_json(&mut a).await,
+        json!({"type": "state", "ready": false, "on_call": true})
+    );
+    // The call is over: Ready again, and the waiting chat is offered.
+    chat.set_phone_busy("2001", false);
+    assert_eq!(
+        next_json(&mut a).await,
+        json!({"type": "state", "ready": true})
+    );
+    let o = next_json(&mut a).await;
+    assert_eq!(
+        (o["type"].as_str(), o["chat"].as_u64()),
+        (Some("offer"), Some(id)),
+        "{o}"
+    );
+    // A second call: the offer is withdrawn (the chat goes back in line).
+    chat.set_phone_busy("2001", true);
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        seen.push(next_json(&mut a).await);
+    }
+    assert!(
+        seen.contains(&json!({"type": "withdrawn", "chat": id}))
+            && seen.contains(&json!({"type": "state", "ready": false, "on_call": true})),
+        "{seen:?}"
+    );
+    // Not ready during the call: it stays not ready after it; the chat is offered only
+    // once the agent asks for Ready again.
+    send(&mut a, json!({"type": "not_ready"})).await;
+    assert_eq!(
+        next_json(&mut a).await,
+        json!({"type": "state", "ready": false})
+    );
+    chat.set_phone_busy("2001", false);
+    send(&mut a, json!({"type": "ready"})).await;
+    assert_eq!(
+        next_json(&mut a).await,
+        json!({"type": "state", "ready": true}),
+        "nothing between the call's end and the agent's own Ready"
+    );
+    let o = next_json(&mut a).await;
+    assert_eq!(
+        (o["type"].as_str(), o["chat"].as_u64()),
+        (Some("offer"), Some(id)),
+        "{o}"
+    );
+}

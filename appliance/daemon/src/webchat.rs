@@ -6,11 +6,15 @@
 //! The customer's widget opens a chat in a queue by its name (`/chat?queue=sales`); the
 //! agent takes it in the desk (`/api/chat/v1/agent/ws`, a user linked to the agent).
 //!
+//! "One call or chats", one way: every [`crate::ctiside::LIVE_EVERY`] the agents' phone
+//! states on the wallboard's live data (ringing, talking, holding, wrap-up) are handed to
+//! [`ChatService::set_phone_busy`], so an agent on a call is offered no chat, whatever desk
+//! (or none) it has open.
+//!
 //! **What it is not:** chats are routed by the chat service's own ACD instance, not the
-//! Center's: an agent on a call can still be offered a chat (the desk holds chat offers while
-//! a call rings or is connected, `desk.js`), and a configuration change reaches chat routing
-//! only at the next start. The store has no per-agent chat capacity yet: every agent takes
-//! up to [`CHAT_CAPACITY`] chats at once.
+//! Center's: a call can still be offered to an agent holding chats, and a configuration
+//! change reaches chat routing only at the next start. The store has no per-agent chat
+//! capacity yet: every agent takes up to [`CHAT_CAPACITY`] chats at once.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -62,9 +66,27 @@ pub(crate) fn enable(panel: &web_admin::WebState, center: &callcenter::Config) {
         Ok(chat) => {
             if panel.set_chat(Arc::clone(&chat)) {
                 tokio::spawn(web_admin::chat::run_ticker(panel.clone()));
+                tokio::spawn(hold_for_calls(panel.clone(), chat));
                 info!(?queues, "web chat on");
             }
         }
         Err(e) => warn!("web chat off: the chat ACD refused the configuration: {e}"),
+    }
+}
+
+/// Keeps agents on a phone call out of chat routing (see the module's top comment).
+async fn hold_for_calls(panel: web_admin::WebState, chat: Arc<ChatService>) {
+    use web_admin::backend::AgentState;
+    let mut every = tokio::time::interval(crate::ctiside::LIVE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        for a in panel.backend().agents() {
+            let busy = matches!(
+                a.state,
+                AgentState::Ringing | AgentState::Talking | AgentState::Hold | AgentState::Wrapup
+            );
+            chat.set_phone_busy(&a.agent, busy);
+        }
     }
 }

@@ -3,7 +3,9 @@
 //! the widget's socket in queue `sales`; the chat is offered to 2001, accepted, a message
 //! goes each way, the agent closes it with a disposition; the customer's interaction
 //! history in the store then holds the chat (channel `chat`, the agent, the disposition)
-//! and its transcript. Every wait is bounded.
+//! and its transcript. "One call or chats": while the demo's simulated agent 2001 takes a
+//! queue call from sipp, its chat socket says it is out of chat routing (`on_call`), and it
+//! is Ready for chats again when the call and its wrap-up are over. Every wait is bounded.
 
 mod common;
 #[path = "common/cti.rs"]
@@ -11,9 +13,12 @@ mod cti_client;
 #[path = "common/panel_users.rs"]
 mod panel_users;
 
+use std::net::UdpSocket;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Daemon;
+use common::sipp::{SIPP, finish, free_port, scenario};
 use cti_client::Ws;
 use serde_json::json;
 use store::Store;
@@ -111,4 +116,70 @@ fn a_customer_chats_with_a_logged_in_agent_and_the_transcript_is_kept() {
     let bodies: Vec<&str> = lines.iter().map(|l| l.body.as_str()).collect();
     assert!(bodies.contains(&"Where is my order?"), "{bodies:?}");
     assert!(bodies.contains(&"It ships today."), "{bodies:?}");
+}
+
+#[test]
+fn an_agent_on_a_queue_call_is_out_of_chat_routing_until_the_call_is_done() {
+    if !std::path::Path::new(SIPP).exists() {
+        eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
+        return;
+    }
+    let mut d = Daemon::start(&[
+        "--demo",
+        "--demo-agents",
+        "1",
+        "--carrier-interval-ms",
+        "0",
+        "--drain-secs",
+        "1",
+    ]);
+    d.wait_notify("READY=1");
+    d.wait_log(&["web chat on"]);
+    d.wait_log(&["call center", "agent_ready", "2001"]);
+    let http = d.http_addr();
+    let sip = d.sip_addr();
+    panel_users::add_user(
+        &d.db(),
+        "agent2001",
+        Role::Agent,
+        "agent-2001-secret",
+        Some("2001"),
+    );
+    let cookie = cti_client::login(&http, "agent2001", "agent-2001-secret");
+    let mut agent = Ws::connect(&format!("ws://{http}/api/chat/v1/agent/ws"), Some(&cookie));
+    agent.send(&json!({"type": "ready"}));
+    agent.find_from(0, "ready for chats", |m| {
+        *m == json!({"type": "state", "ready": true})
+    });
+
+    // A caller dials queue 702; the simulated agent's phone rings and answers.
+    let rtp = UdpSocket::bind("127.0.0.1:0").expect("caller rtp");
+    let caller = Command::new(SIPP)
+        .arg(&sip)
+        .args(["-sf", &scenario("call_hold_d.xml")])
+        .args(["-s", "702", "-au", "1001", "-ap", "demo1001"])
+        .args(["-auth_uri", &format!("702@{sip}"), "-d", "3000"])
+        .args(["-key", "user", "1001"])
+        .args([
+            "-key",
+            "rtp_port",
+            &rtp.local_addr().unwrap().port().to_string(),
+        ])
+        .args(["-nostdin", "-m", "1", "-timeout", "30", "-timeout_error"])
+        .args(["-i", "127.0.0.1", "-p", &free_port().to_string()])
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sipp");
+    d.wait_log(&["simulated agent: ringing", "2001"]);
+    let (busy_at, _) = agent.find_from(0, "out of chat routing for the call", |m| {
+        *m == json!({"type": "state", "ready": false, "on_call": true})
+    });
+    finish(caller, "caller", Duration::from_secs(30));
+    d.wait_log(&["simulated agent: call ended", "2001"]);
+    // Wrap-up (10 s, the queue's wrapup_s) ends by itself: Ready for chats again.
+    agent.find_from(busy_at + 1, "ready for chats after the call", |m| {
+        *m == json!({"type": "state", "ready": true})
+    });
 }
