@@ -15,7 +15,8 @@
 //!    clip loops into the path's music-on-hold source (slot 0, span 0's framing timeslot).
 //!
 //! It talks to the async side only through bounded lock-free SPSC queues ([`rtrb`]) and
-//! [`tokio::sync::Notify`]s. A tick allocates nothing; setting up a channel does (its echo
+//! [`tokio::sync::Notify`]s; RTP it receives from [`crate::rtpio`]'s thread through such a
+//! queue and sends itself (a non-blocking `sendto` per datagram). A tick allocates nothing; setting up a channel does (its echo
 //! canceller), and so does dropping the `Vec` inside a bridge command.
 //!
 //! Slots of the media path: span `i`'s timeslot `ts` is slot `32 i + ts` (up to
@@ -27,7 +28,7 @@
 //! when not allowed (`appliance_media_realtime` says which one was got).
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -71,11 +72,10 @@ pub(crate) const DGRAM_MAX: usize = 640;
 pub(crate) const DGRAM_READ: usize = 1500;
 /// Depth of each span's queues.
 const QUEUE: usize = 256;
-/// Depth of an RTP leg's queues (datagrams): 80 ms of 20 ms packets, while the media
-/// thread (SCHED_FIFO where allowed) empties them every millisecond and the socket task
-/// sends what the media thread queued as soon as it is notified. Each item holds
-/// [`DGRAM_MAX`] octets inline: at 8 deep the two queues were 11 KiB of every leg, a fifth
-/// of the memory target of a call.
+/// Depth of an RTP leg's receive queue (datagrams): 80 ms of 20 ms packets, while the
+/// media thread (SCHED_FIFO where allowed) empties it every millisecond. Each item holds
+/// [`DGRAM_MAX`] octets inline: at 8 deep a leg's two queues were 11 KiB, a fifth of the
+/// memory target of a call (the send queue is gone: the media thread sends itself).
 const RTP_QUEUE: usize = 4;
 /// A-law idle pattern.
 const ALAW_IDLE: u8 = 0xD5;
@@ -120,7 +120,6 @@ impl DFrame {
 pub(crate) struct Dgram {
     pub(crate) len: u16,
     pub(crate) addr: SocketAddr,
-    pub(crate) rtcp: bool,
     pub(crate) buf: [u8; DGRAM_MAX],
 }
 
@@ -174,16 +173,15 @@ pub(crate) struct SpanPort {
     pub(crate) notify: Arc<Notify>,
 }
 
-/// An RTP leg's session and its queues, as handed to the media thread.
+/// An RTP leg's session, its receive queue and its sockets, as handed to the media thread.
 pub(crate) struct RtpChannel {
     pub(crate) leg: LegId,
     pub(crate) session: rtp::Session,
-    /// Datagrams received on the leg's sockets.
+    /// Datagrams received on the leg's sockets ([`crate::rtpio`] fills it).
     pub(crate) rx: Consumer<Dgram>,
-    /// Datagrams to send.
-    pub(crate) tx: Producer<Dgram>,
-    /// Wakes the socket task when `tx` has something.
-    pub(crate) notify: Arc<Notify>,
+    /// The leg's RTP and RTCP sockets (non-blocking): the media thread sends on them.
+    rtp_sock: Arc<UdpSocket>,
+    rtcp_sock: Arc<UdpSocket>,
     /// Digits to send as RFC 4733, and the end of the one being sent.
     digits: VecDeque<Digit>,
     sending_until: Option<tdm::Instant>,
@@ -198,37 +196,28 @@ impl std::fmt::Debug for RtpChannel {
     }
 }
 
-/// The socket task's ends of an RTP leg's queues.
-#[derive(Debug)]
-pub(crate) struct RtpPort {
-    /// Datagrams received, for the media thread.
-    pub(crate) rx: Producer<Dgram>,
-    /// Datagrams to send.
-    pub(crate) tx: Consumer<Dgram>,
-    pub(crate) notify: Arc<Notify>,
-}
-
-/// Makes an RTP leg's channel (for [`Ctl::AttachRtp`]) and the socket task's port.
-pub(crate) fn rtp_channel(leg: LegId, session: rtp::Session) -> (Box<RtpChannel>, RtpPort) {
+/// Makes an RTP leg's channel (for [`Ctl::AttachRtp`]), sending on `rtp_sock` and
+/// `rtcp_sock` (non-blocking), and the producer end of its receive queue (for
+/// [`crate::rtpio::register`]).
+pub(crate) fn rtp_channel(
+    leg: LegId,
+    session: rtp::Session,
+    rtp_sock: Arc<UdpSocket>,
+    rtcp_sock: Arc<UdpSocket>,
+) -> (Box<RtpChannel>, Producer<Dgram>) {
     let (in_tx, in_rx) = RingBuffer::new(RTP_QUEUE);
-    let (out_tx, out_rx) = RingBuffer::new(RTP_QUEUE);
-    let notify = Arc::new(Notify::new());
     (
         Box::new(RtpChannel {
             leg,
             session,
             rx: in_rx,
-            tx: out_tx,
-            notify: Arc::clone(&notify),
+            rtp_sock,
+            rtcp_sock,
             digits: VecDeque::with_capacity(32),
             sending_until: None,
             next_digit_at: tdm::Instant::ZERO,
         }),
-        RtpPort {
-            rx: in_tx,
-            tx: out_rx,
-            notify,
-        },
+        in_tx,
     )
 }
 
@@ -673,27 +662,23 @@ fn report(legs: &[Option<LegId>], t: &mut Thread, slot: usize, digit: Digit) {
     }
 }
 
+/// Sends what the leg's session has to send, on its sockets, from the media thread: a
+/// non-blocking `sendto` each, cheaper than waking another thread to make it (rtpio.rs).
+/// A datagram the socket cannot take now (send buffer full) is dropped and counted.
 fn flush_rtp(ch: &mut RtpChannel, now: tdm::Instant, buf: &mut [u8; DGRAM_READ], m: &Metrics) {
-    let mut any = false;
     while let Some(tx) = ch.session.poll_transmit(now, &mut buf[..]) {
-        if tx.len > DGRAM_MAX {
-            m.media_queue_full.inc();
-            continue;
-        }
-        let mut d = Dgram {
-            len: u16::try_from(tx.len).unwrap_or(0),
-            addr: tx.to,
-            rtcp: tx.kind == rtp::TransmitKind::Rtcp,
-            buf: [0; DGRAM_MAX],
+        let sock = if tx.kind == rtp::TransmitKind::Rtcp {
+            &ch.rtcp_sock
+        } else {
+            &ch.rtp_sock
         };
-        d.buf[..tx.len].copy_from_slice(&buf[..tx.len]);
-        if ch.tx.push(d).is_err() {
-            m.media_queue_full.inc();
+        match sock.send_to(&buf[..tx.len], tx.to) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                m.media_queue_full.inc();
+            }
+            Err(e) => debug!(leg = ch.leg.0, to = %tx.to, "rtp: send: {e}"),
         }
-        any = true;
-    }
-    if any {
-        ch.notify.notify_one();
     }
 }
 

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use ::sip::sdp::{Codec, Direction, LocalMedia, Negotiated};
 use ::sip::ua::{
@@ -26,7 +25,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use crate::calls::{Engine, ToEngine};
-use crate::media::{Ctl, DGRAM_MAX, Dgram, RtpPort, rtp_channel};
+use crate::media::{Ctl, rtp_channel};
 
 /// Input from the SIP sockets.
 #[derive(Debug)]
@@ -358,7 +357,8 @@ fn reason_to_cause(r: EndReason) -> Cause {
     }
 }
 
-/// Starts a leg's media: its RTP session on the media thread, its socket task.
+/// Starts a leg's media: its RTP session on the media thread, its sockets on the RTP
+/// socket thread.
 fn start_media(e: &mut Engine, leg: LegId, neg: &Negotiated) {
     let Some(slot) = e.rtp_slot() else {
         warn!(leg = leg.0, "no RTP slot free: the leg has no media");
@@ -395,20 +395,15 @@ fn start_media(e: &mut Engine, leg: LegId, neg: &Negotiated) {
     };
     cfg.jitter.law = law;
     let session = rtp::Session::new(now, cfg);
-    let (chan, port) = rtp_channel(leg, session);
+    a.set_nonblocking(true).ok();
+    b.set_nonblocking(true).ok();
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let (chan, rx) = rtp_channel(leg, session, Arc::clone(&a), Arc::clone(&b));
     l.slot = Some(slot);
     let rtp_port = l.rtp_port;
     info!(leg = leg.0, rtp_port, remote = ?remote, codec = ?neg.codec, "rtp session started");
-    a.set_nonblocking(true).ok();
-    b.set_nonblocking(true).ok();
-    // On the RTP socket thread, apart from the engine ([`crate::rtpio`]).
-    let spawned = crate::rtpio::spawn(async move {
-        match (UdpSocket::from_std(a), UdpSocket::from_std(b)) {
-            (Ok(a), Ok(b)) => rtp_task(a, b, port).await,
-            _ => warn!(leg = leg.0, "rtp sockets"),
-        }
-    });
-    if !spawned {
+    // Read on the RTP socket thread; the media thread sends ([`crate::rtpio`]).
+    if !crate::rtpio::register(a, b, rx) {
         warn!(
             leg = leg.0,
             "rtp socket thread not running: the leg has no media"
@@ -416,59 +411,6 @@ fn start_media(e: &mut Engine, leg: LegId, neg: &Negotiated) {
     }
     e.media_ctl(Ctl::AttachRtp { slot, chan });
     e.set_slot(leg, slot);
-}
-
-/// Moves datagrams between a leg's RTP/RTCP sockets and the media thread until the media
-/// thread drops the leg's session.
-async fn rtp_task(rtp: UdpSocket, rtcp: UdpSocket, mut port: RtpPort) {
-    // One octet more than a queue item holds: a longer datagram reads as DGRAM_MAX + 1
-    // octets (the kernel truncates it) and is dropped whole below. (1,500-octet buffers
-    // were 3 KiB of every leg.)
-    let mut b1 = vec![0u8; DGRAM_MAX + 1];
-    let mut b2 = vec![0u8; DGRAM_MAX + 1];
-    // Larger than a queue item: dropped whole rather than truncated.
-    let mk = |buf: &[u8], n: usize, addr: SocketAddr, rtcp: bool| {
-        if n > DGRAM_MAX {
-            debug!(%addr, len = n, "rtp: datagram too large for the media queue, dropped");
-            return None;
-        }
-        let mut d = Dgram {
-            len: u16::try_from(n).unwrap_or(0),
-            addr,
-            rtcp,
-            buf: [0; DGRAM_MAX],
-        };
-        d.buf[..n].copy_from_slice(&buf[..n]);
-        Some(d)
-    };
-    let notify = Arc::clone(&port.notify);
-    // One timer for the task's life (a new `sleep` per wake-up registered a timer per
-    // datagram): it only bounds how long an abandoned leg's task lingers.
-    let mut check = tokio::time::interval(Duration::from_millis(100));
-    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            r = rtp.recv_from(&mut b1) => if let Ok((n, from)) = r
-                && let Some(d) = mk(&b1, n, from, false)
-            {
-                let _ = port.rx.push(d);
-            },
-            r = rtcp.recv_from(&mut b2) => if let Ok((n, from)) = r
-                && let Some(d) = mk(&b2, n, from, true)
-            {
-                let _ = port.rx.push(d);
-            },
-            () = notify.notified() => {}
-            _ = check.tick() => {}
-        }
-        while let Ok(d) = port.tx.pop() {
-            let s = if d.rtcp { &rtcp } else { &rtp };
-            let _ = s.try_send_to(d.bytes(), d.addr);
-        }
-        if port.tx.is_abandoned() {
-            return;
-        }
-    }
 }
 
 /// Handles input from the SIP sockets.
