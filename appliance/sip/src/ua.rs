@@ -228,11 +228,6 @@ pub struct UaConfig {
     pub use_100rel: bool,
     /// User-Agent / Server header value.
     pub user_agent: String,
-    /// User-Agent prefixes of clients challenged with MD5 only: they fail a whole 401/407
-    /// that also names SHA-256 instead of picking the challenge they support (RFC 8760
-    /// §2.4). Default: baresip 0.x/1.x (libre 1.x answers such a challenge with ENOSYS,
-    /// "Function not implemented", and never registers).
-    pub md5_only_user_agents: Vec<String>,
 }
 
 impl UaConfig {
@@ -257,7 +252,6 @@ impl UaConfig {
             min_se: 90,
             use_100rel: true,
             user_agent: "appliance-sip".to_owned(),
-            md5_only_user_agents: vec!["baresip v0.".to_owned(), "baresip v1.".to_owned()],
         }
     }
 }
@@ -1431,17 +1425,7 @@ impl Ua {
             }
         }
         let server = self.digests.get(user).unwrap_or(&self.default_digest);
-        let md5_only = req.headers.values_named("User-Agent").any(|ua| {
-            self.cfg
-                .md5_only_user_agents
-                .iter()
-                .any(|p| ua.trim_start().starts_with(p.as_str()))
-        });
-        let chal = if md5_only {
-            server.challenges_among(secs, stale, &[Algorithm::Md5])
-        } else {
-            server.challenges(secs, stale)
-        };
+        let chal = server.challenges(secs, stale);
         let tag = self.fresh("a");
         let mut r = req.response(status, reason(status), Some(&tag));
         for ch in chal {

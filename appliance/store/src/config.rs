@@ -57,6 +57,12 @@ text_enum!(
     ExtensionKind { /** A SIP phone account. */ Sip = "sip", /** Echo test: audio and digits come back. */ EchoTest = "echo", /** 1 kHz test tone. */ TestTone = "tone" }
 );
 text_enum!(
+    /// Digest algorithms a SIP extension is challenged with (RFC 8760 §2.4). Phones that
+    /// drop a whole 401 naming SHA-256 (baresip 1.0, sipp 3.6) need [`Self::Md5`].
+    #[derive(Default)]
+    DigestAlgorithms { /** MD5 alone. */ Md5 = "md5", /** MD5 and SHA-256 (the default). */ #[default] Md5Sha256 = "md5,sha-256" }
+);
+text_enum!(
     /// Role of a user; checked server-side on every route.
     Role { /** Everything. */ Admin = "admin", /** Queues, agents, reports, live monitoring. */ Supervisor = "supervisor", /** The agent desktop. */ Agent = "agent" }
 );
@@ -138,6 +144,9 @@ pub struct ExtensionConfig {
     pub kind: ExtensionKind,
     /// SIP digest secret, required for SIP accounts (8–64 characters), absent otherwise.
     pub sip_password: Option<String>,
+    /// Digest algorithms the account is challenged with; only SIP accounts may change the
+    /// default.
+    pub digest_algorithms: DigestAlgorithms,
 }
 
 /// One member of a trunk group.
@@ -837,6 +846,15 @@ fn validate_extension(tx: &Transaction<'_>, c: &ExtensionConfig, id: Option<i64>
         }
         (_, None) => {}
     }
+    if c.kind != ExtensionKind::Sip && c.digest_algorithms != DigestAlgorithms::default() {
+        return Err(Invalid::new(
+            "extension.digest_algorithms",
+            Rule::Conflicts {
+                other: "extension.kind",
+            },
+        )
+        .into());
+    }
     unique(
         tx,
         "extensions",
@@ -1271,8 +1289,20 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
             EXTENSIONS.write(
                 tx,
                 id,
-                &["number", "name", "kind", "sip_password"],
-                params![c.number, c.name, c.kind.as_str(), c.sip_password],
+                &[
+                    "number",
+                    "name",
+                    "kind",
+                    "sip_password",
+                    "digest_algorithms",
+                ],
+                params![
+                    c.number,
+                    c.name,
+                    c.kind.as_str(),
+                    c.sip_password,
+                    c.digest_algorithms.as_str()
+                ],
             )?
         }
         C::DeleteExtension { id } => EXTENSIONS.delete(
@@ -1647,6 +1677,11 @@ fn extension_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored<ExtensionConf
                 "kind",
             )?,
             sip_password: r.get(4)?,
+            digest_algorithms: decode(
+                DigestAlgorithms::parse(&r.get::<_, String>(5)?),
+                "extensions",
+                "digest_algorithms",
+            )?,
         },
     })
 }
@@ -1779,7 +1814,7 @@ impl Store {
     /// SQLite errors.
     pub fn extensions(&self) -> Result<Vec<Stored<ExtensionConfig>>> {
         let mut s = self.conn.prepare_cached(
-            "SELECT id, number, name, kind, sip_password FROM extensions ORDER BY number",
+            "SELECT id, number, name, kind, sip_password, digest_algorithms FROM extensions ORDER BY number",
         )?;
         Ok(s.query_map([], extension_row)?
             .collect::<rusqlite::Result<_>>()?)
@@ -1791,7 +1826,7 @@ impl Store {
     /// SQLite errors.
     pub fn extension_by_number(&self, number: &str) -> Result<Option<Stored<ExtensionConfig>>> {
         let mut s = self.conn.prepare_cached(
-            "SELECT id, number, name, kind, sip_password FROM extensions WHERE number = ?1",
+            "SELECT id, number, name, kind, sip_password, digest_algorithms FROM extensions WHERE number = ?1",
         )?;
         Ok(s.query_row([number], extension_row).optional()?)
     }

@@ -31,6 +31,7 @@ fn sip(number: u32, name: &str) -> Command {
         name: name.to_owned(),
         kind: ExtensionKind::Sip,
         sip_password: Some(format!("demo{number}")),
+        digest_algorithms: Default::default(),
     })
 }
 
@@ -77,12 +78,14 @@ impl Store {
             name: "Echo test".into(),
             kind: ExtensionKind::EchoTest,
             sip_password: None,
+            digest_algorithms: Default::default(),
         }));
         cmds.push(Command::CreateExtension(ExtensionConfig {
             number: "601".into(),
             name: "Test tone 1 kHz".into(),
             kind: ExtensionKind::TestTone,
             sip_password: None,
+            digest_algorithms: Default::default(),
         }));
         for n in 2001..=2010 {
             cmds.push(sip(n, &format!("Agent {n}")));
