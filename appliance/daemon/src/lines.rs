@@ -22,8 +22,10 @@
 //!    `route`; the phone picking up → answered; on-hook, a far-end disconnect or a line
 //!    that closes → ended), and carries out the engine's [`ToLine`] orders.
 //!
-//! FXS: the phone dials with DTMF or pulses; a number ends with `#`, or at four digits
-//! starting 1–2 (the demo's extension plan), or after the 8 s inter-digit timeout. A call
+//! FXS: the phone dials with DTMF or pulses; a number ends with `#`, or as soon as the
+//! switch's dial plan says it is complete ([`FxsDialPlan`]: `600` or an extension number
+//! at once, `0…` to a trunk group after the 8 s inter-digit timeout), and a number no rule
+//! can match gets busy tone at once. A call
 //! to the port rings the phone with the port's cadence and sends caller ID (FSK between
 //! the first and second ring, or DTMF, as configured). FXO: an incoming call is offered
 //! when caller ID arrives or at the second ring; an outgoing call seizes the line, waits
@@ -39,7 +41,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use analog::{
@@ -54,7 +56,7 @@ use serde_json::{Value, json};
 use socket2::{Domain, SockAddr, Socket, Type};
 use store::lines::{CallerIdStandard, LinePortKind, StoredLinePort};
 use switch::Cause;
-use switch::dialplan::{CallingParty, ChannelKind, OriginClass, Presentation};
+use switch::dialplan::{CallingParty, ChannelKind, DialState, OriginClass, Presentation};
 use switch::engine::{Destination, LegId};
 use switch::media::MediaPath;
 use tdm::virt::{VirtAnalogLine, VirtError};
@@ -139,14 +141,37 @@ impl std::fmt::Debug for LineMedia {
     }
 }
 
-/// The dial plan of FXS ports: `#` ends a number; four digits starting 1 or 2 (the demo's
-/// extensions and agents) are complete; anything else waits for the inter-digit timeout.
-fn fxs_dial_plan(digits: &str) -> DialPlanMatch {
-    let b = digits.as_bytes();
-    if digits.ends_with('#') || (b.len() == 4 && matches!(b[0], b'1' | b'2')) {
-        DialPlanMatch::Complete
-    } else {
-        DialPlanMatch::Incomplete
+/// The switch's dial plan as FXS ports consult it after each digit; [`crate::reload`]
+/// replaces it with the rebuilt one, so a port set up before a change sees it.
+#[derive(Debug, Default)]
+pub(crate) struct FxsDialPlan(RwLock<Arc<switch::dialplan::Config>>);
+
+impl FxsDialPlan {
+    /// The plan of `cfg` (the daemon's switch configuration).
+    pub(crate) fn new(cfg: &switch::dialplan::Config) -> Self {
+        Self(RwLock::new(Arc::new(cfg.clone())))
+    }
+
+    /// Replaces the plan (on reload).
+    pub(crate) fn set(&self, cfg: &switch::dialplan::Config) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(cfg.clone());
+    }
+
+    /// The verdict on `digits` dialled on an FXS port: a final `#` ends the number;
+    /// otherwise the switch's internal table for an extension caller
+    /// ([`switch::dialplan::Config::dial_state`]) decides: complete routes now, ambiguous or
+    /// incomplete waits for more digits (or the inter-digit timeout), invalid gets busy
+    /// tone at once.
+    pub(crate) fn verdict(&self, digits: &str) -> DialPlanMatch {
+        if digits.ends_with('#') {
+            return DialPlanMatch::Complete;
+        }
+        let plan = Arc::clone(&self.0.read().unwrap_or_else(PoisonError::into_inner));
+        match plan.dial_state(OriginClass::Extension, digits) {
+            DialState::Complete => DialPlanMatch::Complete,
+            DialState::Ambiguous | DialState::Incomplete => DialPlanMatch::Incomplete,
+            DialState::Invalid => DialPlanMatch::Invalid,
+        }
     }
 }
 
@@ -396,10 +421,7 @@ pub(crate) struct PortsStatus(Mutex<Vec<(u16, Value)>>);
 
 impl PortsStatus {
     fn set(&self, port: u16, v: Value) {
-        let mut g = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut g = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match g.iter_mut().find(|(p, _)| *p == port) {
             Some(e) => e.1 = v,
             None => {
@@ -411,10 +433,7 @@ impl PortsStatus {
 
     /// Every configured port, by number.
     pub(crate) fn snapshot(&self) -> Value {
-        let g = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let g = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         Value::Array(g.iter().map(|(_, v)| v.clone()).collect())
     }
 }
@@ -542,8 +561,8 @@ pub(crate) fn dahdi_span(name: &str, number: &str) {
     }
 }
 
-/// The machine configuration of a port.
-fn machine(p: &StoredLinePort) -> Result<Machine> {
+/// The machine configuration of a port; FXS ports consult `shared`'s current dial plan.
+fn machine(p: &StoredLinePort, shared: &Arc<Shared>) -> Result<Machine> {
     let c = &p.config;
     let country = match c.country.as_str() {
         "etsi" => Country::Etsi,
@@ -572,7 +591,8 @@ fn machine(p: &StoredLinePort) -> Result<Machine> {
             cfg.cid_signalling = cid;
             cfg.cadence = cadence;
             let mut m = Fxs::new(cfg);
-            m.set_dial_plan(fxs_dial_plan);
+            let plan = Arc::clone(&shared.fxs_dial_plan);
+            m.set_dial_plan(move |digits: &str| plan.verdict(digits));
             Machine::Fxs(Box::new(m))
         }
     })
@@ -655,7 +675,10 @@ impl Port {
                 LinePortKind::Fxo => PortKind::Fxo,
                 _ => PortKind::Fxs,
             };
-            let (line, machine) = match (VirtAnalogLine::new(sock, kind), machine(&self.cfg)) {
+            let (line, machine) = match (
+                VirtAnalogLine::new(sock, kind),
+                machine(&self.cfg, &self.shared),
+            ) {
                 (Ok(l), Ok(m)) => (l, m),
                 (Err(e), _) => {
                     warn!(port = %self.name, "line: {e}");

@@ -11,6 +11,8 @@
 //!   FSK caller ID (1001) between the first and second ring, answers;
 //! - the exchange (analog-sim as CO) rings the FXO port with caller ID: the call follows
 //!   the port's route (1002 here, a sipp phone) with that calling number, audio both ways;
+//! - a phone on the FXS port dials 600 (echo test): the switch's dial plan completes the
+//!   number at its last digit, no inter-digit timeout;
 //! - a SIP phone dials 0215550100: dial rule `0.` → trunk group `carrier` → the FXO port
 //!   seizes the line and the CO receives the digits in DTMF.
 //!
@@ -126,6 +128,44 @@ fn a_phone_on_the_fxs_port_dials_a_sip_phone_and_audio_passes_both_ways() {
         got.packets
     );
     d.wait_log(&["call ended"]);
+    stop(d);
+}
+
+/// A phone on the FXS port dials 600 (the echo test): the switch's dial plan says the
+/// number is complete at its last digit, so the call goes through at once, not after the
+/// 8 s inter-digit timeout (the phone hangs up 3 s after dialling: a number waiting for
+/// the timeout would never be reported; it stays on-hook 2.5 s, longer than the 1.25 s
+/// longest hook flash, so the port sees it hang up).
+#[test]
+fn a_phone_on_the_fxs_port_dialling_600_is_connected_without_the_inter_digit_timeout() {
+    let _g = serial();
+    let (dir, data) = e2e::seeded(|_| {});
+    let (mut d, _sip) = e2e::start(dir, data.clone());
+    d.wait_log(&["virtual analog line jack listening", "analog/1"]);
+    let rec = data.join("fxs-echo.raw");
+    let mut phone = analog::sim(
+        "phone",
+        &data,
+        "fxs1.sock",
+        &rec,
+        &[
+            "--script",
+            "offhook; wait dialtone 8000; dial 600; sleep 3000; onhook; sleep 2500",
+            "--exit-after",
+            "30000",
+        ],
+    );
+    phone.wait_for(WAIT, |v| v["event"] == "tone" && v["tone"] == "dial");
+    // Waiting for the 8 s timeout, the phone would be on-hook again (3 s) and the digits
+    // dropped: the number is reported, and the echo test answers, only if 600 completed.
+    d.wait_log(&["the phone dialled", "number=600"]);
+    d.wait_log(&["call answered"]);
+    let lines = phone.finish_ok(WAIT);
+    assert!(
+        testkit::json::events(&lines, "script_done").len() == 1,
+        "{lines:#?}"
+    );
+    d.wait_log(&["the phone hung up"]);
     stop(d);
 }
 
