@@ -54,7 +54,7 @@ use media_dsp::g711::Law;
 use rtrb::{Consumer, Producer, RingBuffer};
 use serde_json::{Value, json};
 use socket2::{Domain, SockAddr, Socket, Type};
-use store::lines::{CallerIdStandard, LinePortKind, StoredLinePort};
+use store::lines::{CallerIdStandard, LineCountry, LinePortKind, StoredLinePort};
 use switch::Cause;
 use switch::dialplan::{CallingParty, ChannelKind, DialState, OriginClass, Presentation};
 use switch::engine::{Destination, LegId};
@@ -564,16 +564,18 @@ pub(crate) fn dahdi_span(name: &str, number: &str) {
 /// The machine configuration of a port; FXS ports consult `shared`'s current dial plan.
 fn machine(p: &StoredLinePort, shared: &Arc<Shared>) -> Result<Machine> {
     let c = &p.config;
-    let country = match c.country.as_str() {
-        "etsi" => Country::Etsi,
-        "na" => Country::NorthAmerica,
-        _ => Country::China,
+    let country = match c.country {
+        LineCountry::Cn => Country::China,
+        LineCountry::Etsi => Country::Etsi,
+        LineCountry::Na => Country::NorthAmerica,
+        other => bail!("tone plan {} is not known to this daemon", other.as_str()),
     };
     let cid = match c.caller_id {
         CallerIdStandard::EtsiFsk => Some(CidSignalling::Fsk(FskStandard::V23)),
         CallerIdStandard::BellFsk => Some(CidSignalling::Fsk(FskStandard::Bell202)),
         CallerIdStandard::Dtmf => Some(CidSignalling::Dtmf),
         CallerIdStandard::None => None,
+        other => bail!("caller ID {} is not known to this daemon", other.as_str()),
     };
     let cadence = RingCadence {
         on_ms: c.ring_on_ms,
@@ -979,9 +981,10 @@ impl Lines {
 
 fn kind_of(k: LinePortKind) -> ChannelKind {
     match k {
-        LinePortKind::Fxs => ChannelKind::AnalogFxs,
         LinePortKind::Fxo => ChannelKind::AnalogFxo,
         LinePortKind::Sound => ChannelKind::SoundCard,
+        // FXS, and a kind a later store may add: opened as FXS (`Port::run`, `machine`).
+        _ => ChannelKind::AnalogFxs,
     }
 }
 

@@ -607,6 +607,7 @@ fn reload(
                     | store::Entity::SipTrunk
                     | store::Entity::Queue => "applied: dial plan rebuilt",
                     store::Entity::Span => "needs a restart: spans are opened at start",
+                    store::Entity::LinePort => "needs a restart: line ports are opened at start",
                     _ => "stored; not used by this daemon slice yet",
                 };
                 info!(

@@ -38,6 +38,11 @@ use nix::sys::signal::Signal;
 use store::lines::LinePortConfig;
 
 const WAIT: Duration = Duration::from_secs(20);
+/// Who the test's configuration changes are by.
+const TEST: store::CommandContext<'static> = store::CommandContext {
+    actor: "test",
+    ts: store::Timestamp::from_secs(1_700_000_001),
+};
 
 /// One scenario at a time: they run in real time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -225,13 +230,11 @@ fn the_exchange_rings_the_fxo_port_and_the_call_follows_its_route_with_audio() {
     // The FXO port's route: extension 1002 (a sipp phone) instead of the demo's IVR.
     let (dir, data) = e2e::seeded(|s| {
         let fxo = s.line_ports().unwrap()[1].id;
-        assert!(s.delete_line_port(fxo).unwrap());
-        s.add_line_port(&LinePortConfig::fxo(
-            2,
-            "virt:fxo2.sock",
-            "1002",
-            Some("carrier"),
-        ))
+        assert!(s.delete_line_port(TEST, fxo).unwrap());
+        s.add_line_port(
+            TEST,
+            &LinePortConfig::fxo(2, "virt:fxo2.sock", "1002", Some("carrier")),
+        )
         .unwrap();
     });
     let (mut d, sip) = e2e::start(dir, data.clone());

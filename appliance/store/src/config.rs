@@ -136,7 +136,7 @@ pub struct SipTrunkConfig {
 /// An extension number and what it reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtensionConfig {
-    /// 2–8 digits, unique across extensions and queue numbers.
+    /// 2–8 digits, unique across extensions, queue numbers and line port extensions.
     pub number: String,
     /// Display name.
     pub name: String,
@@ -220,7 +220,8 @@ pub struct NewUser {
 pub struct QueueConfig {
     /// Unique name.
     pub name: String,
-    /// Dialable number (2–8 digits), unique across queues and extensions.
+    /// Dialable number (2–8 digits), unique across queues, extensions and line port
+    /// extensions.
     pub number: Option<String>,
     /// Routing strategy.
     pub strategy: Strategy,
@@ -345,6 +346,13 @@ pub enum Command {
     /// Remove an extension (refused while a dial rule targets it).
     DeleteExtension {
         /// Extension id.
+        id: i64,
+    },
+    /// Add an analog or sound-card line port ([`crate::lines`]).
+    CreateLinePort(crate::lines::LinePortConfig),
+    /// Remove a line port.
+    DeleteLinePort {
+        /// Line port id.
         id: i64,
     },
     /// Add a trunk group.
@@ -602,7 +610,12 @@ fn check_text(field: &'static str, s: &str, max: usize) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn check_digits(field: &'static str, s: &str, min: usize, max: usize) -> Result<(), Invalid> {
+pub(crate) fn check_digits(
+    field: &'static str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), Invalid> {
     check_len(field, s, min, max)?;
     if !s.chars().all(|c| c.is_ascii_digit()) {
         return Err(Invalid::new(field, Rule::BadChars { allowed: "0-9" }));
@@ -864,6 +877,14 @@ fn validate_extension(tx: &Transaction<'_>, c: &ExtensionConfig, id: Option<i64>
         "extension.number",
     )?;
     unique(tx, "queues", "number", &c.number, None, "extension.number")?;
+    unique(
+        tx,
+        "line_ports",
+        "extension",
+        &c.number,
+        None,
+        "extension.number",
+    )?;
     Ok(())
 }
 
@@ -945,6 +966,7 @@ fn validate_queue(tx: &Transaction<'_>, c: &QueueConfig, id: Option<i64>) -> Res
         check_digits("queue.number", n, 2, 8)?;
         unique(tx, "queues", "number", n, id, "queue.number")?;
         unique(tx, "extensions", "number", n, None, "queue.number")?;
+        unique(tx, "line_ports", "extension", n, None, "queue.number")?;
     }
     check_range("queue.max_len", c.max_len.into(), 0, 10_000)?;
     check_range("queue.max_wait_s", c.max_wait_s.into(), 0, 86_400)?;
@@ -1114,6 +1136,7 @@ const DIAL_RULES: Table = Table::new(Entity::DialRule, "dial_rules", "dial_rule.
 const QUEUES: Table = Table::new(Entity::Queue, "queues", "queue.id");
 const SKILLS: Table = Table::new(Entity::Skill, "skills", "skill.id");
 const AGENTS: Table = Table::new(Entity::Agent, "agents", "agent.id");
+const LINE_PORTS: Table = Table::new(Entity::LinePort, "line_ports", "line_port.id");
 
 impl Table {
     const fn new(entity: Entity, name: &'static str, id_field: &'static str) -> Self {
@@ -1313,6 +1336,8 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
                 "a dial rule",
             )],
         )?,
+        C::CreateLinePort(c) => (Entity::LinePort, crate::lines::insert(tx, c)?, Op::Create),
+        C::DeleteLinePort { id } => LINE_PORTS.delete(tx, *id, &[])?,
         C::CreateTrunkGroup(c) | C::UpdateTrunkGroup { config: c, .. } => {
             let id = TRUNK_GROUPS.target(tx, update_id(cmd))?;
             validate_trunk_group(tx, c, id)?;
@@ -1609,7 +1634,11 @@ pub(crate) fn execute_in(
 
 // ---------------------------------------------------------------- reads
 
-fn decode<T>(v: Option<T>, table: &'static str, column: &'static str) -> rusqlite::Result<T> {
+pub(crate) fn decode<T>(
+    v: Option<T>,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<T> {
     v.ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
             0,

@@ -162,17 +162,19 @@ impl Store {
         changes.extend(first);
         changes.extend(agents);
         changes.extend(run(&queues)?);
-        tx.commit()?;
         // The line ports: an analog phone on FXS port 1 as extension 1101, and a line from
         // the exchange on FXO port 2 (incoming rings go to the demo IVR 8000), the last
         // member of trunk group `carrier`, after span1.
-        self.add_line_port(&LinePortConfig::fxs(1, "virt:fxs1.sock", "1101"))?;
-        self.add_line_port(&LinePortConfig::fxo(
-            2,
-            "virt:fxo2.sock",
-            "8000",
-            Some("carrier"),
-        ))?;
+        changes.extend(run(&[
+            Command::CreateLinePort(LinePortConfig::fxs(1, "virt:fxs1.sock", "1101")),
+            Command::CreateLinePort(LinePortConfig::fxo(
+                2,
+                "virt:fxo2.sock",
+                "8000",
+                Some("carrier"),
+            )),
+        ])?);
+        tx.commit()?;
         let extensions = self
             .extensions()?
             .into_iter()
