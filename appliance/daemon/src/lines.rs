@@ -38,7 +38,7 @@
 //! **What it is not:** DAHDI analog channels that do open are not driven yet (logged);
 //! hook flash is reported in the log only (no transfer or call waiting); one call per port.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -415,26 +415,23 @@ impl LineTask {
     }
 }
 
-/// What the control API shows of each port (`/status` → `ports`).
+/// What the control API shows of each port (`/status` → `ports`): written by the port
+/// tasks (and the sound ports' start), read by the control API.
 #[derive(Debug, Default)]
-pub(crate) struct PortsStatus(Mutex<Vec<(u16, Value)>>);
+pub(crate) struct PortsStatus(Mutex<BTreeMap<u16, Value>>);
 
 impl PortsStatus {
     fn set(&self, port: u16, v: Value) {
-        let mut g = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match g.iter_mut().find(|(p, _)| *p == port) {
-            Some(e) => e.1 = v,
-            None => {
-                g.push((port, v));
-                g.sort_by_key(|e| e.0);
-            }
-        }
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(port, v);
     }
 
     /// Every configured port, by number.
     pub(crate) fn snapshot(&self) -> Value {
         let g = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        Value::Array(g.iter().map(|(_, v)| v.clone()).collect())
+        Value::Array(g.values().cloned().collect())
     }
 }
 
@@ -451,7 +448,7 @@ pub(crate) fn trunk_name(p: &StoredLinePort) -> String {
     format!("fxo{}", p.config.port)
 }
 
-fn status_json(p: &StoredLinePort, line: &str, state: &str, call: Option<&str>) -> Value {
+fn status_json(p: &StoredLinePort, line: &str, state: &str) -> Value {
     let c = &p.config;
     json!({
         "port": c.port,
@@ -463,7 +460,6 @@ fn status_json(p: &StoredLinePort, line: &str, state: &str, call: Option<&str>) 
         "trunk_group": c.trunk_group,
         "line": line,
         "state": state,
-        "call": call,
     })
 }
 
@@ -485,7 +481,7 @@ pub(crate) fn open(
         shared
             .control
             .lines
-            .set(c.port, status_json(p, "not opened", "down", None));
+            .set(c.port, status_json(p, "not opened", "down"));
         match tdm::dahdi::AnalogChannel::open(&tdm::dahdi::DeviceRoot::default(), channo) {
             Err(e) => error!(
                 port = %name, kind = c.kind.as_str(), device = %c.device,
@@ -515,10 +511,10 @@ pub(crate) fn open(
     sock.listen(1)?;
     sock.set_nonblocking(true)?;
     info!(port = %name, kind = c.kind.as_str(), path = %path.display(), "virtual analog line jack listening");
-    shared.control.lines.set(
-        c.port,
-        status_json(p, "waiting for the far end", "idle", None),
-    );
+    shared
+        .control
+        .lines
+        .set(c.port, status_json(p, "waiting for the far end", "idle"));
     let (stop, stop_rx) = watch::channel(false);
     let port = Port {
         cfg: p.clone(),
@@ -637,10 +633,10 @@ impl Port {
             (None, true) => "off-hook",
             (None, false) => "idle",
         };
-        self.shared.control.lines.set(
-            self.cfg.config.port,
-            status_json(&self.cfg, line, state, None),
-        );
+        self.shared
+            .control
+            .lines
+            .set(self.cfg.config.port, status_json(&self.cfg, line, state));
     }
 
     /// Without a line: orders to place a call fail at once.
@@ -748,9 +744,10 @@ impl Port {
                 }
                 self.on_report(r, otx);
             }
+            // The media thread notifies after pushing reports; a notification that comes
+            // before this wait is kept as Notify's permit, so no poll is needed.
             tokio::select! {
                 () = notify.notified() => {}
-                () = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = stop.changed() => {}
                 o = self.orders.recv() => {
                     if let Some(o) = o {
@@ -949,7 +946,7 @@ pub(crate) fn sound_status(shared: &Shared, p: &StoredLinePort, line: &str) {
     shared
         .control
         .lines
-        .set(p.config.port, status_json(p, line, "idle", None));
+        .set(p.config.port, status_json(p, line, "idle"));
 }
 
 impl Lines {
@@ -1052,7 +1049,8 @@ pub(crate) fn on_event(e: &mut Engine, port: usize, ev: LineEv) {
     }
 }
 
-/// The switch's order for a leg on a line port (`Alert`, `Progress`, `Answer`).
+/// The switch's order for a leg on a line port: [`ToLine::Alert`] (the switch's alerting
+/// and its in-band progress alike: the phone hears ringback) or [`ToLine::Answer`].
 pub(crate) fn signal(e: &mut Engine, leg: LegId, o: ToLine) {
     if let Some(port) = e.lines().port_of(leg) {
         let _ = e.lines().send(port, o);
