@@ -12,9 +12,10 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use store::config::{
-    AgentConfig, AuditEntry, Command, DialRuleConfig, DialTarget, ExtensionConfig, ExtensionKind,
-    Framing, Language, NewUser, QueueConfig, Role, Signalling, SipTrunkConfig, SkillConfig,
-    SpanConfig, SpanRole, Strategy, SwitchType, Transport, TrunkGroupConfig, TrunkRef,
+    AgentConfig, AuditEntry, Command, DialRuleConfig, DialTarget, DigestAlgorithms,
+    ExtensionConfig, ExtensionKind, Framing, Language, NewUser, QueueConfig, Role, Signalling,
+    SipTrunkConfig, SkillConfig, SpanConfig, SpanRole, Strategy, SwitchType, Transport,
+    TrunkGroupConfig, TrunkRef,
 };
 use store::{Store, StoreError};
 use utoipa::{OpenApi, ToSchema};
@@ -170,6 +171,10 @@ pub struct ExtensionDto {
     /// SIP secret (write-only), required for `sip`.
     #[serde(default, skip_serializing)]
     pub sip_password: Option<String>,
+    /// Digest algorithms of a `sip` account: `md5,sha-256` (default) or `md5` for phones
+    /// that fail a SHA-256 challenge.
+    #[serde(default)]
+    pub digest_algorithms: Option<String>,
 }
 
 /// An E1 span.
@@ -442,6 +447,7 @@ impl Resource for ExtensionDto {
             name: c.name,
             kind: c.kind.as_str().into(),
             sip_password: None,
+            digest_algorithms: Some(c.digest_algorithms.as_str().into()),
         }))
     }
     fn into_config(self) -> Result<ExtensionConfig, WebError> {
@@ -450,6 +456,10 @@ impl Resource for ExtensionDto {
             number: self.number,
             name: self.name,
             sip_password: self.sip_password,
+            digest_algorithms: match self.digest_algorithms.as_deref() {
+                None => DigestAlgorithms::default(),
+                Some(a) => parse_enum("extension.digest_algorithms", a, DigestAlgorithms::parse)?,
+            },
         })
     }
     fn create(c: ExtensionConfig) -> Command {

@@ -38,6 +38,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use acd::SplitMix64;
 use anyhow::{Context, Result};
 use isdn::call::{self, CallId, Event, SetupParams};
 use isdn::pri::Pri;
@@ -133,26 +134,12 @@ enum Script {
     Caller { digit: Option<char>, abandons: bool },
 }
 
-/// The seeded choices (splitmix64: small, good enough for a demo's mix).
-#[derive(Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        if hi <= lo {
-            lo
-        } else {
-            lo + self.next() % (hi - lo + 1)
-        }
+/// Uniform in `lo..=hi` from the seeded choices (acd's SplitMix64, unbiased `below`).
+fn range(rng: &mut SplitMix64, lo: u64, hi: u64) -> u64 {
+    if hi <= lo {
+        lo
+    } else {
+        lo + rng.below(hi - lo + 1)
     }
 }
 
@@ -206,7 +193,7 @@ fn run(o: &Options, stop: &AtomicBool) -> Result<()> {
     let mut next_call = Instant::now() + Duration::from_millis(500);
     let mut did_idx = 0usize;
     let mut calls: Vec<Active> = Vec::new();
-    let mut rng = Rng(o.seed);
+    let mut rng = SplitMix64::new(o.seed);
     let mut buf = [0u8; 1024];
     let mut rx: [Chunk; E1_TIMESLOTS] = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let tone = tone_500();
@@ -285,9 +272,10 @@ fn run(o: &Options, stop: &AtomicBool) -> Result<()> {
             let script = if did == o.menu_did || o.queue_dids.contains(&did) {
                 let digit = (did == o.menu_did && !o.digits.is_empty()).then(|| {
                     let n = o.digits.len() as u64;
-                    o.digits[usize::try_from(rng.next() % n).unwrap_or(0)]
+                    o.digits[usize::try_from(rng.below(n)).unwrap_or(0)]
                 });
-                let abandons = digit != Some('9') && rng.range(0, 99) < u64::from(o.abandon_pct);
+                let abandons =
+                    digit != Some('9') && range(&mut rng, 0, 99) < u64::from(o.abandon_pct);
                 Script::Caller { digit, abandons }
             } else {
                 Script::Tone
@@ -380,7 +368,7 @@ fn handle(
     ev: Event,
     calls: &mut Vec<Active>,
     o: &Options,
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
 ) {
     match ev {
         Event::Proceeding { call, channel } => {
@@ -399,9 +387,9 @@ fn handle(
                     let press = wall + o.dtmf_after;
                     let hold_ms = u64::try_from(o.hold.as_millis()).unwrap_or(u64::MAX);
                     let stay = if abandons {
-                        Duration::from_millis(rng.range(PATIENCE_MS.0, PATIENCE_MS.1))
+                        Duration::from_millis(range(rng, PATIENCE_MS.0, PATIENCE_MS.1))
                     } else {
-                        Duration::from_millis(rng.range(hold_ms / 2, hold_ms))
+                        Duration::from_millis(range(rng, hold_ms / 2, hold_ms))
                     };
                     match digit {
                         Some('9') => {
@@ -463,20 +451,4 @@ fn tone_500() -> [Chunk; 2] {
         t[usize::from(i / 8)][usize::from(i % 8)] = media_dsp::g711::linear_to_alaw(lin);
     }
     t
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Rng;
-
-    #[test]
-    fn the_seeded_choices_are_repeatable_and_in_range() {
-        let (mut a, mut b) = (Rng(7), Rng(7));
-        for _ in 0..1000 {
-            let x = a.range(3, 9);
-            assert_eq!(x, b.range(3, 9));
-            assert!((3..=9).contains(&x));
-        }
-        assert_eq!(Rng(1).range(5, 5), 5);
-    }
 }

@@ -18,9 +18,11 @@
 //! link), 502 (the far end refused or never acknowledged), 504 (the span task did not answer
 //! in time); a refused request changes nothing.
 //!
-//! How it gets the state: nothing is shared between tasks. A request is sent as a message
-//! to each span task ([`SpanCtl`]) and to the call engine ([`EngineQuery`]), which answer
-//! from their own state on their own task; each wait is bounded ([`ANSWER_WAIT`]).
+//! How it gets the state: a request is sent as a message to each span task ([`SpanCtl`])
+//! and to the call engine ([`EngineQuery`]), which answer from their own state on their own
+//! task; each wait is bounded ([`ANSWER_WAIT`]). The one thing shared between tasks is the
+//! line ports' status table ([`crate::lines::PortsStatus`], behind a mutex): the port tasks
+//! write their row, `/status` copies the table.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

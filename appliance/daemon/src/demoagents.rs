@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use ::sip::sdp::{Codec, Direction, LocalMedia};
 use ::sip::ua::{CallRef, Transport, TrunkConfig, Ua, UaConfig, UaEvent};
+use acd::SplitMix64;
 use tokio::net::UdpSocket;
 use tracing::{info, warn};
 use web_admin::CtiBackend;
@@ -154,7 +155,8 @@ async fn agent(o: Arc<Options>, number: String, index: usize) {
     let mut call: Option<CallRef> = None;
     let mut answer_at: Option<tdm::Instant> = None;
     let mut hangup_at: Option<tdm::Instant> = None;
-    let mut calls_taken = 0u64;
+    // Talk times: seeded per agent, so a demo run repeats its mix.
+    let mut talk_rng = SplitMix64::new(index as u64);
     let mut buf = vec![0u8; 65_535];
     // A registration kick: the UA registers on its first timeout.
     ua.handle_timeout(clock.now());
@@ -200,14 +202,9 @@ async fn agent(o: Arc<Options>, number: String, index: usize) {
             answer_at = None;
             match ua.answer(now, c, media(rtp_addr.port())) {
                 Ok(_) => {
-                    calls_taken += 1;
                     let span = o.talk_max.saturating_sub(o.talk_min).as_millis();
                     let extra = u64::try_from(span).unwrap_or(0);
-                    let jitter = if extra == 0 {
-                        0
-                    } else {
-                        (calls_taken * 7919 + index as u64 * 104_729) % extra
-                    };
+                    let jitter = if extra == 0 { 0 } else { talk_rng.below(extra) };
                     let talk = o.talk_min + Duration::from_millis(jitter);
                     info!(target: "demo_agents", agent = %number, talk_ms = talk.as_millis(), "simulated agent: answered");
                     hangup_at = Some(now + talk);

@@ -22,8 +22,10 @@
 //!    `route`; the phone picking up → answered; on-hook, a far-end disconnect or a line
 //!    that closes → ended), and carries out the engine's [`ToLine`] orders.
 //!
-//! FXS: the phone dials with DTMF or pulses; a number ends with `#`, or at four digits
-//! starting 1–2 (the demo's extension plan), or after the 8 s inter-digit timeout. A call
+//! FXS: the phone dials with DTMF or pulses; a number ends with `#`, or as soon as the
+//! switch's dial plan says it is complete ([`FxsDialPlan`]: `600` or an extension number
+//! at once, `0…` to a trunk group after the 8 s inter-digit timeout), and a number no rule
+//! can match gets busy tone at once. A call
 //! to the port rings the phone with the port's cadence and sends caller ID (FSK between
 //! the first and second ring, or DTMF, as configured). FXO: an incoming call is offered
 //! when caller ID arrives or at the second ring; an outgoing call seizes the line, waits
@@ -36,10 +38,10 @@
 //! **What it is not:** DAHDI analog channels that do open are not driven yet (logged);
 //! hook flash is reported in the log only (no transfer or call waiting); one call per port.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use analog::{
@@ -52,9 +54,9 @@ use media_dsp::g711::Law;
 use rtrb::{Consumer, Producer, RingBuffer};
 use serde_json::{Value, json};
 use socket2::{Domain, SockAddr, Socket, Type};
-use store::lines::{CallerIdStandard, LinePortKind, StoredLinePort};
+use store::lines::{CallerIdStandard, LineCountry, LinePortKind, StoredLinePort};
 use switch::Cause;
-use switch::dialplan::{CallingParty, ChannelKind, OriginClass, Presentation};
+use switch::dialplan::{CallingParty, ChannelKind, DialState, OriginClass, Presentation};
 use switch::engine::{Destination, LegId};
 use switch::media::MediaPath;
 use tdm::virt::{VirtAnalogLine, VirtError};
@@ -139,14 +141,37 @@ impl std::fmt::Debug for LineMedia {
     }
 }
 
-/// The dial plan of FXS ports: `#` ends a number; four digits starting 1 or 2 (the demo's
-/// extensions and agents) are complete; anything else waits for the inter-digit timeout.
-fn fxs_dial_plan(digits: &str) -> DialPlanMatch {
-    let b = digits.as_bytes();
-    if digits.ends_with('#') || (b.len() == 4 && matches!(b[0], b'1' | b'2')) {
-        DialPlanMatch::Complete
-    } else {
-        DialPlanMatch::Incomplete
+/// The switch's dial plan as FXS ports consult it after each digit; [`crate::reload`]
+/// replaces it with the rebuilt one, so a port set up before a change sees it.
+#[derive(Debug, Default)]
+pub(crate) struct FxsDialPlan(RwLock<Arc<switch::dialplan::Config>>);
+
+impl FxsDialPlan {
+    /// The plan of `cfg` (the daemon's switch configuration).
+    pub(crate) fn new(cfg: &switch::dialplan::Config) -> Self {
+        Self(RwLock::new(Arc::new(cfg.clone())))
+    }
+
+    /// Replaces the plan (on reload).
+    pub(crate) fn set(&self, cfg: &switch::dialplan::Config) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(cfg.clone());
+    }
+
+    /// The verdict on `digits` dialled on an FXS port: a final `#` ends the number;
+    /// otherwise the switch's internal table for an extension caller
+    /// ([`switch::dialplan::Config::dial_state`]) decides: complete routes now, ambiguous or
+    /// incomplete waits for more digits (or the inter-digit timeout), invalid gets busy
+    /// tone at once.
+    pub(crate) fn verdict(&self, digits: &str) -> DialPlanMatch {
+        if digits.ends_with('#') {
+            return DialPlanMatch::Complete;
+        }
+        let plan = Arc::clone(&self.0.read().unwrap_or_else(PoisonError::into_inner));
+        match plan.dial_state(OriginClass::Extension, digits) {
+            DialState::Complete => DialPlanMatch::Complete,
+            DialState::Ambiguous | DialState::Incomplete => DialPlanMatch::Incomplete,
+            DialState::Invalid => DialPlanMatch::Invalid,
+        }
     }
 }
 
@@ -390,32 +415,23 @@ impl LineTask {
     }
 }
 
-/// What the control API shows of each port (`/status` → `ports`).
+/// What the control API shows of each port (`/status` → `ports`): written by the port
+/// tasks (and the sound ports' start), read by the control API.
 #[derive(Debug, Default)]
-pub(crate) struct PortsStatus(Mutex<Vec<(u16, Value)>>);
+pub(crate) struct PortsStatus(Mutex<BTreeMap<u16, Value>>);
 
 impl PortsStatus {
     fn set(&self, port: u16, v: Value) {
-        let mut g = self
-            .0
+        self.0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match g.iter_mut().find(|(p, _)| *p == port) {
-            Some(e) => e.1 = v,
-            None => {
-                g.push((port, v));
-                g.sort_by_key(|e| e.0);
-            }
-        }
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(port, v);
     }
 
     /// Every configured port, by number.
     pub(crate) fn snapshot(&self) -> Value {
-        let g = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Value::Array(g.iter().map(|(_, v)| v.clone()).collect())
+        let g = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Value::Array(g.values().cloned().collect())
     }
 }
 
@@ -432,7 +448,7 @@ pub(crate) fn trunk_name(p: &StoredLinePort) -> String {
     format!("fxo{}", p.config.port)
 }
 
-fn status_json(p: &StoredLinePort, line: &str, state: &str, call: Option<&str>) -> Value {
+fn status_json(p: &StoredLinePort, line: &str, state: &str) -> Value {
     let c = &p.config;
     json!({
         "port": c.port,
@@ -444,7 +460,6 @@ fn status_json(p: &StoredLinePort, line: &str, state: &str, call: Option<&str>) 
         "trunk_group": c.trunk_group,
         "line": line,
         "state": state,
-        "call": call,
     })
 }
 
@@ -466,7 +481,7 @@ pub(crate) fn open(
         shared
             .control
             .lines
-            .set(c.port, status_json(p, "not opened", "down", None));
+            .set(c.port, status_json(p, "not opened", "down"));
         match tdm::dahdi::AnalogChannel::open(&tdm::dahdi::DeviceRoot::default(), channo) {
             Err(e) => error!(
                 port = %name, kind = c.kind.as_str(), device = %c.device,
@@ -496,10 +511,10 @@ pub(crate) fn open(
     sock.listen(1)?;
     sock.set_nonblocking(true)?;
     info!(port = %name, kind = c.kind.as_str(), path = %path.display(), "virtual analog line jack listening");
-    shared.control.lines.set(
-        c.port,
-        status_json(p, "waiting for the far end", "idle", None),
-    );
+    shared
+        .control
+        .lines
+        .set(c.port, status_json(p, "waiting for the far end", "idle"));
     let (stop, stop_rx) = watch::channel(false);
     let port = Port {
         cfg: p.clone(),
@@ -542,19 +557,21 @@ pub(crate) fn dahdi_span(name: &str, number: &str) {
     }
 }
 
-/// The machine configuration of a port.
-fn machine(p: &StoredLinePort) -> Result<Machine> {
+/// The machine configuration of a port; FXS ports consult `shared`'s current dial plan.
+fn machine(p: &StoredLinePort, shared: &Arc<Shared>) -> Result<Machine> {
     let c = &p.config;
-    let country = match c.country.as_str() {
-        "etsi" => Country::Etsi,
-        "na" => Country::NorthAmerica,
-        _ => Country::China,
+    let country = match c.country {
+        LineCountry::Cn => Country::China,
+        LineCountry::Etsi => Country::Etsi,
+        LineCountry::Na => Country::NorthAmerica,
+        other => bail!("tone plan {} is not known to this daemon", other.as_str()),
     };
     let cid = match c.caller_id {
         CallerIdStandard::EtsiFsk => Some(CidSignalling::Fsk(FskStandard::V23)),
         CallerIdStandard::BellFsk => Some(CidSignalling::Fsk(FskStandard::Bell202)),
         CallerIdStandard::Dtmf => Some(CidSignalling::Dtmf),
         CallerIdStandard::None => None,
+        other => bail!("caller ID {} is not known to this daemon", other.as_str()),
     };
     let cadence = RingCadence {
         on_ms: c.ring_on_ms,
@@ -572,7 +589,8 @@ fn machine(p: &StoredLinePort) -> Result<Machine> {
             cfg.cid_signalling = cid;
             cfg.cadence = cadence;
             let mut m = Fxs::new(cfg);
-            m.set_dial_plan(fxs_dial_plan);
+            let plan = Arc::clone(&shared.fxs_dial_plan);
+            m.set_dial_plan(move |digits: &str| plan.verdict(digits));
             Machine::Fxs(Box::new(m))
         }
     })
@@ -615,10 +633,10 @@ impl Port {
             (None, true) => "off-hook",
             (None, false) => "idle",
         };
-        self.shared.control.lines.set(
-            self.cfg.config.port,
-            status_json(&self.cfg, line, state, None),
-        );
+        self.shared
+            .control
+            .lines
+            .set(self.cfg.config.port, status_json(&self.cfg, line, state));
     }
 
     /// Without a line: orders to place a call fail at once.
@@ -655,7 +673,10 @@ impl Port {
                 LinePortKind::Fxo => PortKind::Fxo,
                 _ => PortKind::Fxs,
             };
-            let (line, machine) = match (VirtAnalogLine::new(sock, kind), machine(&self.cfg)) {
+            let (line, machine) = match (
+                VirtAnalogLine::new(sock, kind),
+                machine(&self.cfg, &self.shared),
+            ) {
                 (Ok(l), Ok(m)) => (l, m),
                 (Err(e), _) => {
                     warn!(port = %self.name, "line: {e}");
@@ -723,9 +744,10 @@ impl Port {
                 }
                 self.on_report(r, otx);
             }
+            // The media thread notifies after pushing reports; a notification that comes
+            // before this wait is kept as Notify's permit, so no poll is needed.
             tokio::select! {
                 () = notify.notified() => {}
-                () = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = stop.changed() => {}
                 o = self.orders.recv() => {
                     if let Some(o) = o {
@@ -924,7 +946,7 @@ pub(crate) fn sound_status(shared: &Shared, p: &StoredLinePort, line: &str) {
     shared
         .control
         .lines
-        .set(p.config.port, status_json(p, line, "idle", None));
+        .set(p.config.port, status_json(p, line, "idle"));
 }
 
 impl Lines {
@@ -956,9 +978,10 @@ impl Lines {
 
 fn kind_of(k: LinePortKind) -> ChannelKind {
     match k {
-        LinePortKind::Fxs => ChannelKind::AnalogFxs,
         LinePortKind::Fxo => ChannelKind::AnalogFxo,
         LinePortKind::Sound => ChannelKind::SoundCard,
+        // FXS, and a kind a later store may add: opened as FXS (`Port::run`, `machine`).
+        _ => ChannelKind::AnalogFxs,
     }
 }
 
@@ -1026,7 +1049,8 @@ pub(crate) fn on_event(e: &mut Engine, port: usize, ev: LineEv) {
     }
 }
 
-/// The switch's order for a leg on a line port (`Alert`, `Progress`, `Answer`).
+/// The switch's order for a leg on a line port: [`ToLine::Alert`] (the switch's alerting
+/// and its in-band progress alike: the phone hears ringback) or [`ToLine::Answer`].
 pub(crate) fn signal(e: &mut Engine, leg: LegId, o: ToLine) {
     if let Some(port) = e.lines().port_of(leg) {
         let _ = e.lines().send(port, o);

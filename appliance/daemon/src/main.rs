@@ -241,6 +241,8 @@ pub(crate) struct Shared {
     pub(crate) accepting: watch::Sender<bool>,
     /// The control API's links to the span tasks and the engine.
     pub(crate) control: control::Control,
+    /// The dial plan FXS ports consult digit by digit (replaced on reload).
+    pub(crate) fxs_dial_plan: Arc<lines::FxsDialPlan>,
 }
 
 impl Shared {
@@ -270,6 +272,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         clock: Clock::new(),
         accepting,
         control: control::Control::default(),
+        fxs_dial_plan: Arc::new(lines::FxsDialPlan::new(&plan.switch)),
     });
     let mut plan = plan;
     plan.epoch_unix_s = shared.clock.epoch_unix_s();
@@ -592,6 +595,7 @@ fn reload(
     });
     let out = match result {
         Ok((rev, changes, ((plan, _), accounts))) => {
+            shared.fxs_dial_plan.set(&plan.switch);
             let _ = engine.send(calls::ToEngine::Reconfigure(Box::new(plan)));
             let _ = engine.send(calls::ToEngine::Accounts(accounts));
             for c in &changes {
@@ -603,6 +607,7 @@ fn reload(
                     | store::Entity::SipTrunk
                     | store::Entity::Queue => "applied: dial plan rebuilt",
                     store::Entity::Span => "needs a restart: spans are opened at start",
+                    store::Entity::LinePort => "needs a restart: line ports are opened at start",
                     _ => "stored; not used by this daemon slice yet",
                 };
                 info!(

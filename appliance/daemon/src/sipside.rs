@@ -90,16 +90,17 @@ pub(crate) fn accounts(store: &store::Store) -> anyhow::Result<Vec<Account>> {
         .extensions()?
         .into_iter()
         .filter_map(|e| {
-            e.config
-                .sip_password
+            let algorithms: &[::sip::auth::Algorithm] = match e.config.digest_algorithms {
+                // The extension's `digest_algorithms = md5`: phones that drop a whole 401
+                // naming SHA-256 (baresip 1.0, sipp 3.6).
+                store::config::DigestAlgorithms::Md5 => &[::sip::auth::Algorithm::Md5],
                 // MD5 first: many phones (and sipp) answer only the first challenge and
                 // know only MD5; SHA-256 (RFC 8760) is offered second.
-                .map(|p| {
-                    Account::new(&e.config.number, &p).with_algorithms(&[
-                        ::sip::auth::Algorithm::Md5,
-                        ::sip::auth::Algorithm::Sha256,
-                    ])
-                })
+                _ => &[::sip::auth::Algorithm::Md5, ::sip::auth::Algorithm::Sha256],
+            };
+            e.config
+                .sip_password
+                .map(|p| Account::new(&e.config.number, &p).with_algorithms(algorithms))
         })
         .collect())
 }

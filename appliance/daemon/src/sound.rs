@@ -29,7 +29,8 @@ pub(crate) struct SoundMedia {
     pub(crate) name: String,
     pub(crate) slot: usize,
     chan: AlsaChannel,
-    written: u64,
+    /// Something was written already (the first write is logged).
+    playing: bool,
     failed: bool,
 }
 
@@ -54,8 +55,8 @@ impl SoundMedia {
         Law::Alaw.decode(h, &mut lin);
         match self.chan.write_chunk(&lin) {
             Ok(_) => {
-                self.written += 1;
-                if self.written == 1 {
+                if !self.playing {
+                    self.playing = true;
                     info!(port = %self.name, device = self.chan.device(), "sound card: playing the call");
                 }
             }
@@ -91,7 +92,7 @@ pub(crate) fn open(
         name,
         slot,
         chan,
-        written: 0,
+        playing: false,
         failed: false,
     }) {
         bail!("the media thread did not take the sound card (queue full)");

@@ -11,6 +11,8 @@
 //!   FSK caller ID (1001) between the first and second ring, answers;
 //! - the exchange (analog-sim as CO) rings the FXO port with caller ID: the call follows
 //!   the port's route (1002 here, a sipp phone) with that calling number, audio both ways;
+//! - a phone on the FXS port dials 600 (echo test): the switch's dial plan completes the
+//!   number at its last digit, no inter-digit timeout;
 //! - a SIP phone dials 0215550100: dial rule `0.` → trunk group `carrier` → the FXO port
 //!   seizes the line and the CO receives the digits in DTMF.
 //!
@@ -36,6 +38,11 @@ use nix::sys::signal::Signal;
 use store::lines::LinePortConfig;
 
 const WAIT: Duration = Duration::from_secs(20);
+/// Who the test's configuration changes are by.
+const TEST: store::CommandContext<'static> = store::CommandContext {
+    actor: "test",
+    ts: store::Timestamp::from_secs(1_700_000_001),
+};
 
 /// One scenario at a time: they run in real time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -129,6 +136,44 @@ fn a_phone_on_the_fxs_port_dials_a_sip_phone_and_audio_passes_both_ways() {
     stop(d);
 }
 
+/// A phone on the FXS port dials 600 (the echo test): the switch's dial plan says the
+/// number is complete at its last digit, so the call goes through at once, not after the
+/// 8 s inter-digit timeout (the phone hangs up 3 s after dialling: a number waiting for
+/// the timeout would never be reported; it stays on-hook 2.5 s, longer than the 1.25 s
+/// longest hook flash, so the port sees it hang up).
+#[test]
+fn a_phone_on_the_fxs_port_dialling_600_is_connected_without_the_inter_digit_timeout() {
+    let _g = serial();
+    let (dir, data) = e2e::seeded(|_| {});
+    let (mut d, _sip) = e2e::start(dir, data.clone());
+    d.wait_log(&["virtual analog line jack listening", "analog/1"]);
+    let rec = data.join("fxs-echo.raw");
+    let mut phone = analog::sim(
+        "phone",
+        &data,
+        "fxs1.sock",
+        &rec,
+        &[
+            "--script",
+            "offhook; wait dialtone 8000; dial 600; sleep 3000; onhook; sleep 2500",
+            "--exit-after",
+            "30000",
+        ],
+    );
+    phone.wait_for(WAIT, |v| v["event"] == "tone" && v["tone"] == "dial");
+    // Waiting for the 8 s timeout, the phone would be on-hook again (3 s) and the digits
+    // dropped: the number is reported, and the echo test answers, only if 600 completed.
+    d.wait_log(&["the phone dialled", "number=600"]);
+    d.wait_log(&["call answered"]);
+    let lines = phone.finish_ok(WAIT);
+    assert!(
+        testkit::json::events(&lines, "script_done").len() == 1,
+        "{lines:#?}"
+    );
+    d.wait_log(&["the phone hung up"]);
+    stop(d);
+}
+
 #[test]
 fn a_sip_call_to_1101_rings_the_analog_phone_with_caller_id_and_it_answers() {
     if !e2e::have_sipp() {
@@ -185,13 +230,11 @@ fn the_exchange_rings_the_fxo_port_and_the_call_follows_its_route_with_audio() {
     // The FXO port's route: extension 1002 (a sipp phone) instead of the demo's IVR.
     let (dir, data) = e2e::seeded(|s| {
         let fxo = s.line_ports().unwrap()[1].id;
-        assert!(s.delete_line_port(fxo).unwrap());
-        s.add_line_port(&LinePortConfig::fxo(
-            2,
-            "virt:fxo2.sock",
-            "1002",
-            Some("carrier"),
-        ))
+        assert!(s.delete_line_port(TEST, fxo).unwrap());
+        s.add_line_port(
+            TEST,
+            &LinePortConfig::fxo(2, "virt:fxo2.sock", "1002", Some("carrier")),
+        )
         .unwrap();
     });
     let (mut d, sip) = e2e::start(dir, data.clone());

@@ -44,8 +44,14 @@ fn dahdi_span_and_port_without_dahdi_are_named_in_an_error_and_sip_still_works()
             }),
         )
         .unwrap();
-        s.add_line_port(&LinePortConfig::fxs(9, "dahdi:4", "1109"))
-            .unwrap();
+        s.add_line_port(
+            CommandContext {
+                actor: "test",
+                ts: Timestamp::from_secs(1_700_000_002),
+            },
+            &LinePortConfig::fxs(9, "dahdi:4", "1109"),
+        )
+        .unwrap();
     });
     let (mut d, sip) = e2e::start(dir, data);
     let span = d.wait_log(&["span not opened", "span=card1", "DAHDI span 1"]);

@@ -181,6 +181,7 @@ fn a_did_added_in_the_store_routes_after_sighup() {
             name: "Echo two".into(),
             kind: store::config::ExtensionKind::EchoTest,
             sip_password: None,
+            digest_algorithms: Default::default(),
         }),
     )
     .expect("create extension");

@@ -2,7 +2,7 @@
 //! with the simulated carrier calling in on the virtual E1 span (8000 three times, then 701
 //! and 702 direct, one call every 2 s, in real time). The IVR answers each 8000 call; the
 //! carrier's caller presses its menu digit in-band (DTMF tones on the B-channel, detected
-//! by the daemon's media path): seed 2 gives 2, 1 and 9 to the three IVR callers. The 1 and
+//! by the daemon's media path): seed 5 gives 2, 1 and 9 to the three IVR callers. The 1 and
 //! 2 callers are queued in sales (701) and support (702) and answered by the simulated
 //! agents; the 9 caller keys an account number for the balance look-up.
 //!
@@ -107,7 +107,7 @@ fn carrier_calls_pass_the_ivr_queue_and_reach_the_simulated_agents() {
             "--carrier-abandon-pct",
             "0",
             "--carrier-seed",
-            "2",
+            "5",
             "--drain-secs",
             "1",
         ],

@@ -1,7 +1,7 @@
 //! baresip (Debian's baresip 1.0, a real softphone) against the real daemon: it registers
-//! as a demo account with digest auth (the daemon challenges baresip 1.x with MD5 alone:
-//! libre 1.x fails a 401 that also names SHA-256, see `UaConfig::md5_only_user_agents`),
-//! then calls
+//! as a demo account with digest auth, the account set to `digest_algorithms = md5` in the
+//! store (libre 1.x fails a 401 that also names SHA-256; the daemon then challenges that
+//! account with MD5 alone), then calls
 //! - 600, the echo test, with an 800 Hz WAV as its microphone: what it received (its
 //!   sndfile dump) holds its own 800 Hz, back through the daemon's media path: audio passed
 //!   both ways;
@@ -27,7 +27,7 @@ use nix::sys::signal::Signal;
 /// Calls `service` from baresip as `user` with `source_hz` as its microphone (0: silence)
 /// for about 7 s; returns what it received.
 fn call(user: &str, service: &str, source_hz: f32) -> Vec<i16> {
-    let (dir, data) = e2e::seeded(|_| {});
+    let (dir, data) = e2e::seeded(|s| md5_only(s, user));
     let src = dir.path().join("mic.wav");
     let mic = if source_hz > 0.0 {
         sine(source_hz, 10_000, 8000.0)
@@ -49,6 +49,26 @@ fn call(user: &str, service: &str, source_hz: f32) -> Vec<i16> {
     d.signal(Signal::SIGTERM);
     assert_eq!(d.wait_exit(Duration::from_secs(6)).code(), Some(0));
     heard
+}
+
+/// Sets the demo extension `user` to MD5-only digest, as an operator does for baresip 1.0.
+fn md5_only(s: &mut store::Store, user: &str) {
+    let e = s
+        .extension_by_number(user)
+        .expect("store")
+        .expect("demo extension");
+    let config = store::config::ExtensionConfig {
+        digest_algorithms: store::config::DigestAlgorithms::Md5,
+        ..e.config
+    };
+    s.execute(
+        store::CommandContext {
+            actor: "test",
+            ts: store::Timestamp::from_secs(1_700_000_001),
+        },
+        &store::Command::UpdateExtension { id: e.id, config },
+    )
+    .expect("set md5 only");
 }
 
 #[test]

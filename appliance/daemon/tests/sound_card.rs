@@ -24,6 +24,11 @@ use common::sipp::{finish, free_port, rtp_port_of};
 use nix::sys::signal::Signal;
 use store::lines::LinePortConfig;
 
+/// Who the test's configuration changes are by.
+const TEST: store::CommandContext<'static> = store::CommandContext {
+    actor: "test",
+    ts: store::Timestamp::from_secs(1_700_000_001),
+};
 const CHILD_DIR: &str = "APPLIANCE_SOUND_TEST_DIR";
 const NAME: &str = "a_sip_call_to_the_paging_extension_plays_into_the_sound_card";
 
@@ -78,7 +83,7 @@ fn a_sip_call_to_the_paging_extension_plays_into_the_sound_card() {
 fn body(dir: &Path) {
     assert!(dir.join("asoundrc").exists());
     let (tmp, data) = e2e::seeded(|s| {
-        s.add_line_port(&LinePortConfig::sound(5, "paging", "1200"))
+        s.add_line_port(TEST, &LinePortConfig::sound(5, "paging", "1200"))
             .expect("sound port");
     });
     let (mut d, sip) = e2e::start(tmp, data);

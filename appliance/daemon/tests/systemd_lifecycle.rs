@@ -49,6 +49,7 @@ fn ready_metrics_reload_and_term() {
                 name: "Echo two".into(),
                 kind: ExtensionKind::EchoTest,
                 sip_password: None,
+                digest_algorithms: Default::default(),
             }),
         )
         .expect("create extension");

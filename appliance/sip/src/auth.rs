@@ -190,25 +190,8 @@ impl DigestServer {
     /// MD5 (RFC 8760 §2.4: one header per algorithm, preferred first).
     #[must_use]
     pub fn challenges(&self, now_s: u64, stale: bool) -> Vec<String> {
-        self.challenges_among(now_s, stale, &self.algorithms)
-    }
-
-    /// Like [`Self::challenges`], offering only those of our algorithms that are in `only`
-    /// (all of ours when none is): for clients known to reject a whole challenge that names
-    /// an algorithm they lack, in spite of RFC 8760 §2.4.
-    #[must_use]
-    pub fn challenges_among(&self, now_s: u64, stale: bool, only: &[Algorithm]) -> Vec<String> {
         let nonce = self.nonce(now_s);
-        let mut offered: Vec<Algorithm> = self
-            .algorithms
-            .iter()
-            .copied()
-            .filter(|a| only.contains(a))
-            .collect();
-        if offered.is_empty() {
-            offered.clone_from(&self.algorithms);
-        }
-        offered
+        self.algorithms
             .iter()
             .map(|a| {
                 format!(

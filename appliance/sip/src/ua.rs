@@ -228,11 +228,6 @@ pub struct UaConfig {
     pub use_100rel: bool,
     /// User-Agent / Server header value.
     pub user_agent: String,
-    /// User-Agent prefixes of clients challenged with MD5 only: they fail a whole 401/407
-    /// that also names SHA-256 instead of picking the challenge they support (RFC 8760
-    /// §2.4). Default: baresip 0.x/1.x (libre 1.x answers such a challenge with ENOSYS,
-    /// "Function not implemented", and never registers).
-    pub md5_only_user_agents: Vec<String>,
 }
 
 impl UaConfig {
@@ -257,7 +252,6 @@ impl UaConfig {
             min_se: 90,
             use_100rel: true,
             user_agent: "appliance-sip".to_owned(),
-            md5_only_user_agents: vec!["baresip v0.".to_owned(), "baresip v1.".to_owned()],
         }
     }
 }
@@ -491,6 +485,9 @@ pub struct Invite {
 /// The From user of a call whose caller is withheld: [`Ua::invite`] then sends
 /// `"Anonymous" <sip:anonymous@anonymous.invalid>` with `Privacy: id` (RFC 3323).
 pub const ANONYMOUS: &str = "anonymous";
+
+/// The From URI of a call that hides its caller (RFC 3323 §4.1.1.3).
+const ANONYMOUS_URI: &str = "sip:anonymous@anonymous.invalid";
 
 impl Invite {
     /// A call to `target` at `dest` over UDP.
@@ -1428,17 +1425,7 @@ impl Ua {
             }
         }
         let server = self.digests.get(user).unwrap_or(&self.default_digest);
-        let md5_only = req.headers.values_named("User-Agent").any(|ua| {
-            self.cfg
-                .md5_only_user_agents
-                .iter()
-                .any(|p| ua.trim_start().starts_with(p.as_str()))
-        });
-        let chal = if md5_only {
-            server.challenges_among(secs, stale, &[Algorithm::Md5])
-        } else {
-            server.challenges(secs, stale)
-        };
+        let chal = server.challenges(secs, stale);
         let tag = self.fresh("a");
         let mut r = req.response(status, reason(status), Some(&tag));
         for ch in chal {
@@ -1844,9 +1831,17 @@ impl Ua {
     /// Places a call; the offer is built from `inv.media`. Events follow: Alerting,
     /// Progress, Answered or Hangup.
     pub fn invite(&mut self, now: Instant, inv: Invite) -> Result<CallRef, UaError> {
-        let (dest, transport, target, from_uri) = match inv.trunk {
-            Some(tr) => {
-                let t = self.trunks.get(tr.0).ok_or(UaError::NoSuchTrunk)?;
+        // A caller without a number (withheld, or restricted upstream) goes out anonymous
+        // (RFC 3323 §4.1.1.3) with Privacy: id, unless the trunk puts its own account there.
+        let anonymous = inv.from_user.is_empty() || inv.from_user.eq_ignore_ascii_case(ANONYMOUS);
+        let trunk = match inv.trunk {
+            Some(tr) => Some(self.trunks.get(tr.0).ok_or(UaError::NoSuchTrunk)?),
+            None => None,
+        };
+        let trunk_user = trunk.is_some_and(|t| !t.cfg.user.is_empty());
+        let hide = anonymous && !trunk_user;
+        let (dest, transport, target, from_uri) = match trunk {
+            Some(t) => {
                 let mut target = inv.target.clone();
                 target.host.clone_from(&t.cfg.domain);
                 (
@@ -1855,39 +1850,35 @@ impl Ua {
                     target,
                     // A trunk authenticated by address has no user: the caller's number
                     // goes in From (the provider's CLI), never an empty user part.
-                    sip_uri(
-                        if t.cfg.user.is_empty() {
-                            &inv.from_user
-                        } else {
-                            &t.cfg.user
-                        },
-                        &t.cfg.domain,
-                    ),
+                    if trunk_user {
+                        sip_uri(&t.cfg.user, &t.cfg.domain)
+                    } else if hide {
+                        ANONYMOUS_URI.to_owned()
+                    } else {
+                        sip_uri(&inv.from_user, &t.cfg.domain)
+                    },
                 )
             }
             None => (
                 inv.dest.ok_or(UaError::WrongState)?,
                 inv.transport,
                 inv.target.clone(),
-                format!("sip:{}@{}", inv.from_user, self.cfg.local_addr),
+                if hide {
+                    ANONYMOUS_URI.to_owned()
+                } else {
+                    format!("sip:{}@{}", inv.from_user, self.cfg.local_addr)
+                },
             ),
         };
-        // A caller without a number (withheld, or restricted upstream) goes out anonymous
-        // (RFC 3323 §4.1.1.3) with Privacy: id, unless the trunk puts its own account there.
-        let anonymous = inv.from_user.is_empty() || inv.from_user.eq_ignore_ascii_case(ANONYMOUS);
-        let (from_uri, from_display) =
-            if anonymous && from_uri.contains(&format!(":{}@", inv.from_user)) {
-                (
-                    "sip:anonymous@anonymous.invalid".to_owned(),
-                    Some(
-                        inv.from_display
-                            .clone()
-                            .unwrap_or_else(|| "Anonymous".to_owned()),
-                    ),
-                )
-            } else {
-                (from_uri, inv.from_display.clone())
-            };
+        let from_display = if hide {
+            Some(
+                inv.from_display
+                    .clone()
+                    .unwrap_or_else(|| "Anonymous".to_owned()),
+            )
+        } else {
+            inv.from_display.clone()
+        };
         let c = CallRef(self.next_call);
         self.next_call += 1;
         let tag = self.fresh("f");
@@ -1901,7 +1892,7 @@ impl Ua {
             .unwrap_or_default();
         req.headers
             .push_kind(HeaderKind::From, format!("{display}<{from_uri}>;tag={tag}"));
-        if from_uri == "sip:anonymous@anonymous.invalid" {
+        if hide {
             req.headers.push("Privacy", "id");
         }
         let mut to = target;

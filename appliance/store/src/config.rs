@@ -57,6 +57,12 @@ text_enum!(
     ExtensionKind { /** A SIP phone account. */ Sip = "sip", /** Echo test: audio and digits come back. */ EchoTest = "echo", /** 1 kHz test tone. */ TestTone = "tone" }
 );
 text_enum!(
+    /// Digest algorithms a SIP extension is challenged with (RFC 8760 §2.4). Phones that
+    /// drop a whole 401 naming SHA-256 (baresip 1.0, sipp 3.6) need [`Self::Md5`].
+    #[derive(Default)]
+    DigestAlgorithms { /** MD5 alone. */ Md5 = "md5", /** MD5 and SHA-256 (the default). */ #[default] Md5Sha256 = "md5,sha-256" }
+);
+text_enum!(
     /// Role of a user; checked server-side on every route.
     Role { /** Everything. */ Admin = "admin", /** Queues, agents, reports, live monitoring. */ Supervisor = "supervisor", /** The agent desktop. */ Agent = "agent" }
 );
@@ -130,7 +136,7 @@ pub struct SipTrunkConfig {
 /// An extension number and what it reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtensionConfig {
-    /// 2–8 digits, unique across extensions and queue numbers.
+    /// 2–8 digits, unique across extensions, queue numbers and line port extensions.
     pub number: String,
     /// Display name.
     pub name: String,
@@ -138,6 +144,9 @@ pub struct ExtensionConfig {
     pub kind: ExtensionKind,
     /// SIP digest secret, required for SIP accounts (8–64 characters), absent otherwise.
     pub sip_password: Option<String>,
+    /// Digest algorithms the account is challenged with; only SIP accounts may change the
+    /// default.
+    pub digest_algorithms: DigestAlgorithms,
 }
 
 /// One member of a trunk group.
@@ -211,7 +220,8 @@ pub struct NewUser {
 pub struct QueueConfig {
     /// Unique name.
     pub name: String,
-    /// Dialable number (2–8 digits), unique across queues and extensions.
+    /// Dialable number (2–8 digits), unique across queues, extensions and line port
+    /// extensions.
     pub number: Option<String>,
     /// Routing strategy.
     pub strategy: Strategy,
@@ -336,6 +346,13 @@ pub enum Command {
     /// Remove an extension (refused while a dial rule targets it).
     DeleteExtension {
         /// Extension id.
+        id: i64,
+    },
+    /// Add an analog or sound-card line port ([`crate::lines`]).
+    CreateLinePort(crate::lines::LinePortConfig),
+    /// Remove a line port.
+    DeleteLinePort {
+        /// Line port id.
         id: i64,
     },
     /// Add a trunk group.
@@ -593,7 +610,12 @@ fn check_text(field: &'static str, s: &str, max: usize) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn check_digits(field: &'static str, s: &str, min: usize, max: usize) -> Result<(), Invalid> {
+pub(crate) fn check_digits(
+    field: &'static str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), Invalid> {
     check_len(field, s, min, max)?;
     if !s.chars().all(|c| c.is_ascii_digit()) {
         return Err(Invalid::new(field, Rule::BadChars { allowed: "0-9" }));
@@ -837,6 +859,15 @@ fn validate_extension(tx: &Transaction<'_>, c: &ExtensionConfig, id: Option<i64>
         }
         (_, None) => {}
     }
+    if c.kind != ExtensionKind::Sip && c.digest_algorithms != DigestAlgorithms::default() {
+        return Err(Invalid::new(
+            "extension.digest_algorithms",
+            Rule::Conflicts {
+                other: "extension.kind",
+            },
+        )
+        .into());
+    }
     unique(
         tx,
         "extensions",
@@ -846,6 +877,14 @@ fn validate_extension(tx: &Transaction<'_>, c: &ExtensionConfig, id: Option<i64>
         "extension.number",
     )?;
     unique(tx, "queues", "number", &c.number, None, "extension.number")?;
+    unique(
+        tx,
+        "line_ports",
+        "extension",
+        &c.number,
+        None,
+        "extension.number",
+    )?;
     Ok(())
 }
 
@@ -927,6 +966,7 @@ fn validate_queue(tx: &Transaction<'_>, c: &QueueConfig, id: Option<i64>) -> Res
         check_digits("queue.number", n, 2, 8)?;
         unique(tx, "queues", "number", n, id, "queue.number")?;
         unique(tx, "extensions", "number", n, None, "queue.number")?;
+        unique(tx, "line_ports", "extension", n, None, "queue.number")?;
     }
     check_range("queue.max_len", c.max_len.into(), 0, 10_000)?;
     check_range("queue.max_wait_s", c.max_wait_s.into(), 0, 86_400)?;
@@ -1096,6 +1136,7 @@ const DIAL_RULES: Table = Table::new(Entity::DialRule, "dial_rules", "dial_rule.
 const QUEUES: Table = Table::new(Entity::Queue, "queues", "queue.id");
 const SKILLS: Table = Table::new(Entity::Skill, "skills", "skill.id");
 const AGENTS: Table = Table::new(Entity::Agent, "agents", "agent.id");
+const LINE_PORTS: Table = Table::new(Entity::LinePort, "line_ports", "line_port.id");
 
 impl Table {
     const fn new(entity: Entity, name: &'static str, id_field: &'static str) -> Self {
@@ -1271,8 +1312,20 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
             EXTENSIONS.write(
                 tx,
                 id,
-                &["number", "name", "kind", "sip_password"],
-                params![c.number, c.name, c.kind.as_str(), c.sip_password],
+                &[
+                    "number",
+                    "name",
+                    "kind",
+                    "sip_password",
+                    "digest_algorithms",
+                ],
+                params![
+                    c.number,
+                    c.name,
+                    c.kind.as_str(),
+                    c.sip_password,
+                    c.digest_algorithms.as_str()
+                ],
             )?
         }
         C::DeleteExtension { id } => EXTENSIONS.delete(
@@ -1283,6 +1336,8 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
                 "a dial rule",
             )],
         )?,
+        C::CreateLinePort(c) => (Entity::LinePort, crate::lines::insert(tx, c)?, Op::Create),
+        C::DeleteLinePort { id } => LINE_PORTS.delete(tx, *id, &[])?,
         C::CreateTrunkGroup(c) | C::UpdateTrunkGroup { config: c, .. } => {
             let id = TRUNK_GROUPS.target(tx, update_id(cmd))?;
             validate_trunk_group(tx, c, id)?;
@@ -1579,7 +1634,11 @@ pub(crate) fn execute_in(
 
 // ---------------------------------------------------------------- reads
 
-fn decode<T>(v: Option<T>, table: &'static str, column: &'static str) -> rusqlite::Result<T> {
+pub(crate) fn decode<T>(
+    v: Option<T>,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<T> {
     v.ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -1647,6 +1706,11 @@ fn extension_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored<ExtensionConf
                 "kind",
             )?,
             sip_password: r.get(4)?,
+            digest_algorithms: decode(
+                DigestAlgorithms::parse(&r.get::<_, String>(5)?),
+                "extensions",
+                "digest_algorithms",
+            )?,
         },
     })
 }
@@ -1779,7 +1843,7 @@ impl Store {
     /// SQLite errors.
     pub fn extensions(&self) -> Result<Vec<Stored<ExtensionConfig>>> {
         let mut s = self.conn.prepare_cached(
-            "SELECT id, number, name, kind, sip_password FROM extensions ORDER BY number",
+            "SELECT id, number, name, kind, sip_password, digest_algorithms FROM extensions ORDER BY number",
         )?;
         Ok(s.query_map([], extension_row)?
             .collect::<rusqlite::Result<_>>()?)
@@ -1791,7 +1855,7 @@ impl Store {
     /// SQLite errors.
     pub fn extension_by_number(&self, number: &str) -> Result<Option<Stored<ExtensionConfig>>> {
         let mut s = self.conn.prepare_cached(
-            "SELECT id, number, name, kind, sip_password FROM extensions WHERE number = ?1",
+            "SELECT id, number, name, kind, sip_password, digest_algorithms FROM extensions WHERE number = ?1",
         )?;
         Ok(s.query_row([number], extension_row).optional()?)
     }

@@ -31,6 +31,7 @@ fn sip(number: u32, name: &str) -> Command {
         name: name.to_owned(),
         kind: ExtensionKind::Sip,
         sip_password: Some(format!("demo{number}")),
+        digest_algorithms: Default::default(),
     })
 }
 
@@ -77,12 +78,14 @@ impl Store {
             name: "Echo test".into(),
             kind: ExtensionKind::EchoTest,
             sip_password: None,
+            digest_algorithms: Default::default(),
         }));
         cmds.push(Command::CreateExtension(ExtensionConfig {
             number: "601".into(),
             name: "Test tone 1 kHz".into(),
             kind: ExtensionKind::TestTone,
             sip_password: None,
+            digest_algorithms: Default::default(),
         }));
         for n in 2001..=2010 {
             cmds.push(sip(n, &format!("Agent {n}")));
@@ -159,17 +162,19 @@ impl Store {
         changes.extend(first);
         changes.extend(agents);
         changes.extend(run(&queues)?);
-        tx.commit()?;
         // The line ports: an analog phone on FXS port 1 as extension 1101, and a line from
         // the exchange on FXO port 2 (incoming rings go to the demo IVR 8000), the last
         // member of trunk group `carrier`, after span1.
-        self.add_line_port(&LinePortConfig::fxs(1, "virt:fxs1.sock", "1101"))?;
-        self.add_line_port(&LinePortConfig::fxo(
-            2,
-            "virt:fxo2.sock",
-            "8000",
-            Some("carrier"),
-        ))?;
+        changes.extend(run(&[
+            Command::CreateLinePort(LinePortConfig::fxs(1, "virt:fxs1.sock", "1101")),
+            Command::CreateLinePort(LinePortConfig::fxo(
+                2,
+                "virt:fxo2.sock",
+                "8000",
+                Some("carrier"),
+            )),
+        ])?);
+        tx.commit()?;
         let extensions = self
             .extensions()?
             .into_iter()

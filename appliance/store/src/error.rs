@@ -220,6 +220,8 @@ pub enum Entity {
     Database,
     /// The firmware (an update written to a slot).
     Firmware,
+    /// Analog or sound-card line port ([`crate::lines`]).
+    LinePort,
 }
 
 impl Entity {
@@ -251,11 +253,12 @@ impl Entity {
             Self::TimeSettings => "time",
             Self::Database => "database",
             Self::Firmware => "firmware",
+            Self::LinePort => "line_port",
         }
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 24] = [
+        const ALL: [Entity; 25] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
@@ -280,6 +283,7 @@ impl Entity {
             Entity::TimeSettings,
             Entity::Database,
             Entity::Firmware,
+            Entity::LinePort,
         ];
         ALL.into_iter().find(|e| e.as_str() == s)
     }

@@ -6,92 +6,52 @@
 //! - an **FXO** port (a line from the exchange is plugged in) is a trunk: an incoming ring is
 //!   routed by the DID table as if `route` had been dialled, and the port joins
 //!   `trunk_group` (by name) as its last member for outgoing calls;
-//! - a **sound** channel (an ALSA device: paging amplifier, headset) is an extension that
-//!   answers at once and plays the call to the device (and the device's input to the call).
+//! - a **sound** channel (an ALSA device: a paging amplifier, a loudspeaker) is an extension
+//!   that answers at once and plays the call to the device; playback only, nothing is
+//!   captured from it.
 //!
 //! `device` names the backend: `virt:<socket>` (a virtual analog line whose listening socket
 //! is created relative to the data directory), `dahdi:<channel>` (a DAHDI channel number),
 //! `alsa:<pcm name>` (sound channels only).
 //!
-//! Changes are plain writes ([`Store::add_line_port`], [`Store::delete_line_port`]) that
-//! bump the config revision; the daemon opens ports at start.
+//! Changes are configuration [`Command`]s ([`Command::CreateLinePort`],
+//! [`Command::DeleteLinePort`]; [`Store::add_line_port`] and [`Store::delete_line_port`]
+//! run them) through [`Store::execute`]: validated, a new config revision, an audit row.
+//! Port extension numbers are unique among ports, extensions and queues both ways (an
+//! extension or queue number taken by a port is refused too). The daemon opens ports at
+//! start.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::Store;
-use crate::error::{Invalid, Result, Rule};
+use crate::config::{Command, CommandContext, check_digits, decode, text_enum};
+use crate::error::{Invalid, Result, Rule, StoreError};
 
-/// What a port is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LinePortKind {
-    /// Exchange end: a phone is plugged in.
-    Fxs,
-    /// Terminal end: a line from the exchange is plugged in.
-    Fxo,
-    /// A sound-card device.
-    Sound,
-}
-
-impl LinePortKind {
-    /// The stored text.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Fxs => "fxs",
-            Self::Fxo => "fxo",
-            Self::Sound => "sound",
-        }
+text_enum!(
+    /// What a port is.
+    LinePortKind {
+        /** Exchange end: a phone is plugged in. */ Fxs = "fxs",
+        /** Terminal end: a line from the exchange is plugged in. */ Fxo = "fxo",
+        /** A sound-card device. */ Sound = "sound",
     }
-
-    /// From the stored text.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "fxs" => Some(Self::Fxs),
-            "fxo" => Some(Self::Fxo),
-            "sound" => Some(Self::Sound),
-            _ => None,
-        }
+);
+text_enum!(
+    /// How caller ID is sent (FXS) or expected (FXO).
+    CallerIdStandard {
+        /** FSK ITU-T V.23 between the first and second ring (ETSI EN 300 659-1, China YD/T 1277). */ EtsiFsk = "etsi_fsk",
+        /** FSK Bell 202 between the first and second ring (North America). */ BellFsk = "bell_fsk",
+        /** DTMF CLIP (ETSI EN 300 659-1 Annex B). */ Dtmf = "dtmf",
+        /** No caller ID. */ None = "none",
     }
-}
-
-/// How caller ID is sent (FXS) or expected (FXO).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CallerIdStandard {
-    /// FSK ITU-T V.23 between the first and second ring (ETSI EN 300 659-1, China YD/T 1277).
-    EtsiFsk,
-    /// FSK Bell 202 between the first and second ring (North America).
-    BellFsk,
-    /// DTMF CLIP (ETSI EN 300 659-1 Annex B).
-    Dtmf,
-    /// No caller ID.
-    None,
-}
-
-impl CallerIdStandard {
-    /// The stored text.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::EtsiFsk => "etsi_fsk",
-            Self::BellFsk => "bell_fsk",
-            Self::Dtmf => "dtmf",
-            Self::None => "none",
-        }
+);
+text_enum!(
+    /// The tone plan of a port (dial, busy, ringback tones; ring cadence defaults).
+    LineCountry {
+        /** China (YD/T 1118, GB 3380): 450 Hz. */ Cn = "cn",
+        /** ETSI (TR 101 041, E.180): 425 Hz. */ Etsi = "etsi",
+        /** North America (ANSI T1.401 precise tone plan). */ Na = "na",
     }
-
-    /// From the stored text.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "etsi_fsk" => Some(Self::EtsiFsk),
-            "bell_fsk" => Some(Self::BellFsk),
-            "dtmf" => Some(Self::Dtmf),
-            "none" => Some(Self::None),
-            _ => None,
-        }
-    }
-}
+);
 
 /// One line port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,8 +71,8 @@ pub struct LinePortConfig {
     pub trunk_group: Option<String>,
     /// Caller ID sent (FXS) or expected (FXO).
     pub caller_id: CallerIdStandard,
-    /// Tone plan: `cn`, `etsi` or `na`.
-    pub country: String,
+    /// Tone plan.
+    pub country: LineCountry,
     /// Ring cadence: ring on, ms (100–5000).
     pub ring_on_ms: u32,
     /// Ring cadence: silence between rings, ms (100–10000).
@@ -131,7 +91,7 @@ impl LinePortConfig {
             route: None,
             trunk_group: None,
             caller_id: CallerIdStandard::EtsiFsk,
-            country: "cn".into(),
+            country: LineCountry::Cn,
             ring_on_ms: 1000,
             ring_off_ms: 4000,
         }
@@ -168,22 +128,6 @@ pub struct StoredLinePort {
     pub id: i64,
     /// The port.
     pub config: LinePortConfig,
-}
-
-fn digits(field: &'static str, s: &str, min: usize, max: usize) -> Result<(), Invalid> {
-    if s.is_empty() {
-        return Err(Invalid::new(field, Rule::Empty));
-    }
-    if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Invalid::new(field, Rule::BadChars { allowed: "0-9" }));
-    }
-    if s.len() < min {
-        return Err(Invalid::new(field, Rule::TooShort { min }));
-    }
-    if s.len() > max {
-        return Err(Invalid::new(field, Rule::TooLong { max }));
-    }
-    Ok(())
 }
 
 /// Checks a port's fields on their own (not uniqueness).
@@ -229,7 +173,7 @@ pub fn validate_line_port(c: &LinePortConfig) -> Result<(), Invalid> {
                     because: "the port is FXS or sound",
                 },
             ))?;
-            digits("line_port.extension", n, 2, 8)?;
+            check_digits("line_port.extension", n, 2, 8)?;
             if c.route.is_some() || c.trunk_group.is_some() {
                 return Err(Invalid::new(
                     "line_port.route",
@@ -246,7 +190,7 @@ pub fn validate_line_port(c: &LinePortConfig) -> Result<(), Invalid> {
                     because: "the port is FXO",
                 },
             ))?;
-            digits("line_port.route", r, 1, 20)?;
+            check_digits("line_port.route", r, 1, 20)?;
             if c.extension.is_some() {
                 return Err(Invalid::new(
                     "line_port.extension",
@@ -254,14 +198,6 @@ pub fn validate_line_port(c: &LinePortConfig) -> Result<(), Invalid> {
                 ));
             }
         }
-    }
-    if !matches!(c.country.as_str(), "cn" | "etsi" | "na") {
-        return Err(Invalid::new(
-            "line_port.country",
-            Rule::BadChars {
-                allowed: "cn, etsi or na",
-            },
-        ));
     }
     if !(100..=5000).contains(&c.ring_on_ms) {
         return Err(Invalid::new(
@@ -287,30 +223,81 @@ pub fn validate_line_port(c: &LinePortConfig) -> Result<(), Invalid> {
 const COLS: &str = "id, port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLinePort> {
-    let bad = |col: usize| {
-        rusqlite::Error::FromSqlConversionFailure(
-            col,
-            rusqlite::types::Type::Text,
-            "line_ports value".into(),
-        )
-    };
-    let kind: String = r.get(2)?;
-    let cid: String = r.get(7)?;
+    let text = |i: usize| r.get::<_, String>(i);
     Ok(StoredLinePort {
         id: r.get(0)?,
         config: LinePortConfig {
             port: r.get(1)?,
-            kind: LinePortKind::parse(&kind).ok_or_else(|| bad(2))?,
+            kind: decode(LinePortKind::parse(&text(2)?), "line_ports", "kind")?,
             device: r.get(3)?,
             extension: r.get(4)?,
             route: r.get(5)?,
             trunk_group: r.get(6)?,
-            caller_id: CallerIdStandard::parse(&cid).ok_or_else(|| bad(7))?,
-            country: r.get(8)?,
+            caller_id: decode(
+                CallerIdStandard::parse(&text(7)?),
+                "line_ports",
+                "caller_id",
+            )?,
+            country: decode(LineCountry::parse(&text(8)?), "line_ports", "country")?,
             ring_on_ms: r.get(9)?,
             ring_off_ms: r.get(10)?,
         },
     })
+}
+
+/// [`Command::CreateLinePort`] inside the command's transaction: checks the port
+/// ([`validate_line_port`]; a port number and an extension number not used by another
+/// port, an extension number not used by an extension or a queue, a trunk group that
+/// exists) and inserts it. Returns the new row id.
+pub(crate) fn insert(tx: &Transaction<'_>, c: &LinePortConfig) -> Result<i64> {
+    validate_line_port(c)?;
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM line_ports WHERE port = ?1)",
+        [c.port],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(Invalid::new("line_port.port", Rule::Duplicate).into());
+    }
+    if let Some(n) = &c.extension {
+        let used: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM line_ports WHERE extension = ?1)
+                 OR EXISTS(SELECT 1 FROM extensions WHERE number = ?1)
+                 OR EXISTS(SELECT 1 FROM queues WHERE number = ?1)",
+            [n],
+            |r| r.get(0),
+        )?;
+        if used {
+            return Err(Invalid::new("line_port.extension", Rule::Duplicate).into());
+        }
+    }
+    if let Some(g) = &c.trunk_group {
+        let found = tx
+            .query_row("SELECT id FROM trunk_groups WHERE name = ?1", [g], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()?;
+        if found.is_none() {
+            return Err(Invalid::new("line_port.trunk_group", Rule::NoSuchReference).into());
+        }
+    }
+    tx.execute(
+        "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            c.port,
+            c.kind.as_str(),
+            c.device,
+            c.extension,
+            c.route,
+            c.trunk_group,
+            c.caller_id.as_str(),
+            c.country.as_str(),
+            c.ring_on_ms,
+            c.ring_off_ms
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
 }
 
 impl Store {
@@ -325,89 +312,26 @@ impl Store {
         Ok(s.query_map([], row)?.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Adds a port after checking it: fields ([`validate_line_port`]), a port number and an
-    /// extension number not used by another port, an extension number not used by an
-    /// extension or a queue, a trunk group that exists. Bumps the config revision.
+    /// Adds a port: [`Command::CreateLinePort`] through [`Store::execute`] (checked as
+    /// [`insert`] says, a new config revision, an audit row naming `ctx.actor`). Returns
+    /// the port's row id.
     ///
     /// # Errors
-    /// [`crate::StoreError::Invalid`] naming the field; SQLite errors.
-    pub fn add_line_port(&mut self, c: &LinePortConfig) -> Result<i64> {
-        validate_line_port(c)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let taken: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM line_ports WHERE port = ?1)",
-            [c.port],
-            |r| r.get(0),
-        )?;
-        if taken {
-            return Err(Invalid::new("line_port.port", Rule::Duplicate).into());
-        }
-        if let Some(n) = &c.extension {
-            let used: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM line_ports WHERE extension = ?1)
-                     OR EXISTS(SELECT 1 FROM extensions WHERE number = ?1)
-                     OR EXISTS(SELECT 1 FROM queues WHERE number = ?1)",
-                [n],
-                |r| r.get(0),
-            )?;
-            if used {
-                return Err(Invalid::new("line_port.extension", Rule::Duplicate).into());
-            }
-        }
-        if let Some(g) = &c.trunk_group {
-            let found = tx
-                .query_row("SELECT id FROM trunk_groups WHERE name = ?1", [g], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .optional()?;
-            if found.is_none() {
-                return Err(Invalid::new("line_port.trunk_group", Rule::NoSuchReference).into());
-            }
-        }
-        tx.execute(
-            "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                c.port,
-                c.kind.as_str(),
-                c.device,
-                c.extension,
-                c.route,
-                c.trunk_group,
-                c.caller_id.as_str(),
-                c.country,
-                c.ring_on_ms,
-                c.ring_off_ms
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "UPDATE config_meta SET revision = revision + 1 WHERE id = 1",
-            [],
-        )?;
-        tx.commit()?;
-        Ok(id)
+    /// [`StoreError::Invalid`] naming the field (nothing written); SQLite errors.
+    pub fn add_line_port(&mut self, ctx: CommandContext<'_>, c: &LinePortConfig) -> Result<i64> {
+        Ok(self.execute(ctx, &Command::CreateLinePort(c.clone()))?.id)
     }
 
-    /// Deletes the port with this row id; `false` when there was none. Bumps the config
-    /// revision when a row went.
+    /// Deletes the port with this row id ([`Command::DeleteLinePort`] through
+    /// [`Store::execute`], audited); `false` when there was none (nothing written).
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn delete_line_port(&mut self, id: i64) -> Result<bool> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let n = tx.execute("DELETE FROM line_ports WHERE id = ?1", [id])?;
-        if n > 0 {
-            tx.execute(
-                "UPDATE config_meta SET revision = revision + 1 WHERE id = 1",
-                [],
-            )?;
+    pub fn delete_line_port(&mut self, ctx: CommandContext<'_>, id: i64) -> Result<bool> {
+        match self.execute(ctx, &Command::DeleteLinePort { id }) {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
         }
-        tx.commit()?;
-        Ok(n > 0)
     }
 }

@@ -115,6 +115,11 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V11,
         tables: &["line_ports"],
     },
+    Step {
+        what: "v12 per-extension digest algorithms (md5 for phones that fail SHA-256)",
+        sql: V12,
+        tables: &[],
+    },
 ];
 
 /// The schema version this build writes.
@@ -550,6 +555,12 @@ CREATE TABLE line_ports(
 );
 ";
 
+/// Existing extensions keep being offered both algorithms.
+const V12: &str = r"
+ALTER TABLE extensions ADD COLUMN digest_algorithms TEXT NOT NULL DEFAULT 'md5,sha-256'
+    CHECK (digest_algorithms IN ('md5', 'md5,sha-256'));
+";
+
 /// Reads `(application_id, user_version)`.
 pub(crate) fn header(conn: &Connection) -> Result<(i32, u32)> {
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
@@ -647,7 +658,7 @@ mod tests {
                 conn.execute_batch(
                     "INSERT INTO spans VALUES (1, 'span1', 'pri', 'ccs', 1, 'user', 'euroisdn', 'dahdi:1', 1);
                      INSERT INTO sip_trunks VALUES (1, 'prov', 'sip.example.net', 5060, 'udp', 'u', 'p', 1, NULL, 30, 1);
-                     INSERT INTO extensions VALUES (1, '1001', 'Phone', 'sip', 'secret1001');
+                     INSERT INTO extensions(id, number, name, kind, sip_password) VALUES (1, '1001', 'Phone', 'sip', 'secret1001');
                      INSERT INTO trunk_groups VALUES (1, 'out');
                      INSERT INTO trunk_group_members VALUES (1, 0, 1, NULL), (1, 1, NULL, 1);
                      INSERT INTO dial_rules(id, priority, pattern, strip, prepend, allow_toll, target_extension_id, target_trunk_group_id) VALUES (1, 10, '0.', 0, '', 0, NULL, 1), (2, 5, '1001', 0, '', 0, 1, NULL);
@@ -731,6 +742,11 @@ mod tests {
                     "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms)
                         VALUES (7, 'fxs', 'virt:fxs7.sock', '1107', NULL, NULL, 'etsi_fsk', 'cn', 1000, 4000),
                                (8, 'fxo', 'dahdi:8', NULL, '8000', 'out', 'dtmf', 'etsi', 1000, 4000);",
+                )
+                .unwrap(),
+            12 => conn
+                .execute_batch(
+                    "INSERT INTO extensions(number, name, kind, sip_password, digest_algorithms) VALUES ('1012', 'Old phone', 'sip', 'secret1012', 'md5');",
                 )
                 .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
@@ -841,6 +857,20 @@ mod tests {
                     (fxo.config.route.as_deref(), fxo.config.caller_id),
                     (Some("8000"), crate::lines::CallerIdStandard::Dtmf)
                 );
+            }
+            12 => {
+                let e = store.extension_by_number("1012").unwrap().unwrap();
+                assert_eq!(
+                    e.config.digest_algorithms,
+                    crate::config::DigestAlgorithms::Md5
+                );
+                // Extensions written before v12 keep both algorithms.
+                if let Some(old) = store.extension_by_number("1001").unwrap() {
+                    assert_eq!(
+                        old.config.digest_algorithms,
+                        crate::config::DigestAlgorithms::Md5Sha256
+                    );
+                }
             }
             _ => unreachable!(),
         }

@@ -19,6 +19,7 @@ fn ext(n: u32) -> Command {
         name: format!("E{n}"),
         kind: ExtensionKind::Sip,
         sip_password: Some(format!("secret{n}")),
+        digest_algorithms: Default::default(),
     })
 }
 

@@ -44,6 +44,7 @@ fn ext(number: &str) -> ExtensionConfig {
         name: format!("Phone {number}"),
         kind: ExtensionKind::Sip,
         sip_password: Some(format!("demo{number}")),
+        digest_algorithms: Default::default(),
     }
 }
 
@@ -744,4 +745,45 @@ fn dial_patterns() {
     ] {
         assert!(check_pattern(bad).is_err(), "{bad:?}");
     }
+}
+
+/// `digest_algorithms` is a SIP account's setting: `md5` on an echo extension is refused,
+/// naming the field, and nothing is written; a SIP extension keeps what it was given.
+#[test]
+fn md5_only_digest_is_for_sip_extensions() {
+    let (_d, mut s) = open();
+    let echo = ExtensionConfig {
+        kind: ExtensionKind::EchoTest,
+        sip_password: None,
+        digest_algorithms: DigestAlgorithms::Md5,
+        ..ext("600")
+    };
+    let rev = s.config_revision().unwrap();
+    match s.execute(CTX, &Command::CreateExtension(echo)) {
+        Err(StoreError::Invalid(i)) => {
+            assert_eq!(i.field, "extension.digest_algorithms");
+            assert_eq!(
+                i.rule,
+                Rule::Conflicts {
+                    other: "extension.kind"
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.config_revision().unwrap(), rev);
+    assert!(s.extension_by_number("600").unwrap().is_none());
+    let phone = ExtensionConfig {
+        digest_algorithms: DigestAlgorithms::Md5,
+        ..ext("1003")
+    };
+    s.execute(CTX, &Command::CreateExtension(phone)).unwrap();
+    assert_eq!(
+        s.extension_by_number("1003")
+            .unwrap()
+            .unwrap()
+            .config
+            .digest_algorithms,
+        DigestAlgorithms::Md5
+    );
 }

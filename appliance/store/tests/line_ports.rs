@@ -1,9 +1,15 @@
 //! Line ports (analog FXS/FXO, sound channels): validation names the field and writes
-//! nothing; numbers are unique across ports, extensions and queues; the demo seeds one FXS
-//! and one FXO port.
+//! nothing; numbers are unique across ports, extensions and queues (both ways); changes
+//! are audited configuration commands; the demo seeds one FXS and one FXO port.
 
-use store::lines::{CallerIdStandard, LinePortConfig, LinePortKind};
-use store::{Invalid, Rule, Store, StoreError, Timestamp};
+use store::config::{Command, CommandContext, ExtensionConfig, ExtensionKind, Op, QueueConfig};
+use store::lines::{CallerIdStandard, LineCountry, LinePortConfig, LinePortKind};
+use store::{Entity, Invalid, Rule, Store, StoreError, Timestamp};
+
+const CTX: CommandContext<'static> = CommandContext {
+    actor: "admin",
+    ts: Timestamp(1_700_000_000_000_000),
+};
 
 fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -77,7 +83,7 @@ fn bad_ports_are_refused_with_the_field_and_nothing_is_written() {
         ),
     ];
     for (c, field, rule) in cases {
-        let e = invalid(s.add_line_port(&c));
+        let e = invalid(s.add_line_port(CTX, &c));
         assert_eq!((e.field, e.rule), (field, rule), "{c:?}");
     }
     for dev in [
@@ -88,17 +94,20 @@ fn bad_ports_are_refused_with_the_field_and_nothing_is_written() {
         "alsa:default",
         "x",
     ] {
-        let e = invalid(s.add_line_port(&LinePortConfig::fxs(9, dev, "1201")));
+        let e = invalid(s.add_line_port(CTX, &LinePortConfig::fxs(9, dev, "1201")));
         assert_eq!(e.field, "line_port.device", "{dev}");
     }
-    let e = invalid(s.add_line_port(&LinePortConfig::sound(9, "", "1200")));
+    let e = invalid(s.add_line_port(CTX, &LinePortConfig::sound(9, "", "1200")));
     assert_eq!(e.field, "line_port.device");
+    // The tone plan is a closed set: `de` is not one (nothing to store).
+    assert_eq!(LineCountry::parse("de"), None);
     let mut c = LinePortConfig::fxs(9, "virt:b.sock", "1201");
-    c.country = "de".into();
-    assert_eq!(invalid(s.add_line_port(&c)).field, "line_port.country");
-    c.country = "etsi".into();
+    c.country = LineCountry::Etsi;
     c.ring_on_ms = 50;
-    assert_eq!(invalid(s.add_line_port(&c)).field, "line_port.ring_on_ms");
+    assert_eq!(
+        invalid(s.add_line_port(CTX, &c)).field,
+        "line_port.ring_on_ms"
+    );
     assert_eq!(s.config_revision().unwrap(), rev);
     assert_eq!(s.line_ports().unwrap().len(), 2);
 }
@@ -108,17 +117,87 @@ fn ports_are_added_and_deleted_with_a_new_revision() {
     let (_d, mut s) = fresh();
     let rev = s.config_revision().unwrap();
     let id = s
-        .add_line_port(&LinePortConfig::sound(5, "paging", "1200"))
+        .add_line_port(CTX, &LinePortConfig::sound(5, "paging", "1200"))
         .unwrap();
     let dahdi = s
-        .add_line_port(&LinePortConfig::fxs(6, "dahdi:3", "1106"))
+        .add_line_port(CTX, &LinePortConfig::fxs(6, "dahdi:3", "1106"))
         .unwrap();
     assert_eq!(s.config_revision().unwrap(), rev + 2);
     let p = s.line_ports().unwrap();
     assert_eq!(p[0].config.device, "alsa:paging");
     assert_eq!(p[1].id, dahdi);
-    assert!(s.delete_line_port(id).unwrap());
-    assert!(!s.delete_line_port(id).unwrap());
+    assert!(s.delete_line_port(CTX, id).unwrap());
+    assert!(!s.delete_line_port(CTX, id).unwrap());
     assert_eq!(s.line_ports().unwrap().len(), 1);
     assert_eq!(s.config_revision().unwrap(), rev + 3);
+}
+
+/// The other way round: an extension or a queue may not take a number an FXS port has
+/// (before, only the port side checked, and the daemon then refused the whole dial plan).
+#[test]
+fn an_extension_or_queue_cannot_take_a_port_number_and_nothing_changes() {
+    let (_d, mut s) = fresh();
+    s.seed_demo(Timestamp::from_secs(1)).unwrap().unwrap();
+    let rev = s.config_revision().unwrap();
+    let extensions = s.extensions().unwrap();
+    let queues = s.queues().unwrap();
+    let sip = ExtensionConfig {
+        number: "1101".into(),
+        name: "Phone 1101".into(),
+        kind: ExtensionKind::Sip,
+        sip_password: Some("demo1101pw".into()),
+        digest_algorithms: Default::default(),
+    };
+    let mut queue: QueueConfig = queues[0].config.clone();
+    queue.name = "paging".into();
+    queue.number = Some("1101".into());
+    let first = extensions[0].clone();
+    let cases = [
+        (Command::CreateExtension(sip), "extension.number"),
+        (
+            Command::UpdateExtension {
+                id: first.id,
+                config: ExtensionConfig {
+                    number: "1101".into(),
+                    ..first.config
+                },
+            },
+            "extension.number",
+        ),
+        (Command::CreateQueue(queue), "queue.number"),
+    ];
+    for (cmd, field) in cases {
+        match s.execute(CTX, &cmd) {
+            Err(StoreError::Invalid(i)) => {
+                assert_eq!((i.field, i.rule), (field, Rule::Duplicate), "{cmd:?}");
+            }
+            other => panic!("{cmd:?}: expected a validation error, got {other:?}"),
+        }
+    }
+    assert_eq!(s.config_revision().unwrap(), rev);
+    assert_eq!(s.extensions().unwrap(), extensions);
+    assert_eq!(s.queues().unwrap(), queues);
+}
+
+#[test]
+fn port_changes_are_audited_configuration_commands() {
+    let (_d, mut s) = fresh();
+    let rev = s.config_revision().unwrap();
+    let id = s
+        .add_line_port(CTX, &LinePortConfig::fxs(3, "virt:fxs3.sock", "1103"))
+        .unwrap();
+    assert!(s.delete_line_port(CTX, id).unwrap());
+    let audit: Vec<_> = s
+        .changes_since(rev)
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.actor, a.change.entity, a.change.id, a.change.op))
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            ("admin".to_owned(), Entity::LinePort, id, Op::Create),
+            ("admin".to_owned(), Entity::LinePort, id, Op::Delete),
+        ]
+    );
 }

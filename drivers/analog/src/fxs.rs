@@ -117,6 +117,10 @@ pub fn default_dial_plan(digits: &str) -> DialPlanMatch {
     }
 }
 
+/// The dial plan an [`Fxs`] consults after each digit: any closure over the digits so far
+/// (the daemon passes one over its switch's current dial plan).
+pub type DialPlan = Box<dyn Fn(&str) -> DialPlanMatch + Send>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RingPhase {
     /// Polarity reversed before caller ID.
@@ -140,7 +144,6 @@ enum St {
 }
 
 /// The FXS line state machine (see the module documentation).
-#[derive(Debug)]
 pub struct Fxs {
     cfg: FxsConfig,
     st: St,
@@ -148,7 +151,7 @@ pub struct Fxs {
     events: VecDeque<FxsEvent>,
     dtmf: DtmfDetector,
     audio: AudioSrc,
-    dial_plan: fn(&str) -> DialPlanMatch,
+    dial_plan: DialPlan,
     digits: String,
     polarity: Polarity,
     battery: bool,
@@ -167,6 +170,19 @@ pub struct Fxs {
     t_battery: Option<Instant>,
 }
 
+impl core::fmt::Debug for Fxs {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Fxs")
+            .field("cfg", &self.cfg)
+            .field("st", &self.st)
+            .field("digits", &self.digits)
+            .field("polarity", &self.polarity)
+            .field("battery", &self.battery)
+            .field("rings", &self.rings)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Fxs {
     /// A port with `cfg`; it starts by feeding battery (a [`Transmit::Line`] is queued).
     #[must_use]
@@ -178,7 +194,7 @@ impl Fxs {
             events: VecDeque::new(),
             dtmf: DtmfDetector::new(),
             audio: AudioSrc::Bridge,
-            dial_plan: default_dial_plan,
+            dial_plan: Box::new(default_dial_plan),
             digits: String::new(),
             polarity: Polarity::Normal,
             battery: false,
@@ -199,9 +215,10 @@ impl Fxs {
         s
     }
 
-    /// Sets the dial plan consulted after each digit.
-    pub fn set_dial_plan(&mut self, plan: fn(&str) -> DialPlanMatch) {
-        self.dial_plan = plan;
+    /// Sets the dial plan consulted after each digit (a closure, so it may look up a
+    /// configuration that changes while the port runs).
+    pub fn set_dial_plan(&mut self, plan: impl Fn(&str) -> DialPlanMatch + Send + 'static) {
+        self.dial_plan = Box::new(plan);
     }
 
     /// The configuration.

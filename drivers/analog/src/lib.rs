@@ -84,7 +84,7 @@ pub use config::{
 };
 pub use error::AnalogError;
 pub use fxo::{DialMode, DisconnectReason, Fxo, FxoEvent, FxoState};
-pub use fxs::{DialPlanMatch, Fxs, FxsEvent, FxsState, default_dial_plan};
+pub use fxs::{DialPlan, DialPlanMatch, Fxs, FxsEvent, FxsState, default_dial_plan};
 pub use media_dsp::tones::{Country, ToneKind};
 pub use tdm::{AudioChunk, Hook, Instant, LineSignal, Polarity};
 

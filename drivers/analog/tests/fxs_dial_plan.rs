@@ -40,6 +40,42 @@ fn complete_number_is_reported_without_waiting() {
         }));
 }
 
+/// The plan is a closure over configuration that can change while the port runs (the
+/// daemon's switch dial plan, replaced on reload): a number added after the port was set
+/// up completes at once.
+#[test]
+fn closure_plan_sees_configuration_changed_while_running() {
+    use std::sync::{Arc, Mutex};
+    let numbers: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut l = Loop::new(FxsConfig::china(), analog::FxoConfig::china());
+    let known = Arc::clone(&numbers);
+    l.fxs.set_dial_plan(move |d: &str| {
+        let known = known.lock().unwrap();
+        if known.iter().any(|n| n == d) {
+            DialPlanMatch::Complete
+        } else if known.iter().any(|n| n.starts_with(d)) {
+            DialPlanMatch::Incomplete
+        } else {
+            DialPlanMatch::Invalid
+        }
+    });
+    numbers.lock().unwrap().push("600".into());
+    l.run(10);
+    l.fxo.seize().unwrap();
+    l.run(300);
+    let t = l.ms();
+    l.fxo.dial(l.now, "600", DialMode::Dtmf).unwrap();
+    assert!(l.run_until(2000, |l| {
+        l.fxs_saw(|e| matches!(e, FxsEvent::Dialed { .. }))
+            .is_some()
+    }));
+    assert!(l.ms() - t < 1000, "no inter-digit timeout");
+    assert!(l.fxs_events.iter().any(|(_, e)| *e
+        == FxsEvent::Dialed {
+            number: "600".into()
+        }));
+}
+
 #[test]
 fn invalid_prefix_gets_busy_tone() {
     let mut l = Loop::new(FxsConfig::china(), analog::FxoConfig::china());

@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         name: c.to_owned(),
         kind: ExtensionKind::Sip,
         sip_password: Some(d.to_owned()),
+        digest_algorithms: Default::default(),
     });
     match s.execute(CommandContext { actor: "fuzz", ts: Timestamp(0) }, &cmd) {
         Ok(_) => {
