@@ -12,7 +12,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use tokio::runtime::Handle;
-use tracing::{error, info, warn};
+use tracing::error;
 
 static RUNTIME: OnceLock<Option<Handle>> = OnceLock::new();
 
@@ -31,35 +31,19 @@ where
     }
 }
 
-/// SCHED_FIFO priority of the thread: below the media thread's 50, above every normal
-/// thread. A packet waiting in a socket while the build or another process has the CPU
-/// reached the media thread late and was concealed (the bench counted those frames as
-/// altered); the thread only wakes for datagrams, so it cannot starve the others.
-const PRIORITY: u8 = 45;
-
-fn realtime() {
-    use thread_priority::{
-        RealtimeThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
-        set_thread_priority_and_policy, thread_native_id,
-    };
-    let prio =
-        ThreadPriority::Crossplatform(ThreadPriorityValue::try_from(PRIORITY).unwrap_or_default());
-    match set_thread_priority_and_policy(
-        thread_native_id(),
-        prio,
-        ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
-    ) {
-        Ok(()) => info!("rtp socket thread: SCHED_FIFO"),
-        Err(e) => warn!("rtp socket thread: SCHED_FIFO not allowed ({e:?}); normal priority"),
-    }
-}
+/// SCHED_FIFO priority of the thread: just below the media thread's
+/// ([`crate::media::MEDIA_PRIORITY`]), above every normal thread. A packet waiting in a
+/// socket while the build or another process has the CPU reached the media thread late and
+/// was concealed (the bench counted those frames as altered); the thread only wakes for
+/// datagrams, so it cannot starve the others.
+const PRIORITY: u8 = crate::media::MEDIA_PRIORITY - 5;
 
 fn start() -> Option<Handle> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let spawned = std::thread::Builder::new()
         .name("rtp-io".into())
         .spawn(move || {
-            realtime();
+            crate::media::set_fifo("rtp socket thread", PRIORITY);
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
