@@ -16,10 +16,10 @@
 //!
 //! What it is not: no queue, no thread, no clock: the daemon owns those.
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::TransactionBehavior;
 
-use crate::cdr::Cdr;
-use crate::events::NewEvent;
+use crate::cdr::{Cdr, insert_cdr_row};
+use crate::events::{NewEvent, insert_event_row};
 use crate::{Invalid, Result, Rule, Store, StoreError};
 
 /// One row for the journal, in the order the daemon produced it.
@@ -57,62 +57,31 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut ev = tx.prepare_cached(
-                "INSERT INTO events(ts, kind, call_id, queue, agent, payload) VALUES (?1,?2,?3,?4,?5,?6)",
-            )?;
-            let mut cdr = tx.prepare_cached(&format!(
-                "INSERT OR IGNORE INTO cdrs({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-                crate::cdr::COLS
-            ))?;
-            for (index, row) in rows.iter().enumerate() {
-                match row {
-                    JournalRow::Event(e) => {
-                        if let Err(error) = e.validate() {
-                            rejected.push(Rejected {
-                                index,
-                                error: error.into(),
-                            });
-                            continue;
-                        }
-                        ev.execute(params![
-                            e.ts.0,
-                            e.kind.as_str(),
-                            e.call_id,
-                            e.queue,
-                            e.agent,
-                            e.payload.to_string()
-                        ])?;
+        for (index, row) in rows.iter().enumerate() {
+            match row {
+                JournalRow::Event(e) => {
+                    if let Err(error) = e.validate() {
+                        rejected.push(Rejected {
+                            index,
+                            error: error.into(),
+                        });
+                        continue;
                     }
-                    JournalRow::Cdr(c) => {
-                        if let Err(error) = c.validate() {
-                            rejected.push(Rejected {
-                                index,
-                                error: error.into(),
-                            });
-                            continue;
-                        }
-                        let n = cdr.execute(params![
-                            c.call_id,
-                            c.start.0,
-                            c.answer.map(|a| a.0),
-                            c.end.0,
-                            c.caller,
-                            c.callee,
-                            c.direction.as_str(),
-                            c.disposition.as_str(),
-                            c.cause,
-                            c.src_channel,
-                            c.dst_channel,
-                            c.queue,
-                            c.agent
-                        ])?;
-                        if n == 0 {
-                            rejected.push(Rejected {
-                                index,
-                                error: Invalid::new("cdr.call_id", Rule::Duplicate).into(),
-                            });
-                        }
+                    insert_event_row(&tx, e)?;
+                }
+                JournalRow::Cdr(c) => {
+                    if let Err(error) = c.validate() {
+                        rejected.push(Rejected {
+                            index,
+                            error: error.into(),
+                        });
+                        continue;
+                    }
+                    if insert_cdr_row(&tx, c)? == 0 {
+                        rejected.push(Rejected {
+                            index,
+                            error: Invalid::new("cdr.call_id", Rule::Duplicate).into(),
+                        });
                     }
                 }
             }
