@@ -183,8 +183,8 @@ pub(crate) struct Engine {
     /// Call recording and voicemail files ([`crate::recorder`]).
     rec: Option<crate::recorder::Recorder>,
     /// Event-log rows and CDRs go here, committed in batches by the journal thread
-    /// ([`crate::journal`]); without it, straight to the store.
-    journal: Option<crate::journal::JournalTx>,
+    /// ([`crate::journal`]).
+    journal: crate::journal::JournalTx,
     /// The analog line ports and their legs ([`crate::lines`]).
     lines: crate::lines::Lines,
 }
@@ -205,6 +205,7 @@ impl Engine {
         spans: Vec<mpsc::UnboundedSender<ToSpan>>,
         span_names: Vec<String>,
         sip: Option<SipSide>,
+        journal: crate::journal::JournalTx,
     ) -> Self {
         let clock = shared.clock;
         let mut sw = sw;
@@ -238,7 +239,7 @@ impl Engine {
             next_live: tdm::Instant::ZERO,
             clips: crate::player::Prompts::default(),
             rec: None,
-            journal: None,
+            journal,
             lines: crate::lines::Lines::default(),
         }
     }
@@ -917,21 +918,9 @@ impl Engine {
         self.journal_event(ev);
     }
 
-    /// Sends an event-log row to the journal thread (or, without one, to the store).
+    /// Sends an event-log row to the journal thread.
     fn journal_event(&self, ev: NewEvent) {
-        match &self.journal {
-            Some(j) => j.push(JournalRow::Event(ev)),
-            None => {
-                if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
-                    warn!(call = ?ev.call_id, "event log: {e}");
-                }
-            }
-        }
-    }
-
-    /// Commits event-log rows and CDRs through `journal` from now on.
-    pub(crate) fn set_journal(&mut self, journal: Option<crate::journal::JournalTx>) {
-        self.journal = journal;
+        self.journal.push(JournalRow::Event(ev));
     }
 
     /// Logs demo agents on and Ready when their phone registers (`--demo`).
@@ -1247,14 +1236,7 @@ impl Engine {
                     queue: None,
                     agent: None,
                 };
-                match &self.journal {
-                    Some(j) => j.push(JournalRow::Cdr(cdr)),
-                    None => {
-                        if let Err(e) = self.shared.with_store(|s| s.insert_cdr(&cdr)) {
-                            warn!(call = %ci.id, "cdr: {e}");
-                        }
-                    }
-                }
+                self.journal.push(JournalRow::Cdr(cdr));
             }
             other => debug!("switch event: {other:?}"),
         }

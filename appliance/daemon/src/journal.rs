@@ -86,9 +86,9 @@ impl JournalTx {
 /// The writer thread and its queue.
 #[derive(Debug)]
 pub(crate) struct Journal {
-    tx: Option<JournalTx>,
+    tx: JournalTx,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    thread: JoinHandle<()>,
     stats: Arc<Stats>,
 }
 
@@ -107,32 +107,36 @@ impl Journal {
                 .spawn(move || writer(store, &rx, &stop, &stats))?
         };
         Ok(Self {
-            tx: Some(JournalTx {
+            tx: JournalTx {
                 tx,
                 stats: Arc::clone(&stats),
-            }),
+            },
             stop,
-            thread: Some(thread),
+            thread,
             stats,
         })
     }
 
     /// A sender for the engine.
-    pub(crate) fn sender(&self) -> Option<JournalTx> {
+    pub(crate) fn sender(&self) -> JournalTx {
         self.tx.clone()
     }
 
     /// Commits everything queued so far and stops the thread (also when a sender is still
     /// held by a task that did not end).
-    pub(crate) fn close(mut self) {
-        self.tx = None;
-        self.stop.store(true, Ordering::Release);
-        if let Some(t) = self.thread.take()
-            && t.join().is_err()
-        {
+    pub(crate) fn close(self) {
+        let Self {
+            tx,
+            stop,
+            thread,
+            stats,
+        } = self;
+        drop(tx);
+        stop.store(true, Ordering::Release);
+        if thread.join().is_err() {
             error!("journal writer panicked");
         }
-        let s = &self.stats;
+        let s = &stats;
         info!(
             rows = s.rows.load(Ordering::Relaxed),
             batches = s.batches.load(Ordering::Relaxed),

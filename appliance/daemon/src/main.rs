@@ -401,6 +401,9 @@ async fn run(args: Args, store: Store) -> Result<()> {
     )
     .await?;
     let sip_addr = sip_side.local_addr().unwrap_or(args.sip);
+    // Event-log rows and CDRs: committed in batches by their own thread and connection;
+    // the engine only queues them.
+    let journal = journal::Journal::start(&db).context("starting the journal writer")?;
     let mut engine = calls::Engine::new(
         switch,
         Arc::clone(&shared),
@@ -408,6 +411,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         span_orders,
         span_names,
         Some(sip_side),
+        journal.sender(),
     );
     for (p, tx) in line_links {
         engine.lines().add(&p, tx);
@@ -424,9 +428,6 @@ async fn run(args: Args, store: Store) -> Result<()> {
         Some(Err(e)) => error!("call recording off: {e}"),
         None => error!("call recording off: recording frames already taken"),
     }
-    // Event-log rows and CDRs: committed in batches by their own thread and connection.
-    let journal = journal::Journal::start(&db).context("starting the journal writer")?;
-    engine.set_journal(journal.sender());
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     wallfeed::spawn(Arc::clone(&shared), Arc::clone(&hub), args.data_dir.clone());
     if args.demo && args.demo_agents > 0 {
