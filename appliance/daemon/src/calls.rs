@@ -116,6 +116,8 @@ pub(crate) enum ToEngine {
     Recording(crate::recorder::RecRequest),
     /// Read the prompt files (and the music on hold) under this folder again (SIGHUP).
     Prompts(std::path::PathBuf),
+    /// The recording policy, read again (SIGHUP).
+    RecordingPolicy(store::recordings::RecordingPolicy),
     /// From line port number `port` (0-based, [`crate::lines`]).
     Line {
         port: usize,
@@ -182,8 +184,8 @@ pub(crate) struct Engine {
     clips: crate::player::Prompts,
     /// Call recording and voicemail files ([`crate::recorder`]).
     rec: Option<crate::recorder::Recorder>,
-    /// Event-log rows and CDRs go here, committed in batches by the journal thread
-    /// ([`crate::journal`]).
+    /// Event-log rows, CDRs and interactions go here, committed in batches by the journal
+    /// thread ([`crate::journal`]): the engine never writes to the store itself.
     journal: crate::journal::JournalTx,
     /// The analog line ports and their legs ([`crate::lines`]).
     lines: crate::lines::Lines,
@@ -321,6 +323,11 @@ impl Engine {
             }
             ToEngine::Recording(r) => self.rec_request(r),
             ToEngine::Prompts(dir) => self.load_audio(&dir),
+            ToEngine::RecordingPolicy(p) => {
+                if let Some(r) = self.recorder_mut() {
+                    r.set_policy(p);
+                }
+            }
             ToEngine::Line { port, ev } => crate::lines::on_event(self, port, ev),
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
@@ -1277,21 +1284,19 @@ impl Engine {
     }
 
     /// An agent's part of a call (or an unanswered call) ended: the customer's history
-    /// entry goes to the store.
+    /// entry is queued for the journal thread, which commits it with the call's other rows
+    /// (a row the store refuses, say for a deleted customer, is logged there).
     fn record_interaction(&mut self, r: &cti::InteractionRecord) {
         let call = self.log_id(Some(&r.call.0.to_string())).unwrap_or_default();
         let row = crate::ctiside::interaction_row(r, call.clone(), |i| self.wall(i));
-        match self.shared.with_store(|s| s.record_interaction(&row)) {
-            Ok(id) => info!(
-                call = %call,
-                customer = ?r.customer_id,
-                agent = ?r.agent,
-                disposition = %r.disposition,
-                id,
-                "interaction recorded"
-            ),
-            Err(e) => warn!(call = %call, "interaction not recorded: {e}"),
-        }
+        self.journal.push(JournalRow::Interaction(row));
+        info!(
+            call = %call,
+            customer = ?r.customer_id,
+            agent = ?r.agent,
+            disposition = %r.disposition,
+            "interaction recorded"
+        );
     }
 }
 
@@ -1304,11 +1309,6 @@ impl Engine {
 
     pub(crate) fn recorder_mut(&mut self) -> Option<&mut crate::recorder::Recorder> {
         self.rec.as_mut()
-    }
-
-    /// Runs `f` on the store.
-    pub(crate) fn shared_store<R>(&self, f: impl FnOnce(&mut store::Store) -> R) -> R {
-        self.shared.with_store(f)
     }
 
     /// The media slot of a leg.

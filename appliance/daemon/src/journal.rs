@@ -1,5 +1,6 @@
-//! The journal writer: event-log rows and CDRs leave the call engine through a bounded queue
-//! and are committed by one thread with its own store connection, in batches.
+//! The journal writer: event-log rows, CDRs and customer interactions leave the call engine
+//! through a bounded queue and are committed by one thread with its own store connection,
+//! in batches.
 //!
 //! Why: the engine task runs the SIP UA, the switch and the call center on one tokio
 //! thread. A synchronous commit there (`synchronous = FULL`: one fsync per transaction, four

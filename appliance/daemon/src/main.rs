@@ -401,8 +401,8 @@ async fn run(args: Args, store: Store) -> Result<()> {
     )
     .await?;
     let sip_addr = sip_side.local_addr().unwrap_or(args.sip);
-    // Event-log rows and CDRs: committed in batches by their own thread and connection;
-    // the engine only queues them.
+    // Event-log rows, CDRs and interactions: committed in batches by their own thread and
+    // connection; the engine only queues them.
     let journal = journal::Journal::start(&db).context("starting the journal writer")?;
     let mut engine = calls::Engine::new(
         switch,
@@ -422,7 +422,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
     engine.set_prompt_dir(args.data_dir.join("prompts"));
     match media
         .take_recordings()
-        .map(|f| recorder::start(&args.data_dir, Arc::clone(&shared), f))
+        .map(|f| recorder::start(&args.data_dir, &db, f))
     {
         Some(Ok(r)) => engine.set_recorder(r),
         Some(Err(e)) => error!("call recording off: {e}"),
@@ -591,6 +591,13 @@ fn reload(
             (routing::build(s)?, sipside::accounts(s)?),
         ))
     });
+    // The recording policy (settings) is read here too: the engine never reads the store.
+    match shared.with_store(|s| s.recording_policy()) {
+        Ok(p) => {
+            let _ = engine.send(calls::ToEngine::RecordingPolicy(p));
+        }
+        Err(e) => warn!("recording policy not reloaded: {e}"),
+    }
     let out = match result {
         Ok((rev, changes, ((plan, _), accounts))) => {
             let _ = engine.send(calls::ToEngine::Reconfigure(Box::new(plan)));

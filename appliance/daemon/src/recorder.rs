@@ -57,6 +57,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use rtrb::{Consumer, Producer};
 use serde_json::{Value, json};
+use store::Store;
 use store::recordings::{Legs, Recording, Voicemail};
 use switch::engine::{BridgeId, CallId, LegEvent, LegId, MediaCommand, RecordAction};
 use switch::media::{CHUNK, MediaPath};
@@ -221,23 +222,28 @@ pub(crate) struct Recorder {
     open: Vec<Open>,
     /// Queue and agent of queue calls, for the recording rows.
     queue_calls: HashMap<CallId, (String, String)>,
+    /// The recording policy, read at start and at every reload (never on the engine task).
+    policy: store::recordings::RecordingPolicy,
 }
 
-/// Starts the writer thread; `dir` is the data directory (files go to `dir/recordings`).
+/// Starts the writer thread with its own connection to `db`; `dir` is the data directory
+/// (files go to `dir/recordings`). Reads the recording policy once here.
 ///
 /// # Errors
-/// The recordings directory cannot be made, or the thread cannot start.
-pub(crate) fn start(
-    dir: &Path,
-    shared: Arc<Shared>,
-    frames: Consumer<Frame>,
-) -> std::io::Result<Recorder> {
+/// The recordings directory cannot be made, the store cannot be opened, or the thread
+/// cannot start.
+pub(crate) fn start(dir: &Path, db: &Path, frames: Consumer<Frame>) -> anyhow::Result<Recorder> {
     let dir = std::fs::canonicalize(dir)?.join("recordings");
     std::fs::create_dir_all(&dir)?;
+    let store = Store::open(db)?;
+    let policy = store.recording_policy().unwrap_or_else(|e| {
+        warn!("recording policy: {e}; nothing recorded by policy");
+        store::recordings::RecordingPolicy::default()
+    });
     let (tx, rx) = smpsc::channel();
     std::thread::Builder::new()
         .name("recorder".into())
-        .spawn(move || writer(&shared, frames, &rx))?;
+        .spawn(move || writer(store, frames, &rx))?;
     info!(dir = %dir.display(), "recordings directory");
     Ok(Recorder {
         dir,
@@ -245,17 +251,23 @@ pub(crate) fn start(
         next: 0,
         open: Vec::new(),
         queue_calls: HashMap::new(),
+        policy,
     })
 }
 
 impl Recorder {
+    /// The policy from now on (a reload read it).
+    pub(crate) fn set_policy(&mut self, p: store::recordings::RecordingPolicy) {
+        info!(queues = ?p.queues, retain_days = ?p.retain_days, "recording policy");
+        self.policy = p;
+    }
+
     fn open(
         &mut self,
         call: Option<CallId>,
         call_id: &str,
         legs: Vec<LegId>,
         bridge: Option<BridgeId>,
-        policy: &store::recordings::RecordingPolicy,
     ) -> u32 {
         self.next = self.next.wrapping_add(1);
         let rec = self.next;
@@ -278,7 +290,8 @@ impl Recorder {
             started: now,
             duration_ms: 0,
             paused: Vec::new(),
-            retain_until: policy
+            retain_until: self
+                .policy
                 .retain_days
                 .map(|d| store::Timestamp(now.0 + i64::from(d) * 86_400_000_000)),
             agent,
@@ -312,12 +325,9 @@ impl Engine {
         }
     }
 
-    fn policy(&self) -> store::recordings::RecordingPolicy {
-        self.shared_store(|s| s.recording_policy())
-            .unwrap_or_else(|e| {
-                warn!("recording policy: {e}");
-                store::recordings::RecordingPolicy::default()
-            })
+    fn records_queue(&mut self, queue: &str) -> bool {
+        self.recorder_mut()
+            .is_some_and(|r| r.policy.records_queue(queue))
     }
 
     /// A media command on its way to the media thread: bridge recordings open and close.
@@ -335,11 +345,10 @@ impl Engine {
                     .first()
                     .and_then(|l| self.switch().switch().call_of(*l));
                 let call_id = legs.first().map(|l| self.call_id(*l)).unwrap_or_default();
-                let policy = self.policy();
                 let slots =
                     [0, 1].map(|i| legs.get(i).and_then(|l| self.slot_of(*l).map(|s| (s, *l))));
                 let Some(r) = self.recorder_mut() else { return };
-                let rec = r.open(call, &call_id, legs.clone(), Some(*bridge), &policy);
+                let rec = r.open(call, &call_id, legs.clone(), Some(*bridge));
                 self.media_ctl(Ctl::Tap { rec, slots });
             }
             MediaCommand::Record {
@@ -375,10 +384,9 @@ impl Engine {
             RecordAction::Start => {
                 let call = self.switch().switch().call_of(leg);
                 let call_id = self.call_id(leg);
-                let policy = self.policy();
                 let slots = [self.slot_of(leg).map(|s| (s, leg)), None];
                 let Some(r) = self.recorder_mut() else { return };
-                let rec = r.open(call, &call_id, vec![leg], None, &policy);
+                let rec = r.open(call, &call_id, vec![leg], None);
                 self.media_ctl(Ctl::Tap { rec, slots });
             }
             RecordAction::Stop => {
@@ -425,7 +433,7 @@ impl Engine {
         let Some(r) = self.recorder_mut() else { return };
         r.queue_calls
             .insert(call, (queue.to_owned(), agent.to_owned()));
-        if !self.policy().records_queue(queue) {
+        if !self.records_queue(queue) {
             return;
         }
         let Some(leg) = self.bridged_leg_of(call) else {
@@ -548,7 +556,7 @@ struct Active {
     vm: Option<Voicemail>,
 }
 
-fn writer(shared: &Shared, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToWriter>) {
+fn writer(mut store: Store, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToWriter>) {
     let mut active: HashMap<u32, Active> = HashMap::new();
     let mut last_flush = Instant::now();
     let mut last_sweep: Option<Instant> = None;
@@ -566,7 +574,7 @@ fn writer(shared: &Shared, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToW
                 // Anything the engine sent before the end (a voicemail row) first.
                 closed |= drain(rx, &mut active);
                 if let Some(a) = active.remove(&f.rec) {
-                    finish(shared, a);
+                    finish(&mut store, a);
                 }
                 continue;
             }
@@ -588,12 +596,12 @@ fn writer(shared: &Shared, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToW
         }
         if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
             last_sweep = Some(Instant::now());
-            sweep(shared);
+            sweep(&mut store);
         }
         if closed && !any {
             // The engine is gone: what is open is kept as it is.
             for (_, a) in active.drain() {
-                finish(shared, a);
+                finish(&mut store, a);
             }
             return;
         }
@@ -676,7 +684,7 @@ fn write(a: &mut Active, f: &Frame) {
 }
 
 /// Closes the file and indexes it.
-fn finish(shared: &Shared, mut a: Active) {
+fn finish(store: &mut Store, mut a: Active) {
     if let Some(s) = a.pause_from.take() {
         a.row.paused.push((s, a.ms));
     }
@@ -689,10 +697,10 @@ fn finish(shared: &Shared, mut a: Active) {
         warn!(path = %a.row.path, "recording not indexed: closing the file: {e}");
         return;
     }
-    let r = shared.with_store(|s| match &a.vm {
-        Some(vm) => s.add_voicemail(&a.row, vm),
-        None => s.add_recording(&a.row),
-    });
+    let r = match &a.vm {
+        Some(vm) => store.add_voicemail(&a.row, vm),
+        None => store.add_recording(&a.row),
+    };
     match r {
         Ok(id) => info!(
             id,
@@ -709,9 +717,9 @@ fn finish(shared: &Shared, mut a: Active) {
 
 /// The retention sweep: recordings past their `retain_until` lose their file, then their
 /// row (a file already gone is fine; a file that cannot be removed keeps its row).
-fn sweep(shared: &Shared) {
+fn sweep(store: &mut Store) {
     let now = Clock::wall_now();
-    let expired = match shared.with_store(|s| s.expired_recordings(now)) {
+    let expired = match store.expired_recordings(now) {
         Ok(x) => x,
         Err(e) => {
             warn!("retention sweep: {e}");
@@ -727,7 +735,7 @@ fn sweep(shared: &Shared) {
                 continue;
             }
         }
-        match shared.with_store(|s| s.forget_recording(r.id)) {
+        match store.forget_recording(r.id) {
             Ok(()) => info!(id = r.id, path = %r.path, "recording past its retention deleted"),
             Err(e) => warn!(id = r.id, "retention sweep: {e}"),
         }
