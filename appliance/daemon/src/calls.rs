@@ -294,6 +294,7 @@ impl Engine {
             if self.sip.is_some() {
                 crate::sipside::on_timeout(&mut self);
             }
+            self.rec_retry_untaps();
         }
     }
 
@@ -512,9 +513,10 @@ impl Engine {
         &self.shared.metrics
     }
 
-    /// An order for the media thread.
-    pub(crate) fn media_ctl(&self, c: Ctl) {
-        self.media.control(c);
+    /// Queues an order for the media thread; `false` when its queue was full (the order
+    /// was not queued).
+    pub(crate) fn media_ctl(&self, c: Ctl) -> bool {
+        self.media.control(c)
     }
 
     /// Whether new calls are taken (not draining).

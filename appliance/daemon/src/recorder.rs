@@ -113,6 +113,9 @@ struct Tap {
 #[derive(Debug)]
 pub(crate) struct Taps {
     taps: Vec<Option<Tap>>,
+    /// Recordings refused a tap (every tap busy) whose end marker is still to be queued
+    /// (the queue was full); allocated once with room for [`MAX_TAPS`].
+    refused: Vec<u32>,
     tx: Producer<Frame>,
 }
 
@@ -121,6 +124,7 @@ impl Taps {
     pub(crate) fn new(tx: Producer<Frame>) -> Self {
         Self {
             taps: vec![None; MAX_TAPS],
+            refused: Vec::with_capacity(MAX_TAPS),
             tx,
         }
     }
@@ -135,7 +139,14 @@ impl Taps {
                     ending: false,
                 });
             }
-            None => warn!(rec, "media: every recording tap is in use; not recorded"),
+            None => {
+                warn!(rec, "media: every recording tap is in use; not recorded");
+                // The writer opened the file already: its end marker closes it (and, with
+                // no audio in it, drops it).
+                if self.tx.push(end_frame(rec)).is_err() && self.refused.len() < MAX_TAPS {
+                    self.refused.push(rec);
+                }
+            }
         }
     }
 
@@ -150,17 +161,17 @@ impl Taps {
 
     /// After the path's tick: one frame per open tap, or its end marker.
     pub(crate) fn tick(&mut self, path: &MediaPath, legs: &[Option<LegId>], metrics: &Metrics) {
+        while let Some(&rec) = self.refused.last() {
+            if self.tx.push(end_frame(rec)).is_err() {
+                break;
+            }
+            self.refused.pop();
+        }
         for t in &mut self.taps {
             let Some(tap) = t.as_mut() else { continue };
             if tap.ending {
-                let end = Frame {
-                    rec: tap.rec,
-                    kind: FrameKind::End,
-                    left: [0; CHUNK],
-                    right: [0; CHUNK],
-                };
                 // The end marker must arrive: retried next tick when the queue is full.
-                if self.tx.push(end).is_ok() {
+                if self.tx.push(end_frame(tap.rec)).is_ok() {
                     *t = None;
                 }
                 continue;
@@ -191,6 +202,16 @@ impl Taps {
     }
 }
 
+/// The end marker of recording `rec`.
+const fn end_frame(rec: u32) -> Frame {
+    Frame {
+        rec,
+        kind: FrameKind::End,
+        left: [0; CHUNK],
+        right: [0; CHUNK],
+    }
+}
+
 /// What the engine tells the writer.
 #[derive(Debug)]
 enum ToWriter {
@@ -203,6 +224,8 @@ enum ToWriter {
     },
     /// The recording is a voicemail message: stored with this row when it ends.
     Voicemail { rec: u32, vm: Box<Voicemail> },
+    /// The media thread never got the recording's tap: its file is removed, nothing indexed.
+    Discard { rec: u32 },
 }
 
 /// An open recording in the engine.
@@ -224,6 +247,8 @@ pub(crate) struct Recorder {
     queue_calls: HashMap<CallId, (String, String)>,
     /// The recording policy, read at start and at every reload (never on the engine task).
     policy: store::recordings::RecordingPolicy,
+    /// Recordings whose untap did not fit in the media thread's order queue: tried again.
+    untap_later: Vec<u32>,
 }
 
 /// Starts the writer thread with its own connection to `db`; `dir` is the data directory
@@ -252,6 +277,7 @@ pub(crate) fn start(dir: &Path, db: &Path, frames: Consumer<Frame>) -> anyhow::R
         open: Vec::new(),
         queue_calls: HashMap::new(),
         policy,
+        untap_later: Vec::new(),
     })
 }
 
@@ -321,7 +347,48 @@ impl Engine {
     fn untap(&mut self, recs: Vec<u32>) {
         for rec in recs {
             info!(rec, "recording stopped");
-            self.media_ctl(Ctl::Untap { rec });
+            self.untap_one(rec);
+        }
+    }
+
+    /// Tells the media thread to stop tapping `rec`; kept for a retry
+    /// ([`Self::rec_retry_untaps`]) when its order queue is full, since only the media
+    /// thread's end marker closes the file.
+    fn untap_one(&mut self, rec: u32) {
+        if !self.media_ctl(Ctl::Untap { rec })
+            && let Some(r) = self.recorder_mut()
+        {
+            warn!(
+                rec,
+                "media order queue full: the recording's stop is tried again"
+            );
+            r.untap_later.push(rec);
+        }
+    }
+
+    /// Untaps that did not fit in the media thread's queue, tried again (each pass of the
+    /// engine's loop, at least once a second).
+    pub(crate) fn rec_retry_untaps(&mut self) {
+        let Some(r) = self.recorder_mut() else { return };
+        if r.untap_later.is_empty() {
+            return;
+        }
+        let recs = std::mem::take(&mut r.untap_later);
+        for rec in recs {
+            self.untap_one(rec);
+        }
+    }
+
+    /// Asks the media thread to tap `rec`; when its order queue is full the recording is
+    /// given up (the writer removes its file) rather than left open without a tap.
+    fn tap(&mut self, rec: u32, slots: [Option<(usize, LegId)>; 2]) {
+        if self.media_ctl(Ctl::Tap { rec, slots }) {
+            return;
+        }
+        warn!(rec, "media order queue full: recording not started");
+        if let Some(r) = self.recorder_mut() {
+            r.open.retain(|o| o.rec != rec);
+            let _ = r.tx.send(ToWriter::Discard { rec });
         }
     }
 
@@ -349,7 +416,7 @@ impl Engine {
                     [0, 1].map(|i| legs.get(i).and_then(|l| self.slot_of(*l).map(|s| (s, *l))));
                 let Some(r) = self.recorder_mut() else { return };
                 let rec = r.open(call, &call_id, legs.clone(), Some(*bridge));
-                self.media_ctl(Ctl::Tap { rec, slots });
+                self.tap(rec, slots);
             }
             MediaCommand::Record {
                 bridge,
@@ -387,7 +454,7 @@ impl Engine {
                 let slots = [self.slot_of(leg).map(|s| (s, leg)), None];
                 let Some(r) = self.recorder_mut() else { return };
                 let rec = r.open(call, &call_id, vec![leg], None);
-                self.media_ctl(Ctl::Tap { rec, slots });
+                self.tap(rec, slots);
             }
             RecordAction::Stop => {
                 let recs = self
@@ -652,6 +719,11 @@ fn drain(rx: &smpsc::Receiver<ToWriter>, active: &mut HashMap<u32, Active>) -> b
                     a.vm = Some(*vm);
                 }
             }
+            Ok(ToWriter::Discard { rec }) => {
+                if let Some(a) = active.remove(&rec) {
+                    discard(a);
+                }
+            }
             Err(smpsc::TryRecvError::Empty) => return false,
             Err(smpsc::TryRecvError::Disconnected) => return true,
         }
@@ -683,8 +755,24 @@ fn write(a: &mut Active, f: &Frame) {
     }
 }
 
-/// Closes the file and indexes it.
+/// Closes and removes the file of a recording that got no audio (its tap was refused or
+/// never made); nothing is indexed.
+fn discard(mut a: Active) {
+    drop(a.w.take());
+    match std::fs::remove_file(&a.row.path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => warn!(path = %a.row.path, "empty recording file not removed: {e}"),
+    }
+    warn!(call = %a.row.call_id, path = %a.row.path, "recording dropped: no audio was recorded");
+}
+
+/// Closes the file and indexes it (a recording without any audio is dropped instead).
 fn finish(store: &mut Store, mut a: Active) {
+    if a.ms == 0 {
+        discard(a);
+        return;
+    }
     if let Some(s) = a.pause_from.take() {
         a.row.paused.push((s, a.ms));
     }
@@ -904,5 +992,82 @@ mod tests {
         assert_eq!(rx.pop().unwrap().kind, FrameKind::Paused);
         assert_eq!(rx.pop().unwrap().kind, FrameKind::End);
         assert!(rx.pop().is_err(), "one end marker, then nothing");
+    }
+
+    #[test]
+    fn a_refused_tap_still_ends_and_its_empty_file_is_dropped_unindexed() {
+        // The media thread's side: every tap busy, the next recording gets its end marker.
+        let (tx, mut rx) = rtrb::RingBuffer::new(4);
+        let mut taps = Taps::new(tx);
+        for rec in 0..MAX_TAPS as u32 {
+            taps.tap(rec, [None, None]);
+        }
+        assert!(rx.pop().is_err(), "taps made, nothing queued yet");
+        taps.tap(999, [None, None]);
+        let f = rx.pop().unwrap();
+        assert_eq!((f.rec, f.kind), (999, FrameKind::End));
+        // A full queue: the end marker waits and goes out on a later tick.
+        let (tx, mut rx) = rtrb::RingBuffer::new(1);
+        let mut taps = Taps::new(tx);
+        for rec in 0..MAX_TAPS as u32 {
+            taps.tap(rec, [None, None]);
+        }
+        taps.tap(1000, [None, None]);
+        taps.tap(1001, [None, None]);
+        assert_eq!(rx.pop().unwrap().rec, 1000);
+        let path = MediaPath::new(1, 1, media_dsp::tones::Country::Etsi);
+        let metrics = Metrics::new();
+        for rec in 0..MAX_TAPS as u32 {
+            taps.untap(rec);
+        }
+        taps.tick(&path, &[None], &metrics);
+        let f = rx.pop().unwrap();
+        assert_eq!((f.rec, f.kind), (1001, FrameKind::End));
+
+        // The writer's side: the file it opened for the refused recording is removed and
+        // nothing is indexed; a recording with audio is kept and indexed.
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("a.db")).unwrap();
+        let (etx, erx) = smpsc::channel();
+        let mut active = HashMap::new();
+        let open = |rec: u32, name: &str| {
+            let path = dir.path().join(name);
+            let row = Recording {
+                id: 0,
+                call_id: name.to_owned(),
+                path: path.to_string_lossy().into_owned(),
+                legs: Legs::Both,
+                started: store::Timestamp(1),
+                duration_ms: 0,
+                paused: Vec::new(),
+                retain_until: None,
+                agent: None,
+                queue: None,
+            };
+            ToWriter::Open {
+                rec,
+                path,
+                channels: 2,
+                row: Box::new(row),
+            }
+        };
+        etx.send(open(1, "refused.wav")).unwrap();
+        etx.send(open(2, "kept.wav")).unwrap();
+        assert!(!drain(&erx, &mut active));
+        assert!(dir.path().join("refused.wav").exists());
+        let audio = Frame {
+            rec: 2,
+            kind: FrameKind::Audio,
+            left: [100; CHUNK],
+            right: [-100; CHUNK],
+        };
+        write(active.get_mut(&2).unwrap(), &audio);
+        finish(&mut store, active.remove(&1).unwrap());
+        finish(&mut store, active.remove(&2).unwrap());
+        assert!(!dir.path().join("refused.wav").exists());
+        assert!(store.recordings_for_call("refused.wav").unwrap().is_empty());
+        let kept = store.recordings_for_call("kept.wav").unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].duration_ms, 1);
     }
 }
