@@ -82,6 +82,10 @@ const WRITER_IDLE: Duration = Duration::from_millis(10);
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// How often the retention sweep runs (and once at start).
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// Recordings one sweep pass deletes at most (one transaction).
+const SWEEP_PAGE: u32 = 200;
+/// When the next pass runs while expired recordings remain.
+const SWEEP_AGAIN: Duration = Duration::from_secs(1);
 /// The file name marker of the `BridgeId` a voicemail tap passes to the media path.
 const LEG_BRIDGE: BridgeId = BridgeId(u32::MAX);
 
@@ -626,7 +630,8 @@ struct Active {
 fn writer(mut store: Store, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToWriter>) {
     let mut active: HashMap<u32, Active> = HashMap::new();
     let mut last_flush = Instant::now();
-    let mut last_sweep: Option<Instant> = None;
+    let mut next_sweep = Instant::now();
+    let mut sweep_after = 0;
     let mut closed = false;
     loop {
         closed |= drain(rx, &mut active);
@@ -661,9 +666,14 @@ fn writer(mut store: Store, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<To
                 }
             }
         }
-        if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
-            last_sweep = Some(Instant::now());
-            sweep(&mut store);
+        if Instant::now() >= next_sweep {
+            // One bounded pass; back soon while expired rows remain, so the frames keep
+            // being drained in between.
+            next_sweep = Instant::now()
+                + match sweep(&mut store, &mut sweep_after) {
+                    Sweep::More => SWEEP_AGAIN,
+                    Sweep::Done => SWEEP_EVERY,
+                };
         }
         if closed && !any {
             // The engine is gone: what is open is kept as it is.
@@ -803,18 +813,37 @@ fn finish(store: &mut Store, mut a: Active) {
     }
 }
 
-/// The retention sweep: recordings past their `retain_until` lose their file, then their
-/// row (a file already gone is fine; a file that cannot be removed keeps its row).
-fn sweep(store: &mut Store) {
+/// What a sweep pass found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    /// A full page: more expired rows may wait.
+    More,
+    /// Every expired row was looked at.
+    Done,
+}
+
+/// One pass of the retention sweep: at most [`SWEEP_PAGE`] recordings past their
+/// `retain_until` (ids above `after`) lose their file, then their rows, in one transaction
+/// (a file already gone is fine; a file that cannot be removed keeps its row and is tried
+/// again at the next sweep). `after` walks the expired rows and starts over once they are
+/// all seen.
+fn sweep(store: &mut Store, after: &mut i64) -> Sweep {
     let now = Clock::wall_now();
-    let expired = match store.expired_recordings(now) {
+    let page = match store.expired_recordings_page(now, *after, SWEEP_PAGE) {
         Ok(x) => x,
         Err(e) => {
             warn!("retention sweep: {e}");
-            return;
+            return Sweep::Done;
         }
     };
-    for r in expired {
+    let full = page.len() >= SWEEP_PAGE as usize;
+    *after = if full {
+        page.last().map_or(0, |r| r.id)
+    } else {
+        0
+    };
+    let mut gone = Vec::with_capacity(page.len());
+    for r in &page {
         match std::fs::remove_file(&r.path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -823,11 +852,17 @@ fn sweep(store: &mut Store) {
                 continue;
             }
         }
-        match store.forget_recording(r.id) {
-            Ok(()) => info!(id = r.id, path = %r.path, "recording past its retention deleted"),
-            Err(e) => warn!(id = r.id, "retention sweep: {e}"),
-        }
+        gone.push(r.id);
     }
+    match store.forget_recordings(&gone) {
+        Ok(_) => {
+            for r in page.iter().filter(|r| gone.contains(&r.id)) {
+                info!(id = r.id, path = %r.path, "recording past its retention deleted");
+            }
+        }
+        Err(e) => warn!(rows = gone.len(), "retention sweep: {e}"),
+    }
+    if full { Sweep::More } else { Sweep::Done }
 }
 
 // ------------------------------------------------------------------ the control endpoint
