@@ -114,8 +114,8 @@ pub(crate) enum ToEngine {
     Cti(Box<crate::ctiside::CtiCall>),
     /// A recording control request ([`crate::recorder`]).
     Recording(crate::recorder::RecRequest),
-    /// Read the prompt files (and the music on hold) under this folder again (SIGHUP).
-    Prompts(std::path::PathBuf),
+    /// Prompt files and the music on hold, read again on a blocking thread (SIGHUP).
+    Prompts(Box<crate::player::Audio>),
     /// The recording policy, read again (SIGHUP).
     RecordingPolicy(store::recordings::RecordingPolicy),
     /// From line port number `port` (0-based, [`crate::lines`]).
@@ -180,8 +180,12 @@ pub(crate) struct Engine {
     hub: Option<Arc<crate::ctiside::Hub>>,
     feed: crate::ctiside::LiveFeed,
     next_live: tdm::Instant,
-    /// Prompt audio, loaded at start ([`crate::player`]).
+    /// Prompt audio, loaded at start and on SIGHUP ([`crate::player`]).
     clips: crate::player::Prompts,
+    /// The music on hold the media thread has.
+    moh: Option<crate::player::Clip>,
+    /// Clips a reload replaced, kept until the media thread let go of them.
+    retired: crate::player::Retired,
     /// Call recording and voicemail files ([`crate::recorder`]).
     rec: Option<crate::recorder::Recorder>,
     /// Event-log rows, CDRs and interactions go here, committed in batches by the journal
@@ -240,6 +244,8 @@ impl Engine {
             feed: crate::ctiside::LiveFeed::default(),
             next_live: tdm::Instant::ZERO,
             clips: crate::player::Prompts::default(),
+            moh: None,
+            retired: crate::player::Retired::default(),
             rec: None,
             journal,
             lines: crate::lines::Lines::default(),
@@ -295,6 +301,7 @@ impl Engine {
                 crate::sipside::on_timeout(&mut self);
             }
             self.rec_retry_untaps();
+            self.retired.release();
         }
     }
 
@@ -323,7 +330,7 @@ impl Engine {
                 let _ = reply.send(r);
             }
             ToEngine::Recording(r) => self.rec_request(r),
-            ToEngine::Prompts(dir) => self.load_audio(&dir),
+            ToEngine::Prompts(audio) => self.set_audio(*audio),
             ToEngine::RecordingPolicy(p) => {
                 if let Some(r) = self.recorder_mut() {
                     r.set_policy(p);
@@ -937,11 +944,6 @@ impl Engine {
         self.demo_agents = on;
     }
 
-    /// Where prompt files are looked up (`<dir>/<lang>/<id>.wav`).
-    pub(crate) fn set_prompt_dir(&mut self, dir: std::path::PathBuf) {
-        self.load_audio(&dir);
-    }
-
     /// A SIP phone registered as `user`: with `--demo`, an agent of that number is logged on
     /// and made Ready (there is no agent desktop in the daemon yet).
     pub(crate) fn phone_registered(&mut self, user: &str) {
@@ -1259,13 +1261,21 @@ impl Engine {
         self.hub = Some(hub);
     }
 
-    /// Loads the prompt clips under `dir` (`<dir>/<lang>/<id>.wav`) and the music on hold
-    /// (`<dir>/moh.wav` or the built-in melody) and hands the music to the media thread.
-    pub(crate) fn load_audio(&mut self, dir: &std::path::Path) {
-        self.clips = crate::player::Prompts::load(dir);
-        self.media.control(Ctl::Moh {
-            clip: crate::player::load_moh(dir),
-        });
+    /// Takes loaded prompt clips and music on hold ([`crate::player::Audio::load`], read
+    /// off this task) and hands the music to the media thread. The clips replaced stay
+    /// alive here until the media thread stops playing them.
+    pub(crate) fn set_audio(&mut self, audio: crate::player::Audio) {
+        let old = std::mem::replace(&mut self.clips, audio.prompts);
+        self.retired.keep(old.into_clips());
+        if self.media.control(Ctl::Moh {
+            clip: Arc::clone(&audio.moh),
+        }) {
+            if let Some(old) = self.moh.replace(audio.moh) {
+                self.retired.keep([old]);
+            }
+        } else {
+            warn!("media order queue full: the music on hold was not replaced");
+        }
     }
 
     fn publish_live(&mut self) {

@@ -419,7 +419,8 @@ async fn run(args: Args, store: Store) -> Result<()> {
     engine.lines().set_engine(engine_tx.clone());
     engine.set_demo_agents(args.demo && args.demo_auto_ready);
     engine.set_hub(Arc::clone(&hub));
-    engine.set_prompt_dir(args.data_dir.join("prompts"));
+    // Read before the engine runs; SIGHUP reads them again on a blocking thread.
+    engine.set_audio(player::Audio::load(&args.data_dir.join("prompts")));
     match media
         .take_recordings()
         .map(|f| recorder::start(&args.data_dir, &db, f))
@@ -499,8 +500,18 @@ async fn run(args: Args, store: Store) -> Result<()> {
             _ = sigint.recv() => break "SIGINT",
             _ = sighup.recv() => {
                 seen = reload(&shared, seen, &engine_tx);
-                // New and changed prompt files (and the music on hold) are read again.
-                let _ = engine_tx.send(calls::ToEngine::Prompts(args.data_dir.join("prompts")));
+                // New and changed prompt files (and the music on hold) are read again, off
+                // the runtime; the engine gets them when they are ready.
+                let dir = args.data_dir.join("prompts");
+                let tx = engine_tx.clone();
+                tokio::spawn(async move {
+                    match tokio::task::spawn_blocking(move || player::Audio::load(&dir)).await {
+                        Ok(a) => {
+                            let _ = tx.send(calls::ToEngine::Prompts(Box::new(a)));
+                        }
+                        Err(e) => warn!("prompts not reloaded: {e}"),
+                    }
+                });
             }
         }
     };
