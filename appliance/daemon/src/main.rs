@@ -430,7 +430,12 @@ async fn run(args: Args, store: Store) -> Result<()> {
         None => error!("call recording off: recording frames already taken"),
     }
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
-    wallfeed::spawn(Arc::clone(&shared), Arc::clone(&hub), args.data_dir.clone());
+    wallfeed::spawn(
+        db.clone(),
+        Arc::clone(&shared),
+        Arc::clone(&hub),
+        args.data_dir.clone(),
+    );
     if args.demo && args.demo_agents > 0 {
         let agents: Vec<String> = (0..args.demo_agents.min(10))
             .map(|i| (2001 + i).to_string())

@@ -8,6 +8,7 @@
 //! control API does ([`crate::control::collect_status`]: messages answered on their own
 //! tasks, bounded waits), reads `/proc/stat`, `/proc/meminfo` and `statvfs` of the data
 //! directory, and every [`SL_EVERY`] computes today's queue reports from the store (UTC day).
+//! Its store reads go through its own connection on a blocking thread ([`spawn`]).
 //! The call engine keeps writing the queue, agent and call rows ([`crate::ctiside::LiveFeed`]);
 //! this task writes only spans, resources and alarms, so neither overwrites the other.
 //!
@@ -22,9 +23,9 @@
 //! What this is not: no thresholds from the store yet (the target and disk limits are
 //! constants), no alarm history (the list is what is raised now).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -49,14 +50,31 @@ pub(crate) const DISK_WARN: f64 = 0.90;
 pub(crate) const DISK_CRIT: f64 = 0.97;
 
 /// Starts the feed on the current runtime; it runs until the process exits.
-pub(crate) fn spawn(shared: Arc<Shared>, hub: Arc<Hub>, data_dir: PathBuf) {
+///
+/// The feed opens its own connection to `db` (like the journal and the admin panel) and
+/// makes its store reads in `spawn_blocking`, so the runtime it shares with the call engine
+/// does not wait for them (the phones and trunks [`crate::control::collect_status`] reads
+/// through the shared connection are the control API's, not this feed's).
+pub(crate) fn spawn(db: PathBuf, shared: Arc<Shared>, hub: Arc<Hub>, data_dir: PathBuf) {
     tokio::spawn(async move {
+        let opened = tokio::task::spawn_blocking(move || store::Store::open(&db)).await;
+        let store = match opened {
+            Ok(Ok(s)) => Arc::new(Mutex::new(s)),
+            Ok(Err(e)) => {
+                warn!("wallboard feed off: opening the store: {e}");
+                return;
+            }
+            Err(e) => {
+                warn!("wallboard feed off: {e}");
+                return;
+            }
+        };
         let mut feed = Feed::new(data_dir);
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            feed.once(&shared, &hub).await;
+            feed.once(&shared, &store, &hub).await;
         }
     });
 }
@@ -73,6 +91,17 @@ struct Feed {
     next_sl: tokio::time::Instant,
 }
 
+/// What one tick reads from the store (on a blocking thread).
+#[derive(Default)]
+struct StoreFacts {
+    /// Enabled SIP trunks that should register.
+    registering: Vec<String>,
+    /// Today's service levels and counted calls, when they were due.
+    service_levels: Option<ServiceLevels>,
+}
+
+type ServiceLevels = (HashMap<String, f64>, HashMap<String, u64>);
+
 impl Feed {
     fn new(data_dir: PathBuf) -> Self {
         Self {
@@ -85,11 +114,26 @@ impl Feed {
         }
     }
 
-    async fn once(&mut self, shared: &Shared, hub: &Hub) {
+    async fn once(&mut self, shared: &Shared, store: &Arc<Mutex<store::Store>>, hub: &Hub) {
         let status = crate::control::collect_status(shared).await;
-        if tokio::time::Instant::now() >= self.next_sl {
+        let sl_due = tokio::time::Instant::now() >= self.next_sl;
+        if sl_due {
             self.next_sl = tokio::time::Instant::now() + SL_EVERY;
-            self.service_levels(shared, hub);
+        }
+        let store = Arc::clone(store);
+        let now = Clock::wall_now().0;
+        let facts = tokio::task::spawn_blocking(move || {
+            let s = store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            store_facts(&s, sl_due, now)
+        })
+        .await
+        .unwrap_or_default();
+        if let Some((sl, counts)) = facts.service_levels {
+            hub.set_service_levels(sl.clone());
+            self.service_levels = sl;
+            self.sl_counts = counts;
         }
         let spans = spans(&status);
         let resources = self.resources();
@@ -107,19 +151,9 @@ impl Feed {
                 now_up.push(("span.dchannel_down".into(), name, Severity::Critical));
             }
         }
-        let registering: Vec<String> = shared.with_store(|s| {
-            s.sip_trunks()
-                .map(|t| {
-                    t.into_iter()
-                        .filter(|t| t.config.enabled && t.config.register)
-                        .map(|t| t.config.name)
-                        .collect()
-                })
-                .unwrap_or_default()
-        });
         for t in status["sip"]["trunks"].as_array().into_iter().flatten() {
             let name = t["name"].as_str().unwrap_or("");
-            if t["registered"] == false && registering.iter().any(|r| r == name) {
+            if t["registered"] == false && facts.registering.iter().any(|r| r == name) {
                 now_up.push(("trunk.down".into(), name.to_owned(), Severity::Critical));
             }
         }
@@ -174,42 +208,6 @@ impl Feed {
         list
     }
 
-    /// Today's (UTC) service level per queue, from the event log.
-    fn service_levels(&mut self, shared: &Shared, hub: &Hub) {
-        let now = Clock::wall_now().0;
-        let day = 86_400_000_000_i64;
-        let from = store::Timestamp(now - now.rem_euclid(day));
-        let queues = shared.with_store(|s| s.queues());
-        let Ok(queues) = queues else {
-            return;
-        };
-        let mut sl = HashMap::new();
-        let mut counts = HashMap::new();
-        for q in queues {
-            let p = store::reports::ReportParams {
-                from,
-                to: store::Timestamp(now + 1),
-                service_level_s: q.config.service_level_s,
-                short_abandon_s: q.config.short_abandon_s,
-            };
-            let Ok(reports) = shared.with_store(|s| s.queue_reports(&p)) else {
-                continue;
-            };
-            if let Some(r) = reports.into_iter().find(|r| r.queue == q.config.name)
-                && let Some(v) = r.service_level()
-            {
-                counts.insert(
-                    q.config.name.clone(),
-                    r.answered + r.abandoned - r.short_abandoned,
-                );
-                sl.insert(q.config.name, v);
-            }
-        }
-        hub.set_service_levels(sl.clone());
-        self.service_levels = sl;
-        self.sl_counts = counts;
-    }
-
     fn resources(&mut self) -> SystemResources {
         let mut r = SystemResources::default();
         if let Some((busy, total)) = read_cpu() {
@@ -233,6 +231,67 @@ impl Feed {
         }
         r
     }
+}
+
+/// The store's part of a tick: the trunks that should register and, when `sl_due`, today's
+/// (UTC) service level per queue from the event log. `queue_reports` runs once per distinct
+/// (service-level threshold, short-abandon) pair, not once per queue: each run loads all of
+/// today's queue events.
+fn store_facts(s: &store::Store, sl_due: bool, now: i64) -> StoreFacts {
+    let registering = s
+        .sip_trunks()
+        .map(|t| {
+            t.into_iter()
+                .filter(|t| t.config.enabled && t.config.register)
+                .map(|t| t.config.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    let service_levels = if sl_due { service_levels(s, now) } else { None };
+    StoreFacts {
+        registering,
+        service_levels,
+    }
+}
+
+fn service_levels(s: &store::Store, now: i64) -> Option<ServiceLevels> {
+    let day = 86_400_000_000_i64;
+    let from = store::Timestamp(now - now.rem_euclid(day));
+    let queues = s.queues().ok()?;
+    // (threshold, short abandon) → the queues that use it.
+    let mut groups: BTreeMap<(u32, u32), Vec<String>> = BTreeMap::new();
+    for q in queues {
+        groups
+            .entry((q.config.service_level_s, q.config.short_abandon_s))
+            .or_default()
+            .push(q.config.name);
+    }
+    let mut sl = HashMap::new();
+    let mut counts = HashMap::new();
+    for ((service_level_s, short_abandon_s), names) in groups {
+        let p = store::reports::ReportParams {
+            from,
+            to: store::Timestamp(now + 1),
+            service_level_s,
+            short_abandon_s,
+        };
+        let Ok(reports) = s.queue_reports(&p) else {
+            continue;
+        };
+        for r in reports {
+            if !names.contains(&r.queue) {
+                continue;
+            }
+            if let Some(v) = r.service_level() {
+                counts.insert(
+                    r.queue.clone(),
+                    r.answered + r.abandoned - r.short_abandoned,
+                );
+                sl.insert(r.queue, v);
+            }
+        }
+    }
+    Some((sl, counts))
 }
 
 /// `disk.full` on `subject` (the data directory) when `used` of `total` bytes is at least
