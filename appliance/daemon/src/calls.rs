@@ -114,8 +114,10 @@ pub(crate) enum ToEngine {
     Cti(Box<crate::ctiside::CtiCall>),
     /// A recording control request ([`crate::recorder`]).
     Recording(crate::recorder::RecRequest),
-    /// Read the prompt files (and the music on hold) under this folder again (SIGHUP).
-    Prompts(std::path::PathBuf),
+    /// Prompt files and the music on hold, read again on a blocking thread (SIGHUP).
+    Prompts(Box<crate::player::Audio>),
+    /// The recording policy, read again (SIGHUP).
+    RecordingPolicy(store::recordings::RecordingPolicy),
     /// From line port number `port` (0-based, [`crate::lines`]).
     Line {
         port: usize,
@@ -178,13 +180,17 @@ pub(crate) struct Engine {
     hub: Option<Arc<crate::ctiside::Hub>>,
     feed: crate::ctiside::LiveFeed,
     next_live: tdm::Instant,
-    /// Prompt audio, loaded at start ([`crate::player`]).
+    /// Prompt audio, loaded at start and on SIGHUP ([`crate::player`]).
     clips: crate::player::Prompts,
+    /// The music on hold the media thread has.
+    moh: Option<crate::player::Clip>,
+    /// Clips a reload replaced, kept until the media thread let go of them.
+    retired: crate::player::Retired,
     /// Call recording and voicemail files ([`crate::recorder`]).
     rec: Option<crate::recorder::Recorder>,
-    /// Event-log rows and CDRs go here, committed in batches by the journal thread
-    /// ([`crate::journal`]); without it, straight to the store.
-    journal: Option<crate::journal::JournalTx>,
+    /// Event-log rows, CDRs and interactions go here, committed in batches by the journal
+    /// thread ([`crate::journal`]): the engine never writes to the store itself.
+    journal: crate::journal::JournalTx,
     /// The analog line ports and their legs ([`crate::lines`]).
     lines: crate::lines::Lines,
 }
@@ -205,6 +211,7 @@ impl Engine {
         spans: Vec<mpsc::UnboundedSender<ToSpan>>,
         span_names: Vec<String>,
         sip: Option<SipSide>,
+        journal: crate::journal::JournalTx,
     ) -> Self {
         let clock = shared.clock;
         let mut sw = sw;
@@ -237,8 +244,10 @@ impl Engine {
             feed: crate::ctiside::LiveFeed::default(),
             next_live: tdm::Instant::ZERO,
             clips: crate::player::Prompts::default(),
+            moh: None,
+            retired: crate::player::Retired::default(),
             rec: None,
-            journal: None,
+            journal,
             lines: crate::lines::Lines::default(),
         }
     }
@@ -291,6 +300,8 @@ impl Engine {
             if self.sip.is_some() {
                 crate::sipside::on_timeout(&mut self);
             }
+            self.rec_retry_untaps();
+            self.retired.release();
         }
     }
 
@@ -319,7 +330,12 @@ impl Engine {
                 let _ = reply.send(r);
             }
             ToEngine::Recording(r) => self.rec_request(r),
-            ToEngine::Prompts(dir) => self.load_audio(&dir),
+            ToEngine::Prompts(audio) => self.set_audio(*audio),
+            ToEngine::RecordingPolicy(p) => {
+                if let Some(r) = self.recorder_mut() {
+                    r.set_policy(p);
+                }
+            }
             ToEngine::Line { port, ev } => crate::lines::on_event(self, port, ev),
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
@@ -504,9 +520,10 @@ impl Engine {
         &self.shared.metrics
     }
 
-    /// An order for the media thread.
-    pub(crate) fn media_ctl(&self, c: Ctl) {
-        self.media.control(c);
+    /// Queues an order for the media thread; `false` when its queue was full (the order
+    /// was not queued).
+    pub(crate) fn media_ctl(&self, c: Ctl) -> bool {
+        self.media.control(c)
     }
 
     /// Whether new calls are taken (not draining).
@@ -917,31 +934,14 @@ impl Engine {
         self.journal_event(ev);
     }
 
-    /// Sends an event-log row to the journal thread (or, without one, to the store).
+    /// Sends an event-log row to the journal thread.
     fn journal_event(&self, ev: NewEvent) {
-        match &self.journal {
-            Some(j) => j.push(JournalRow::Event(ev)),
-            None => {
-                if let Err(e) = self.shared.with_store(|s| s.append_event(&ev)) {
-                    warn!(call = ?ev.call_id, "event log: {e}");
-                }
-            }
-        }
-    }
-
-    /// Commits event-log rows and CDRs through `journal` from now on.
-    pub(crate) fn set_journal(&mut self, journal: Option<crate::journal::JournalTx>) {
-        self.journal = journal;
+        self.journal.push(JournalRow::Event(ev));
     }
 
     /// Logs demo agents on and Ready when their phone registers (`--demo`).
     pub(crate) fn set_demo_agents(&mut self, on: bool) {
         self.demo_agents = on;
-    }
-
-    /// Where prompt files are looked up (`<dir>/<lang>/<id>.wav`).
-    pub(crate) fn set_prompt_dir(&mut self, dir: std::path::PathBuf) {
-        self.load_audio(&dir);
     }
 
     /// A SIP phone registered as `user`: with `--demo`, an agent of that number is logged on
@@ -1247,14 +1247,7 @@ impl Engine {
                     queue: None,
                     agent: None,
                 };
-                match &self.journal {
-                    Some(j) => j.push(JournalRow::Cdr(cdr)),
-                    None => {
-                        if let Err(e) = self.shared.with_store(|s| s.insert_cdr(&cdr)) {
-                            warn!(call = %ci.id, "cdr: {e}");
-                        }
-                    }
-                }
+                self.journal.push(JournalRow::Cdr(cdr));
             }
             other => debug!("switch event: {other:?}"),
         }
@@ -1268,13 +1261,21 @@ impl Engine {
         self.hub = Some(hub);
     }
 
-    /// Loads the prompt clips under `dir` (`<dir>/<lang>/<id>.wav`) and the music on hold
-    /// (`<dir>/moh.wav` or the built-in melody) and hands the music to the media thread.
-    pub(crate) fn load_audio(&mut self, dir: &std::path::Path) {
-        self.clips = crate::player::Prompts::load(dir);
-        self.media.control(Ctl::Moh {
-            clip: crate::player::load_moh(dir),
-        });
+    /// Takes loaded prompt clips and music on hold ([`crate::player::Audio::load`], read
+    /// off this task) and hands the music to the media thread. The clips replaced stay
+    /// alive here until the media thread stops playing them.
+    pub(crate) fn set_audio(&mut self, audio: crate::player::Audio) {
+        let old = std::mem::replace(&mut self.clips, audio.prompts);
+        self.retired.keep(old.into_clips());
+        if self.media.control(Ctl::Moh {
+            clip: Arc::clone(&audio.moh),
+        }) {
+            if let Some(old) = self.moh.replace(audio.moh) {
+                self.retired.keep([old]);
+            }
+        } else {
+            warn!("media order queue full: the music on hold was not replaced");
+        }
     }
 
     fn publish_live(&mut self) {
@@ -1295,21 +1296,19 @@ impl Engine {
     }
 
     /// An agent's part of a call (or an unanswered call) ended: the customer's history
-    /// entry goes to the store.
+    /// entry is queued for the journal thread, which commits it with the call's other rows
+    /// (a row the store refuses, say for a deleted customer, is logged there).
     fn record_interaction(&mut self, r: &cti::InteractionRecord) {
         let call = self.log_id(Some(&r.call.0.to_string())).unwrap_or_default();
         let row = crate::ctiside::interaction_row(r, call.clone(), |i| self.wall(i));
-        match self.shared.with_store(|s| s.record_interaction(&row)) {
-            Ok(id) => info!(
-                call = %call,
-                customer = ?r.customer_id,
-                agent = ?r.agent,
-                disposition = %r.disposition,
-                id,
-                "interaction recorded"
-            ),
-            Err(e) => warn!(call = %call, "interaction not recorded: {e}"),
-        }
+        self.journal.push(JournalRow::Interaction(row));
+        info!(
+            call = %call,
+            customer = ?r.customer_id,
+            agent = ?r.agent,
+            disposition = %r.disposition,
+            "interaction recorded"
+        );
     }
 }
 
@@ -1322,11 +1321,6 @@ impl Engine {
 
     pub(crate) fn recorder_mut(&mut self) -> Option<&mut crate::recorder::Recorder> {
         self.rec.as_mut()
-    }
-
-    /// Runs `f` on the store.
-    pub(crate) fn shared_store<R>(&self, f: impl FnOnce(&mut store::Store) -> R) -> R {
-        self.shared.with_store(f)
     }
 
     /// The media slot of a leg.

@@ -1,5 +1,6 @@
-//! The journal writer: event-log rows and CDRs leave the call engine through a bounded queue
-//! and are committed by one thread with its own store connection, in batches.
+//! The journal writer: event-log rows, CDRs and customer interactions leave the call engine
+//! through a bounded queue and are committed by one thread with its own store connection,
+//! in batches.
 //!
 //! Why: the engine task runs the SIP UA, the switch and the call center on one tokio
 //! thread. A synchronous commit there (`synchronous = FULL`: one fsync per transaction, four
@@ -86,9 +87,9 @@ impl JournalTx {
 /// The writer thread and its queue.
 #[derive(Debug)]
 pub(crate) struct Journal {
-    tx: Option<JournalTx>,
+    tx: JournalTx,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    thread: JoinHandle<()>,
     stats: Arc<Stats>,
 }
 
@@ -107,32 +108,36 @@ impl Journal {
                 .spawn(move || writer(store, &rx, &stop, &stats))?
         };
         Ok(Self {
-            tx: Some(JournalTx {
+            tx: JournalTx {
                 tx,
                 stats: Arc::clone(&stats),
-            }),
+            },
             stop,
-            thread: Some(thread),
+            thread,
             stats,
         })
     }
 
     /// A sender for the engine.
-    pub(crate) fn sender(&self) -> Option<JournalTx> {
+    pub(crate) fn sender(&self) -> JournalTx {
         self.tx.clone()
     }
 
     /// Commits everything queued so far and stops the thread (also when a sender is still
     /// held by a task that did not end).
-    pub(crate) fn close(mut self) {
-        self.tx = None;
-        self.stop.store(true, Ordering::Release);
-        if let Some(t) = self.thread.take()
-            && t.join().is_err()
-        {
+    pub(crate) fn close(self) {
+        let Self {
+            tx,
+            stop,
+            thread,
+            stats,
+        } = self;
+        drop(tx);
+        stop.store(true, Ordering::Release);
+        if thread.join().is_err() {
             error!("journal writer panicked");
         }
-        let s = &self.stats;
+        let s = &stats;
         info!(
             rows = s.rows.load(Ordering::Relaxed),
             batches = s.batches.load(Ordering::Relaxed),

@@ -404,6 +404,9 @@ async fn run(args: Args, store: Store) -> Result<()> {
     )
     .await?;
     let sip_addr = sip_side.local_addr().unwrap_or(args.sip);
+    // Event-log rows, CDRs and interactions: committed in batches by their own thread and
+    // connection; the engine only queues them.
+    let journal = journal::Journal::start(&db).context("starting the journal writer")?;
     let mut engine = calls::Engine::new(
         switch,
         Arc::clone(&shared),
@@ -411,6 +414,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         span_orders,
         span_names,
         Some(sip_side),
+        journal.sender(),
     );
     for (p, tx) in line_links {
         engine.lines().add(&p, tx);
@@ -418,20 +422,23 @@ async fn run(args: Args, store: Store) -> Result<()> {
     engine.lines().set_engine(engine_tx.clone());
     engine.set_demo_agents(args.demo && args.demo_auto_ready);
     engine.set_hub(Arc::clone(&hub));
-    engine.set_prompt_dir(args.data_dir.join("prompts"));
+    // Read before the engine runs; SIGHUP reads them again on a blocking thread.
+    engine.set_audio(player::Audio::load(&args.data_dir.join("prompts")));
     match media
         .take_recordings()
-        .map(|f| recorder::start(&args.data_dir, Arc::clone(&shared), f))
+        .map(|f| recorder::start(&args.data_dir, &db, f))
     {
         Some(Ok(r)) => engine.set_recorder(r),
         Some(Err(e)) => error!("call recording off: {e}"),
         None => error!("call recording off: recording frames already taken"),
     }
-    // Event-log rows and CDRs: committed in batches by their own thread and connection.
-    let journal = journal::Journal::start(&db).context("starting the journal writer")?;
-    engine.set_journal(journal.sender());
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
-    wallfeed::spawn(Arc::clone(&shared), Arc::clone(&hub), args.data_dir.clone());
+    wallfeed::spawn(
+        db.clone(),
+        Arc::clone(&shared),
+        Arc::clone(&hub),
+        args.data_dir.clone(),
+    );
     if args.demo && args.demo_agents > 0 {
         let agents: Vec<String> = (0..args.demo_agents.min(10))
             .map(|i| (2001 + i).to_string())
@@ -501,8 +508,18 @@ async fn run(args: Args, store: Store) -> Result<()> {
             _ = sigint.recv() => break "SIGINT",
             _ = sighup.recv() => {
                 seen = reload(&shared, seen, &engine_tx);
-                // New and changed prompt files (and the music on hold) are read again.
-                let _ = engine_tx.send(calls::ToEngine::Prompts(args.data_dir.join("prompts")));
+                // New and changed prompt files (and the music on hold) are read again, off
+                // the runtime; the engine gets them when they are ready.
+                let dir = args.data_dir.join("prompts");
+                let tx = engine_tx.clone();
+                tokio::spawn(async move {
+                    match tokio::task::spawn_blocking(move || player::Audio::load(&dir)).await {
+                        Ok(a) => {
+                            let _ = tx.send(calls::ToEngine::Prompts(Box::new(a)));
+                        }
+                        Err(e) => warn!("prompts not reloaded: {e}"),
+                    }
+                });
             }
         }
     };
@@ -593,6 +610,13 @@ fn reload(
             (routing::build(s)?, sipside::accounts(s)?),
         ))
     });
+    // The recording policy (settings) is read here too: the engine never reads the store.
+    match shared.with_store(|s| s.recording_policy()) {
+        Ok(p) => {
+            let _ = engine.send(calls::ToEngine::RecordingPolicy(p));
+        }
+        Err(e) => warn!("recording policy not reloaded: {e}"),
+    }
     let out = match result {
         Ok((rev, changes, ((plan, _), accounts))) => {
             shared.fxs_dial_plan.set(&plan.switch);

@@ -443,27 +443,41 @@ impl Media {
     }
 }
 
-/// SCHED_FIFO and locked memory, where allowed.
-fn go_realtime(metrics: &Metrics) {
+/// SCHED_FIFO priority of the media thread; the RTP socket thread ([`crate::rtpio`]) runs
+/// just below it.
+pub(crate) const MEDIA_PRIORITY: u8 = 50;
+
+/// Puts the calling thread (named `thread` in the log) on SCHED_FIFO at `prio`; `false`
+/// (logged) when the system does not allow it and the thread keeps its normal priority.
+pub(crate) fn set_fifo(thread: &str, prio: u8) -> bool {
     use thread_priority::{
-        RealtimeThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        RealtimeThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
         set_thread_priority_and_policy, thread_native_id,
     };
-    let prio = ThreadPriority::Crossplatform(
-        thread_priority::ThreadPriorityValue::try_from(50u8).unwrap_or_default(),
-    );
+    let prio =
+        ThreadPriority::Crossplatform(ThreadPriorityValue::try_from(prio).unwrap_or_default());
     match set_thread_priority_and_policy(
         thread_native_id(),
         prio,
         ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
     ) {
         Ok(()) => {
-            metrics.media_realtime.set(1);
-            info!("media thread: SCHED_FIFO");
+            info!("{thread}: SCHED_FIFO");
+            true
         }
-        Err(e) => warn!(
-            "media thread: SCHED_FIFO not allowed ({e:?}); running with normal priority (give the service CAP_SYS_NICE or LimitRTPRIO)"
-        ),
+        Err(e) => {
+            warn!(
+                "{thread}: SCHED_FIFO not allowed ({e:?}); running with normal priority (give the service CAP_SYS_NICE or LimitRTPRIO)"
+            );
+            false
+        }
+    }
+}
+
+/// SCHED_FIFO and locked memory, where allowed.
+fn go_realtime(metrics: &Metrics) {
+    if set_fifo("media thread", MEDIA_PRIORITY) {
+        metrics.media_realtime.set(1);
     }
     use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
     match getrlimit(Resource::RLIMIT_MEMLOCK) {

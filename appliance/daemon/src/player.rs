@@ -1,12 +1,16 @@
 //! Prompt and music-on-hold audio for the media thread.
 //!
 //! Audio is loaded **off the real-time thread**: [`Prompts`] reads every prompt WAV of the
-//! catalogue (`DATA/prompts/<lang>/<id>.wav`, `ivr::prompts::Catalogue`) once at start on
-//! the async side, decodes it to 8 kHz linear samples and keeps it as a [`Clip`] (an
-//! `Arc<[i16]>`). Playing a prompt sends a clone of that `Arc` to the media thread
-//! ([`crate::media::Ctl::PlayClip`]); the media thread reads 8 samples per millisecond from
-//! it ([`Player::next`]) and never opens a file or allocates. The cache keeps a reference to
-//! every clip, so a clip dropped on the media thread is only a reference-count decrement.
+//! catalogue (`DATA/prompts/<lang>/<id>.wav`, `ivr::prompts::Catalogue`) at start and on
+//! SIGHUP on a blocking thread ([`Audio::load`]; the SIGHUP load's result is handed to the
+//! engine as a message, so the engine task never waits for the disk), decodes it to 8 kHz
+//! linear samples and keeps it as a [`Clip`] (an `Arc<[i16]>`). Playing a prompt sends a
+//! clone of that `Arc` to the media thread ([`crate::media::Ctl::PlayClip`]); the media
+//! thread reads 8 samples per millisecond from it ([`Player::next`]) and never opens a file
+//! or allocates. The engine keeps a reference to every clip it handed out: the cache holds
+//! the current ones, and clips a reload replaced (and the previous music on hold) wait in
+//! [`Retired`] until the media thread has let go of them, so a clip dropped on the media
+//! thread is only a reference-count decrement and its audio is freed on the engine side.
 //!
 //! Music on hold: `DATA/prompts/moh.wav` when present, else a built-in soft melody
 //! ([`built_in_moh`]) made once at start; it loops in the media path's music-on-hold source.
@@ -46,6 +50,52 @@ pub(crate) fn linear(a: &PromptAudio) -> Vec<i16> {
 pub(crate) struct Prompts {
     dir: PathBuf,
     clips: HashMap<(String, String), Clip>,
+    /// Prompts without a usable file, with why (for the log): not looked up again until
+    /// the next reload.
+    missing: HashMap<(String, String), String>,
+}
+
+/// What a (re)load reads: the prompt clips and the music on hold.
+#[derive(Debug)]
+pub(crate) struct Audio {
+    /// The prompt clips.
+    pub(crate) prompts: Prompts,
+    /// The music on hold.
+    pub(crate) moh: Clip,
+}
+
+impl Audio {
+    /// Reads the prompts and the music on hold under `dir` (blocking: call it off the
+    /// engine task, e.g. in `spawn_blocking`).
+    pub(crate) fn load(dir: &Path) -> Self {
+        Self {
+            prompts: Prompts::load(dir),
+            moh: load_moh(dir),
+        }
+    }
+}
+
+/// Clips the engine no longer uses but the media thread may still be playing: each is
+/// dropped (its audio freed, on the engine's side) once the media thread has let go of it.
+#[derive(Debug, Default)]
+pub(crate) struct Retired {
+    clips: Vec<Clip>,
+}
+
+impl Retired {
+    /// Keeps `clips` until the media thread is done with them.
+    pub(crate) fn keep(&mut self, clips: impl IntoIterator<Item = Clip>) {
+        self.clips.extend(clips);
+        self.release();
+    }
+
+    /// Drops the clips only this list still holds (the media thread's copies are gone: it
+    /// gets clips only from the engine, so a count of one stays one).
+    pub(crate) fn release(&mut self) {
+        if !self.clips.is_empty() {
+            self.clips.retain(|c| Arc::strong_count(c) > 1);
+        }
+    }
 }
 
 impl Prompts {
@@ -78,11 +128,19 @@ impl Prompts {
         Self {
             dir: dir.to_owned(),
             clips,
+            missing: HashMap::new(),
         }
     }
 
-    /// The clip of a prompt; a prompt not loaded at start is read now (on the engine task,
-    /// never on the media thread) and kept.
+    /// Gives up the clips (to keep them in [`Retired`] when a reload replaces the cache).
+    pub(crate) fn into_clips(self) -> impl Iterator<Item = Clip> {
+        self.clips.into_values()
+    }
+
+    /// The clip of a prompt; a prompt outside the default catalogue is read the first time
+    /// it is played (on the engine task, never on the media thread) and kept; a prompt
+    /// without a usable file is remembered as missing and not read again until the next
+    /// reload.
     ///
     /// # Errors
     /// Why the file cannot be used (for the log).
@@ -91,13 +149,27 @@ impl Prompts {
         if let Some(c) = self.clips.get(&key) {
             return Ok(Arc::clone(c));
         }
+        if let Some(why) = self.missing.get(&key) {
+            return Err(why.clone());
+        }
+        match self.read(prompt, language) {
+            Ok(c) => {
+                self.clips.insert(key, Arc::clone(&c));
+                Ok(c)
+            }
+            Err(why) => {
+                self.missing.insert(key, why.clone());
+                Err(why)
+            }
+        }
+    }
+
+    fn read(&self, prompt: &str, language: &str) -> Result<Clip, String> {
         let lang = ivr::Language::from_code(language)
             .ok_or_else(|| format!("unknown language {language}"))?;
         let path = self.dir.join(lang.code()).join(format!("{prompt}.wav"));
         let a = ivr::prompts::load_wav(&path).map_err(|e| e.to_string())?;
-        let c = Clip::from(linear(&a));
-        self.clips.insert(key, Arc::clone(&c));
-        Ok(c)
+        Ok(Clip::from(linear(&a)))
     }
 }
 
@@ -215,6 +287,47 @@ mod tests {
         assert_eq!(p.cur, [1, 2, 3, 4, 5, 1, 2, 3]);
         assert!(p.next());
         assert_eq!(p.cur, [4, 5, 1, 2, 3, 4, 5, 1]);
+    }
+
+    #[test]
+    fn a_missing_prompt_is_read_once_until_the_next_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Prompts::load(dir.path());
+        let first = p.get("custom_greeting", "en").unwrap_err();
+        // The file appears: the miss is remembered, so the disk is not read on every play.
+        std::fs::create_dir_all(dir.path().join("en")).unwrap();
+        let wav = dir.path().join("en").join("custom_greeting.wav");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+        for i in 0..80 {
+            w.write_sample(i as i16).unwrap();
+        }
+        w.finalize().unwrap();
+        assert_eq!(p.get("custom_greeting", "en").unwrap_err(), first);
+        // A reload (SIGHUP) finds it.
+        let mut p = Prompts::load(dir.path());
+        assert_eq!(p.get("custom_greeting", "en").unwrap().len(), 80);
+    }
+
+    #[test]
+    fn retired_clips_are_freed_once_the_media_thread_let_go() {
+        let mut r = Retired::default();
+        let playing: Clip = vec![1i16; 16].into();
+        let on_media_thread = Arc::clone(&playing);
+        let idle: Clip = vec![2i16; 16].into();
+        r.keep([playing, idle]);
+        assert_eq!(r.clips.len(), 1, "the clip nobody plays is freed at once");
+        r.release();
+        assert_eq!(r.clips.len(), 1, "still played");
+        drop(on_media_thread);
+        assert_eq!(Arc::strong_count(&r.clips[0]), 1);
+        r.release();
+        assert_eq!(r.clips.len(), 0);
     }
 
     #[test]

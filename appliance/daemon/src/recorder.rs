@@ -57,6 +57,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use rtrb::{Consumer, Producer};
 use serde_json::{Value, json};
+use store::Store;
 use store::recordings::{Legs, Recording, Voicemail};
 use switch::engine::{BridgeId, CallId, LegEvent, LegId, MediaCommand, RecordAction};
 use switch::media::{CHUNK, MediaPath};
@@ -81,6 +82,10 @@ const WRITER_IDLE: Duration = Duration::from_millis(10);
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// How often the retention sweep runs (and once at start).
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// Recordings one sweep pass deletes at most (one transaction).
+const SWEEP_PAGE: u32 = 200;
+/// When the next pass runs while expired recordings remain.
+const SWEEP_AGAIN: Duration = Duration::from_secs(1);
 /// The file name marker of the `BridgeId` a voicemail tap passes to the media path.
 const LEG_BRIDGE: BridgeId = BridgeId(u32::MAX);
 
@@ -112,6 +117,9 @@ struct Tap {
 #[derive(Debug)]
 pub(crate) struct Taps {
     taps: Vec<Option<Tap>>,
+    /// Recordings refused a tap (every tap busy) whose end marker is still to be queued
+    /// (the queue was full); allocated once with room for [`MAX_TAPS`].
+    refused: Vec<u32>,
     tx: Producer<Frame>,
 }
 
@@ -120,6 +128,7 @@ impl Taps {
     pub(crate) fn new(tx: Producer<Frame>) -> Self {
         Self {
             taps: vec![None; MAX_TAPS],
+            refused: Vec::with_capacity(MAX_TAPS),
             tx,
         }
     }
@@ -134,7 +143,14 @@ impl Taps {
                     ending: false,
                 });
             }
-            None => warn!(rec, "media: every recording tap is in use; not recorded"),
+            None => {
+                warn!(rec, "media: every recording tap is in use; not recorded");
+                // The writer opened the file already: its end marker closes it (and, with
+                // no audio in it, drops it).
+                if self.tx.push(end_frame(rec)).is_err() && self.refused.len() < MAX_TAPS {
+                    self.refused.push(rec);
+                }
+            }
         }
     }
 
@@ -149,17 +165,17 @@ impl Taps {
 
     /// After the path's tick: one frame per open tap, or its end marker.
     pub(crate) fn tick(&mut self, path: &MediaPath, legs: &[Option<LegId>], metrics: &Metrics) {
+        while let Some(&rec) = self.refused.last() {
+            if self.tx.push(end_frame(rec)).is_err() {
+                break;
+            }
+            self.refused.pop();
+        }
         for t in &mut self.taps {
             let Some(tap) = t.as_mut() else { continue };
             if tap.ending {
-                let end = Frame {
-                    rec: tap.rec,
-                    kind: FrameKind::End,
-                    left: [0; CHUNK],
-                    right: [0; CHUNK],
-                };
                 // The end marker must arrive: retried next tick when the queue is full.
-                if self.tx.push(end).is_ok() {
+                if self.tx.push(end_frame(tap.rec)).is_ok() {
                     *t = None;
                 }
                 continue;
@@ -190,6 +206,16 @@ impl Taps {
     }
 }
 
+/// The end marker of recording `rec`.
+const fn end_frame(rec: u32) -> Frame {
+    Frame {
+        rec,
+        kind: FrameKind::End,
+        left: [0; CHUNK],
+        right: [0; CHUNK],
+    }
+}
+
 /// What the engine tells the writer.
 #[derive(Debug)]
 enum ToWriter {
@@ -202,6 +228,8 @@ enum ToWriter {
     },
     /// The recording is a voicemail message: stored with this row when it ends.
     Voicemail { rec: u32, vm: Box<Voicemail> },
+    /// The media thread never got the recording's tap: its file is removed, nothing indexed.
+    Discard { rec: u32 },
 }
 
 /// An open recording in the engine.
@@ -221,23 +249,30 @@ pub(crate) struct Recorder {
     open: Vec<Open>,
     /// Queue and agent of queue calls, for the recording rows.
     queue_calls: HashMap<CallId, (String, String)>,
+    /// The recording policy, read at start and at every reload (never on the engine task).
+    policy: store::recordings::RecordingPolicy,
+    /// Recordings whose untap did not fit in the media thread's order queue: tried again.
+    untap_later: Vec<u32>,
 }
 
-/// Starts the writer thread; `dir` is the data directory (files go to `dir/recordings`).
+/// Starts the writer thread with its own connection to `db`; `dir` is the data directory
+/// (files go to `dir/recordings`). Reads the recording policy once here.
 ///
 /// # Errors
-/// The recordings directory cannot be made, or the thread cannot start.
-pub(crate) fn start(
-    dir: &Path,
-    shared: Arc<Shared>,
-    frames: Consumer<Frame>,
-) -> std::io::Result<Recorder> {
+/// The recordings directory cannot be made, the store cannot be opened, or the thread
+/// cannot start.
+pub(crate) fn start(dir: &Path, db: &Path, frames: Consumer<Frame>) -> anyhow::Result<Recorder> {
     let dir = std::fs::canonicalize(dir)?.join("recordings");
     std::fs::create_dir_all(&dir)?;
+    let store = Store::open(db)?;
+    let policy = store.recording_policy().unwrap_or_else(|e| {
+        warn!("recording policy: {e}; nothing recorded by policy");
+        store::recordings::RecordingPolicy::default()
+    });
     let (tx, rx) = smpsc::channel();
     std::thread::Builder::new()
         .name("recorder".into())
-        .spawn(move || writer(&shared, frames, &rx))?;
+        .spawn(move || writer(store, frames, &rx))?;
     info!(dir = %dir.display(), "recordings directory");
     Ok(Recorder {
         dir,
@@ -245,17 +280,24 @@ pub(crate) fn start(
         next: 0,
         open: Vec::new(),
         queue_calls: HashMap::new(),
+        policy,
+        untap_later: Vec::new(),
     })
 }
 
 impl Recorder {
+    /// The policy from now on (a reload read it).
+    pub(crate) fn set_policy(&mut self, p: store::recordings::RecordingPolicy) {
+        info!(queues = ?p.queues, retain_days = ?p.retain_days, "recording policy");
+        self.policy = p;
+    }
+
     fn open(
         &mut self,
         call: Option<CallId>,
         call_id: &str,
         legs: Vec<LegId>,
         bridge: Option<BridgeId>,
-        policy: &store::recordings::RecordingPolicy,
     ) -> u32 {
         self.next = self.next.wrapping_add(1);
         let rec = self.next;
@@ -278,7 +320,8 @@ impl Recorder {
             started: now,
             duration_ms: 0,
             paused: Vec::new(),
-            retain_until: policy
+            retain_until: self
+                .policy
                 .retain_days
                 .map(|d| store::Timestamp(now.0 + i64::from(d) * 86_400_000_000)),
             agent,
@@ -308,16 +351,54 @@ impl Engine {
     fn untap(&mut self, recs: Vec<u32>) {
         for rec in recs {
             info!(rec, "recording stopped");
-            self.media_ctl(Ctl::Untap { rec });
+            self.untap_one(rec);
         }
     }
 
-    fn policy(&self) -> store::recordings::RecordingPolicy {
-        self.shared_store(|s| s.recording_policy())
-            .unwrap_or_else(|e| {
-                warn!("recording policy: {e}");
-                store::recordings::RecordingPolicy::default()
-            })
+    /// Tells the media thread to stop tapping `rec`; kept for a retry
+    /// ([`Self::rec_retry_untaps`]) when its order queue is full, since only the media
+    /// thread's end marker closes the file.
+    fn untap_one(&mut self, rec: u32) {
+        if !self.media_ctl(Ctl::Untap { rec })
+            && let Some(r) = self.recorder_mut()
+        {
+            warn!(
+                rec,
+                "media order queue full: the recording's stop is tried again"
+            );
+            r.untap_later.push(rec);
+        }
+    }
+
+    /// Untaps that did not fit in the media thread's queue, tried again (each pass of the
+    /// engine's loop, at least once a second).
+    pub(crate) fn rec_retry_untaps(&mut self) {
+        let Some(r) = self.recorder_mut() else { return };
+        if r.untap_later.is_empty() {
+            return;
+        }
+        let recs = std::mem::take(&mut r.untap_later);
+        for rec in recs {
+            self.untap_one(rec);
+        }
+    }
+
+    /// Asks the media thread to tap `rec`; when its order queue is full the recording is
+    /// given up (the writer removes its file) rather than left open without a tap.
+    fn tap(&mut self, rec: u32, slots: [Option<(usize, LegId)>; 2]) {
+        if self.media_ctl(Ctl::Tap { rec, slots }) {
+            return;
+        }
+        warn!(rec, "media order queue full: recording not started");
+        if let Some(r) = self.recorder_mut() {
+            r.open.retain(|o| o.rec != rec);
+            let _ = r.tx.send(ToWriter::Discard { rec });
+        }
+    }
+
+    fn records_queue(&mut self, queue: &str) -> bool {
+        self.recorder_mut()
+            .is_some_and(|r| r.policy.records_queue(queue))
     }
 
     /// A media command on its way to the media thread: bridge recordings open and close.
@@ -335,12 +416,11 @@ impl Engine {
                     .first()
                     .and_then(|l| self.switch().switch().call_of(*l));
                 let call_id = legs.first().map(|l| self.call_id(*l)).unwrap_or_default();
-                let policy = self.policy();
                 let slots =
                     [0, 1].map(|i| legs.get(i).and_then(|l| self.slot_of(*l).map(|s| (s, *l))));
                 let Some(r) = self.recorder_mut() else { return };
-                let rec = r.open(call, &call_id, legs.clone(), Some(*bridge), &policy);
-                self.media_ctl(Ctl::Tap { rec, slots });
+                let rec = r.open(call, &call_id, legs.clone(), Some(*bridge));
+                self.tap(rec, slots);
             }
             MediaCommand::Record {
                 bridge,
@@ -375,11 +455,10 @@ impl Engine {
             RecordAction::Start => {
                 let call = self.switch().switch().call_of(leg);
                 let call_id = self.call_id(leg);
-                let policy = self.policy();
                 let slots = [self.slot_of(leg).map(|s| (s, leg)), None];
                 let Some(r) = self.recorder_mut() else { return };
-                let rec = r.open(call, &call_id, vec![leg], None, &policy);
-                self.media_ctl(Ctl::Tap { rec, slots });
+                let rec = r.open(call, &call_id, vec![leg], None);
+                self.tap(rec, slots);
             }
             RecordAction::Stop => {
                 let recs = self
@@ -425,7 +504,7 @@ impl Engine {
         let Some(r) = self.recorder_mut() else { return };
         r.queue_calls
             .insert(call, (queue.to_owned(), agent.to_owned()));
-        if !self.policy().records_queue(queue) {
+        if !self.records_queue(queue) {
             return;
         }
         let Some(leg) = self.bridged_leg_of(call) else {
@@ -548,10 +627,11 @@ struct Active {
     vm: Option<Voicemail>,
 }
 
-fn writer(shared: &Shared, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToWriter>) {
+fn writer(mut store: Store, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToWriter>) {
     let mut active: HashMap<u32, Active> = HashMap::new();
     let mut last_flush = Instant::now();
-    let mut last_sweep: Option<Instant> = None;
+    let mut next_sweep = Instant::now();
+    let mut sweep_after = 0;
     let mut closed = false;
     loop {
         closed |= drain(rx, &mut active);
@@ -566,7 +646,7 @@ fn writer(shared: &Shared, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToW
                 // Anything the engine sent before the end (a voicemail row) first.
                 closed |= drain(rx, &mut active);
                 if let Some(a) = active.remove(&f.rec) {
-                    finish(shared, a);
+                    finish(&mut store, a);
                 }
                 continue;
             }
@@ -586,14 +666,19 @@ fn writer(shared: &Shared, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToW
                 }
             }
         }
-        if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
-            last_sweep = Some(Instant::now());
-            sweep(shared);
+        if Instant::now() >= next_sweep {
+            // One bounded pass; back soon while expired rows remain, so the frames keep
+            // being drained in between.
+            next_sweep = Instant::now()
+                + match sweep(&mut store, &mut sweep_after) {
+                    Sweep::More => SWEEP_AGAIN,
+                    Sweep::Done => SWEEP_EVERY,
+                };
         }
         if closed && !any {
             // The engine is gone: what is open is kept as it is.
             for (_, a) in active.drain() {
-                finish(shared, a);
+                finish(&mut store, a);
             }
             return;
         }
@@ -644,6 +729,11 @@ fn drain(rx: &smpsc::Receiver<ToWriter>, active: &mut HashMap<u32, Active>) -> b
                     a.vm = Some(*vm);
                 }
             }
+            Ok(ToWriter::Discard { rec }) => {
+                if let Some(a) = active.remove(&rec) {
+                    discard(a);
+                }
+            }
             Err(smpsc::TryRecvError::Empty) => return false,
             Err(smpsc::TryRecvError::Disconnected) => return true,
         }
@@ -675,8 +765,24 @@ fn write(a: &mut Active, f: &Frame) {
     }
 }
 
-/// Closes the file and indexes it.
-fn finish(shared: &Shared, mut a: Active) {
+/// Closes and removes the file of a recording that got no audio (its tap was refused or
+/// never made); nothing is indexed.
+fn discard(mut a: Active) {
+    drop(a.w.take());
+    match std::fs::remove_file(&a.row.path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => warn!(path = %a.row.path, "empty recording file not removed: {e}"),
+    }
+    warn!(call = %a.row.call_id, path = %a.row.path, "recording dropped: no audio was recorded");
+}
+
+/// Closes the file and indexes it (a recording without any audio is dropped instead).
+fn finish(store: &mut Store, mut a: Active) {
+    if a.ms == 0 {
+        discard(a);
+        return;
+    }
     if let Some(s) = a.pause_from.take() {
         a.row.paused.push((s, a.ms));
     }
@@ -689,10 +795,10 @@ fn finish(shared: &Shared, mut a: Active) {
         warn!(path = %a.row.path, "recording not indexed: closing the file: {e}");
         return;
     }
-    let r = shared.with_store(|s| match &a.vm {
-        Some(vm) => s.add_voicemail(&a.row, vm),
-        None => s.add_recording(&a.row),
-    });
+    let r = match &a.vm {
+        Some(vm) => store.add_voicemail(&a.row, vm),
+        None => store.add_recording(&a.row),
+    };
     match r {
         Ok(id) => info!(
             id,
@@ -707,18 +813,37 @@ fn finish(shared: &Shared, mut a: Active) {
     }
 }
 
-/// The retention sweep: recordings past their `retain_until` lose their file, then their
-/// row (a file already gone is fine; a file that cannot be removed keeps its row).
-fn sweep(shared: &Shared) {
+/// What a sweep pass found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    /// A full page: more expired rows may wait.
+    More,
+    /// Every expired row was looked at.
+    Done,
+}
+
+/// One pass of the retention sweep: at most [`SWEEP_PAGE`] recordings past their
+/// `retain_until` (ids above `after`) lose their file, then their rows, in one transaction
+/// (a file already gone is fine; a file that cannot be removed keeps its row and is tried
+/// again at the next sweep). `after` walks the expired rows and starts over once they are
+/// all seen.
+fn sweep(store: &mut Store, after: &mut i64) -> Sweep {
     let now = Clock::wall_now();
-    let expired = match shared.with_store(|s| s.expired_recordings(now)) {
+    let page = match store.expired_recordings_page(now, *after, SWEEP_PAGE) {
         Ok(x) => x,
         Err(e) => {
             warn!("retention sweep: {e}");
-            return;
+            return Sweep::Done;
         }
     };
-    for r in expired {
+    let full = page.len() >= SWEEP_PAGE as usize;
+    *after = if full {
+        page.last().map_or(0, |r| r.id)
+    } else {
+        0
+    };
+    let mut gone = Vec::with_capacity(page.len());
+    for r in &page {
         match std::fs::remove_file(&r.path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -727,11 +852,17 @@ fn sweep(shared: &Shared) {
                 continue;
             }
         }
-        match shared.with_store(|s| s.forget_recording(r.id)) {
-            Ok(()) => info!(id = r.id, path = %r.path, "recording past its retention deleted"),
-            Err(e) => warn!(id = r.id, "retention sweep: {e}"),
-        }
+        gone.push(r.id);
     }
+    match store.forget_recordings(&gone) {
+        Ok(_) => {
+            for r in page.iter().filter(|r| gone.contains(&r.id)) {
+                info!(id = r.id, path = %r.path, "recording past its retention deleted");
+            }
+        }
+        Err(e) => warn!(rows = gone.len(), "retention sweep: {e}"),
+    }
+    if full { Sweep::More } else { Sweep::Done }
 }
 
 // ------------------------------------------------------------------ the control endpoint
@@ -896,5 +1027,82 @@ mod tests {
         assert_eq!(rx.pop().unwrap().kind, FrameKind::Paused);
         assert_eq!(rx.pop().unwrap().kind, FrameKind::End);
         assert!(rx.pop().is_err(), "one end marker, then nothing");
+    }
+
+    #[test]
+    fn a_refused_tap_still_ends_and_its_empty_file_is_dropped_unindexed() {
+        // The media thread's side: every tap busy, the next recording gets its end marker.
+        let (tx, mut rx) = rtrb::RingBuffer::new(4);
+        let mut taps = Taps::new(tx);
+        for rec in 0..MAX_TAPS as u32 {
+            taps.tap(rec, [None, None]);
+        }
+        assert!(rx.pop().is_err(), "taps made, nothing queued yet");
+        taps.tap(999, [None, None]);
+        let f = rx.pop().unwrap();
+        assert_eq!((f.rec, f.kind), (999, FrameKind::End));
+        // A full queue: the end marker waits and goes out on a later tick.
+        let (tx, mut rx) = rtrb::RingBuffer::new(1);
+        let mut taps = Taps::new(tx);
+        for rec in 0..MAX_TAPS as u32 {
+            taps.tap(rec, [None, None]);
+        }
+        taps.tap(1000, [None, None]);
+        taps.tap(1001, [None, None]);
+        assert_eq!(rx.pop().unwrap().rec, 1000);
+        let path = MediaPath::new(1, 1, media_dsp::tones::Country::Etsi);
+        let metrics = Metrics::new();
+        for rec in 0..MAX_TAPS as u32 {
+            taps.untap(rec);
+        }
+        taps.tick(&path, &[None], &metrics);
+        let f = rx.pop().unwrap();
+        assert_eq!((f.rec, f.kind), (1001, FrameKind::End));
+
+        // The writer's side: the file it opened for the refused recording is removed and
+        // nothing is indexed; a recording with audio is kept and indexed.
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("a.db")).unwrap();
+        let (etx, erx) = smpsc::channel();
+        let mut active = HashMap::new();
+        let open = |rec: u32, name: &str| {
+            let path = dir.path().join(name);
+            let row = Recording {
+                id: 0,
+                call_id: name.to_owned(),
+                path: path.to_string_lossy().into_owned(),
+                legs: Legs::Both,
+                started: store::Timestamp(1),
+                duration_ms: 0,
+                paused: Vec::new(),
+                retain_until: None,
+                agent: None,
+                queue: None,
+            };
+            ToWriter::Open {
+                rec,
+                path,
+                channels: 2,
+                row: Box::new(row),
+            }
+        };
+        etx.send(open(1, "refused.wav")).unwrap();
+        etx.send(open(2, "kept.wav")).unwrap();
+        assert!(!drain(&erx, &mut active));
+        assert!(dir.path().join("refused.wav").exists());
+        let audio = Frame {
+            rec: 2,
+            kind: FrameKind::Audio,
+            left: [100; CHUNK],
+            right: [-100; CHUNK],
+        };
+        write(active.get_mut(&2).unwrap(), &audio);
+        finish(&mut store, active.remove(&1).unwrap());
+        finish(&mut store, active.remove(&2).unwrap());
+        assert!(!dir.path().join("refused.wav").exists());
+        assert!(store.recordings_for_call("refused.wav").unwrap().is_empty());
+        let kept = store.recordings_for_call("kept.wav").unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].duration_ms, 1);
     }
 }

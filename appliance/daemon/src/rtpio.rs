@@ -24,15 +24,15 @@ use nix::errno::Errno;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use rtrb::Producer;
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, warn};
 
 use crate::media::{DGRAM_MAX, Dgram};
 
-/// SCHED_FIFO priority of the thread: below the media thread's 50, above every normal
+/// SCHED_FIFO priority of the thread: below the media thread's, above every normal
 /// thread. A packet waiting in a socket while the build or another process has the CPU
 /// reached the media thread late and was concealed (the bench counted those frames as
 /// altered); the thread only wakes for datagrams, so it cannot starve the others.
-const PRIORITY: u8 = 45;
+const PRIORITY: u8 = crate::media::MEDIA_PRIORITY - 5;
 /// The epoll token of the wake-up eventfd (leg tokens are `2 × index (+1 for RTCP)`).
 const WAKE: u64 = u64::MAX;
 /// Datagrams read from one socket per readiness report, so one flooded socket cannot hold
@@ -66,23 +66,6 @@ pub(crate) fn register(rtp: Arc<UdpSocket>, rtcp: Arc<UdpSocket>, rx: Producer<D
     sent && io.wake.write(1).is_ok()
 }
 
-fn realtime() {
-    use thread_priority::{
-        RealtimeThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
-        set_thread_priority_and_policy, thread_native_id,
-    };
-    let prio =
-        ThreadPriority::Crossplatform(ThreadPriorityValue::try_from(PRIORITY).unwrap_or_default());
-    match set_thread_priority_and_policy(
-        thread_native_id(),
-        prio,
-        ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
-    ) {
-        Ok(()) => info!("rtp socket thread: SCHED_FIFO"),
-        Err(e) => warn!("rtp socket thread: SCHED_FIFO not allowed ({e:?}); normal priority"),
-    }
-}
-
 fn start() -> Option<Io> {
     let setup = || -> nix::Result<(Epoll, Arc<EventFd>)> {
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?;
@@ -104,7 +87,7 @@ fn start() -> Option<Io> {
     let spawned = std::thread::Builder::new()
         .name("rtp-io".into())
         .spawn(move || {
-            realtime();
+            crate::media::set_fifo("rtp socket thread", PRIORITY);
             run(&epoll, &thread_wake, &rx);
         });
     if let Err(e) = spawned {

@@ -8,6 +8,7 @@
 //! control API does ([`crate::control::collect_status`]: messages answered on their own
 //! tasks, bounded waits), reads `/proc/stat`, `/proc/meminfo` and `statvfs` of the data
 //! directory, and every [`SL_EVERY`] computes today's queue reports from the store (UTC day).
+//! Its store reads go through its own connection on a blocking thread ([`spawn`]).
 //! The call engine keeps writing the queue, agent and call rows ([`crate::ctiside::LiveFeed`]);
 //! this task writes only spans, resources and alarms, so neither overwrites the other.
 //!
@@ -22,9 +23,9 @@
 //! What this is not: no thresholds from the store yet (the target and disk limits are
 //! constants), no alarm history (the list is what is raised now).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -49,21 +50,31 @@ pub(crate) const DISK_WARN: f64 = 0.90;
 pub(crate) const DISK_CRIT: f64 = 0.97;
 
 /// Starts the feed on the current runtime; it runs until the process exits.
-pub(crate) fn spawn(shared: Arc<Shared>, hub: Arc<Hub>, data_dir: PathBuf) {
+///
+/// The feed opens its own connection to `db` (like the journal and the admin panel) and
+/// makes its store reads in `spawn_blocking`, so the runtime it shares with the call engine
+/// does not wait for them (the phones and trunks [`crate::control::collect_status`] reads
+/// through the shared connection are the control API's, not this feed's).
+pub(crate) fn spawn(db: PathBuf, shared: Arc<Shared>, hub: Arc<Hub>, data_dir: PathBuf) {
     tokio::spawn(async move {
-        let mut feed = Feed {
-            data_dir,
-            cpu_prev: None,
-            raised: HashMap::new(),
-            service_levels: HashMap::new(),
-            sl_counts: HashMap::new(),
-            next_sl: tokio::time::Instant::now(),
+        let opened = tokio::task::spawn_blocking(move || store::Store::open(&db)).await;
+        let store = match opened {
+            Ok(Ok(s)) => Arc::new(Mutex::new(s)),
+            Ok(Err(e)) => {
+                warn!("wallboard feed off: opening the store: {e}");
+                return;
+            }
+            Err(e) => {
+                warn!("wallboard feed off: {e}");
+                return;
+            }
         };
+        let mut feed = Feed::new(data_dir);
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            feed.once(&shared, &hub).await;
+            feed.once(&shared, &store, &hub).await;
         }
     });
 }
@@ -80,12 +91,49 @@ struct Feed {
     next_sl: tokio::time::Instant,
 }
 
+/// What one tick reads from the store (on a blocking thread).
+#[derive(Default)]
+struct StoreFacts {
+    /// Enabled SIP trunks that should register.
+    registering: Vec<String>,
+    /// Today's service levels and counted calls, when they were due.
+    service_levels: Option<ServiceLevels>,
+}
+
+type ServiceLevels = (HashMap<String, f64>, HashMap<String, u64>);
+
 impl Feed {
-    async fn once(&mut self, shared: &Shared, hub: &Hub) {
+    fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            cpu_prev: None,
+            raised: HashMap::new(),
+            service_levels: HashMap::new(),
+            sl_counts: HashMap::new(),
+            next_sl: tokio::time::Instant::now(),
+        }
+    }
+
+    async fn once(&mut self, shared: &Shared, store: &Arc<Mutex<store::Store>>, hub: &Hub) {
         let status = crate::control::collect_status(shared).await;
-        if tokio::time::Instant::now() >= self.next_sl {
+        let sl_due = tokio::time::Instant::now() >= self.next_sl;
+        if sl_due {
             self.next_sl = tokio::time::Instant::now() + SL_EVERY;
-            self.service_levels(shared, hub);
+        }
+        let store = Arc::clone(store);
+        let now = Clock::wall_now().0;
+        let facts = tokio::task::spawn_blocking(move || {
+            let s = store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            store_facts(&s, sl_due, now)
+        })
+        .await
+        .unwrap_or_default();
+        if let Some((sl, counts)) = facts.service_levels {
+            hub.set_service_levels(sl.clone());
+            self.service_levels = sl;
+            self.sl_counts = counts;
         }
         let spans = spans(&status);
         let resources = self.resources();
@@ -103,39 +151,19 @@ impl Feed {
                 now_up.push(("span.dchannel_down".into(), name, Severity::Critical));
             }
         }
-        let registering: Vec<String> = shared.with_store(|s| {
-            s.sip_trunks()
-                .map(|t| {
-                    t.into_iter()
-                        .filter(|t| t.config.enabled && t.config.register)
-                        .map(|t| t.config.name)
-                        .collect()
-                })
-                .unwrap_or_default()
-        });
         for t in status["sip"]["trunks"].as_array().into_iter().flatten() {
             let name = t["name"].as_str().unwrap_or("");
-            if t["registered"] == false && registering.iter().any(|r| r == name) {
+            if t["registered"] == false && facts.registering.iter().any(|r| r == name) {
                 now_up.push(("trunk.down".into(), name.to_owned(), Severity::Critical));
             }
         }
-        if resources.disk_total > 0 {
-            let used = resources.disk_used as f64 / resources.disk_total as f64;
-            if used >= DISK_WARN {
-                let sev = if used >= DISK_CRIT {
-                    Severity::Critical
-                } else {
-                    Severity::Warning
-                };
-                now_up.push(("disk.full".into(), self.data_dir.display().to_string(), sev));
-            }
-        }
-        for (q, sl) in &self.service_levels {
-            if *sl < SL_TARGET && self.sl_counts.get(q).copied().unwrap_or(0) >= SL_MIN_CALLS {
-                now_up.push(("queue.sl_breach".into(), q.clone(), Severity::Warning));
-            }
-        }
-        let alarms = self.track(now_up);
+        now_up.extend(disk_alarm(
+            resources.disk_used,
+            resources.disk_total,
+            &self.data_dir.display().to_string(),
+        ));
+        now_up.extend(sl_alarms(&self.service_levels, &self.sl_counts));
+        let alarms = self.track(now_up, Clock::wall_now().0);
         hub.live().update(|l| {
             l.spans = spans;
             l.resources = resources;
@@ -143,9 +171,9 @@ impl Feed {
         });
     }
 
-    /// Keeps each alarm's first-raised time; logs raised and cleared alarms.
-    fn track(&mut self, up: Vec<(String, String, Severity)>) -> Vec<Alarm> {
-        let now = Clock::wall_now().0;
+    /// Keeps each alarm's first-raised time (`now`, µs, for a new one); logs raised and
+    /// cleared alarms.
+    fn track(&mut self, up: Vec<(String, String, Severity)>, now: i64) -> Vec<Alarm> {
         let mut next = HashMap::with_capacity(up.len());
         for (code, subject, sev) in up {
             let key = (code, subject);
@@ -180,42 +208,6 @@ impl Feed {
         list
     }
 
-    /// Today's (UTC) service level per queue, from the event log.
-    fn service_levels(&mut self, shared: &Shared, hub: &Hub) {
-        let now = Clock::wall_now().0;
-        let day = 86_400_000_000_i64;
-        let from = store::Timestamp(now - now.rem_euclid(day));
-        let queues = shared.with_store(|s| s.queues());
-        let Ok(queues) = queues else {
-            return;
-        };
-        let mut sl = HashMap::new();
-        let mut counts = HashMap::new();
-        for q in queues {
-            let p = store::reports::ReportParams {
-                from,
-                to: store::Timestamp(now + 1),
-                service_level_s: q.config.service_level_s,
-                short_abandon_s: q.config.short_abandon_s,
-            };
-            let Ok(reports) = shared.with_store(|s| s.queue_reports(&p)) else {
-                continue;
-            };
-            if let Some(r) = reports.into_iter().find(|r| r.queue == q.config.name)
-                && let Some(v) = r.service_level()
-            {
-                counts.insert(
-                    q.config.name.clone(),
-                    r.answered + r.abandoned - r.short_abandoned,
-                );
-                sl.insert(q.config.name, v);
-            }
-        }
-        hub.set_service_levels(sl.clone());
-        self.service_levels = sl;
-        self.sl_counts = counts;
-    }
-
     fn resources(&mut self) -> SystemResources {
         let mut r = SystemResources::default();
         if let Some((busy, total)) = read_cpu() {
@@ -239,6 +231,100 @@ impl Feed {
         }
         r
     }
+}
+
+/// The store's part of a tick: the trunks that should register and, when `sl_due`, today's
+/// (UTC) service level per queue from the event log. `queue_reports` runs once per distinct
+/// (service-level threshold, short-abandon) pair, not once per queue: each run loads all of
+/// today's queue events.
+fn store_facts(s: &store::Store, sl_due: bool, now: i64) -> StoreFacts {
+    let registering = s
+        .sip_trunks()
+        .map(|t| {
+            t.into_iter()
+                .filter(|t| t.config.enabled && t.config.register)
+                .map(|t| t.config.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    let service_levels = if sl_due { service_levels(s, now) } else { None };
+    StoreFacts {
+        registering,
+        service_levels,
+    }
+}
+
+fn service_levels(s: &store::Store, now: i64) -> Option<ServiceLevels> {
+    let day = 86_400_000_000_i64;
+    let from = store::Timestamp(now - now.rem_euclid(day));
+    let queues = s.queues().ok()?;
+    // (threshold, short abandon) → the queues that use it.
+    let mut groups: BTreeMap<(u32, u32), Vec<String>> = BTreeMap::new();
+    for q in queues {
+        groups
+            .entry((q.config.service_level_s, q.config.short_abandon_s))
+            .or_default()
+            .push(q.config.name);
+    }
+    let mut sl = HashMap::new();
+    let mut counts = HashMap::new();
+    for ((service_level_s, short_abandon_s), names) in groups {
+        let p = store::reports::ReportParams {
+            from,
+            to: store::Timestamp(now + 1),
+            service_level_s,
+            short_abandon_s,
+        };
+        let Ok(reports) = s.queue_reports(&p) else {
+            continue;
+        };
+        for r in reports {
+            if !names.contains(&r.queue) {
+                continue;
+            }
+            if let Some(v) = r.service_level() {
+                counts.insert(
+                    r.queue.clone(),
+                    r.answered + r.abandoned - r.short_abandoned,
+                );
+                sl.insert(r.queue, v);
+            }
+        }
+    }
+    Some((sl, counts))
+}
+
+/// `disk.full` on `subject` (the data directory) when `used` of `total` bytes is at least
+/// [`DISK_WARN`] (a warning) or [`DISK_CRIT`] (critical); nothing for an unknown size.
+fn disk_alarm(used: u64, total: u64, subject: &str) -> Option<(String, String, Severity)> {
+    if total == 0 {
+        return None;
+    }
+    let share = used as f64 / total as f64;
+    if share < DISK_WARN {
+        return None;
+    }
+    let sev = if share >= DISK_CRIT {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
+    Some(("disk.full".into(), subject.to_owned(), sev))
+}
+
+/// `queue.sl_breach` for each queue whose service level is below [`SL_TARGET`] with at
+/// least [`SL_MIN_CALLS`] calls counted, in queue-name order.
+fn sl_alarms(
+    levels: &HashMap<String, f64>,
+    counts: &HashMap<String, u64>,
+) -> Vec<(String, String, Severity)> {
+    let mut out: Vec<_> = levels
+        .iter()
+        .filter(|(q, sl)| **sl < SL_TARGET && counts.get(*q).copied().unwrap_or(0) >= SL_MIN_CALLS)
+        .map(|(q, _)| ("queue.sl_breach".to_owned(), q.clone(), Severity::Warning))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
 }
 
 /// The framer's alarm names of a span snapshot (`alarm_names`, e.g. `RED|LOS`), lower case.
@@ -360,5 +446,102 @@ mod tests {
         );
         assert_eq!(rows[1].alarms, vec!["LOS"]);
         assert_eq!(alarm_names(&status["spans"][0]), vec!["red", "los"]);
+    }
+
+    #[test]
+    fn an_alarm_keeps_its_first_raised_time_until_cleared() {
+        let mut f = Feed::new(PathBuf::from("/data"));
+        let up = || {
+            vec![
+                (
+                    "span.los".to_owned(),
+                    "span1".to_owned(),
+                    Severity::Critical,
+                ),
+                (
+                    "disk.full".to_owned(),
+                    "/data".to_owned(),
+                    Severity::Warning,
+                ),
+            ]
+        };
+        let first = f.track(up(), 1_000);
+        assert_eq!(first.len(), 2);
+        assert!(first.iter().all(|a| a.since_us == 1_000));
+        // Still up a tick later (the disk one now critical): the time it was raised stays.
+        let mut again = up();
+        again[1].2 = Severity::Critical;
+        let second = f.track(again, 2_000);
+        assert_eq!(
+            second
+                .iter()
+                .map(|a| (a.code.as_str(), a.since_us, a.severity))
+                .collect::<Vec<_>>(),
+            [
+                ("disk.full", 1_000, Severity::Critical),
+                ("span.los", 1_000, Severity::Critical)
+            ]
+        );
+        // The span comes back: its alarm is cleared; raised again later, it is new.
+        let third = f.track(up().split_off(1), 3_000);
+        assert_eq!(third.len(), 1);
+        assert_eq!(
+            (third[0].code.as_str(), third[0].since_us),
+            ("disk.full", 1_000)
+        );
+        let fourth = f.track(up(), 4_000);
+        let los = fourth.iter().find(|a| a.code == "span.los").unwrap();
+        assert_eq!(los.since_us, 4_000);
+        assert!(f.track(Vec::new(), 5_000).is_empty());
+        assert!(f.raised.is_empty());
+    }
+
+    #[test]
+    fn disk_full_warns_from_90_percent_and_is_critical_from_97() {
+        assert_eq!(disk_alarm(0, 0, "/d"), None, "unknown size");
+        assert_eq!(disk_alarm(89, 100, "/d"), None);
+        assert_eq!(
+            disk_alarm(90, 100, "/d"),
+            Some(("disk.full".into(), "/d".into(), Severity::Warning))
+        );
+        assert_eq!(
+            disk_alarm(969, 1000, "/d").map(|a| a.2),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            disk_alarm(970, 1000, "/d").map(|a| a.2),
+            Some(Severity::Critical)
+        );
+        assert_eq!(
+            disk_alarm(100, 100, "/d").map(|a| a.2),
+            Some(Severity::Critical)
+        );
+    }
+
+    #[test]
+    fn sl_breach_needs_a_low_level_and_enough_calls() {
+        let levels: HashMap<String, f64> = [
+            ("sales", 0.5),
+            ("support", 0.79),
+            ("billing", 0.8),
+            ("few", 0.0),
+            ("uncounted", 0.1),
+        ]
+        .into_iter()
+        .map(|(q, v)| (q.to_owned(), v))
+        .collect();
+        let counts: HashMap<String, u64> =
+            [("sales", 3), ("support", 10), ("billing", 10), ("few", 2)]
+                .into_iter()
+                .map(|(q, n)| (q.to_owned(), n))
+                .collect();
+        let breached: Vec<String> = sl_alarms(&levels, &counts)
+            .into_iter()
+            .map(|(code, q, sev)| {
+                assert_eq!((code.as_str(), sev), ("queue.sl_breach", Severity::Warning));
+                q
+            })
+            .collect();
+        assert_eq!(breached, ["sales", "support"]);
     }
 }

@@ -111,6 +111,30 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Cdr> {
 
 pub(crate) const COLS: &str = "call_id, start_ts, answer_ts, end_ts, caller, callee, direction, disposition, cause, src_channel, dst_channel, queue, agent";
 
+/// Inserts one (already validated) CDR unless its call already has one; returns the rows
+/// written (0 for a duplicate call id). The one INSERT of CDRs, shared by
+/// [`Store::insert_cdr`] and the journal ([`Store::commit_journal`]).
+pub(crate) fn insert_cdr_row(conn: &rusqlite::Connection, c: &Cdr) -> rusqlite::Result<usize> {
+    conn.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO cdrs({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+    ))?
+    .execute(params![
+        c.call_id,
+        c.start.0,
+        c.answer.map(|a| a.0),
+        c.end.0,
+        c.caller,
+        c.callee,
+        c.direction.as_str(),
+        c.disposition.as_str(),
+        c.cause,
+        c.src_channel,
+        c.dst_channel,
+        c.queue,
+        c.agent
+    ])
+}
+
 impl Store {
     /// Writes a CDR; returns its row id.
     ///
@@ -118,24 +142,7 @@ impl Store {
     /// [`StoreError::Invalid`] (bad times, answered without answer time, duplicate call id).
     pub fn insert_cdr(&mut self, c: &Cdr) -> Result<i64> {
         c.validate()?;
-        let n = self.conn.execute(
-            &format!("INSERT OR IGNORE INTO cdrs({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"),
-            params![
-                c.call_id,
-                c.start.0,
-                c.answer.map(|a| a.0),
-                c.end.0,
-                c.caller,
-                c.callee,
-                c.direction.as_str(),
-                c.disposition.as_str(),
-                c.cause,
-                c.src_channel,
-                c.dst_channel,
-                c.queue,
-                c.agent
-            ],
-        )?;
+        let n = insert_cdr_row(&self.conn, c)?;
         if n == 0 {
             return Err(Invalid::new("cdr.call_id", Rule::Duplicate).into());
         }

@@ -5,7 +5,7 @@
 
 use rusqlite::{TransactionBehavior, params};
 
-use crate::crm::Interaction;
+use crate::crm::{Interaction, insert_interaction_row};
 use crate::error::{Invalid, Result, Rule};
 use crate::{Store, Timestamp};
 
@@ -103,7 +103,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = insert_interaction(&tx, i)?;
+        let id = insert_interaction_row(&tx, i)?;
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO chat_messages(interaction_id, seq, ts, sender, author, body) VALUES (?1,?2,?3,?4,?5,?6)",
@@ -164,25 +164,4 @@ impl Store {
             None => Ok(None),
         }
     }
-}
-
-fn insert_interaction(conn: &rusqlite::Connection, i: &Interaction) -> Result<i64> {
-    if i.ended < i.started {
-        return Err(Invalid::new("interaction.ended", Rule::EndBeforeStart).into());
-    }
-    if !i.data.is_object() {
-        return Err(Invalid::new("interaction.data", Rule::BadJson).into());
-    }
-    if let Some(c) = i.customer_id
-        && !conn
-            .prepare_cached("SELECT 1 FROM customers WHERE id = ?1")?
-            .exists([c])?
-    {
-        return Err(Invalid::new("interaction.customer_id", Rule::NoSuchReference).into());
-    }
-    conn.execute(
-        "INSERT INTO interactions(customer_id, channel, call_id, remote_number, direction, agent, queue, started_ts, ended_ts, disposition, notes, data) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-        params![i.customer_id, i.channel, i.call_id, i.remote_number, i.direction, i.agent, i.queue, i.started.0, i.ended.0, i.disposition, i.notes, i.data.to_string()],
-    )?;
-    Ok(conn.last_insert_rowid())
 }

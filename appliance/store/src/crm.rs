@@ -170,6 +170,34 @@ pub struct KbHit {
     pub snippet: String,
 }
 
+/// Checks and inserts one interaction; returns its row id. The one INSERT of interactions,
+/// shared by [`Store::record_interaction`], [`Store::record_chat`] and the journal
+/// ([`Store::commit_journal`]).
+///
+/// # Errors
+/// [`StoreError::Invalid`] (nothing written), SQLite errors.
+pub(crate) fn insert_interaction_row(conn: &rusqlite::Connection, i: &Interaction) -> Result<i64> {
+    check_nonempty("interaction.channel", &i.channel, 16)?;
+    if i.ended < i.started {
+        return Err(Invalid::new("interaction.ended", Rule::EndBeforeStart).into());
+    }
+    if !i.data.is_object() {
+        return Err(Invalid::new("interaction.data", Rule::BadJson).into());
+    }
+    if let Some(c) = i.customer_id
+        && !conn
+            .prepare_cached("SELECT 1 FROM customers WHERE id = ?1")?
+            .exists([c])?
+    {
+        return Err(Invalid::new("interaction.customer_id", Rule::NoSuchReference).into());
+    }
+    conn.prepare_cached(
+        "INSERT INTO interactions(customer_id, channel, call_id, remote_number, direction, agent, queue, started_ts, ended_ts, disposition, notes, data) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+    )?
+    .execute(params![i.customer_id, i.channel, i.call_id, i.remote_number, i.direction, i.agent, i.queue, i.started.0, i.ended.0, i.disposition, i.notes, i.data.to_string()])?;
+    Ok(conn.last_insert_rowid())
+}
+
 fn check_nonempty(field: &'static str, s: &str, max: usize) -> Result<(), Invalid> {
     if s.trim().is_empty() {
         return Err(Invalid::new(field, Rule::Empty));
@@ -466,26 +494,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Invalid`].
     pub fn record_interaction(&mut self, i: &Interaction) -> Result<i64> {
-        check_nonempty("interaction.channel", &i.channel, 16)?;
-        if i.ended < i.started {
-            return Err(Invalid::new("interaction.ended", Rule::EndBeforeStart).into());
-        }
-        if !i.data.is_object() {
-            return Err(Invalid::new("interaction.data", Rule::BadJson).into());
-        }
-        if let Some(c) = i.customer_id
-            && !self
-                .conn
-                .prepare_cached("SELECT 1 FROM customers WHERE id = ?1")?
-                .exists([c])?
-        {
-            return Err(Invalid::new("interaction.customer_id", Rule::NoSuchReference).into());
-        }
-        self.conn.execute(
-            "INSERT INTO interactions(customer_id, channel, call_id, remote_number, direction, agent, queue, started_ts, ended_ts, disposition, notes, data) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-            params![i.customer_id, i.channel, i.call_id, i.remote_number, i.direction, i.agent, i.queue, i.started.0, i.ended.0, i.disposition, i.notes, i.data.to_string()],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        insert_interaction_row(&self.conn, i)
     }
 
     /// A customer's interaction history, newest first.

@@ -186,6 +186,23 @@ pub(crate) fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
 
 pub(crate) const EVENT_COLS: &str = "id, ts, kind, call_id, queue, agent, payload";
 
+/// Inserts one (already validated) event row; the one INSERT of the log, shared by
+/// [`Store::append_events`] and the journal ([`Store::commit_journal`]).
+pub(crate) fn insert_event_row(conn: &rusqlite::Connection, e: &NewEvent) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events(ts, kind, call_id, queue, agent, payload) VALUES (?1,?2,?3,?4,?5,?6)",
+    )?
+    .execute(params![
+        e.ts.0,
+        e.kind.as_str(),
+        e.call_id,
+        e.queue,
+        e.agent,
+        e.payload.to_string()
+    ])?;
+    Ok(())
+}
+
 impl Store {
     /// Appends a batch of events in one transaction; returns the id of the first and last
     /// (`None` for an empty batch). Either the whole batch is in the log or none of it.
@@ -203,22 +220,10 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut first = 0;
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO events(ts, kind, call_id, queue, agent, payload) VALUES (?1,?2,?3,?4,?5,?6)",
-            )?;
-            for (i, e) in events.iter().enumerate() {
-                ins.execute(params![
-                    e.ts.0,
-                    e.kind.as_str(),
-                    e.call_id,
-                    e.queue,
-                    e.agent,
-                    e.payload.to_string()
-                ])?;
-                if i == 0 {
-                    first = tx.last_insert_rowid();
-                }
+        for (i, e) in events.iter().enumerate() {
+            insert_event_row(&tx, e)?;
+            if i == 0 {
+                first = tx.last_insert_rowid();
             }
         }
         let last = tx.last_insert_rowid();

@@ -1,4 +1,5 @@
-//! The journal: event-log rows and CDRs appended in batches, one transaction per batch.
+//! The journal: event-log rows, CDRs and customer interactions appended in batches, one
+//! transaction per batch.
 //!
 //! What it is: [`Store::commit_journal`], the write the daemon's journal writer thread makes
 //! for every batch it drains from its queue. A busy call engine produces four rows per call
@@ -10,16 +11,17 @@
 //! neither a kill nor a power cut loses it (WAL, FULL). A batch is all or nothing for SQLite
 //! failures (I/O, busy): on `Err` nothing of it is in the database and the caller keeps the
 //! rows to try again. A row that breaks a rule (an event without a kind's required field,
-//! a CDR whose end is before its start, a second CDR for the same call) is reported in the
-//! returned list and the rest of the batch is committed without it: one bad row never holds
-//! back the others.
+//! a CDR whose end is before its start, a second CDR for the same call, an interaction
+//! naming a customer that does not exist) is reported in the returned list and the rest of
+//! the batch is committed without it: one bad row never holds back the others.
 //!
 //! What it is not: no queue, no thread, no clock: the daemon owns those.
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::TransactionBehavior;
 
-use crate::cdr::Cdr;
-use crate::events::NewEvent;
+use crate::cdr::{Cdr, insert_cdr_row};
+use crate::crm::{Interaction, insert_interaction_row};
+use crate::events::{NewEvent, insert_event_row};
 use crate::{Invalid, Result, Rule, Store, StoreError};
 
 /// One row for the journal, in the order the daemon produced it.
@@ -30,6 +32,8 @@ pub enum JournalRow {
     Event(NewEvent),
     /// A call detail record.
     Cdr(Cdr),
+    /// A customer's history entry (an agent's part of a call, [`Store::record_interaction`]).
+    Interaction(Interaction),
 }
 
 /// A row of a batch that was not written, and why.
@@ -42,7 +46,7 @@ pub struct Rejected {
 }
 
 impl Store {
-    /// Appends `rows` (events and CDRs, in order) in one transaction.
+    /// Appends `rows` (events, CDRs and interactions, in order) in one transaction.
     ///
     /// Returns the rows that broke a rule and were left out (their index and error); every
     /// other row is committed, in the order given, when this returns `Ok`.
@@ -57,64 +61,41 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut ev = tx.prepare_cached(
-                "INSERT INTO events(ts, kind, call_id, queue, agent, payload) VALUES (?1,?2,?3,?4,?5,?6)",
-            )?;
-            let mut cdr = tx.prepare_cached(&format!(
-                "INSERT OR IGNORE INTO cdrs({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-                crate::cdr::COLS
-            ))?;
-            for (index, row) in rows.iter().enumerate() {
-                match row {
-                    JournalRow::Event(e) => {
-                        if let Err(error) = e.validate() {
-                            rejected.push(Rejected {
-                                index,
-                                error: error.into(),
-                            });
-                            continue;
-                        }
-                        ev.execute(params![
-                            e.ts.0,
-                            e.kind.as_str(),
-                            e.call_id,
-                            e.queue,
-                            e.agent,
-                            e.payload.to_string()
-                        ])?;
+        for (index, row) in rows.iter().enumerate() {
+            match row {
+                JournalRow::Event(e) => {
+                    if let Err(error) = e.validate() {
+                        rejected.push(Rejected {
+                            index,
+                            error: error.into(),
+                        });
+                        continue;
                     }
-                    JournalRow::Cdr(c) => {
-                        if let Err(error) = c.validate() {
-                            rejected.push(Rejected {
-                                index,
-                                error: error.into(),
-                            });
-                            continue;
-                        }
-                        let n = cdr.execute(params![
-                            c.call_id,
-                            c.start.0,
-                            c.answer.map(|a| a.0),
-                            c.end.0,
-                            c.caller,
-                            c.callee,
-                            c.direction.as_str(),
-                            c.disposition.as_str(),
-                            c.cause,
-                            c.src_channel,
-                            c.dst_channel,
-                            c.queue,
-                            c.agent
-                        ])?;
-                        if n == 0 {
-                            rejected.push(Rejected {
-                                index,
-                                error: Invalid::new("cdr.call_id", Rule::Duplicate).into(),
-                            });
-                        }
+                    insert_event_row(&tx, e)?;
+                }
+                JournalRow::Cdr(c) => {
+                    if let Err(error) = c.validate() {
+                        rejected.push(Rejected {
+                            index,
+                            error: error.into(),
+                        });
+                        continue;
+                    }
+                    if insert_cdr_row(&tx, c)? == 0 {
+                        rejected.push(Rejected {
+                            index,
+                            error: Invalid::new("cdr.call_id", Rule::Duplicate).into(),
+                        });
                     }
                 }
+                JournalRow::Interaction(i) => match insert_interaction_row(&tx, i) {
+                    Ok(_) => {}
+                    Err(StoreError::Invalid(error)) => rejected.push(Rejected {
+                        index,
+                        error: error.into(),
+                    }),
+                    Err(e) => return Err(e),
+                },
             }
         }
         tx.commit()?;

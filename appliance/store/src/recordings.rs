@@ -274,6 +274,45 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// At most `limit` recordings past their retention at `now` with a row id above
+    /// `after`, by id: one page of the retention sweep, which walks the expired rows with
+    /// the last id it saw so rows it could not delete do not hold back the others.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn expired_recordings_page(
+        &self,
+        now: Timestamp,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Recording>> {
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {COLS} FROM recordings WHERE retain_until_ts IS NOT NULL AND retain_until_ts < ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        ))?;
+        Ok(s.query_map(params![now.0, after, limit], row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Removes recordings from the index (after their files were deleted), in one
+    /// transaction; returns how many rows were removed (an id already gone is skipped).
+    ///
+    /// # Errors
+    /// SQLite errors (then none was removed).
+    pub fn forget_recordings(&mut self, ids: &[i64]) -> Result<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        {
+            let mut del = tx.prepare_cached("DELETE FROM recordings WHERE id = ?1")?;
+            for id in ids {
+                n += del.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
     /// Removes a recording from the index (after its file was deleted).
     ///
     /// # Errors

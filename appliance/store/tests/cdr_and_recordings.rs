@@ -158,3 +158,42 @@ fn recordings_index_search_and_retention() {
         }))
     ));
 }
+
+#[test]
+fn the_retention_sweep_pages_through_expired_rows_and_forgets_them_in_one_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path().join("r.db")).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let c = format!("c{i}");
+        ids.push(
+            s.add_recording(&rec(&c, &format!("/rec/{c}.wav"), 100, Some(1000)))
+                .unwrap(),
+        );
+    }
+    s.add_recording(&rec("kept", "/rec/kept.wav", 100, Some(9000)))
+        .unwrap();
+    let page = |s: &Store, after| -> Vec<i64> {
+        s.expired_recordings_page(Timestamp(2000), after, 3)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    let p1 = page(&s, 0);
+    assert_eq!(p1, ids[..3]);
+    // A row the sweep could not delete (its file stayed) does not come back on the next page.
+    let p2 = page(&s, p1[2]);
+    assert_eq!(p2, ids[3..6]);
+    assert_eq!(page(&s, p2[2]), ids[6..]);
+    assert!(page(&s, ids[6]).is_empty());
+    assert_eq!(s.forget_recordings(&p2).unwrap(), 3);
+    assert_eq!(s.forget_recordings(&p2).unwrap(), 0, "already gone");
+    let left: Vec<i64> = s
+        .expired_recordings(Timestamp(2000))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(left, [ids[0], ids[1], ids[2], ids[6]]);
+}

@@ -3,6 +3,7 @@
 //! second connection (the panel's, the reports') sees after the commit.
 
 use store::cdr::{Cdr, Direction, Disposition};
+use store::crm::{Interaction, NewCustomer};
 use store::events::{EventFilter, EventKind, NewEvent};
 use store::journal::JournalRow;
 use store::{Invalid, Rule, Store, StoreError, Timestamp};
@@ -106,4 +107,60 @@ fn bad_rows_are_reported_and_the_rest_is_committed() {
     assert_eq!(kinds, [EventKind::CallStart, EventKind::CallEnd]);
     assert!(s.cdr("a").unwrap().is_some());
     assert!(s.cdr("b").unwrap().is_none());
+}
+
+fn interaction(customer: Option<i64>, call: &str, started: i64) -> Interaction {
+    Interaction {
+        id: 0,
+        customer_id: customer,
+        channel: "call".into(),
+        call_id: Some(call.into()),
+        remote_number: "13800138000".into(),
+        direction: "inbound".into(),
+        agent: Some("2001".into()),
+        queue: Some("support".into()),
+        started: Timestamp(started),
+        ended: Timestamp(started + 50),
+        disposition: "resolved".into(),
+        notes: String::new(),
+        data: serde_json::json!({}),
+    }
+}
+
+#[test]
+fn interactions_ride_the_batch_and_a_bad_one_is_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path().join("j.db")).unwrap();
+    let c = s
+        .create_customer(
+            &NewCustomer {
+                name: "Li Lei".into(),
+                ..NewCustomer::default()
+            },
+            Timestamp(1),
+        )
+        .unwrap();
+    let rows = vec![
+        ev("a", EventKind::CallStart, 1),
+        JournalRow::Interaction(interaction(Some(c), "a", 100)),
+        // No such customer.
+        JournalRow::Interaction(interaction(Some(c + 1000), "b", 200)),
+        JournalRow::Interaction(interaction(Some(c), "c", 300)),
+        ev("a", EventKind::CallEnd, 9),
+    ];
+    let rejected = s.commit_journal(&rows).unwrap();
+    let idx: Vec<usize> = rejected.iter().map(|r| r.index).collect();
+    assert_eq!(idx, [2]);
+    assert!(matches!(
+        &rejected[0].error,
+        StoreError::Invalid(i) if *i == Invalid::new("interaction.customer_id", Rule::NoSuchReference)
+    ));
+    let calls: Vec<String> = s
+        .interactions(c, 10)
+        .unwrap()
+        .into_iter()
+        .filter_map(|i| i.call_id)
+        .collect();
+    assert_eq!(calls, ["c", "a"], "newest first, the bad one left out");
+    assert_eq!(s.events(&EventFilter::default()).unwrap().len(), 2);
 }
