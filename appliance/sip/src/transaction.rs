@@ -206,10 +206,18 @@ struct Tx {
     timers: Vec<(Timer, Instant)>,
 }
 
+/// Armed timers as (when, transaction, timer), earliest first.
+type TimerHeap = BinaryHeap<Reverse<(Instant, TxId, Timer)>>;
+
 impl Tx {
-    fn set(&mut self, t: Timer, at: Instant) {
+    /// Arms timer `t` of this transaction (`id`) at `at`, replacing an earlier arming, and
+    /// enters it in the manager's heap: every arming goes through here, so the heap never
+    /// misses one (the entry of a replaced or cleared arming is dropped when it reaches the
+    /// top, [`TransactionManager::sync_timers`]).
+    fn set(&mut self, heap: &mut TimerHeap, id: TxId, t: Timer, at: Instant) {
         self.timers.retain(|(x, _)| *x != t);
         self.timers.push((t, at));
+        heap.push(Reverse((at, id, t)));
     }
     fn clear(&mut self, t: Timer) {
         self.timers.retain(|(x, _)| *x != t);
@@ -232,10 +240,8 @@ pub struct TransactionManager {
     /// `poll_timeout` and `handle_timeout` cost O(log n) instead of a scan of every live
     /// transaction (at 1,000 calls/s some 100,000 wait out Timers J, K and D). Entries of
     /// timers since cleared or re-armed stay until they reach the top, where they are
-    /// dropped ([`Self::sync_timers`]).
-    heap: BinaryHeap<Reverse<(Instant, TxId, Timer)>>,
-    /// Transactions whose timers may have changed since the last [`Self::sync_timers`].
-    touched: Vec<TxId>,
+    /// dropped ([`Self::sync_timers`]). [`Tx::set`] enters each arming.
+    heap: TimerHeap,
 }
 
 fn key_for_request(req: &Request, server: bool) -> Option<Key> {
@@ -288,20 +294,13 @@ impl TransactionManager {
             branch_seq: 0,
             branch_salt,
             heap: BinaryHeap::new(),
-            touched: Vec::new(),
         }
     }
 
-    /// Enters the timers of the touched transactions into the heap and drops stale entries
-    /// from its top: afterwards the top is a live timer (or the heap is empty).
+    /// Drops stale entries (timers since cleared or re-armed, transactions gone) from the
+    /// heap's top: afterwards the top is a live timer (or the heap is empty), so
+    /// [`Self::poll_timeout`] asks for no early wake-up.
     fn sync_timers(&mut self) {
-        for id in self.touched.drain(..) {
-            if let Some(tx) = self.txs.get(&id) {
-                for &(t, at) in &tx.timers {
-                    self.heap.push(Reverse((at, id, t)));
-                }
-            }
-        }
         while let Some(&Reverse((at, id, t))) = self.heap.peek() {
             if self
                 .txs
@@ -386,18 +385,17 @@ impl TransactionManager {
         };
         if invite {
             if !self.reliable {
-                tx.set(Timer::A, now + t1);
+                tx.set(&mut self.heap, id, Timer::A, now + t1);
             }
-            tx.set(Timer::B, now + t1 * 64);
+            tx.set(&mut self.heap, id, Timer::B, now + t1 * 64);
         } else {
             if !self.reliable {
-                tx.set(Timer::E, now + t1);
+                tx.set(&mut self.heap, id, Timer::E, now + t1);
             }
-            tx.set(Timer::F, now + t1 * 64);
+            tx.set(&mut self.heap, id, Timer::F, now + t1 * 64);
         }
         self.by_key.insert(key, id);
         self.txs.insert(id, tx);
-        self.touched.push(id);
         self.sync_timers();
         Ok(id)
     }
@@ -423,7 +421,6 @@ impl TransactionManager {
         if tx.client {
             return Err(TxError::NoTransaction);
         }
-        self.touched.push(id);
         let status = response.status;
         let bytes = response.to_bytes();
         match (tx.invite, tx.state) {
@@ -432,12 +429,12 @@ impl TransactionManager {
                     tx.state = State::Completed;
                     if !reliable {
                         tx.interval = t1;
-                        tx.set(Timer::G, now + t1);
+                        tx.set(&mut self.heap, id, Timer::G, now + t1);
                     }
-                    tx.set(Timer::H, now + t1 * 64);
+                    tx.set(&mut self.heap, id, Timer::H, now + t1 * 64);
                 } else if status >= 200 {
                     tx.state = State::Accepted;
-                    tx.set(Timer::L, now + t1 * 64);
+                    tx.set(&mut self.heap, id, Timer::L, now + t1 * 64);
                 }
             }
             // RFC 6026 §8.5: further 2xx (TU retransmissions) pass through in Accepted.
@@ -446,6 +443,8 @@ impl TransactionManager {
                 if status >= 200 {
                     tx.state = State::Completed;
                     tx.set(
+                        &mut self.heap,
+                        id,
                         Timer::J,
                         now + if reliable { Duration::ZERO } else { t1 * 64 },
                     );
@@ -526,7 +525,6 @@ impl TransactionManager {
             let Some(tx) = self.txs.get_mut(&id) else {
                 return;
             };
-            self.touched.push(id);
             if tx.client {
                 return;
             }
@@ -536,7 +534,12 @@ impl TransactionManager {
                         tx.state = State::Confirmed;
                         tx.clear(Timer::G);
                         tx.clear(Timer::H);
-                        tx.set(Timer::I, now + if reliable { Duration::ZERO } else { t4 });
+                        tx.set(
+                            &mut self.heap,
+                            id,
+                            Timer::I,
+                            now + if reliable { Duration::ZERO } else { t4 },
+                        );
                     }
                     State::Accepted => {
                         self.events.push_back(TxEvent::Ack {
@@ -610,7 +613,6 @@ impl TransactionManager {
         }
         self.by_key.insert(key, id);
         self.txs.insert(id, tx);
-        self.touched.push(id);
         self.events.push_back(TxEvent::Request {
             id,
             request: req,
@@ -639,7 +641,6 @@ impl TransactionManager {
         let Some(tx) = self.txs.get_mut(&id) else {
             return;
         };
-        self.touched.push(id);
         let status = resp.status;
         if tx.invite {
             match tx.state {
@@ -650,7 +651,7 @@ impl TransactionManager {
                         tx.state = State::Proceeding;
                     } else if status < 300 {
                         tx.state = State::Accepted;
-                        tx.set(Timer::M, now + t1 * 64);
+                        tx.set(&mut self.heap, id, Timer::M, now + t1 * 64);
                     } else {
                         tx.state = State::Completed;
                         let ack = build_ack(&tx.request, &resp).to_bytes();
@@ -660,6 +661,8 @@ impl TransactionManager {
                         });
                         tx.ack = Some(ack);
                         tx.set(
+                            &mut self.heap,
+                            id,
                             Timer::D,
                             now + if reliable {
                                 Duration::ZERO
@@ -694,7 +697,12 @@ impl TransactionManager {
                         tx.state = State::Completed;
                         tx.clear(Timer::E);
                         tx.clear(Timer::F);
-                        tx.set(Timer::K, now + if reliable { Duration::ZERO } else { t4 });
+                        tx.set(
+                            &mut self.heap,
+                            id,
+                            Timer::K,
+                            now + if reliable { Duration::ZERO } else { t4 },
+                        );
                     }
                     self.events
                         .push_back(TxEvent::Response { id, response: resp });
@@ -747,14 +755,13 @@ impl TransactionManager {
         let Some(tx) = self.txs.get_mut(&id) else {
             return;
         };
-        self.touched.push(id);
         tx.clear(timer);
         let mut terminate = false;
         match timer {
             // §17.1.1.2: Timer A doubles each time.
             Timer::A if tx.state == State::Calling => {
                 tx.interval *= 2;
-                tx.set(Timer::A, now + tx.interval);
+                tx.set(&mut self.heap, id, Timer::A, now + tx.interval);
                 if let Some(b) = &tx.last {
                     self.transmits.push_back(Transmit {
                         to: tx.peer,
@@ -769,7 +776,7 @@ impl TransactionManager {
                 } else {
                     t2
                 };
-                tx.set(Timer::E, now + tx.interval);
+                tx.set(&mut self.heap, id, Timer::E, now + tx.interval);
                 if let Some(b) = &tx.last {
                     self.transmits.push_back(Transmit {
                         to: tx.peer,
@@ -780,7 +787,7 @@ impl TransactionManager {
             // §17.2.1: Timer G doubles up to T2; resend the final response.
             Timer::G if tx.state == State::Completed => {
                 tx.interval = (tx.interval * 2).min(t2);
-                tx.set(Timer::G, now + tx.interval);
+                tx.set(&mut self.heap, id, Timer::G, now + tx.interval);
                 if let Some(b) = &tx.last {
                     let to = response_destination(&tx.request, tx.peer, self.reliable);
                     self.transmits.push_back(Transmit {
