@@ -190,7 +190,8 @@ pub(crate) fn counters_json(c: &tdm::SpanCounters) -> Value {
 pub(crate) struct EngineQuery {
     /// SIP phone accounts (extension user names).
     phones: Vec<String>,
-    /// SIP trunks in the order the SIP side added them ([`sip::ua::TrunkRef`] = index).
+    /// SIP trunks by name (looked up in the SIP side's name → [`sip::ua::TrunkRef`] map;
+    /// one the SIP side did not add reads as not registered).
     trunks: Vec<String>,
     reply: oneshot::Sender<Value>,
 }
@@ -252,9 +253,9 @@ pub(crate) fn answer_engine(e: &mut Engine, q: EngineQuery) {
             let trunks: Vec<Value> = q
                 .trunks
                 .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    json!({ "name": name, "registered": s.ua.trunk_registered(sip::ua::TrunkRef(i)) })
+                .map(|name| {
+                    let registered = s.trunk_ref(name).is_some_and(|r| s.ua.trunk_registered(r));
+                    json!({ "name": name, "registered": registered })
                 })
                 .collect();
             let phones: Vec<Value> = q
@@ -430,7 +431,7 @@ pub(crate) async fn collect_status(shared: &Shared) -> Value {
             .map(|a| a.into_iter().map(|a| a.user).collect())
             .unwrap_or_default();
         // The SIP side adds the enabled trunks whose next hop (outbound proxy, else host)
-        // is an IP address, in this order.
+        // is an IP address.
         let trunks = s
             .sip_trunks()
             .map(|t| {

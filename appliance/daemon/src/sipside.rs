@@ -764,6 +764,12 @@ pub(crate) fn originate(
 }
 
 impl SipSide {
+    /// The UA's handle of the trunk named `name`, if the SIP side added it (enabled, with
+    /// an IP next hop, at start).
+    pub(crate) fn trunk_ref(&self, name: &str) -> Option<::sip::ua::TrunkRef> {
+        self.trunks.get(name).copied()
+    }
+
     /// The name of a trunk.
     pub(crate) fn trunk_name(&self, trunk: ::sip::ua::TrunkRef) -> Option<&str> {
         self.trunks
