@@ -14,11 +14,10 @@ mod cti_client;
 mod panel_users;
 
 use std::net::UdpSocket;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Daemon;
-use common::sipp::{SIPP, finish, free_port, scenario};
+use common::sipp::{SIPP, finish, free_port, phone};
 use cti_client::Ws;
 use serde_json::json;
 use store::Store;
@@ -154,24 +153,15 @@ fn an_agent_on_a_queue_call_is_out_of_chat_routing_until_the_call_is_done() {
 
     // A caller dials queue 702; the simulated agent's phone rings and answers.
     let rtp = UdpSocket::bind("127.0.0.1:0").expect("caller rtp");
-    let caller = Command::new(SIPP)
-        .arg(&sip)
-        .args(["-sf", &scenario("call_hold_d.xml")])
-        .args(["-s", "702", "-au", "1001", "-ap", "demo1001"])
-        .args(["-auth_uri", &format!("702@{sip}"), "-d", "3000"])
-        .args(["-key", "user", "1001"])
-        .args([
-            "-key",
-            "rtp_port",
-            &rtp.local_addr().unwrap().port().to_string(),
-        ])
-        .args(["-nostdin", "-m", "1", "-timeout", "30", "-timeout_error"])
-        .args(["-i", "127.0.0.1", "-p", &free_port().to_string()])
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sipp");
+    let caller = phone(
+        &sip,
+        "call_hold_d.xml",
+        "1001",
+        "702",
+        rtp.local_addr().unwrap().port(),
+        free_port(),
+        &["-auth_uri", &format!("702@{sip}"), "-d", "3000"],
+    );
     d.wait_log(&["simulated agent: ringing", "2001"]);
     let (busy_at, _) = agent.find_from(0, "out of chat routing for the call", |m| {
         *m == json!({"type": "state", "ready": false, "on_call": true})
