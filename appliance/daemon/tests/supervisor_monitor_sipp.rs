@@ -230,16 +230,10 @@ fn listen_whisper_barge_heard_by_the_right_phones() {
     d.wait_notify("READY=1");
     let addr = d.http_addr();
     let sip = d.sip_addr();
-    panel_users::add_user(
-        &d.db(),
-        "agent2001",
-        Role::Agent,
-        "agent-2001-secret",
-        Some("2001"),
-    );
+    let (agent_user, agent_pw) = panel_users::add_agent_user(&d.db(), "2001");
     panel_users::add_user(&d.db(), "sup", Role::Supervisor, "supervisor-secret", None);
 
-    let agent_cookie = login(&addr, "agent2001", "agent-2001-secret");
+    let agent_cookie = login(&addr, &agent_user, &agent_pw);
     let mut cti = CtiClient::connect(&addr, &agent_cookie);
     let r = cti.request(json!({"service": "MonitorStart", "monitorObject": "2001"}));
     assert_eq!(r["result"]["result"], "MonitorStarted", "{r}");

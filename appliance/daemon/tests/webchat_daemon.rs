@@ -21,7 +21,6 @@ use common::sipp::{SIPP, finish, free_port, phone};
 use cti_client::Ws;
 use serde_json::json;
 use store::Store;
-use store::config::Role;
 use store::crm::{NewContact, NewCustomer};
 
 #[test]
@@ -30,13 +29,7 @@ fn a_customer_chats_with_a_logged_in_agent_and_the_transcript_is_kept() {
     d.wait_notify("READY=1");
     d.wait_log(&["web chat on"]);
     let http = d.http_addr();
-    panel_users::add_user(
-        &d.db(),
-        "agent2001",
-        Role::Agent,
-        "agent-2001-secret",
-        Some("2001"),
-    );
+    let (agent_user, agent_pw) = panel_users::add_agent_user(&d.db(), "2001");
     let customer = Store::open(d.db())
         .expect("open")
         .create_customer(
@@ -56,7 +49,7 @@ fn a_customer_chats_with_a_logged_in_agent_and_the_transcript_is_kept() {
         .expect("customer");
 
     // The agent's desk: chat socket, ready.
-    let cookie = cti_client::login(&http, "agent2001", "agent-2001-secret");
+    let cookie = cti_client::login(&http, &agent_user, &agent_pw);
     let mut agent = Ws::connect(&format!("ws://{http}/api/chat/v1/agent/ws"), Some(&cookie));
     agent.send(&json!({"type": "ready"}));
     // The socket says `state {ready:false}` on connect, then `true` after `ready`.
@@ -137,14 +130,8 @@ fn an_agent_on_a_queue_call_is_out_of_chat_routing_until_the_call_is_done() {
     d.wait_log(&["call center", "agent_ready", "2001"]);
     let http = d.http_addr();
     let sip = d.sip_addr();
-    panel_users::add_user(
-        &d.db(),
-        "agent2001",
-        Role::Agent,
-        "agent-2001-secret",
-        Some("2001"),
-    );
-    let cookie = cti_client::login(&http, "agent2001", "agent-2001-secret");
+    let (agent_user, agent_pw) = panel_users::add_agent_user(&d.db(), "2001");
+    let cookie = cti_client::login(&http, &agent_user, &agent_pw);
     let mut agent = Ws::connect(&format!("ws://{http}/api/chat/v1/agent/ws"), Some(&cookie));
     agent.send(&json!({"type": "ready"}));
     agent.find_from(0, "ready for chats", |m| {

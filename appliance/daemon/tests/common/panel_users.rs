@@ -7,6 +7,14 @@ use std::path::Path;
 use store::Store;
 use store::config::{Command, CommandContext, Language, NewUser, Role};
 
+/// Adds the agent desk's user of agent `number`: `agent{number}` with password
+/// `agent-{number}-secret`, linked to the agent. Returns (user name, password) to log in.
+pub fn add_agent_user(db: &Path, number: &str) -> (String, String) {
+    let (user, password) = (format!("agent{number}"), format!("agent-{number}-secret"));
+    add_user(db, &user, Role::Agent, &password, Some(number));
+    (user, password)
+}
+
 /// Adds user `name` with `role` and `password`; links agent `agent` to it when given.
 pub fn add_user(db: &Path, name: &str, role: Role, password: &str, agent: Option<&str>) {
     let mut st = Store::open(db).expect("open");
