@@ -190,9 +190,6 @@ pub(crate) fn counters_json(c: &tdm::SpanCounters) -> Value {
 pub(crate) struct EngineQuery {
     /// SIP phone accounts (extension user names).
     phones: Vec<String>,
-    /// SIP trunks by name (looked up in the SIP side's name → [`sip::ua::TrunkRef`] map;
-    /// one the SIP side did not add reads as not registered).
-    trunks: Vec<String>,
     reply: oneshot::Sender<Value>,
 }
 
@@ -250,13 +247,10 @@ pub(crate) fn answer_engine(e: &mut Engine, q: EngineQuery) {
     let sip = match e.sip_mut() {
         None => json!({ "running": false }),
         Some(s) => {
-            let trunks: Vec<Value> = q
-                .trunks
-                .iter()
-                .map(|name| {
-                    let registered = s.trunk_ref(name).is_some_and(|r| s.ua.trunk_registered(r));
-                    json!({ "name": name, "registered": registered })
-                })
+            // The trunks the SIP side runs, by name (its own name → TrunkRef map).
+            let trunks: Vec<Value> = s
+                .trunks()
+                .map(|(name, r)| json!({ "name": name, "registered": s.ua.trunk_registered(r) }))
                 .collect();
             let phones: Vec<Value> = q
                 .phones
@@ -426,32 +420,16 @@ pub(crate) async fn collect_status(shared: &Shared) -> Value {
     let mut out =
         json!({ "spans": spans, "calls": calls, "ports": shared.control.lines.snapshot() });
     // What the engine needs from the store, read here (the engine task does not read it).
-    let (phones, trunks) = shared.with_store(|s| {
-        let phones = crate::sipside::accounts(s)
+    let phones = shared.with_store(|s| {
+        crate::sipside::accounts(s)
             .map(|a| a.into_iter().map(|a| a.user).collect())
-            .unwrap_or_default();
-        // The SIP side adds the enabled trunks whose next hop (outbound proxy, else host)
-        // is an IP address.
-        let trunks = s
-            .sip_trunks()
-            .map(|t| {
-                t.into_iter()
-                    .filter(|t| t.config.enabled && crate::siptrunk::next_hop(&t.config).is_some())
-                    .map(|t| t.config.name)
-                    .collect()
-            })
-            .unwrap_or_default();
-        (phones, trunks)
+            .unwrap_or_default()
     });
     let engine = match shared.control.engine() {
         Some(tx) => {
             let (reply, rx) = oneshot::channel();
             if tx
-                .send(ToEngine::Control(EngineQuery {
-                    phones,
-                    trunks,
-                    reply,
-                }))
+                .send(ToEngine::Control(EngineQuery { phones, reply }))
                 .is_ok()
             {
                 tokio::time::timeout(ANSWER_WAIT, rx)

@@ -16,8 +16,9 @@
 //!
 //! It talks to the async side only through bounded lock-free SPSC queues ([`rtrb`]) and
 //! [`tokio::sync::Notify`]s; RTP it receives from [`crate::rtpio`]'s thread through such a
-//! queue and sends itself (a non-blocking `sendto` per datagram). A tick allocates nothing; setting up a channel does (its echo
-//! canceller), and so does dropping the `Vec` inside a bridge command.
+//! queue and sends itself (a non-blocking `sendto` per datagram). A tick allocates nothing;
+//! setting up a channel does (its echo canceller), and so does dropping the `Vec` inside a
+//! bridge command.
 //!
 //! Slots of the media path: span `i`'s timeslot `ts` is slot `32 i + ts` (up to
 //! [`MAX_SPANS`] spans), RTP legs take slots from [`RTP_BASE`] on.

@@ -140,7 +140,7 @@ impl Metrics {
         );
         r.register(
             "media_queue_full",
-            "Items dropped because a queue between the media thread and the async side was full",
+            "Items dropped because a queue between the media thread and the async side was full, or an RTP socket's send buffer was",
             m.media_queue_full.clone(),
         );
         r.register(

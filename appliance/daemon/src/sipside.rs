@@ -764,10 +764,12 @@ pub(crate) fn originate(
 }
 
 impl SipSide {
-    /// The UA's handle of the trunk named `name`, if the SIP side added it (enabled, with
-    /// an IP next hop, at start).
-    pub(crate) fn trunk_ref(&self, name: &str) -> Option<::sip::ua::TrunkRef> {
-        self.trunks.get(name).copied()
+    /// The trunks the SIP side added (enabled, with an IP next hop, at start) by name, in
+    /// name order.
+    pub(crate) fn trunks(&self) -> impl Iterator<Item = (&str, ::sip::ua::TrunkRef)> {
+        let mut t: Vec<_> = self.trunks.iter().map(|(n, r)| (n.as_str(), *r)).collect();
+        t.sort_unstable_by_key(|(n, _)| *n);
+        t.into_iter()
     }
 
     /// The name of a trunk.
