@@ -53,7 +53,7 @@ pub(crate) const DISK_CRIT: f64 = 0.97;
 ///
 /// The feed opens its own connection to `db` (like the journal and the admin panel) and
 /// makes its store reads in `spawn_blocking`, so the runtime it shares with the call engine
-/// does not wait for them (the phones and trunks [`crate::control::collect_status`] reads
+/// does not wait for them (the phone accounts [`crate::control::collect_status`] reads
 /// through the shared connection are the control API's, not this feed's).
 pub(crate) fn spawn(db: PathBuf, shared: Arc<Shared>, hub: Arc<Hub>, data_dir: PathBuf) {
     tokio::spawn(async move {
