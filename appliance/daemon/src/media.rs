@@ -187,6 +187,9 @@ pub(crate) struct RtpChannel {
     digits: VecDeque<Digit>,
     sending_until: Option<tdm::Instant>,
     next_digit_at: tdm::Instant,
+    /// The RTP slot index this leg's audio is relayed to (relay mode: see
+    /// [`Path::pair_relays`]).
+    relay_to: Option<usize>,
 }
 
 impl std::fmt::Debug for RtpChannel {
@@ -217,6 +220,7 @@ pub(crate) fn rtp_channel(
             digits: VecDeque::with_capacity(32),
             sending_until: None,
             next_digit_at: tdm::Instant::ZERO,
+            relay_to: None,
         }),
         in_tx,
     )
@@ -522,6 +526,8 @@ struct Path {
     /// of every slot per command cost O(slots) on the real-time thread).
     slots: SlotIndex,
     rtp: Vec<Option<Box<RtpChannel>>>,
+    /// The indexes of `rtp` in use (the per-millisecond loops walk these, not every slot).
+    active: Vec<usize>,
     dgram: Box<[u8; DGRAM_READ]>,
     /// A clip playing to each slot (IVR prompts), in place of what the path gives it.
     players: Vec<Option<crate::player::Player>>,
@@ -568,7 +574,9 @@ impl Path {
                 let i = slot.wrapping_sub(RTP_BASE);
                 if i < RTP_SLOTS && self.path.set_linear(slot).is_ok() {
                     self.set_leg(slot, Some(chan.leg));
-                    self.rtp[i] = Some(chan);
+                    if self.rtp[i].replace(chan).is_none() {
+                        self.active.push(i);
+                    }
                 } else {
                     warn!(slot, "media: no such RTP slot");
                 }
@@ -584,6 +592,13 @@ impl Path {
                     .and_then(|i| self.rtp.get_mut(i))
                     .and_then(Option::take)
                 {
+                    let i = slot - RTP_BASE;
+                    if let Some(k) = self.active.iter().position(|&a| a == i) {
+                        self.active.swap_remove(k);
+                    }
+                    if ch.relay_to.is_some() {
+                        t.metrics.rtp_relay_legs.dec();
+                    }
                     ch.session.close(now);
                     flush_rtp(&mut ch, now, &mut self.dgram, &t.metrics);
                 }
@@ -621,6 +636,42 @@ impl Path {
             Ctl::Moh { clip } => self.moh = Some(crate::player::Player::new(clip, true)),
             Ctl::Tap { rec, slots } => t.taps.tap(rec, slots),
             Ctl::Untap { rec } => t.taps.untap(rec),
+        }
+    }
+
+    /// Puts RTP legs bridged one-to-one into relay mode ([`rtp::Session::set_relay`]) and
+    /// takes them out of it: two RTP legs that hear only each other, with no prompt
+    /// playing to either, neither recorded, of the same law and packet time, pass their
+    /// packets on whole; anything else (a prompt, music on hold, a conference, a
+    /// supervisor listening, a recording, a TDM or analog peer) goes through the 1 ms
+    /// path. Run every millisecond before RTP in, so a change (a prompt starting, a
+    /// recording tap) takes effect in the same millisecond.
+    fn pair_relays(&mut self, m: &Metrics) {
+        for &i in &self.active {
+            let slot = RTP_BASE + i;
+            let alone =
+                |s: usize| !self.path.is_recorded(s) && matches!(self.players.get(s), Some(None));
+            let want = self
+                .path
+                .peer_of(slot)
+                .filter(|&q| q >= RTP_BASE && self.path.peer_of(q) == Some(slot))
+                .filter(|&q| alone(slot) && alone(q))
+                .map(|q| q - RTP_BASE)
+                .filter(|&j| match (&self.rtp[i], self.rtp.get(j)) {
+                    (Some(a), Some(Some(b))) => a.session.relay_compatible(&b.session),
+                    _ => false,
+                });
+            if let Some(ch) = self.rtp[i].as_mut()
+                && ch.relay_to != want
+            {
+                if ch.relay_to.is_none() {
+                    m.rtp_relay_legs.inc();
+                } else if want.is_none() {
+                    m.rtp_relay_legs.dec();
+                }
+                ch.relay_to = want;
+                ch.session.set_relay(want.is_some());
+            }
         }
     }
 
@@ -682,19 +733,49 @@ fn report(legs: &[Option<LegId>], t: &mut Thread, slot: usize, digit: Digit) {
 /// A datagram the socket cannot take now (send buffer full) is dropped and counted.
 fn flush_rtp(ch: &mut RtpChannel, now: tdm::Instant, buf: &mut [u8; DGRAM_READ], m: &Metrics) {
     while let Some(tx) = ch.session.poll_transmit(now, &mut buf[..]) {
-        let sock = if tx.kind == rtp::TransmitKind::Rtcp {
-            &ch.rtcp_sock
-        } else {
-            &ch.rtp_sock
-        };
-        match sock.send_to(&buf[..tx.len], tx.to) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                m.media_queue_full.inc();
-            }
-            Err(e) => debug!(leg = ch.leg.0, to = %tx.to, "rtp: send: {e}"),
-        }
+        send(ch, &buf[..tx.len], tx, m);
     }
+}
+
+/// Sends one datagram of `ch`'s session (non-blocking; a full send buffer drops and counts
+/// it).
+fn send(ch: &RtpChannel, bytes: &[u8], tx: rtp::Transmit, m: &Metrics) {
+    let sock = if tx.kind == rtp::TransmitKind::Rtcp {
+        &ch.rtcp_sock
+    } else {
+        &ch.rtp_sock
+    };
+    match sock.send_to(bytes, tx.to) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+            m.media_queue_full.inc();
+        }
+        Err(e) => debug!(leg = ch.leg.0, to = %tx.to, "rtp: send: {e}"),
+    }
+}
+
+/// RTP channel `i`, and the one its audio is relayed to (if it relays and that one is
+/// still there), both mutable.
+fn rtp_pair(
+    rtp: &mut [Option<Box<RtpChannel>>],
+    i: usize,
+) -> Option<(&mut RtpChannel, Option<&mut RtpChannel>)> {
+    let j = rtp
+        .get(i)?
+        .as_ref()?
+        .relay_to
+        .filter(|&j| j != i && j < rtp.len());
+    let Some(j) = j else {
+        return Some((rtp[i].as_deref_mut()?, None));
+    };
+    let (a, b) = if i < j {
+        let (lo, hi) = rtp.split_at_mut(j);
+        (&mut lo[i], &mut hi[0])
+    } else {
+        let (lo, hi) = rtp.split_at_mut(i);
+        (&mut hi[0], &mut lo[j])
+    };
+    Some((a.as_deref_mut()?, b.as_deref_mut()))
 }
 
 fn run(mut t: Thread) {
@@ -705,6 +786,7 @@ fn run(mut t: Thread) {
         legs: vec![None; slots],
         slots: SlotIndex::with_capacity(slots),
         rtp: (0..RTP_SLOTS).map(|_| None).collect(),
+        active: Vec::with_capacity(RTP_SLOTS),
         dgram: Box::new([0; DGRAM_READ]),
         players: vec![None; slots],
         moh: None,
@@ -765,20 +847,40 @@ fn run(mut t: Thread) {
             l.tick_in(now, &mut p.path);
         }
         lines.retain(|l| !l.dead);
-        // RTP in: datagrams, timers, the next millisecond out of the jitter buffer.
-        for (i, ch) in p.rtp.iter_mut().enumerate() {
-            let Some(ch) = ch else { continue };
+        // RTP in: datagrams (relayed whole, or into the jitter buffer), timers, the next
+        // millisecond out of the jitter buffer.
+        p.pair_relays(&t.metrics);
+        for k in 0..p.active.len() {
+            let i = p.active[k];
+            let Some((ch, mut to)) = rtp_pair(&mut p.rtp, i) else {
+                continue;
+            };
             while let Ok(d) = ch.rx.pop() {
                 if let Err(e) = ch.session.handle_input(now, d.bytes(), d.addr) {
                     debug!(leg = ch.leg.0, "rtp: {e}");
+                }
+                if let (Some(r), Some(to)) = (ch.session.take_relayed(), to.as_deref_mut()) {
+                    let payload = d.bytes().get(r.payload).unwrap_or_default();
+                    if let Some(tx) = to.session.relay_transmit(
+                        now,
+                        payload,
+                        r.timestamp,
+                        r.marker,
+                        &mut p.dgram[..],
+                    ) {
+                        send(to, &p.dgram[..tx.len], tx, &t.metrics);
+                        t.metrics.rtp_relayed.inc();
+                    }
                 }
             }
             if ch.session.poll_timeout().is_some_and(|w| w <= now) {
                 ch.session.handle_timeout(now);
             }
-            let mut buf = [0i16; CHUNK];
-            ch.session.pull_chunk(&mut buf);
-            let _ = p.path.linear_rx(RTP_BASE + i, &buf);
+            if ch.relay_to.is_none() {
+                let mut buf = [0i16; CHUNK];
+                ch.session.pull_chunk(&mut buf);
+                let _ = p.path.linear_rx(RTP_BASE + i, &buf);
+            }
         }
         p.feed_moh();
         p.path.tick();
@@ -844,7 +946,8 @@ fn run(mut t: Thread) {
             s.tick_out(heard);
         }
         // RTP out: audio, digits, RTCP; digits received.
-        for i in 0..RTP_SLOTS {
+        for k in 0..p.active.len() {
+            let i = p.active[k];
             let slot = RTP_BASE + i;
             let Some(ch) = p.rtp[i].as_mut() else {
                 continue;
@@ -863,7 +966,9 @@ fn run(mut t: Thread) {
                     Err(e) => debug!(leg = ch.leg.0, "rfc 4733: {e}"),
                 }
             }
-            if let Some(h) = Path::heard_of(&p.path, &p.players, slot) {
+            if ch.relay_to.is_none()
+                && let Some(h) = Path::heard_of(&p.path, &p.players, slot)
+            {
                 ch.session.push_chunk(now, h);
             }
             flush_rtp(ch, now, &mut p.dgram, &t.metrics);

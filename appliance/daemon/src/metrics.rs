@@ -61,6 +61,8 @@ pub(crate) struct Metrics {
     pub(crate) media_max_lateness_us: Gauge,
     pub(crate) media_realtime: Gauge,
     pub(crate) media_queue_full: Counter,
+    pub(crate) rtp_relayed: Counter,
+    pub(crate) rtp_relay_legs: Gauge,
     pub(crate) carrier_calls: Family<CarrierLabels, Counter>,
     pub(crate) sip_trunk_registered: Family<TrunkLabels, Gauge>,
     pub(crate) sip_trunk_registrations: Family<TrunkResultLabels, Counter>,
@@ -83,6 +85,8 @@ impl Metrics {
             media_max_lateness_us: Gauge::default(),
             media_realtime: Gauge::default(),
             media_queue_full: Counter::default(),
+            rtp_relayed: Counter::default(),
+            rtp_relay_legs: Gauge::default(),
             carrier_calls: Family::default(),
             sip_trunk_registered: Family::default(),
             sip_trunk_registrations: Family::default(),
@@ -142,6 +146,16 @@ impl Metrics {
             "media_queue_full",
             "Items dropped because a queue between the media thread and the async side was full, or an RTP socket's send buffer was",
             m.media_queue_full.clone(),
+        );
+        r.register(
+            "rtp_relayed_packets",
+            "RTP audio packets relayed whole between two bridged legs (no decoding, no jitter buffer)",
+            m.rtp_relayed.clone(),
+        );
+        r.register(
+            "rtp_relay_legs",
+            "RTP legs whose received audio is relayed whole to their bridged peer",
+            m.rtp_relay_legs.clone(),
         );
         r.register(
             "carrier_calls",

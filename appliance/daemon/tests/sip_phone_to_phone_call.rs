@@ -13,6 +13,7 @@ use common::phones::{
     Phone, audio, cdrs, daemon_rtp_port, demo_daemon, events, have_sipp, register, rtp_socket, stop,
 };
 use common::sipp::{finish, free_port};
+use common::{get, metric};
 use store::cdr::{Direction, Disposition};
 use store::events::EventKind;
 
@@ -43,6 +44,16 @@ fn phone_1001_calls_registered_phone_1002_and_the_cdr_is_written() {
     assert!(heard >= 10, "1002 heard {heard} of {total} packets of 1001");
     let (heard, total) = audio(&b_sock, b_leg, &a_sock, a_leg, [0x3c, 0xbc, 0x4d, 0xcd], 50);
     assert!(heard >= 10, "1001 heard {heard} of {total} packets of 1002");
+    // Two G.711 phones of the same law bridged one-to-one: the daemon relays their
+    // packets whole (no decoding, no jitter buffer), both ways.
+    let (_, body) = get(&d.http_addr(), "/metrics");
+    let relayed = metric(&body, "appliance_rtp_relayed_packets_total").unwrap_or(0.0);
+    assert!(relayed >= 20.0, "relayed {relayed} packets:\n{body}");
+    assert_eq!(
+        metric(&body, "appliance_rtp_relay_legs"),
+        Some(2.0),
+        "both legs relay"
+    );
     finish(a, "1001 calls 1002", Duration::from_secs(20));
     finish(b, "1002 answers", Duration::from_secs(20));
     d.wait_log(&["call ended", "cause=16"]);

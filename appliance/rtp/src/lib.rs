@@ -24,6 +24,9 @@
 //! 1. When a datagram arrives on the RTP or RTCP socket: [`Session::handle_input`].
 //! 2. Every millisecond on the media thread: [`Session::pull_chunk`] (8 samples to play)
 //!    and [`Session::push_chunk`] (8 samples captured).
+//!    A leg in relay mode ([`Session::set_relay`]) skips both: after each
+//!    `handle_input`, [`Session::take_relayed`] gives the audio packet to pass to the
+//!    bridged leg's [`Session::relay_transmit`].
 //! 3. When [`Session::poll_timeout`] is due: [`Session::handle_timeout`].
 //! 4. After any of these: drain [`Session::poll_transmit`] (send each datagram to its
 //!    address) and [`Session::poll_event`].
@@ -36,4 +39,4 @@ pub mod wire;
 
 pub use jitter::{JitterBuffer, JitterConfig, JitterStats};
 pub use ports::{PortAllocator, PortPair, PortRangeError};
-pub use session::{Event, Session, SessionConfig, Transmit, TransmitKind};
+pub use session::{Event, Relayed, Session, SessionConfig, Transmit, TransmitKind};

@@ -21,6 +21,12 @@
 //! - Audio goes into the [`JitterBuffer`], played out by [`Session::pull_chunk`];
 //!   telephone-events into the [`EventReceiver`].
 //!
+//! **Relay.** Bridged to another G.711 leg of the same law and packet time, a session can
+//! hand each received audio packet on instead of playing it ([`Session::set_relay`],
+//! [`Session::take_relayed`]); the other session sends it as its own packet
+//! ([`Session::relay_transmit`]: its SSRC and sequence numbers, the source's timestamps
+//! moved onto its clock). No decoding, no jitter buffer, no 1 ms chunks on that path.
+//!
 //! **RTCP.** A compound SR (while we send) or RR, with SDES CNAME (§6.1), on the interval of
 //! §6.2/§6.3 with the A.7 computation: 5% of the session bandwidth, a 5 s minimum (2.5 s
 //! before the first report) or the reduced minimum 360 / (session bandwidth in kbit/s) s,
@@ -500,6 +506,18 @@ impl Rng {
     }
 }
 
+/// An audio packet a session in relay mode accepted ([`Session::take_relayed`]): the
+/// payload stays in the caller's datagram, at `payload`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relayed {
+    /// The source's RTP timestamp.
+    pub timestamp: u32,
+    /// The source's marker bit.
+    pub marker: bool,
+    /// Where the payload lies in the datagram given to [`Session::handle_input`].
+    pub payload: core::ops::Range<usize>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
     Audio,
@@ -529,6 +547,13 @@ pub struct Session {
     ready_ts: u32,
     ready_marker: bool,
     marker_next: bool,
+    /// Relay mode ([`Session::set_relay`]): received audio is handed on, not played.
+    relay: bool,
+    /// Relay: what to add to the source's timestamps to continue our own (set by the
+    /// first frame relayed after relay mode began).
+    relay_offset: Option<u32>,
+    /// Relay: the audio packet `handle_input` just accepted, for [`Session::take_relayed`].
+    relayed: Option<Relayed>,
     events_tx: EventSender,
     packets_sent: u32,
     octets_sent: u32,
@@ -583,6 +608,9 @@ impl Session {
             ready_ts: 0,
             ready_marker: false,
             marker_next: true,
+            relay: false,
+            relay_offset: None,
+            relayed: None,
             events_tx: EventSender::new(cfg.event_volume, CLOCK_RATE, end_spacing),
             packets_sent: 0,
             octets_sent: 0,
@@ -685,6 +713,7 @@ impl Session {
         datagram: &[u8],
         from: SocketAddr,
     ) -> Result<(), InputError> {
+        self.relayed = None;
         if self.closed {
             return Err(InputError::Closed);
         }
@@ -840,7 +869,15 @@ impl Session {
         } else {
             let arrival = (u128::from(now.as_micros()) * u128::from(CLOCK_RATE) / 1_000_000) as u32;
             s.update_jitter(arrival, p.timestamp());
-            self.jitter.push(p.timestamp(), p.marker(), p.payload());
+            if self.relay {
+                self.relayed = Some(Relayed {
+                    timestamp: p.timestamp(),
+                    marker: p.marker(),
+                    payload: p.payload_range(),
+                });
+            } else {
+                self.jitter.push(p.timestamp(), p.marker(), p.payload());
+            }
         }
     }
 
@@ -931,6 +968,83 @@ impl Session {
             self.ready_marker = core::mem::take(&mut self.marker_next);
             self.frame_fill = 0;
         }
+    }
+
+    // ------------------------------------------------------------------ relay
+
+    /// Turns relay mode on or off. In relay mode the session does not play what it
+    /// receives: each accepted audio packet is handed on whole ([`Self::take_relayed`]) for
+    /// the bridged leg's session to send as its own ([`Self::relay_transmit`]), so a call
+    /// between two G.711 legs of the same law and packet time is neither decoded nor
+    /// de-jittered on the box (the far ends' jitter buffers do that, as they would on a
+    /// direct call). Everything else (validation, latching, statistics, RTCP,
+    /// telephone-events) works as usual. Either change restarts the jitter buffer and
+    /// marks the next packet sent as a new talkspurt; the timestamps sent stay one
+    /// continuous clock across the change.
+    pub fn set_relay(&mut self, on: bool) {
+        if self.relay == on {
+            return;
+        }
+        self.relay = on;
+        self.relay_offset = None;
+        self.relayed = None;
+        self.jitter.reset();
+        self.frame_fill = 0;
+        self.marker_next = true;
+    }
+
+    /// Whether relay mode is on.
+    #[must_use]
+    pub fn relaying(&self) -> bool {
+        self.relay
+    }
+
+    /// Whether audio received by `self` can be relayed to `other` unchanged: the same law
+    /// and packet time.
+    #[must_use]
+    pub fn relay_compatible(&self, other: &Self) -> bool {
+        self.cfg.jitter.law == other.cfg.jitter.law && self.cfg.ptime_ms == other.cfg.ptime_ms
+    }
+
+    /// In relay mode, the audio packet the last [`Self::handle_input`] accepted, if it
+    /// was one (once).
+    pub fn take_relayed(&mut self) -> Option<Relayed> {
+        self.relayed.take()
+    }
+
+    /// Sends `payload`, an audio frame another session relays (its RTP `timestamp` and
+    /// `marker`), as this session's next packet: our SSRC and sequence number, and the
+    /// source's timestamps moved onto our own clock (gaps and order kept). Nothing is sent
+    /// while an RFC 4733 digit is being sent or after [`Self::close`]; a frame larger
+    /// than [`MAX_FRAME`] is dropped and counted.
+    pub fn relay_transmit(
+        &mut self,
+        now: Instant,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+        buf: &mut [u8],
+    ) -> Option<Transmit> {
+        if self.closed || self.events_tx.is_active() {
+            return None;
+        }
+        if payload.len() > MAX_FRAME {
+            self.stats.tx_dropped += 1;
+            return None;
+        }
+        let first = self.relay_offset.is_none();
+        let offset = *self
+            .relay_offset
+            .get_or_insert(self.sample_ts.wrapping_sub(timestamp));
+        let ts = timestamp.wrapping_add(offset);
+        let end = ts.wrapping_add(payload.len() as u32);
+        if first || (end.wrapping_sub(self.sample_ts) as i32) > 0 {
+            self.sample_ts = end;
+        }
+        self.clock_anchor = Some((now, self.sample_ts));
+        let m = marker | core::mem::take(&mut self.marker_next) | first;
+        let pt = self.cfg.payload_type;
+        self.emit_rtp(m, pt, ts, payload.len(), buf, PayloadSrc::Relay(payload))
     }
 
     /// Starts sending DTMF `digit` as an RFC 4733 event at `now` (audio pauses until it
@@ -1084,7 +1198,7 @@ impl Session {
         ts: u32,
         payload_len: usize,
         buf: &mut [u8],
-        payload: PayloadSrc,
+        payload: PayloadSrc<'_>,
     ) -> Option<Transmit> {
         let to = self.remote_rtp?;
         let mut ev = [0u8; 4];
@@ -1094,6 +1208,7 @@ impl Session {
                 e.emit(&mut ev).ok()?;
                 &ev
             }
+            PayloadSrc::Relay(p) => p,
         };
         let repr = RtpRepr {
             marker,
@@ -1210,9 +1325,10 @@ impl Session {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum PayloadSrc {
+enum PayloadSrc<'a> {
     Audio,
     Event(EventRepr),
+    Relay(&'a [u8]),
 }
 
 fn push_dtmf(events: &mut EventQueue, ev: DtmfEvent) {

@@ -559,6 +559,18 @@ impl MediaPath {
         }
     }
 
+    /// Whether `slot` is being recorded (paused or not).
+    #[must_use]
+    pub fn is_recorded(&self, slot: usize) -> bool {
+        matches!(
+            self.slots.get(slot),
+            Some(Slot {
+                record: Some(_),
+                ..
+            })
+        )
+    }
+
     /// Empties `slot` (the channel's call is over).
     ///
     /// # Errors

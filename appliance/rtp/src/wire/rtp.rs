@@ -169,6 +169,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
             .unwrap_or(&[])
     }
 
+    /// Where the payload lies in the buffer (what [`Self::payload`] returns).
+    #[must_use]
+    pub fn payload_range(&self) -> core::ops::Range<usize> {
+        self.payload_start..self.payload_end
+    }
+
     /// The number of padding octets at the end (0 when P is clear).
     #[must_use]
     pub fn padding_len(&self) -> usize {
