@@ -47,7 +47,6 @@ mod metrics;
 mod player;
 mod recorder;
 mod routing;
-mod rtpio;
 mod sipside;
 mod siptrunk;
 mod sound;

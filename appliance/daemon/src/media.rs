@@ -7,7 +7,9 @@
 //! 2. runs the switch's media path ([`switch::media::MediaPath`]) for every channel with a
 //!    call: E1 B-channels (A-law ↔ line echo canceller ↔ DTMF detection ↔ bridge) and RTP
 //!    legs (an [`rtp::Session`] per leg: jitter buffer, G.711, RFC 4733), one tick per
-//!    millisecond; the switch's [`MediaCommand`]s say who hears what;
+//!    millisecond; the switch's [`MediaCommand`]s say who hears what. Two SIP legs that
+//!    only hear each other relay their packets whole instead ([`rtp::Session::set_relay`]:
+//!    no decoding, no jitter buffer; docs/rtp.md "Relay");
 //! 3. relays digits: DTMF heard on a B-channel goes to the bridged leg (generated in-band on
 //!    TDM, RFC 4733 on RTP) and to the switch; RFC 4733 received goes the same ways.
 //! 4. plays audio from preloaded buffers ([`crate::player`]): an IVR prompt replaces what a
@@ -15,8 +17,12 @@
 //!    clip loops into the path's music-on-hold source (slot 0, span 0's framing timeslot).
 //!
 //! It talks to the async side only through bounded lock-free SPSC queues ([`rtrb`]) and
-//! [`tokio::sync::Notify`]s; RTP it receives from [`crate::rtpio`]'s thread through such a
-//! queue and sends itself (a non-blocking `sendto` per datagram). A tick allocates nothing;
+//! [`tokio::sync::Notify`]s. The RTP sockets it reads and writes itself: one epoll set
+//! holds every leg's sockets, asked once per tick without waiting, one `recvfrom` per
+//! ready socket and a non-blocking `sendto` per datagram out. (A separate socket thread
+//! feeding per-leg queues cost a queue of datagrams per leg, about 5 KiB per call, and a
+//! context switch per batch; tokio tasks per socket cost two thirds of the daemon's CPU
+//! at 250 calls: docs/sip-load.md.) A tick allocates nothing;
 //! setting up a channel does (its echo canceller), and so does dropping the `Vec` inside a
 //! bridge command.
 //!
@@ -29,20 +35,23 @@
 //! when not allowed (`appliance_media_realtime` says which one was got).
 
 use std::collections::VecDeque;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::UdpSocket;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use media_dsp::dtmf::Digit;
+use nix::errno::Errno;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use rtrb::{Consumer, Producer, RingBuffer};
 use switch::engine::{LegId, MediaCommand};
 use switch::media::{CHUNK, MediaPath, TdmConfig};
 use tdm::virt::{VirtE1Span, VirtError};
 use tdm::{CHUNK_SAMPLES, Chunk, E1_TIMESLOTS, Span, SpanEvent};
 use tokio::sync::Notify;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
@@ -62,22 +71,17 @@ pub(crate) const RTP_BASE: usize = MAX_SPANS * E1_TIMESLOTS;
 pub(crate) const RTP_SLOTS: usize = 4096;
 /// First slot of the line ports (analog FXS/FXO, [`crate::lines`]), after the RTP slots.
 pub(crate) const LINE_BASE: usize = RTP_BASE + RTP_SLOTS;
-/// Largest datagram moved between an RTP socket and the media thread, inline in the queue
-/// items: G.711 at 60 ms (492 octets) with 15 CSRCs and a header extension fits, and so do
-/// our sessions' RTCP compounds. Larger ones are dropped (counted in
-/// `appliance_media_queue_full_total` on the way out; logged at debug on the way in). With
-/// 1,500 the two queues of a leg held 196 KiB, four times the memory target of a call.
-pub(crate) const DGRAM_MAX: usize = 640;
-/// Scratch size for [`rtp::Session::poll_transmit`] (an Ethernet MTU, the session's own
-/// maximum).
+/// Scratch size for a datagram read from an RTP socket or written by
+/// [`rtp::Session::poll_transmit`] (an Ethernet MTU, the session's own maximum).
 pub(crate) const DGRAM_READ: usize = 1500;
+/// Readiness reports taken from the RTP sockets' epoll set per call: at 1,000 calls with
+/// 20 ms packets about 100 sockets are ready each millisecond. When a call fills it, the
+/// set is asked again (up to [`EPOLL_ROUNDS`] times); the rest waits one millisecond.
+const EPOLL_EVENTS: usize = 256;
+/// See [`EPOLL_EVENTS`].
+const EPOLL_ROUNDS: usize = 8;
 /// Depth of each span's queues.
 const QUEUE: usize = 256;
-/// Depth of an RTP leg's receive queue (datagrams): 80 ms of 20 ms packets, while the
-/// media thread (SCHED_FIFO where allowed) empties it every millisecond. Each item holds
-/// [`DGRAM_MAX`] octets inline: at 8 deep a leg's two queues were 11 KiB, a fifth of the
-/// memory target of a call (the send queue is gone: the media thread sends itself).
-const RTP_QUEUE: usize = 4;
 /// A-law idle pattern.
 const ALAW_IDLE: u8 = 0xD5;
 /// The music-on-hold source's slot: span 0's timeslot 0 (framing), never a voice channel.
@@ -111,29 +115,6 @@ impl DFrame {
         })
     }
 
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.buf[..usize::from(self.len)]
-    }
-}
-
-/// A datagram, inline (no allocation on the media thread).
-#[derive(Clone, Copy)]
-pub(crate) struct Dgram {
-    pub(crate) len: u16,
-    pub(crate) addr: SocketAddr,
-    pub(crate) buf: [u8; DGRAM_MAX],
-}
-
-impl std::fmt::Debug for Dgram {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dgram")
-            .field("len", &self.len)
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Dgram {
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.buf[..usize::from(self.len)]
     }
@@ -174,15 +155,14 @@ pub(crate) struct SpanPort {
     pub(crate) notify: Arc<Notify>,
 }
 
-/// An RTP leg's session, its receive queue and its sockets, as handed to the media thread.
+/// An RTP leg's session and its sockets, as handed to the media thread.
 pub(crate) struct RtpChannel {
     pub(crate) leg: LegId,
     pub(crate) session: rtp::Session,
-    /// Datagrams received on the leg's sockets ([`crate::rtpio`] fills it).
-    pub(crate) rx: Consumer<Dgram>,
-    /// The leg's RTP and RTCP sockets (non-blocking): the media thread sends on them.
-    rtp_sock: Arc<UdpSocket>,
-    rtcp_sock: Arc<UdpSocket>,
+    /// The leg's RTP and RTCP sockets (non-blocking): the media thread reads them when its
+    /// epoll set says they are ready, and sends on them.
+    rtp_sock: UdpSocket,
+    rtcp_sock: UdpSocket,
     /// Digits to send as RFC 4733, and the end of the one being sent.
     digits: VecDeque<Digit>,
     sending_until: Option<tdm::Instant>,
@@ -200,30 +180,24 @@ impl std::fmt::Debug for RtpChannel {
     }
 }
 
-/// Makes an RTP leg's channel (for [`Ctl::AttachRtp`]), sending on `rtp_sock` and
-/// `rtcp_sock` (non-blocking), and the producer end of its receive queue (for
-/// [`crate::rtpio::register`]).
+/// Makes an RTP leg's channel (for [`Ctl::AttachRtp`]) on `rtp_sock` and `rtcp_sock`,
+/// which must be non-blocking: the media thread reads and sends on them itself.
 pub(crate) fn rtp_channel(
     leg: LegId,
     session: rtp::Session,
-    rtp_sock: Arc<UdpSocket>,
-    rtcp_sock: Arc<UdpSocket>,
-) -> (Box<RtpChannel>, Producer<Dgram>) {
-    let (in_tx, in_rx) = RingBuffer::new(RTP_QUEUE);
-    (
-        Box::new(RtpChannel {
-            leg,
-            session,
-            rx: in_rx,
-            rtp_sock,
-            rtcp_sock,
-            digits: VecDeque::with_capacity(32),
-            sending_until: None,
-            next_digit_at: tdm::Instant::ZERO,
-            relay_to: None,
-        }),
-        in_tx,
-    )
+    rtp_sock: UdpSocket,
+    rtcp_sock: UdpSocket,
+) -> Box<RtpChannel> {
+    Box::new(RtpChannel {
+        leg,
+        session,
+        rtp_sock,
+        rtcp_sock,
+        digits: VecDeque::with_capacity(32),
+        sending_until: None,
+        next_digit_at: tdm::Instant::ZERO,
+        relay_to: None,
+    })
 }
 
 /// Orders for the media path (from the call engine).
@@ -335,6 +309,11 @@ pub(crate) fn start(metrics: &Metrics, clock: Clock) -> std::io::Result<Media> {
             metrics: metrics.clone(),
             clock,
             taps: crate::recorder::Taps::new(rec_tx),
+            epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)
+                .inspect_err(|e| {
+                    error!("media: epoll for the RTP sockets: {e}; SIP calls will have no audio in")
+                })
+                .ok(),
         };
         move || run(ctx)
     })?;
@@ -448,13 +427,12 @@ impl Media {
     }
 }
 
-/// SCHED_FIFO priority of the media thread; the RTP socket thread ([`crate::rtpio`]) runs
-/// just below it.
-pub(crate) const MEDIA_PRIORITY: u8 = 50;
+/// SCHED_FIFO priority of the media thread.
+const MEDIA_PRIORITY: u8 = 50;
 
 /// Puts the calling thread (named `thread` in the log) on SCHED_FIFO at `prio`; `false`
 /// (logged) when the system does not allow it and the thread keeps its normal priority.
-pub(crate) fn set_fifo(thread: &str, prio: u8) -> bool {
+fn set_fifo(thread: &str, prio: u8) -> bool {
     use thread_priority::{
         RealtimeThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
         set_thread_priority_and_policy, thread_native_id,
@@ -515,6 +493,9 @@ struct Thread {
     clock: Clock,
     /// Recording taps ([`crate::recorder`]).
     taps: crate::recorder::Taps,
+    /// Readiness of every RTP leg's sockets (token `2 × RTP index`, + 1 for RTCP); `None`
+    /// when it could not be made (logged at start: SIP legs then have no media in).
+    epoll: Option<Epoll>,
 }
 
 /// The media path and everything attached to it.
@@ -574,7 +555,10 @@ impl Path {
                 let i = slot.wrapping_sub(RTP_BASE);
                 if i < RTP_SLOTS && self.path.set_linear(slot).is_ok() {
                     self.set_leg(slot, Some(chan.leg));
-                    if self.rtp[i].replace(chan).is_none() {
+                    watch(t.epoll.as_ref(), &chan, i);
+                    if let Some(old) = self.rtp[i].replace(chan) {
+                        unwatch(t.epoll.as_ref(), &old);
+                    } else {
                         self.active.push(i);
                     }
                 } else {
@@ -599,6 +583,7 @@ impl Path {
                     if ch.relay_to.is_some() {
                         t.metrics.rtp_relay_legs.dec();
                     }
+                    unwatch(t.epoll.as_ref(), &ch);
                     ch.session.close(now);
                     flush_rtp(&mut ch, now, &mut self.dgram, &t.metrics);
                 }
@@ -729,7 +714,7 @@ fn report(legs: &[Option<LegId>], t: &mut Thread, slot: usize, digit: Digit) {
 }
 
 /// Sends what the leg's session has to send, on its sockets, from the media thread: a
-/// non-blocking `sendto` each, cheaper than waking another thread to make it (rtpio.rs).
+/// non-blocking `sendto` each, cheaper than waking another thread to make it.
 /// A datagram the socket cannot take now (send buffer full) is dropped and counted.
 fn flush_rtp(ch: &mut RtpChannel, now: tdm::Instant, buf: &mut [u8; DGRAM_READ], m: &Metrics) {
     while let Some(tx) = ch.session.poll_transmit(now, &mut buf[..]) {
@@ -751,6 +736,97 @@ fn send(ch: &RtpChannel, bytes: &[u8], tx: rtp::Transmit, m: &Metrics) {
             m.media_queue_full.inc();
         }
         Err(e) => debug!(leg = ch.leg.0, to = %tx.to, "rtp: send: {e}"),
+    }
+}
+
+/// Adds RTP channel `i`'s sockets to the media thread's epoll set (a system call each, on
+/// attach only).
+fn watch(epoll: Option<&Epoll>, ch: &RtpChannel, i: usize) {
+    let Some(ep) = epoll else { return };
+    let token = 2 * i as u64;
+    let added = ep
+        .add(
+            ch.rtp_sock.as_fd(),
+            EpollEvent::new(EpollFlags::EPOLLIN, token),
+        )
+        .and_then(|()| {
+            ep.add(
+                ch.rtcp_sock.as_fd(),
+                EpollEvent::new(EpollFlags::EPOLLIN, token + 1),
+            )
+        });
+    if let Err(e) = added {
+        warn!(
+            leg = ch.leg.0,
+            "media: cannot watch the leg's RTP sockets ({e}): no audio in"
+        );
+    }
+}
+
+/// Takes RTP channel `ch`'s sockets out of the epoll set.
+fn unwatch(epoll: Option<&Epoll>, ch: &RtpChannel) {
+    if let Some(ep) = epoll {
+        let _ = ep.delete(ch.rtp_sock.as_fd());
+        let _ = ep.delete(ch.rtcp_sock.as_fd());
+    }
+}
+
+/// Reads every RTP and RTCP socket that has a datagram (one datagram per socket and
+/// millisecond: at 20 ms packets a second one is rare, and level-triggered epoll reports
+/// it again next time; reading until `EAGAIN` would double the system calls) into its
+/// session, and relays what a relaying session hands on.
+fn read_rtp(
+    epoll: &Epoll,
+    rtp: &mut [Option<Box<RtpChannel>>],
+    now: tdm::Instant,
+    bufs: &mut ([u8; DGRAM_READ], [u8; DGRAM_READ]),
+    events: &mut [EpollEvent; EPOLL_EVENTS],
+    m: &Metrics,
+) {
+    let (inb, outb) = bufs;
+    for _ in 0..EPOLL_ROUNDS {
+        let n = match epoll.wait(events, EpollTimeout::ZERO) {
+            Ok(n) => n,
+            Err(Errno::EINTR) => 0,
+            Err(e) => {
+                debug!("media: epoll_wait: {e}");
+                return;
+            }
+        };
+        for ev in &events[..n] {
+            let (Ok(i), rtcp) = (usize::try_from(ev.data() / 2), ev.data() % 2 == 1) else {
+                continue;
+            };
+            let Some((ch, to)) = rtp_pair(rtp, i) else {
+                continue;
+            };
+            let sock = if rtcp { &ch.rtcp_sock } else { &ch.rtp_sock };
+            let (len, from) = match sock.recv_from(&mut inb[..]) {
+                Ok(x) => x,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(e) => {
+                    debug!(leg = ch.leg.0, "rtp: receive: {e}");
+                    continue;
+                }
+            };
+            let d = &inb[..len];
+            if let Err(e) = ch.session.handle_input(now, d, from) {
+                debug!(leg = ch.leg.0, "rtp: {e}");
+            }
+            if let (Some(r), Some(to)) = (ch.session.take_relayed(), to) {
+                let payload = d.get(r.payload).unwrap_or_default();
+                if let Some(tx) =
+                    to.session
+                        .relay_transmit(now, payload, r.timestamp, r.marker, &mut outb[..])
+                {
+                    send(to, &outb[..tx.len], tx, m);
+                    m.rtp_relayed.inc();
+                }
+            }
+        }
+        if n < events.len() {
+            return;
+        }
     }
 }
 
@@ -800,6 +876,8 @@ fn run(mut t: Thread) {
     let mut rx = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let mut tx = [[ALAW_IDLE; CHUNK_SAMPLES]; E1_TIMESLOTS];
     let mut dbuf = [0u8; 1024];
+    let mut rtp_bufs = Box::new(([0u8; DGRAM_READ], [0u8; DGRAM_READ]));
+    let mut rtp_events = Box::new([EpollEvent::empty(); EPOLL_EVENTS]);
     let period = Duration::from_millis(1);
     let mut due = Instant::now() + period;
     let mut max_late = Duration::ZERO;
@@ -850,29 +928,21 @@ fn run(mut t: Thread) {
         // RTP in: datagrams (relayed whole, or into the jitter buffer), timers, the next
         // millisecond out of the jitter buffer.
         p.pair_relays(&t.metrics);
+        if let Some(ep) = &t.epoll {
+            read_rtp(
+                ep,
+                &mut p.rtp,
+                now,
+                &mut rtp_bufs,
+                &mut rtp_events,
+                &t.metrics,
+            );
+        }
         for k in 0..p.active.len() {
             let i = p.active[k];
-            let Some((ch, mut to)) = rtp_pair(&mut p.rtp, i) else {
+            let Some(ch) = p.rtp[i].as_deref_mut() else {
                 continue;
             };
-            while let Ok(d) = ch.rx.pop() {
-                if let Err(e) = ch.session.handle_input(now, d.bytes(), d.addr) {
-                    debug!(leg = ch.leg.0, "rtp: {e}");
-                }
-                if let (Some(r), Some(to)) = (ch.session.take_relayed(), to.as_deref_mut()) {
-                    let payload = d.bytes().get(r.payload).unwrap_or_default();
-                    if let Some(tx) = to.session.relay_transmit(
-                        now,
-                        payload,
-                        r.timestamp,
-                        r.marker,
-                        &mut p.dgram[..],
-                    ) {
-                        send(to, &p.dgram[..tx.len], tx, &t.metrics);
-                        t.metrics.rtp_relayed.inc();
-                    }
-                }
-            }
             if ch.session.poll_timeout().is_some_and(|w| w <= now) {
                 ch.session.handle_timeout(now);
             }

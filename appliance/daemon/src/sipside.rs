@@ -398,18 +398,11 @@ fn start_media(e: &mut Engine, leg: LegId, neg: &Negotiated) {
     let session = rtp::Session::new(now, cfg);
     a.set_nonblocking(true).ok();
     b.set_nonblocking(true).ok();
-    let (a, b) = (Arc::new(a), Arc::new(b));
-    let (chan, rx) = rtp_channel(leg, session, Arc::clone(&a), Arc::clone(&b));
+    // The media thread reads and sends on the sockets itself.
+    let chan = rtp_channel(leg, session, a, b);
     l.slot = Some(slot);
     let rtp_port = l.rtp_port;
     info!(leg = leg.0, rtp_port, remote = ?remote, codec = ?neg.codec, "rtp session started");
-    // Read on the RTP socket thread; the media thread sends ([`crate::rtpio`]).
-    if !crate::rtpio::register(a, b, rx) {
-        warn!(
-            leg = leg.0,
-            "rtp socket thread not running: the leg has no media"
-        );
-    }
     e.media_ctl(Ctl::AttachRtp { slot, chan });
     e.set_slot(leg, slot);
 }
