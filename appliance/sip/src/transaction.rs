@@ -197,8 +197,16 @@ struct Tx {
     invite: bool,
     state: State,
     peer: SocketAddr,
-    request: Request,
+    /// Server: where responses go (§18.2.2, from the request's top Via), fixed when the
+    /// request arrives. Client: the peer.
+    reply_to: SocketAddr,
+    /// Client INVITE, until its final response: the request, for a CANCEL (§9.1) or the
+    /// ACK of a non-2xx (§17.1.1.3). Nothing else needs the parsed request once it is sent
+    /// or handed to the TU, so no other transaction keeps it (at 1,000 calls a second,
+    /// tens of thousands of transactions wait out Timers J, K, L and M).
+    request: Option<Request>,
     /// Client: the encoded request (retransmissions). Server: the last response sent.
+    /// Dropped in Accepted, where nothing is retransmitted (RFC 6026).
     last: Option<Vec<u8>>,
     ack: Option<Vec<u8>>,
     /// Current retransmission interval (A, E, G).
@@ -377,7 +385,8 @@ impl TransactionManager {
                 State::Trying
             },
             peer: to,
-            request,
+            reply_to: to,
+            request: invite.then_some(request),
             last: Some(bytes),
             ack: None,
             interval: t1,
@@ -454,9 +463,12 @@ impl TransactionManager {
             }
             _ => return Err(TxError::WrongState),
         }
-        tx.last = Some(bytes.clone());
-        let to = response_destination(&tx.request, tx.peer, reliable);
-        self.transmits.push_back(Transmit { to, bytes });
+        // RFC 6026: nothing is retransmitted in Accepted (the TU resends its 2xx).
+        tx.last = (tx.state != State::Accepted).then(|| bytes.clone());
+        self.transmits.push_back(Transmit {
+            to: tx.reply_to,
+            bytes,
+        });
         self.sync_timers();
         Ok(())
     }
@@ -468,7 +480,7 @@ impl TransactionManager {
         if !(tx.client && tx.invite && tx.state == State::Proceeding) {
             return Err(TxError::WrongState);
         }
-        let inv = &tx.request;
+        let inv = tx.request.as_ref().ok_or(TxError::WrongState)?;
         let mut c = Request::new(Method::Cancel, inv.uri.clone());
         if let Some(v) = inv.headers.values(HeaderKind::Via).next() {
             c.headers.push_kind(HeaderKind::Via, v);
@@ -556,9 +568,8 @@ impl TransactionManager {
             if matches!(tx.state, State::Proceeding | State::Completed)
                 && let Some(b) = &tx.last
             {
-                let to = response_destination(&tx.request, tx.peer, reliable);
                 self.transmits.push_back(Transmit {
-                    to,
+                    to: tx.reply_to,
                     bytes: b.clone(),
                 });
             }
@@ -595,7 +606,8 @@ impl TransactionManager {
                 State::Trying
             },
             peer: from,
-            request: req.clone(),
+            reply_to: response_destination(&req, from, self.reliable),
+            request: None,
             last: None,
             ack: None,
             interval: self.timers.t1,
@@ -607,7 +619,7 @@ impl TransactionManager {
             let bytes = trying.to_bytes();
             tx.last = Some(bytes.clone());
             self.transmits.push_back(Transmit {
-                to: response_destination(&req, from, self.reliable),
+                to: tx.reply_to,
                 bytes,
             });
         }
@@ -651,10 +663,16 @@ impl TransactionManager {
                         tx.state = State::Proceeding;
                     } else if status < 300 {
                         tx.state = State::Accepted;
+                        tx.request = None;
+                        tx.last = None;
                         tx.set(&mut self.heap, id, Timer::M, now + t1 * 64);
                     } else {
                         tx.state = State::Completed;
-                        let ack = build_ack(&tx.request, &resp).to_bytes();
+                        let Some(inv) = tx.request.take() else {
+                            return;
+                        };
+                        tx.last = None;
+                        let ack = build_ack(&inv, &resp).to_bytes();
                         self.transmits.push_back(Transmit {
                             to: tx.peer,
                             bytes: ack.clone(),
@@ -789,9 +807,8 @@ impl TransactionManager {
                 tx.interval = (tx.interval * 2).min(t2);
                 tx.set(&mut self.heap, id, Timer::G, now + tx.interval);
                 if let Some(b) = &tx.last {
-                    let to = response_destination(&tx.request, tx.peer, self.reliable);
                     self.transmits.push_back(Transmit {
-                        to,
+                        to: tx.reply_to,
                         bytes: b.clone(),
                     });
                 }
