@@ -73,6 +73,8 @@ struct Opts {
     /// Where the daemon's data directories go (default: the system temp dir). A tmpfs such
     /// as /dev/shm takes the disk's fsync latency out: a diagnostic, not the headline.
     data_base: Option<PathBuf>,
+    /// `--peer-rmem`: what scripts/bench-sip.sh set net.core.rmem_default to.
+    peer_rmem: Option<u64>,
 }
 
 fn opts() -> Result<Opts> {
@@ -87,6 +89,7 @@ fn opts() -> Result<Opts> {
         window_s: 10.0,
         setup_rate: 200,
         data_base: None,
+        peer_rmem: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -109,6 +112,9 @@ fn opts() -> Result<Opts> {
             "--late-ms" => o.late_ms = num("--late-ms")?,
             "--max-calls" => o.max_calls = usize::try_from(num("--max-calls")?)?,
             "--max-cps" => o.max_cps = u32::try_from(num("--max-cps")?)?,
+            // Set by scripts/bench-sip.sh (which raises net.core.rmem_default for the run);
+            // here only recorded with the results.
+            "--peer-rmem" => o.peer_rmem = Some(num("--peer-rmem")?),
             "--only" => match args.next().as_deref() {
                 Some("cps") => o.media = false,
                 Some("media") => o.cps = false,
@@ -1106,8 +1112,10 @@ impl Summary {
             .unwrap_or_default();
         let _ = writeln!(
             t,
-            "Measured {when} on **{cpu}** ({} logical CPUs; load average {load0} at start, {load1} at the end), commit `{commit}`, {rustc}, sipp {sipp}, release profile.",
-            std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
+            "Measured {when} on **{cpu}** ({} logical CPUs; load average {load0} at start, {load1} at the end), commit `{commit}`, {rustc}, sipp {sipp}, release profile, net.core.rmem_default {}.",
+            std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
+            std::fs::read_to_string("/proc/sys/net/core/rmem_default")
+                .map_or_else(|_| "?".into(), |v| v.trim().to_owned())
         );
         let mut cmd = String::from("scripts/bench-sip.sh");
         if o.quick {
@@ -1130,6 +1138,9 @@ impl Summary {
         }
         if o.late_ms != 40 {
             let _ = write!(cmd, " --late-ms {}", o.late_ms);
+        }
+        if let Some(r) = o.peer_rmem {
+            let _ = write!(cmd, " --peer-rmem {r}");
         }
         let _ = writeln!(t, "Command: `{cmd}`\n");
         let _ = writeln!(
