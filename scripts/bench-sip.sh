@@ -20,7 +20,7 @@
 # (Debian sip-tester). Takes about 5 to 10 minutes; `make bench` runs it.
 set -euo pipefail
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
