@@ -1192,6 +1192,19 @@ impl Engine {
             Event::Transferred { call, by, kind } => {
                 let id = self.calls.get(&call).map_or("", |c| c.id.as_str());
                 info!(call = %id, by = by.0, ?kind, "call transferred");
+                if !id.is_empty() {
+                    let kind = match kind {
+                        switch::engine::TransferKind::Blind => "blind",
+                        switch::engine::TransferKind::Attended => "attended",
+                    };
+                    let id = id.to_owned();
+                    self.append(
+                        EventKind::CallTransfer,
+                        &id,
+                        at,
+                        json!({"leg": by.0, "kind": kind}),
+                    );
+                }
             }
             Event::TrunkSkipped { trunk, span, .. } => {
                 info!(%trunk, span, "trunk skipped: span in alarm");

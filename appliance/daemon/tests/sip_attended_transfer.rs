@@ -128,4 +128,15 @@ fn phone_1002_consults_1003_and_joins_1001_with_it() {
         .find(|e| e.kind == EventKind::CallEnd && e.call_id.as_deref() == Some(&first_cdr.call_id))
         .unwrap_or_else(|| panic!("{ev:#?}"));
     assert_eq!(end.payload["legs"], 3, "{end:?}");
+    // The transfer itself is in the event log, once, on the transferred call.
+    let transfers: Vec<_> = ev
+        .iter()
+        .filter(|e| e.kind == EventKind::CallTransfer)
+        .collect();
+    assert_eq!(transfers.len(), 1, "{transfers:#?}");
+    assert_eq!(
+        transfers[0].call_id.as_deref(),
+        Some(first_cdr.call_id.as_str())
+    );
+    assert_eq!(transfers[0].payload["kind"], "attended", "{transfers:?}");
 }

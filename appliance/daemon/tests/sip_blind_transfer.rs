@@ -70,4 +70,12 @@ fn phone_1002_transfers_1001_to_1003_blind() {
         .find(|e| e.kind == EventKind::CallEnd && e.call_id.as_deref() == Some(&r.call_id))
         .unwrap_or_else(|| panic!("no call_end row: {ev:#?}"));
     assert_eq!(end.payload["legs"], 3, "{end:?}");
+    // The transfer itself is in the event log, once, on the transferred call.
+    let transfers: Vec<_> = ev
+        .iter()
+        .filter(|e| e.kind == EventKind::CallTransfer)
+        .collect();
+    assert_eq!(transfers.len(), 1, "{transfers:#?}");
+    assert_eq!(transfers[0].call_id.as_deref(), Some(r.call_id.as_str()));
+    assert_eq!(transfers[0].payload["kind"], "blind", "{transfers:?}");
 }

@@ -25,6 +25,7 @@ text_enum!(
         /** Caller hung up while waiting. */ QueueAbandon = "queue_abandon",
         /** Caller left the queue unanswered: timeout, full, closed, key (payload: reason). */ QueueExit = "queue_exit",
         /** Call transferred out of a queue visit (payload: to). */ QueueTransfer = "queue_transfer",
+        /** The switch transferred the call (payload: `leg` that transferred it, `kind` blind or attended); a queue call's transfer also gets a `queue_transfer` row from the call center. */ CallTransfer = "call_transfer",
         /** Agent put the call on hold. */ CallHold = "call_hold",
         /** Agent retrieved the call. */ CallRetrieve = "call_retrieve",
         /** The agent's part of the call ended; after-call work starts. */ CallComplete = "call_complete",
