@@ -263,7 +263,10 @@ async fn view(
         .unwrap_or_default();
     let editing = edit.and_then(|id| ports.iter().find(|p| p.id == id));
     let f = editing.map_or_else(
-        || LinePortDto::of(LinePortConfig::fxs(next_port(&ports), "virt:fxsN.sock", "")),
+        || {
+            let n = next_port(&ports);
+            LinePortDto::of(LinePortConfig::fxs(n, &format!("virt:fxs{n}.sock"), ""))
+        },
         |p| LinePortDto::of(p.config.clone()),
     );
     let action = editing.map_or_else(
