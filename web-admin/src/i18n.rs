@@ -227,6 +227,7 @@ catalogue! {
     NumbersExplained => "The numbers a call from outside (E1, FXO lines, SIP trunks) reaches, as the daemon builds them: every extension, analog or sound port extension and queue number, and 8000 for the IVR when nothing else uses it. Add or remove a number on the extension, port or queue that has it.", "外部来电（E1、FXO 外线、SIP 中继）可直接到达的号码，与守护进程生成的一致：所有分机号、模拟或声卡端口分机号、队列号码，以及未被占用时的 IVR 号码 8000。如需增删号码，请在对应的分机、端口或队列中修改。";
     FxoRoutes => "Lines from the exchange (FXO)", "外线（FXO）";
     Reachable => "Reachable", "可达";
+    TrunkGroup => "Trunk group", "所属中继组";
 }
 
 #[cfg(test)]

@@ -279,7 +279,7 @@ async fn view(
         table id="ports-list" {
             thead { tr {
                 th { (t(Msg::Port)) } th { (t(Msg::Kind)) } th { (t(Msg::Device)) }
-                th { (t(Msg::Number)) } th { (t(Msg::TrunkGroups)) } th { (t(Msg::CallerId)) }
+                th { (t(Msg::Number)) } th { (t(Msg::TrunkGroup)) } th { (t(Msg::CallerId)) }
                 th { (t(Msg::ToneCountry)) } th { (t(Msg::RingCadence)) } th {} th {}
             } }
             tbody {
@@ -312,7 +312,7 @@ async fn view(
             label { (t(Msg::Device)) " " input name="device" value=(f.device) required; }
             label { (t(Msg::ExtensionFxsSound)) " " input name="extension" value=(f.extension.clone().unwrap_or_default()); }
             label { (t(Msg::RouteFxo)) " " input name="route" value=(f.route.clone().unwrap_or_default()); }
-            label { (t(Msg::TrunkGroups)) " " select name="trunk_group" {
+            label { (t(Msg::TrunkGroup)) " " select name="trunk_group" {
                 option value="" { "-" }
                 @for g in &groups {
                     option value=(g.config.name) selected[f.trunk_group.as_deref() == Some(g.config.name.as_str())] { (g.config.name) }

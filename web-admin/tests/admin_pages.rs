@@ -358,6 +358,10 @@ async fn the_recording_policy_is_set_through_the_api_and_the_form_and_audited() 
         (json!({"queues": ["a,b"]}), "recording_policy.queues"),
         (json!({"queues": [" "]}), "recording_policy.queues"),
         (
+            json!({"queues": ["nosuchqueue"]}),
+            "recording_policy.queues",
+        ),
+        (
             json!({"queues": [], "retain_days": 0}),
             "recording_policy.retain_days",
         ),

@@ -514,8 +514,8 @@ impl Store {
     /// `recording_policy`; the daemon reads the policy again at its next reload).
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for an empty queue name or one with a comma, or a retention
-    /// of 0 or over 3650 days; nothing is written then.
+    /// [`StoreError::Invalid`] for an empty queue name, one with a comma or one that names
+    /// no queue, or a retention of 0 or over 3650 days; nothing is written then.
     pub fn set_recording_policy(
         &mut self,
         ctx: crate::CommandContext<'_>,
@@ -555,12 +555,21 @@ pub fn validate_policy(p: &RecordingPolicy) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// [`Command::SetRecordingPolicy`] inside the command's transaction.
+/// [`Command::SetRecordingPolicy`] inside the command's transaction: checked as
+/// [`validate_policy`] says, and every queue name other than `*` must name a queue.
 pub(crate) fn apply_policy(
     tx: &rusqlite::Transaction<'_>,
     p: &RecordingPolicy,
 ) -> Result<(Entity, i64, crate::Op)> {
     validate_policy(p)?;
+    for q in p.queues.iter().filter(|q| q.as_str() != "*") {
+        if !tx
+            .prepare_cached("SELECT 1 FROM queues WHERE name = ?1")?
+            .exists([q])?
+        {
+            return Err(Invalid::new("recording_policy.queues", Rule::NoSuchReference).into());
+        }
+    }
     tx.execute(
         "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
         params![POLICY_QUEUES, p.queues.join(",")],
@@ -589,6 +598,8 @@ mod policy_tests {
         let dir = tempfile::tempdir().unwrap();
         let mut st = Store::open(dir.path().join("p.db")).unwrap();
         assert_eq!(st.recording_policy().unwrap(), RecordingPolicy::default());
+        st.seed_demo(crate::Timestamp(1)).unwrap().unwrap();
+        let seeded = st.config_revision().unwrap();
         let p = RecordingPolicy {
             queues: vec!["sales".into(), "support".into()],
             retain_days: Some(90),
@@ -606,6 +617,11 @@ mod policy_tests {
             retain_days: Some(0),
         };
         assert!(st.set_recording_policy(ctx, &bad).is_err());
+        let bad = RecordingPolicy {
+            queues: vec!["billing".into()],
+            retain_days: None,
+        };
+        assert!(st.set_recording_policy(ctx, &bad).is_err(), "no such queue");
         assert_eq!(st.recording_policy().unwrap(), p, "nothing changed");
         let all = RecordingPolicy {
             queues: vec!["*".into()],
@@ -614,7 +630,7 @@ mod policy_tests {
         st.set_recording_policy(ctx, &all).unwrap();
         assert!(st.recording_policy().unwrap().records_queue("billing"));
         // Two changes went through, each audited; the refused ones left no row.
-        let log = st.changes_since(0).unwrap();
+        let log = st.changes_since(seeded).unwrap();
         assert_eq!(log.len(), 2);
         assert!(log.iter().all(|e| e.actor == "web:root"
             && e.change.entity == crate::Entity::RecordingPolicy
