@@ -1230,6 +1230,18 @@ pub async fn audit(
         crate::system::logs,
         crate::supervise::force_state,
         crate::supervise::monitor,
+        crate::ports::list,
+        crate::ports::create,
+        crate::ports::update,
+        crate::ports::delete,
+        crate::numbers::api,
+        crate::settings::policy_get,
+        crate::settings::policy_put,
+        crate::settings::announcements_list,
+        crate::settings::announcements_put,
+        crate::settings::announcements_delete,
+        crate::settings::chat_get,
+        crate::settings::chat_put,
     ),
     components(schemas(WebError, Level))
 )]

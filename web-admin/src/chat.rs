@@ -674,6 +674,41 @@ impl ChatService {
         self.pump(&mut g, now);
     }
 
+    /// Sets how many chats every agent handles at once (the store's `chat_capacity`
+    /// setting, [`store::chat::CHAT_CAPACITY_RANGE`]), live: the ACD gets the changed
+    /// configuration at once, so a raised capacity offers waiting chats now, and a lowered
+    /// one offers no new chat to an agent holding that many (chats already held stay).
+    ///
+    /// # Errors
+    /// The ACD refused the configuration (a capacity above [`acd::MAX_CHAT_CAPACITY`]);
+    /// nothing changed.
+    pub fn set_capacity(&self, capacity: u8) -> Result<(), acd::AcdError> {
+        let now = (self.clock)();
+        let mut g = self.lock();
+        let mut cfg = g.cfg.acd.clone();
+        for a in &mut cfg.agents {
+            a.chat_capacity = capacity;
+        }
+        g.acd
+            .handle_input(instant(now), Input::ConfigChanged(cfg.clone()))?;
+        g.cfg.acd = cfg;
+        self.pump(&mut g, now);
+        Ok(())
+    }
+
+    /// The chat capacity of agent `number` in force, if it is a chat agent.
+    #[must_use]
+    pub fn capacity_of(&self, number: &str) -> Option<u8> {
+        let g = self.lock();
+        let id = g.cfg.agents.get(number)?;
+        g.cfg
+            .acd
+            .agents
+            .iter()
+            .find(|a| a.id == *id)
+            .map(|a| a.chat_capacity)
+    }
+
     /// Takes the chats finished since the last call (to write them with [`Self::save`]).
     pub fn take_finished(&self) -> Vec<Finished> {
         std::mem::take(&mut self.lock().finished)

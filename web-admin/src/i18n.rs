@@ -196,6 +196,38 @@ catalogue! {
     Listen => "Listen", "监听";
     Whisper => "Whisper", "密语";
     Barge => "Barge", "强插";
+    AnalogPorts => "Analog ports", "模拟端口";
+    Port => "Port", "端口";
+    Device => "Device", "设备";
+    CallerId => "Caller ID", "来电显示";
+    ToneCountry => "Tone plan", "信号音制式";
+    RingCadence => "Ring cadence", "振铃节奏";
+    RingOnMs => "Ring on (ms)", "振铃时长（毫秒）";
+    RingOffMs => "Ring off (ms)", "振铃间隔（毫秒）";
+    ExtensionFxsSound => "Extension (FXS, sound)", "分机号（FXS、声卡）";
+    RouteFxo => "Routed as (FXO)", "呼入路由号码（FXO）";
+    PortsApplyAtRestart => "Saved and in the audit log at once. The daemon opens line ports at start: restart it (systemctl restart appliance) for a change to take effect.", "保存后立即记入审计日志。守护进程在启动时打开线路端口：修改需重启（systemctl restart appliance）后生效。";
+    AppliesAtReload => "Saved and in the audit log at once. The daemon applies it at its next configuration reload (systemctl reload appliance, or SIGHUP).", "保存后立即记入审计日志。守护进程在下次重新加载配置时生效（systemctl reload appliance 或 SIGHUP）。";
+    RecordingRules => "Recording rules", "录音规则";
+    RecordedQueues => "Queues whose calls are recorded", "录音的队列";
+    AllQueues => "All queues", "全部队列";
+    RetainDays => "Keep recordings (days; empty: forever)", "录音保留天数（留空：永久保留）";
+    Announcements => "Queue announcements", "队列播报";
+    FirstAfterS => "First after (s)", "首次播报（秒）";
+    EveryS => "Then every (s)", "之后每隔（秒）";
+    SayPosition => "Say position", "播报排队位置";
+    SayWaitTime => "Say wait time", "播报预计等待时间";
+    PeriodicPrompts => "Periodic prompts", "循环提示音数";
+    CallbackAttempts => "Callback attempts", "回拨尝试次数";
+    ChatSettings => "Web chat", "网页聊天";
+    ChatCapacity => "Chats per agent at once", "每位坐席同时处理的会话数";
+    ChatAppliesNow => "Saved, in the audit log and applied to web chat at once.", "保存后立即记入审计日志，并立即对网页聊天生效。";
+    ChatOff => "Web chat is not running on this panel: the setting is stored and applies when chat starts.", "本面板未运行网页聊天：设置已保存，聊天服务启动时生效。";
+    Numbers => "Numbers (DIDs)", "号码（DID）";
+    NumbersExplained => "The numbers a call from outside (E1, FXO lines, SIP trunks) reaches, as the daemon builds them: every extension, analog or sound port extension and queue number, and 8000 for the IVR when nothing else uses it. Add or remove a number on the extension, port or queue that has it.", "外部来电（E1、FXO 外线、SIP 中继）可直接到达的号码，与守护进程生成的一致：所有分机号、模拟或声卡端口分机号、队列号码，以及未被占用时的 IVR 号码 8000。如需增删号码，请在对应的分机、端口或队列中修改。";
+    FxoRoutes => "Lines from the exchange (FXO)", "外线（FXO）";
+    Reachable => "Reachable", "可达";
+    TrunkGroup => "Trunk group", "所属中继组";
 }
 
 #[cfg(test)]

@@ -41,9 +41,12 @@ pub mod hours;
 pub mod i18n;
 pub mod ivr_flows;
 pub mod kb;
+pub mod numbers;
 pub mod pages;
+pub mod ports;
 pub mod recordings;
 pub mod reports;
+pub mod settings;
 pub mod supervise;
 pub mod system;
 pub mod tls;
@@ -173,7 +176,24 @@ impl WebState {
     }
 
     /// Turns web chat on with this service (once; later calls are ignored and return false).
+    /// The store's chat capacity setting ([`store::Store::chat_capacity`]) is applied to it
+    /// at once; the chat settings page applies later changes ([`settings`]).
     pub fn set_chat(&self, chat: Arc<chat::ChatService>) -> bool {
+        let capacity = self
+            .inner
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .chat_capacity();
+        // No logger in this crate: stderr reaches the daemon's journal.
+        match capacity {
+            Ok(c) => {
+                if let Err(e) = chat.set_capacity(c) {
+                    eprintln!("chat capacity {c} not applied: {e}");
+                }
+            }
+            Err(e) => eprintln!("chat capacity not read: {e}"),
+        }
         self.inner.chat.set(chat).is_ok()
     }
 
@@ -448,6 +468,35 @@ pub const ROUTES: &[RouteRule] = &[
     r("POST", "/api/v1/system/restore", ADMIN),
     r("POST", "/api/v1/system/firmware", ADMIN),
     r("GET", "/api/v1/system/logs", ADMIN),
+    // Analog and sound-card line ports.
+    r("GET", "/admin/analog-ports", ADMIN),
+    r("POST", "/admin/analog-ports", ADMIN),
+    r("POST", "/admin/analog-ports/{id}", ADMIN),
+    r("POST", "/admin/analog-ports/{id}/delete", ADMIN),
+    r("GET", "/api/v1/line-ports", ADMIN),
+    r("POST", "/api/v1/line-ports", ADMIN),
+    r("PUT", "/api/v1/line-ports/{id}", ADMIN),
+    r("DELETE", "/api/v1/line-ports/{id}", ADMIN),
+    // Numbers / DIDs (read-only: derived from extensions, ports, queues).
+    r("GET", "/admin/numbers", ADMIN),
+    r("GET", "/api/v1/numbers", ADMIN),
+    // Recording rules and retention.
+    r("GET", "/admin/recording-rules", ADMIN),
+    r("POST", "/admin/recording-rules", ADMIN),
+    r("GET", "/api/v1/recording-policy", ADMIN),
+    r("PUT", "/api/v1/recording-policy", ADMIN),
+    // Queue announcements and the callback offer.
+    r("GET", "/admin/announcements", SUPERVISOR),
+    r("POST", "/admin/announcements", SUPERVISOR),
+    r("POST", "/admin/announcements/{id}/delete", SUPERVISOR),
+    r("GET", "/api/v1/announcements", SUPERVISOR),
+    r("PUT", "/api/v1/queues/{id}/announcements", SUPERVISOR),
+    r("DELETE", "/api/v1/queues/{id}/announcements", SUPERVISOR),
+    // Web chat settings.
+    r("GET", "/admin/chat", SUPERVISOR),
+    r("POST", "/admin/chat", SUPERVISOR),
+    r("GET", "/api/v1/chat/settings", SUPERVISOR),
+    r("PUT", "/api/v1/chat/settings", SUPERVISOR),
 ];
 
 /// Looks a request up in [`ROUTES`].
@@ -593,9 +642,57 @@ pub fn router(state: WebState) -> Router {
             "/api/v1/supervisor/agents/{agent}/monitor",
             post(supervise::monitor),
         )
+        .merge(admin_routes())
         .merge(api::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access))
         .with_state(state)
+}
+
+/// The routes of [`ports`], [`numbers`] and [`settings`].
+fn admin_routes() -> Router<WebState> {
+    Router::new()
+        .route(
+            "/admin/analog-ports",
+            get(ports::page).post(ports::page_create),
+        )
+        .route("/admin/analog-ports/{id}", post(ports::page_update))
+        .route("/admin/analog-ports/{id}/delete", post(ports::page_delete))
+        .route("/api/v1/line-ports", get(ports::list).post(ports::create))
+        .route(
+            "/api/v1/line-ports/{id}",
+            put(ports::update).delete(ports::delete),
+        )
+        .route("/admin/numbers", get(numbers::page))
+        .route("/api/v1/numbers", get(numbers::api))
+        .route(
+            "/admin/recording-rules",
+            get(settings::policy_page).post(settings::policy_submit),
+        )
+        .route(
+            "/api/v1/recording-policy",
+            get(settings::policy_get).put(settings::policy_put),
+        )
+        .route(
+            "/admin/announcements",
+            get(settings::announcements_page).post(settings::announcements_submit),
+        )
+        .route(
+            "/admin/announcements/{id}/delete",
+            post(settings::announcements_clear),
+        )
+        .route("/api/v1/announcements", get(settings::announcements_list))
+        .route(
+            "/api/v1/queues/{id}/announcements",
+            put(settings::announcements_put).delete(settings::announcements_delete),
+        )
+        .route(
+            "/admin/chat",
+            get(settings::chat_page).post(settings::chat_submit),
+        )
+        .route(
+            "/api/v1/chat/settings",
+            get(settings::chat_get).put(settings::chat_put),
+        )
 }
 
 // ------------------------------------------------------------------------------- caller

@@ -42,6 +42,8 @@ pub fn layout(caller: &Caller, title: Msg, body: Markup) -> Markup {
                             a href="/admin/sip-trunks" { (t(Msg::SipTrunks)) }
                             a href="/admin/trunk-groups" { (t(Msg::TrunkGroups)) }
                             a href="/admin/dial-rules" { (t(Msg::DialPlan)) }
+                            a href="/admin/numbers" { (t(Msg::Numbers)) }
+                            a href="/admin/analog-ports" { (t(Msg::AnalogPorts)) }
                             a href="/admin/ivr" { (t(Msg::IvrFlows)) }
                         }
                         @if matches!(s.role, Role::Admin | Role::Supervisor) {
@@ -52,9 +54,12 @@ pub fn layout(caller: &Caller, title: Msg, body: Markup) -> Markup {
                             a href="/wallboard" { (t(Msg::Wallboard)) }
                             a href="/recordings" { (t(Msg::Recordings)) }
                             a href="/admin/kb" { (t(Msg::KnowledgeBase)) }
+                            a href="/admin/announcements" { (t(Msg::Announcements)) }
+                            a href="/admin/chat" { (t(Msg::ChatSettings)) }
                         }
                         @if s.role == Role::Admin {
                             a href="/admin/business-hours" { (t(Msg::BusinessHours)) }
+                            a href="/admin/recording-rules" { (t(Msg::RecordingRules)) }
                             a href="/admin/audit" { (t(Msg::Audit)) }
                             a href="/admin/system" { (t(Msg::System)) }
                         }

@@ -4,7 +4,9 @@
 //! - the reports page draws its chart from events seeded into the store's event log
 //!   (`web-admin-report-chart.png`);
 //! - the wallboard changes over its WebSocket, without a reload, when a call arrives
-//!   through the loopback CTI call source (`web-admin-wallboard-live.png`).
+//!   through the loopback CTI call source (`web-admin-wallboard-live.png`);
+//! - an admin adds an analog FXS port through the analog ports page's form and sees the
+//!   store's refusal of a taken extension number (`web-admin-analog-port-create.png`).
 
 mod common;
 
@@ -64,6 +66,58 @@ async fn an_admin_creates_an_agent_in_chromium() {
     )
     .await;
     assert_eq!(h.peek().agents().unwrap().len(), before);
+    server.abort();
+}
+
+#[tokio::test]
+async fn an_admin_adds_an_analog_port_in_chromium() {
+    let h = Harness::new();
+    let (addr, server) = serve(&h).await;
+    let (_browser, mut cdp, _profile) = launch().await;
+    let base = format!("http://{addr}");
+    cdp.login(&base, "root", PASSWORD).await;
+    cdp.goto(&base, "/admin/analog-ports").await;
+    let fill = |ext: &str| {
+        format!(
+            "const f = document.getElementById('port-form');\
+             f.querySelector('[name=port]').value = '9';\
+             f.querySelector('[name=kind]').value = 'fxs';\
+             f.querySelector('[name=device]').value = 'virt:fxs9.sock';\
+             f.querySelector('[name=extension]').value = '{ext}';\
+             f.querySelector('[name=caller_id]').value = 'dtmf';\
+             f.requestSubmit(); true"
+        )
+    };
+    // A taken extension number: the page comes back with the store's message.
+    let rev = h.revision();
+    cdp.eval(&fill("1001")).await;
+    cdp.until(
+        "document.readyState === 'complete' && \
+         (document.querySelector('p.error') || {textContent: ''}).textContent.includes('line_port.extension')",
+        "refusal shown",
+    )
+    .await;
+    assert_eq!(h.revision(), rev, "nothing written");
+    cdp.eval(&fill("1109")).await;
+    cdp.until(
+        "document.readyState === 'complete' && location.pathname === '/admin/analog-ports' && \
+         [...document.querySelectorAll('#ports-list tbody tr')].some(r => r.innerText.includes('1109') && r.innerText.includes('virt:fxs9.sock'))",
+        "port row shown",
+    )
+    .await;
+    screenshot(&mut cdp, "web-admin-analog-port-create.png").await;
+    let p = h
+        .peek()
+        .line_ports()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.config.port == 9)
+        .expect("port created");
+    assert_eq!(p.config.extension.as_deref(), Some("1109"));
+    assert_eq!(p.config.caller_id.as_str(), "dtmf");
+    let log = h.peek().changes_since(rev).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].actor, "web:root");
     server.abort();
 }
 

@@ -459,3 +459,67 @@ async fn an_agent_on_a_phone_call_is_offered_no_chat_until_the_call_is_over() {
         "{o}"
     );
 }
+
+/// The chat capacity is a store setting (`/admin/chat`, `PUT /api/v1/chat/settings`): the
+/// service takes the stored value when chat starts (here 1, over the routing
+/// configuration's 2), so the agent is offered one chat at a time; raising it on the
+/// running service offers the waiting chat at once.
+#[tokio::test]
+async fn the_stored_chat_capacity_applies_at_start_and_when_changed() {
+    let h = Harness::desk();
+    let mut sup = h.login("sup", PASSWORD).await;
+    let r = sup
+        .json(
+            axum::http::Method::PUT,
+            "/api/v1/chat/settings",
+            &json!({"capacity": 1}),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.text);
+    let chat = common::start_chat(&h, 2);
+    assert_eq!(
+        chat.capacity_of("2001"),
+        Some(1),
+        "the store's 1, not the config's 2"
+    );
+    let addr = serve(&h).await;
+    let mut a = agent(&h, addr).await;
+    send(&mut a, json!({"type": "ready"})).await;
+    next_json(&mut a).await;
+    let mut c1 = customer(addr, "queue=web&name=one").await;
+    let chat1 = next_json(&mut c1).await["chat"].as_u64().unwrap();
+    let o = next_json(&mut a).await;
+    assert_eq!(
+        (o["type"].as_str(), o["chat"].as_u64()),
+        (Some("offer"), Some(chat1))
+    );
+    send(&mut a, json!({"type": "accept", "chat": chat1})).await;
+    assert_eq!(next_json(&mut a).await["type"], "accepted");
+    let mut c2 = customer(addr, "queue=web&name=two").await;
+    let q2 = next_json(&mut c2).await;
+    let chat2 = q2["chat"].as_u64().unwrap();
+    assert_eq!(q2["position"], 1, "capacity 1: the second chat waits");
+    send(&mut c1, json!({"type": "send", "text": "ping"})).await;
+    let m = next_json(&mut a).await;
+    assert_eq!(
+        (m["type"].as_str(), m["chat"].as_u64()),
+        (Some("message"), Some(chat1)),
+        "no offer of chat 2 before this: {m}"
+    );
+    // Raised to 2 on the running service: chat 2 is offered now, chat 1 still open.
+    let r = sup
+        .json(
+            axum::http::Method::PUT,
+            "/api/v1/chat/settings",
+            &json!({"capacity": 2}),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.text);
+    let o = next_json(&mut a).await;
+    assert_eq!(
+        (o["type"].as_str(), o["chat"].as_u64()),
+        (Some("offer"), Some(chat2))
+    );
+    assert_eq!(chat.capacity_of("2001"), Some(2));
+    assert_eq!(chat.open_chats(), 2);
+}

@@ -13,8 +13,10 @@
 //!
 //! **What it is not:** chats are routed by the chat service's own ACD instance, not the
 //! Center's: a call can still be offered to an agent holding chats, and a configuration
-//! change reaches chat routing only at the next start. The store has no per-agent chat
-//! capacity yet: every agent takes up to [`CHAT_CAPACITY`] chats at once.
+//! change reaches chat routing only at the next start. The chat capacity is one store
+//! setting for every agent (`chat_capacity`, default 2): `WebState::set_chat` applies it
+//! when chat starts and the panel's chat settings page applies a change at once;
+//! [`CHAT_CAPACITY`] only fills the routing configuration before that.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,7 +24,8 @@ use std::sync::Arc;
 use tracing::{info, warn};
 use web_admin::chat::{ChatConfig, ChatService};
 
-/// Chats one agent handles at once (no per-agent setting in the store yet).
+/// Chats one agent handles at once in the routing configuration built here; the store's
+/// setting replaces it when chat starts (`WebState::set_chat`).
 pub(crate) const CHAT_CAPACITY: u8 = 2;
 
 /// The chat routing configuration from the call center's: every queue by name, every agent

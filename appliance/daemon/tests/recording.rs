@@ -191,10 +191,13 @@ fn a_queue_call_recorded_by_policy_holds_both_sides_and_the_paused_card_part_is_
         return;
     }
     let (dir, data) = seeded(|st| {
-        st.set_recording_policy(&RecordingPolicy {
-            queues: vec!["sales".into()],
-            retain_days: Some(30),
-        })
+        st.set_recording_policy(
+            ctx(),
+            &RecordingPolicy {
+                queues: vec!["sales".into()],
+                retain_days: Some(30),
+            },
+        )
         .expect("policy");
         supervisor(st);
     });
@@ -600,6 +603,7 @@ fn a_waiting_caller_hears_the_position_announcement_and_none_over_the_answer() {
     }
     let (dir, data) = seeded(|st| {
         st.set_queue_announcements(
+            ctx(),
             "sales",
             &store::announce::QueueAnnouncements {
                 first_after_s: 2,

@@ -2,8 +2,12 @@
 //! its messages in `chat_messages`, written together in one transaction so a transcript is
 //! never half saved. The customer's history ([`Store::interactions`]) lists chats beside
 //! calls; [`Store::chat_transcript`] reads the messages back.
+//!
+//! The chat capacity (chats one agent handles at once) is a setting (`settings` key
+//! `chat_capacity`, default [`DEFAULT_CHAT_CAPACITY`], [`CHAT_CAPACITY_RANGE`]), set with
+//! [`crate::Command::SetChatCapacity`] (audited as entity `chat_settings`).
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::crm::{Interaction, insert_interaction_row};
 use crate::error::{Invalid, Result, Rule};
@@ -15,6 +19,34 @@ pub const MAX_BODY_CHARS: usize = 2000;
 pub const MAX_AUTHOR_CHARS: usize = 64;
 /// Most messages in one transcript.
 pub const MAX_MESSAGES: usize = 2000;
+
+/// Chats one agent handles at once when nothing is set.
+pub const DEFAULT_CHAT_CAPACITY: u8 = 2;
+/// The chat capacities an admin may set.
+pub const CHAT_CAPACITY_RANGE: core::ops::RangeInclusive<u8> = 1..=10;
+const CAPACITY_KEY: &str = "chat_capacity";
+
+/// [`crate::Command::SetChatCapacity`] inside the command's transaction.
+pub(crate) fn apply_capacity(
+    tx: &rusqlite::Transaction<'_>,
+    capacity: u8,
+) -> Result<(crate::Entity, i64, crate::Op)> {
+    if !CHAT_CAPACITY_RANGE.contains(&capacity) {
+        return Err(Invalid::new(
+            "chat.capacity",
+            Rule::OutOfRange {
+                min: i64::from(*CHAT_CAPACITY_RANGE.start()),
+                max: i64::from(*CHAT_CAPACITY_RANGE.end()),
+            },
+        )
+        .into());
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+        params![CAPACITY_KEY, capacity.to_string()],
+    )?;
+    Ok((crate::Entity::ChatSettings, 0, crate::Op::Update))
+}
 
 /// Who wrote a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +114,33 @@ fn check_line(l: &ChatLine) -> std::result::Result<(), Invalid> {
 }
 
 impl Store {
+    /// Chats one agent handles at once ([`DEFAULT_CHAT_CAPACITY`] when not set).
+    ///
+    /// # Errors
+    /// SQLite errors; [`crate::StoreError::BadStoredValue`] for a stored value outside
+    /// [`CHAT_CAPACITY_RANGE`].
+    pub fn chat_capacity(&self) -> Result<u8> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [CAPACITY_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match v {
+            None => Ok(DEFAULT_CHAT_CAPACITY),
+            Some(v) => v
+                .parse::<u8>()
+                .ok()
+                .filter(|c| CHAT_CAPACITY_RANGE.contains(c))
+                .ok_or(crate::StoreError::BadStoredValue {
+                    table: "settings",
+                    column: "value",
+                }),
+        }
+    }
+
     /// Saves a finished chat: the interaction (its `channel` must be `chat`) and its
     /// messages, in one transaction. Returns the interaction id.
     ///

@@ -350,6 +350,13 @@ pub enum Command {
     },
     /// Add an analog or sound-card line port ([`crate::lines`]).
     CreateLinePort(crate::lines::LinePortConfig),
+    /// Replace a line port ([`crate::lines`]: the create rules, its own numbers excepted).
+    UpdateLinePort {
+        /// Line port id.
+        id: i64,
+        /// New configuration.
+        config: crate::lines::LinePortConfig,
+    },
     /// Remove a line port.
     DeleteLinePort {
         /// Line port id.
@@ -357,14 +364,16 @@ pub enum Command {
     },
     /// Add a trunk group.
     CreateTrunkGroup(TrunkGroupConfig),
-    /// Replace a trunk group and its members.
+    /// Replace a trunk group and its members (a rename is refused while an FXO line port
+    /// names the group: ports refer to it by name).
     UpdateTrunkGroup {
         /// Group id.
         id: i64,
         /// New configuration.
         config: TrunkGroupConfig,
     },
-    /// Remove a trunk group (refused while a dial rule targets it).
+    /// Remove a trunk group (refused while a dial rule targets it or an FXO line port names
+    /// it).
     DeleteTrunkGroup {
         /// Group id.
         id: i64,
@@ -524,6 +533,24 @@ pub enum Command {
         queue: i64,
         /// Business-hours calendar id, or none.
         hours: Option<i64>,
+    },
+    /// Set the recording policy ([`crate::recordings::RecordingPolicy`]: which queues are
+    /// recorded, retention). Recorded as entity `recording_policy`, id 0.
+    SetRecordingPolicy(crate::recordings::RecordingPolicy),
+    /// Set what queue `queue` tells its waiting callers
+    /// ([`crate::announce::QueueAnnouncements`]), or clear it (`None`). Recorded as an
+    /// update of the queue.
+    SetQueueAnnouncements {
+        /// Queue id.
+        queue: i64,
+        /// The settings, or none.
+        announcements: Option<crate::announce::QueueAnnouncements>,
+    },
+    /// Set how many web chats one agent handles at once
+    /// ([`crate::chat::CHAT_CAPACITY_RANGE`]). Recorded as entity `chat_settings`, id 0.
+    SetChatCapacity {
+        /// Chats per agent.
+        capacity: u8,
     },
 }
 
@@ -1336,11 +1363,36 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
                 "a dial rule",
             )],
         )?,
-        C::CreateLinePort(c) => (Entity::LinePort, crate::lines::insert(tx, c)?, Op::Create),
+        C::CreateLinePort(c) => {
+            let (id, op) = crate::lines::write(tx, None, c)?;
+            (Entity::LinePort, id, op)
+        }
+        C::UpdateLinePort { id, config } => {
+            let (id, op) = crate::lines::write(tx, Some(*id), config)?;
+            (Entity::LinePort, id, op)
+        }
         C::DeleteLinePort { id } => LINE_PORTS.delete(tx, *id, &[])?,
         C::CreateTrunkGroup(c) | C::UpdateTrunkGroup { config: c, .. } => {
             let id = TRUNK_GROUPS.target(tx, update_id(cmd))?;
             validate_trunk_group(tx, c, id)?;
+            if let Some(id) = id {
+                // FXO ports name their group: a rename would leave them pointing nowhere.
+                let named: bool = tx
+                    .prepare_cached(
+                        "SELECT 1 FROM line_ports p JOIN trunk_groups g ON p.trunk_group = g.name
+                         WHERE g.id = ?1 AND g.name <> ?2",
+                    )?
+                    .exists(params![id, c.name])?;
+                if named {
+                    return Err(Invalid::new(
+                        "trunk_group.name",
+                        Rule::InUse {
+                            by: "an FXO line port",
+                        },
+                    )
+                    .into());
+                }
+            }
             let r = TRUNK_GROUPS.write(tx, id, &["name"], params![c.name])?;
             write_trunk_members(tx, r.1, &c.members)?;
             r
@@ -1348,10 +1400,16 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
         C::DeleteTrunkGroup { id } => TRUNK_GROUPS.delete(
             tx,
             *id,
-            &[(
-                "SELECT 1 FROM dial_rules WHERE target_trunk_group_id = ?1",
-                "a dial rule",
-            )],
+            &[
+                (
+                    "SELECT 1 FROM dial_rules WHERE target_trunk_group_id = ?1",
+                    "a dial rule",
+                ),
+                (
+                    "SELECT 1 FROM line_ports p JOIN trunk_groups g ON p.trunk_group = g.name WHERE g.id = ?1",
+                    "an FXO line port",
+                ),
+            ],
         )?,
         C::CreateDialRule(c) | C::UpdateDialRule { config: c, .. } => {
             let id = DIAL_RULES.target(tx, update_id(cmd))?;
@@ -1578,6 +1636,12 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
         C::UpdateBusinessHours { id, config } => crate::desk::apply_hours(tx, Some(*id), config)?,
         C::DeleteBusinessHours { id } => crate::desk::delete_hours(tx, *id)?,
         C::SetQueueCalendar { queue, hours } => crate::queuehours::apply(tx, *queue, *hours)?,
+        C::SetRecordingPolicy(p) => crate::recordings::apply_policy(tx, p)?,
+        C::SetQueueAnnouncements {
+            queue,
+            announcements,
+        } => crate::announce::apply(tx, *queue, announcements.as_ref())?,
+        C::SetChatCapacity { capacity } => crate::chat::apply_capacity(tx, *capacity)?,
         C::SetUserLanguage { id, language } => {
             require(tx, "users", *id, Entity::User)?;
             tx.execute(

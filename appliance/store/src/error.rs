@@ -222,6 +222,10 @@ pub enum Entity {
     Firmware,
     /// Analog or sound-card line port ([`crate::lines`]).
     LinePort,
+    /// The recording policy (settings, id 0).
+    RecordingPolicy,
+    /// Web chat settings: chats per agent (settings, id 0).
+    ChatSettings,
 }
 
 impl Entity {
@@ -254,11 +258,13 @@ impl Entity {
             Self::Database => "database",
             Self::Firmware => "firmware",
             Self::LinePort => "line_port",
+            Self::RecordingPolicy => "recording_policy",
+            Self::ChatSettings => "chat_settings",
         }
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 25] = [
+        const ALL: [Entity; 27] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
@@ -284,6 +290,8 @@ impl Entity {
             Entity::Database,
             Entity::Firmware,
             Entity::LinePort,
+            Entity::RecordingPolicy,
+            Entity::ChatSettings,
         ];
         ALL.into_iter().find(|e| e.as_str() == s)
     }

@@ -15,17 +15,24 @@
 //! `alsa:<pcm name>` (sound channels only).
 //!
 //! Changes are configuration [`Command`]s ([`Command::CreateLinePort`],
-//! [`Command::DeleteLinePort`]; [`Store::add_line_port`] and [`Store::delete_line_port`]
-//! run them) through [`Store::execute`]: validated, a new config revision, an audit row.
-//! Port extension numbers are unique among ports, extensions and queues both ways (an
-//! extension or queue number taken by a port is refused too). The daemon opens ports at
-//! start.
+//! [`Command::UpdateLinePort`], [`Command::DeleteLinePort`]; [`Store::add_line_port`],
+//! [`Store::update_line_port`] and [`Store::delete_line_port`] run them) through
+//! [`Store::execute`]: validated, a new config revision, an audit row. Port numbers are
+//! unique among ports; port extension numbers are unique among ports, extensions and queues
+//! both ways (an extension or queue number taken by a port is refused too), on create and
+//! on update alike. The daemon opens ports at start.
+//!
+//! An FXO port names its trunk group **by name**, so the group is held by that name: a
+//! trunk group an FXO port names can be neither deleted ([`Command::DeleteTrunkGroup`]) nor
+//! renamed ([`Command::UpdateTrunkGroup`] with another name) while the port names it
+//! (`trunk_group.id` / `trunk_group.name`: still referred to by an FXO line port); move or
+//! delete the port first.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::Store;
-use crate::config::{Command, CommandContext, check_digits, decode, text_enum};
-use crate::error::{Invalid, Result, Rule, StoreError};
+use crate::config::{Command, CommandContext, Op, check_digits, decode, text_enum};
+use crate::error::{Entity, Invalid, Result, Rule, StoreError};
 
 text_enum!(
     /// What a port is.
@@ -245,15 +252,33 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLinePort> {
     })
 }
 
-/// [`Command::CreateLinePort`] inside the command's transaction: checks the port
-/// ([`validate_line_port`]; a port number and an extension number not used by another
-/// port, an extension number not used by an extension or a queue, a trunk group that
-/// exists) and inserts it. Returns the new row id.
-pub(crate) fn insert(tx: &Transaction<'_>, c: &LinePortConfig) -> Result<i64> {
+/// [`Command::CreateLinePort`] (`id` `None`) and [`Command::UpdateLinePort`] (`id` the row)
+/// inside the command's transaction: checks the port ([`validate_line_port`]; a port number
+/// and an extension number not used by another port, an extension number not used by an
+/// extension or a queue, a trunk group that exists) and inserts or rewrites it. Returns the
+/// row id and the operation.
+pub(crate) fn write(
+    tx: &Transaction<'_>,
+    id: Option<i64>,
+    c: &LinePortConfig,
+) -> Result<(i64, Op)> {
+    if let Some(id) = id {
+        let found: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM line_ports WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
+        if !found {
+            return Err(StoreError::NotFound {
+                entity: Entity::LinePort,
+                id,
+            });
+        }
+    }
     validate_line_port(c)?;
     let taken: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM line_ports WHERE port = ?1)",
-        [c.port],
+        "SELECT EXISTS(SELECT 1 FROM line_ports WHERE port = ?1 AND id IS NOT ?2)",
+        params![c.port, id],
         |r| r.get(0),
     )?;
     if taken {
@@ -261,10 +286,10 @@ pub(crate) fn insert(tx: &Transaction<'_>, c: &LinePortConfig) -> Result<i64> {
     }
     if let Some(n) = &c.extension {
         let used: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM line_ports WHERE extension = ?1)
+            "SELECT EXISTS(SELECT 1 FROM line_ports WHERE extension = ?1 AND id IS NOT ?2)
                  OR EXISTS(SELECT 1 FROM extensions WHERE number = ?1)
                  OR EXISTS(SELECT 1 FROM queues WHERE number = ?1)",
-            [n],
+            params![n, id],
             |r| r.get(0),
         )?;
         if used {
@@ -281,23 +306,35 @@ pub(crate) fn insert(tx: &Transaction<'_>, c: &LinePortConfig) -> Result<i64> {
             return Err(Invalid::new("line_port.trunk_group", Rule::NoSuchReference).into());
         }
     }
-    tx.execute(
-        "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            c.port,
-            c.kind.as_str(),
-            c.device,
-            c.extension,
-            c.route,
-            c.trunk_group,
-            c.caller_id.as_str(),
-            c.country.as_str(),
-            c.ring_on_ms,
-            c.ring_off_ms
-        ],
-    )?;
-    Ok(tx.last_insert_rowid())
+    let values = params![
+        c.port,
+        c.kind.as_str(),
+        c.device,
+        c.extension,
+        c.route,
+        c.trunk_group,
+        c.caller_id.as_str(),
+        c.country.as_str(),
+        c.ring_on_ms,
+        c.ring_off_ms
+    ];
+    if let Some(id) = id {
+        let mut all = values.to_vec();
+        all.push(&id);
+        tx.execute(
+            "UPDATE line_ports SET port=?1, kind=?2, device=?3, extension=?4, route=?5, trunk_group=?6,
+                 caller_id=?7, country=?8, ring_on_ms=?9, ring_off_ms=?10 WHERE id=?11",
+            all.as_slice(),
+        )?;
+        Ok((id, Op::Update))
+    } else {
+        tx.execute(
+            "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            values,
+        )?;
+        Ok((tx.last_insert_rowid(), Op::Create))
+    }
 }
 
 impl Store {
@@ -320,6 +357,28 @@ impl Store {
     /// [`StoreError::Invalid`] naming the field (nothing written); SQLite errors.
     pub fn add_line_port(&mut self, ctx: CommandContext<'_>, c: &LinePortConfig) -> Result<i64> {
         Ok(self.execute(ctx, &Command::CreateLinePort(c.clone()))?.id)
+    }
+
+    /// Replaces the port with row id `id`: [`Command::UpdateLinePort`] through
+    /// [`Store::execute`] (checked as on create, the port's own numbers excepted; audited).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] naming the field, [`StoreError::NotFound`] for an unknown id
+    /// (nothing written); SQLite errors.
+    pub fn update_line_port(
+        &mut self,
+        ctx: CommandContext<'_>,
+        id: i64,
+        c: &LinePortConfig,
+    ) -> Result<()> {
+        self.execute(
+            ctx,
+            &Command::UpdateLinePort {
+                id,
+                config: c.clone(),
+            },
+        )
+        .map(drop)
     }
 
     /// Deletes the port with this row id ([`Command::DeleteLinePort`] through

@@ -3,8 +3,8 @@
 
 use rusqlite::params;
 
-use crate::config::text_enum;
-use crate::error::{Invalid, Result, Rule, StoreError};
+use crate::config::{Command, text_enum};
+use crate::error::{Entity, Invalid, Result, Rule, StoreError};
 use crate::{Store, Timestamp};
 
 text_enum!(
@@ -324,7 +324,7 @@ impl Store {
             == 0
         {
             return Err(StoreError::NotFound {
-                entity: crate::Entity::Recording,
+                entity: Entity::Recording,
                 id,
             });
         }
@@ -447,7 +447,7 @@ impl Store {
             .execute("UPDATE voicemails SET heard = 1 WHERE id = ?1", [id])?;
         if n == 0 {
             return Err(StoreError::NotFound {
-                entity: crate::error::Entity::Recording,
+                entity: Entity::Recording,
                 id,
             });
         }
@@ -509,50 +509,79 @@ impl Store {
         Ok(p)
     }
 
-    /// Sets the recording policy.
+    /// Sets the recording policy: [`Command::SetRecordingPolicy`] through
+    /// [`Store::execute`] (a new config revision and an audit row naming `ctx.actor`, entity
+    /// `recording_policy`; the daemon reads the policy again at its next reload).
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for an empty queue name or one with a comma, or a retention
-    /// of 0 or over 3650 days; nothing is written then.
-    pub fn set_recording_policy(&mut self, p: &RecordingPolicy) -> Result<()> {
-        for q in &p.queues {
-            if q.trim().is_empty() {
-                return Err(Invalid::new("recording_policy.queues", Rule::Empty).into());
-            }
-            if q.contains(',') {
-                return Err(Invalid::new(
-                    "recording_policy.queues",
-                    Rule::BadChars {
-                        allowed: "anything but ','",
-                    },
-                )
-                .into());
-            }
-        }
-        if let Some(d) = p.retain_days
-            && !(1..=3650).contains(&d)
-        {
-            return Err(Invalid::new(
-                "recording_policy.retain_days",
-                Rule::OutOfRange { min: 1, max: 3650 },
-            )
-            .into());
-        }
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
-            params![POLICY_QUEUES, p.queues.join(",")],
-        )?;
-        tx.execute(
-            "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
-            params![
-                POLICY_RETAIN,
-                p.retain_days.map(|d| d.to_string()).unwrap_or_default()
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
+    /// [`StoreError::Invalid`] for an empty queue name, one with a comma or one that names
+    /// no queue, or a retention of 0 or over 3650 days; nothing is written then.
+    pub fn set_recording_policy(
+        &mut self,
+        ctx: crate::CommandContext<'_>,
+        p: &RecordingPolicy,
+    ) -> Result<()> {
+        self.execute(ctx, &Command::SetRecordingPolicy(p.clone()))
+            .map(drop)
     }
+}
+
+/// Checks a recording policy on its own.
+///
+/// # Errors
+/// The first field that breaks a rule.
+pub fn validate_policy(p: &RecordingPolicy) -> Result<(), Invalid> {
+    for q in &p.queues {
+        if q.trim().is_empty() {
+            return Err(Invalid::new("recording_policy.queues", Rule::Empty));
+        }
+        if q.contains(',') {
+            return Err(Invalid::new(
+                "recording_policy.queues",
+                Rule::BadChars {
+                    allowed: "anything but ','",
+                },
+            ));
+        }
+    }
+    if let Some(d) = p.retain_days
+        && !(1..=3650).contains(&d)
+    {
+        return Err(Invalid::new(
+            "recording_policy.retain_days",
+            Rule::OutOfRange { min: 1, max: 3650 },
+        ));
+    }
+    Ok(())
+}
+
+/// [`Command::SetRecordingPolicy`] inside the command's transaction: checked as
+/// [`validate_policy`] says, and every queue name other than `*` must name a queue.
+pub(crate) fn apply_policy(
+    tx: &rusqlite::Transaction<'_>,
+    p: &RecordingPolicy,
+) -> Result<(Entity, i64, crate::Op)> {
+    validate_policy(p)?;
+    for q in p.queues.iter().filter(|q| q.as_str() != "*") {
+        if !tx
+            .prepare_cached("SELECT 1 FROM queues WHERE name = ?1")?
+            .exists([q])?
+        {
+            return Err(Invalid::new("recording_policy.queues", Rule::NoSuchReference).into());
+        }
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+        params![POLICY_QUEUES, p.queues.join(",")],
+    )?;
+    tx.execute(
+        "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+        params![
+            POLICY_RETAIN,
+            p.retain_days.map(|d| d.to_string()).unwrap_or_default()
+        ],
+    )?;
+    Ok((Entity::RecordingPolicy, 0, crate::Op::Update))
 }
 
 #[cfg(test)]
@@ -562,32 +591,49 @@ mod policy_tests {
 
     #[test]
     fn policy_round_trips_and_refuses_bad_values() {
+        let ctx = crate::CommandContext {
+            actor: "web:root",
+            ts: crate::Timestamp(1),
+        };
         let dir = tempfile::tempdir().unwrap();
         let mut st = Store::open(dir.path().join("p.db")).unwrap();
         assert_eq!(st.recording_policy().unwrap(), RecordingPolicy::default());
+        st.seed_demo(crate::Timestamp(1)).unwrap().unwrap();
+        let seeded = st.config_revision().unwrap();
         let p = RecordingPolicy {
             queues: vec!["sales".into(), "support".into()],
             retain_days: Some(90),
         };
-        st.set_recording_policy(&p).unwrap();
+        st.set_recording_policy(ctx, &p).unwrap();
         assert_eq!(st.recording_policy().unwrap(), p);
         assert!(p.records_queue("sales") && !p.records_queue("billing"));
         let bad = RecordingPolicy {
             queues: vec!["a,b".into()],
             retain_days: None,
         };
-        assert!(st.set_recording_policy(&bad).is_err());
+        assert!(st.set_recording_policy(ctx, &bad).is_err());
         let bad = RecordingPolicy {
             queues: vec![],
             retain_days: Some(0),
         };
-        assert!(st.set_recording_policy(&bad).is_err());
+        assert!(st.set_recording_policy(ctx, &bad).is_err());
+        let bad = RecordingPolicy {
+            queues: vec!["billing".into()],
+            retain_days: None,
+        };
+        assert!(st.set_recording_policy(ctx, &bad).is_err(), "no such queue");
         assert_eq!(st.recording_policy().unwrap(), p, "nothing changed");
         let all = RecordingPolicy {
             queues: vec!["*".into()],
             retain_days: None,
         };
-        st.set_recording_policy(&all).unwrap();
+        st.set_recording_policy(ctx, &all).unwrap();
         assert!(st.recording_policy().unwrap().records_queue("billing"));
+        // Two changes went through, each audited; the refused ones left no row.
+        let log = st.changes_since(seeded).unwrap();
+        assert_eq!(log.len(), 2);
+        assert!(log.iter().all(|e| e.actor == "web:root"
+            && e.change.entity == crate::Entity::RecordingPolicy
+            && e.change.op == crate::Op::Update));
     }
 }

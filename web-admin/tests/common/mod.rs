@@ -354,9 +354,26 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-/// Turns web chat on for `h`: queue `web` (skill 5 ≥ 50, longest idle, 20 s offer timeout)
-/// with agents 2001 (skill 80, capacity `cap_2001`) and 2002 (no chat skill, capacity 3).
-pub fn enable_chat(h: &Harness, cap_2001: u8) -> Arc<web_admin::chat::ChatService> {
+/// Turns web chat on for `h` with the store's chat capacity set to `capacity` first (the
+/// service takes it at start): see [`start_chat`].
+pub fn enable_chat(h: &Harness, capacity: u8) -> Arc<web_admin::chat::ChatService> {
+    h.peek()
+        .execute(
+            CommandContext {
+                actor: "test",
+                ts: Timestamp(T0),
+            },
+            &Command::SetChatCapacity { capacity },
+        )
+        .unwrap();
+    start_chat(h, capacity)
+}
+
+/// Turns web chat on for `h`, leaving the store as it is: queue `web` (skill 5 ≥ 50,
+/// longest idle, 20 s offer timeout) with agents 2001 (skill 80, capacity `cap_2001` in the
+/// routing configuration) and 2002 (no chat skill, capacity 3); [`WebState::set_chat`]
+/// then applies the store's chat capacity to every agent.
+pub fn start_chat(h: &Harness, cap_2001: u8) -> Arc<web_admin::chat::ChatService> {
     use acd::{AgentConfig, AgentId, Member, QueueConfig, QueueId, SkillId, Strategy};
     let mut a1 = AgentConfig::new(AgentId(1));
     a1.skills = vec![(SkillId(5), 80)];

@@ -1,0 +1,611 @@
+//! The admin pages of issue 7's last slice: analog line ports, numbers/DIDs, recording
+//! rules and retention, queue announcements, web chat capacity. Each: create/edit/delete
+//! through REST and the HTML forms, audited with the user's name; malformed input answered
+//! with a 4xx naming the field and nothing written; the wrong role refused. (Every route is
+//! also in the route-table, anonymous and CSRF-less tests of `access.rs` and `security.rs`.)
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Harness, PASSWORD};
+use serde_json::{Value, json};
+
+fn audit_of(h: &Harness, since: i64) -> Vec<(String, String, i64, String)> {
+    h.peek()
+        .changes_since(since)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            (
+                e.actor,
+                e.change.entity.as_str().to_owned(),
+                e.change.id,
+                e.change.op.as_str().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn announcement_form<'a>(queue: &'a str, every: &'a str) -> [(&'static str, &'a str); 6] {
+    [
+        ("queue", queue),
+        ("first_after_s", "10"),
+        ("every_s", every),
+        ("wait_time", "on"),
+        ("periodic_prompts", "1"),
+        ("callback_attempts", "0"),
+    ]
+}
+
+fn fxs(port: u16, ext: &str) -> Value {
+    json!({"port": port, "kind": "fxs", "device": format!("virt:fxs{port}.sock"), "extension": ext})
+}
+
+#[tokio::test]
+async fn line_ports_are_created_edited_and_deleted_through_the_api_and_audited() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    let rev = h.revision();
+    let r = c
+        .json(Method::POST, "/api/v1/line-ports", &fxs(5, "1105"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    let list = c.get("/api/v1/line-ports").await.json();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(row["extension"], "1105");
+    assert_eq!(row["caller_id"], "etsi_fsk", "defaults filled in");
+    assert_eq!(
+        (row["ring_on_ms"].as_u64(), row["ring_off_ms"].as_u64()),
+        (Some(1000), Some(4000))
+    );
+    let mut edited = fxs(6, "1106");
+    edited["caller_id"] = json!("dtmf");
+    edited["country"] = json!("etsi");
+    let r = c
+        .json(Method::PUT, &format!("/api/v1/line-ports/{id}"), &edited)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let stored = h
+        .peek()
+        .line_ports()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == id)
+        .unwrap();
+    assert_eq!(stored.config.port, 6);
+    assert_eq!(stored.config.extension.as_deref(), Some("1106"));
+    assert_eq!(stored.config.caller_id.as_str(), "dtmf");
+    let r = c
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/line-ports/{id}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(h.peek().line_ports().unwrap().iter().all(|p| p.id != id));
+    let me = "web:root".to_owned();
+    assert_eq!(
+        audit_of(&h, rev),
+        [
+            (me.clone(), "line_port".into(), id, "create".into()),
+            (me.clone(), "line_port".into(), id, "update".into()),
+            (me, "line_port".into(), id, "delete".into()),
+        ]
+    );
+    // A supervisor may not touch them.
+    let mut sup = h.login("sup", PASSWORD).await;
+    assert_eq!(
+        sup.get("/api/v1/line-ports").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = sup
+        .json(Method::POST, "/api/v1/line-ports", &fxs(7, "1107"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sup.get("/admin/analog-ports").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn malformed_line_ports_get_a_4xx_naming_the_field_and_change_nothing() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    let rev = h.revision();
+    let ports = h.peek().line_ports().unwrap();
+    let with = |k: &str, v: Value| {
+        let mut p = fxs(9, "1109");
+        p[k] = v;
+        p
+    };
+    let cases = [
+        (with("kind", json!("isdn")), "line_port.kind"),
+        (with("device", json!("/dev/dahdi/1")), "line_port.device"),
+        (with("device", json!("virt:../../etc")), "line_port.device"),
+        (with("extension", json!("1001")), "line_port.extension"),
+        (with("extension", json!("701")), "line_port.extension"),
+        (with("port", json!(1)), "line_port.port"),
+        (with("port", json!(0)), "line_port.port"),
+        (with("port", json!(70000)), "port"),
+        (with("ring_on_ms", json!(20)), "line_port.ring_on_ms"),
+        (with("caller_id", json!("morse")), "line_port.caller_id"),
+        (with("route", json!("8000")), "line_port.route"),
+        (
+            json!({"port": 9, "kind": "fxo", "device": "virt:fxo9.sock", "route": "8000", "trunk_group": "nosuch"}),
+            "line_port.trunk_group",
+        ),
+        (
+            json!({"port": 9, "kind": "fxo", "device": "virt:fxo9.sock"}),
+            "line_port.route",
+        ),
+        (with("colour", json!("red")), "colour"),
+    ];
+    for (body, field) in &cases {
+        let r = c.json(Method::POST, "/api/v1/line-ports", body).await;
+        assert!(
+            r.status.is_client_error(),
+            "{body}: {} {}",
+            r.status,
+            r.text
+        );
+        let msg = r.json()["error"].as_str().unwrap().to_owned();
+        assert!(msg.contains(field), "{body}: `{msg}` should name {field}");
+    }
+    // The same rules on update (port 1 is the demo FXS port 1101).
+    let fxs1 = ports.iter().find(|p| p.config.port == 1).unwrap().id;
+    let r = c
+        .json(
+            Method::PUT,
+            &format!("/api/v1/line-ports/{fxs1}"),
+            &fxs(2, "1101"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("line_port.port"), "{}", r.text);
+    let r = c
+        .json(Method::PUT, "/api/v1/line-ports/999999", &fxs(9, "1109"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c
+        .json(Method::DELETE, "/api/v1/line-ports/999999", &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(h.revision(), rev, "nothing was written");
+    assert_eq!(h.peek().line_ports().unwrap(), ports);
+}
+
+#[tokio::test]
+async fn a_trunk_group_an_fxo_port_names_is_refused_deletion_and_renaming() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    let span = h.peek().spans().unwrap()[0].id;
+    let g = json!({"name": "analog", "members": [{"kind": "span", "id": span}]});
+    let r = c.json(Method::POST, "/api/v1/trunk-groups", &g).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let gid = r.json()["id"].as_i64().unwrap();
+    let port = json!({"port": 3, "kind": "fxo", "device": "virt:fxo3.sock", "route": "8000", "trunk_group": "analog"});
+    let r = c.json(Method::POST, "/api/v1/line-ports", &port).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let rev = h.revision();
+    let r = c
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/trunk-groups/{gid}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("an FXO line port"), "{}", r.text);
+    let mut renamed = g.clone();
+    renamed["name"] = json!("analog2");
+    let r = c
+        .json(
+            Method::PUT,
+            &format!("/api/v1/trunk-groups/{gid}"),
+            &renamed,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("trunk_group.name"), "{}", r.text);
+    assert_eq!(h.revision(), rev, "nothing was written");
+}
+
+#[tokio::test]
+async fn the_analog_ports_page_creates_edits_and_deletes_through_its_forms() {
+    let h = Harness::new();
+    let mut c = h.client();
+    c.login_form("root", PASSWORD).await;
+    let page = c.get("/admin/analog-ports").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("virt:fxs1.sock") && page.text.contains("systemctl restart"));
+    c.csrf = common::hidden_csrf(&page.text);
+    let form = |port: &'static str, ext: &'static str, on: &'static str| {
+        [
+            ("port", port),
+            ("kind", "fxs"),
+            ("device", "virt:fxs8.sock"),
+            ("extension", ext),
+            ("route", ""),
+            ("trunk_group", ""),
+            ("caller_id", "etsi_fsk"),
+            ("country", "cn"),
+            ("ring_on_ms", on),
+            ("ring_off_ms", "4000"),
+        ]
+    };
+    let rev = h.revision();
+    for (bad, field) in [
+        (form("eight", "1108", "1000"), "line_port.port"),
+        (form("8", "1001", "1000"), "line_port.extension"),
+        (form("8", "1108", "99999"), "line_port.ring_on_ms"),
+    ] {
+        let r = c.form("/admin/analog-ports", &bad, true).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains(field), "{field}: {}", r.text);
+    }
+    assert_eq!(h.revision(), rev, "nothing was written");
+    let r = c
+        .form("/admin/analog-ports", &form("8", "1108", "1000"), true)
+        .await;
+    assert_eq!(r.location(), Some("/admin/analog-ports"), "{}", r.text);
+    let id = h
+        .peek()
+        .line_ports()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.config.port == 8)
+        .unwrap()
+        .id;
+    // The edit form is filled in from the stored port.
+    let edit = c.get(&format!("/admin/analog-ports?edit={id}")).await;
+    assert!(
+        edit.text
+            .contains(&format!("action=\"/admin/analog-ports/{id}\""))
+    );
+    assert!(edit.text.contains("value=\"1108\""), "{}", edit.text);
+    let r = c
+        .form(
+            &format!("/admin/analog-ports/{id}"),
+            &form("8", "1118", "1500"),
+            true,
+        )
+        .await;
+    assert_eq!(r.location(), Some("/admin/analog-ports"), "{}", r.text);
+    let p = h
+        .peek()
+        .line_ports()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == id)
+        .unwrap();
+    assert_eq!(
+        (p.config.extension.as_deref(), p.config.ring_on_ms),
+        (Some("1118"), 1500)
+    );
+    let r = c
+        .form(&format!("/admin/analog-ports/{id}/delete"), &[], true)
+        .await;
+    assert_eq!(r.location(), Some("/admin/analog-ports"), "{}", r.text);
+    assert!(h.peek().line_ports().unwrap().iter().all(|p| p.id != id));
+    let ops: Vec<String> = audit_of(&h, rev).into_iter().map(|a| a.3).collect();
+    assert_eq!(ops, ["create", "update", "delete"]);
+}
+
+#[tokio::test]
+async fn the_numbers_page_shows_the_did_table_and_flags_unreachable_fxo_routes() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    let n = c.get("/api/v1/numbers").await.json();
+    let find = |n: &Value, num: &str| {
+        n["dids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["number"] == num)
+            .cloned()
+    };
+    assert_eq!(find(&n, "1001").unwrap()["kind"], "extension");
+    assert_eq!(find(&n, "600").unwrap()["kind"], "echo_test");
+    assert_eq!(find(&n, "701").unwrap()["target"], "sales");
+    assert_eq!(find(&n, "1101").unwrap()["target"], "analog/1");
+    assert_eq!(find(&n, "8000").unwrap()["kind"], "ivr");
+    assert_eq!(
+        n["fxo_routes"],
+        json!([{"port": 2, "route": "8000", "reachable": true}])
+    );
+    let port = json!({"port": 4, "kind": "fxo", "device": "virt:fxo4.sock", "route": "4444"});
+    assert_eq!(
+        c.json(Method::POST, "/api/v1/line-ports", &port)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let n = c.get("/api/v1/numbers").await.json();
+    assert!(find(&n, "4444").is_none());
+    assert_eq!(
+        n["fxo_routes"][1],
+        json!({"port": 4, "route": "4444", "reachable": false})
+    );
+    let page = c.get("/admin/numbers").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("4444") && page.text.contains("analog/1"));
+    let mut sup = h.login("sup", PASSWORD).await;
+    assert_eq!(
+        sup.get("/api/v1/numbers").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_recording_policy_is_set_through_the_api_and_the_form_and_audited() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    assert_eq!(
+        c.get("/api/v1/recording-policy").await.json(),
+        json!({"queues": [], "retain_days": null})
+    );
+    let rev = h.revision();
+    for (body, field) in [
+        (json!({"queues": ["a,b"]}), "recording_policy.queues"),
+        (json!({"queues": [" "]}), "recording_policy.queues"),
+        (
+            json!({"queues": ["nosuchqueue"]}),
+            "recording_policy.queues",
+        ),
+        (
+            json!({"queues": [], "retain_days": 0}),
+            "recording_policy.retain_days",
+        ),
+        (
+            json!({"queues": [], "retain_days": 4000}),
+            "recording_policy.retain_days",
+        ),
+        (json!({"queues": [], "retain_days": "x"}), "retain_days"),
+        (json!({"queue": []}), "queue"),
+    ] {
+        let r = c.json(Method::PUT, "/api/v1/recording-policy", &body).await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.text);
+        let msg = r.json()["error"].as_str().unwrap().to_owned();
+        assert!(msg.contains(field), "{body}: `{msg}` should name {field}");
+    }
+    assert_eq!(h.revision(), rev, "nothing was written");
+    let p = json!({"queues": ["sales"], "retain_days": 90});
+    let r = c.json(Method::PUT, "/api/v1/recording-policy", &p).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(c.get("/api/v1/recording-policy").await.json(), p);
+    // The form: checkboxes per queue, "all queues" wins.
+    let mut f = h.client();
+    f.login_form("root", PASSWORD).await;
+    let page = f.get("/admin/recording-rules").await;
+    assert!(
+        page.text.contains("systemctl reload appliance"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("value=\"sales\" checked"),
+        "{}",
+        page.text
+    );
+    f.csrf = common::hidden_csrf(&page.text);
+    let bad = f
+        .form(
+            "/admin/recording-rules",
+            &[("queue", "support"), ("retain_days", "0")],
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("recording_policy.retain_days"));
+    let ok = f
+        .form(
+            "/admin/recording-rules",
+            &[("queue", "support"), ("queue", "*"), ("retain_days", "")],
+            true,
+        )
+        .await;
+    assert_eq!(ok.location(), Some("/admin/recording-rules"), "{}", ok.text);
+    let stored = h.peek().recording_policy().unwrap();
+    assert_eq!(
+        (stored.queues, stored.retain_days),
+        (vec!["*".to_owned()], None)
+    );
+    assert_eq!(
+        audit_of(&h, rev),
+        [
+            (
+                "web:root".into(),
+                "recording_policy".into(),
+                0,
+                "update".into()
+            ),
+            (
+                "web:root".into(),
+                "recording_policy".into(),
+                0,
+                "update".into()
+            ),
+        ]
+    );
+    let mut sup = h.login("sup", PASSWORD).await;
+    let r = sup.json(Method::PUT, "/api/v1/recording-policy", &p).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn queue_announcements_are_set_and_cleared_per_queue_and_audited_as_queue_updates() {
+    let h = Harness::new();
+    let mut c = h.login("sup", PASSWORD).await;
+    let sales = h
+        .peek()
+        .queues()
+        .unwrap()
+        .into_iter()
+        .find(|q| q.config.name == "sales")
+        .unwrap()
+        .id;
+    let a = json!({"first_after_s": 20, "every_s": 60, "position": true, "wait_time": false,
+        "periodic_prompts": 2, "callback_attempts": 3});
+    let rev = h.revision();
+    let path = format!("/api/v1/queues/{sales}/announcements");
+    let with = |k: &str, v: Value| {
+        let mut x = a.clone();
+        x[k] = v;
+        x
+    };
+    for (body, field) in [
+        (with("every_s", json!(3601)), "queue_announcements.every_s"),
+        (
+            with("periodic_prompts", json!(10)),
+            "queue_announcements.periodic_prompts",
+        ),
+        (
+            with("callback_attempts", json!(11)),
+            "queue_announcements.callback_attempts",
+        ),
+        (with("position", json!("yes")), "position"),
+        (with("loud", json!(true)), "loud"),
+    ] {
+        let r = c.json(Method::PUT, &path, &body).await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.text);
+        let msg = r.json()["error"].as_str().unwrap().to_owned();
+        assert!(msg.contains(field), "{body}: `{msg}` should name {field}");
+    }
+    let r = c
+        .json(Method::PUT, "/api/v1/queues/999999/announcements", &a)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(h.revision(), rev, "nothing was written");
+    let r = c.json(Method::PUT, &path, &a).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let list = c.get("/api/v1/announcements").await.json();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["queue"] == "sales")
+        .unwrap()
+        .clone();
+    assert_eq!(row["announcements"], a);
+    assert_eq!(
+        h.peek()
+            .queue_announcements("sales")
+            .unwrap()
+            .map(|x| x.every_s),
+        Some(60)
+    );
+    let r = c.json(Method::DELETE, &path, &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(h.peek().queue_announcements("sales").unwrap(), None);
+    // The page (the supervisor reads Chinese) and its form.
+    let mut f = h.client();
+    f.login_form("sup", PASSWORD).await;
+    let page = f.get("/admin/announcements").await;
+    assert!(page.text.contains("队列播报"), "{}", page.text);
+    f.csrf = common::hidden_csrf(&page.text);
+    let q = sales.to_string();
+    let bad = announcement_form(&q, "soon");
+    let r = f.form("/admin/announcements", &bad, true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("queue_announcements.every_s"), "{}", r.text);
+    let good = announcement_form(&q, "45");
+    let r = f.form("/admin/announcements", &good, true).await;
+    assert_eq!(r.location(), Some("/admin/announcements"), "{}", r.text);
+    let set = h.peek().queue_announcements("sales").unwrap().unwrap();
+    assert_eq!(
+        (
+            set.every_s,
+            set.position,
+            set.wait_time,
+            set.periodic_prompts
+        ),
+        (45, false, true, 1)
+    );
+    let r = f
+        .form(&format!("/admin/announcements/{sales}/delete"), &[], true)
+        .await;
+    assert_eq!(r.location(), Some("/admin/announcements"));
+    assert_eq!(h.peek().queue_announcements("sales").unwrap(), None);
+    let log = audit_of(&h, rev);
+    assert_eq!(log.len(), 4);
+    assert!(log.iter().all(|(who, what, id, op)| who == "web:sup"
+        && what == "queue"
+        && *id == sales
+        && op == "update"));
+    // Agents may not.
+    let mut agent = h.login("agent1", PASSWORD).await;
+    assert_eq!(
+        agent.json(Method::PUT, &path, &a).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        agent.get("/admin/announcements").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_chat_capacity_is_stored_bounded_and_audited() {
+    let h = Harness::new();
+    let mut c = h.login("sup", PASSWORD).await;
+    assert_eq!(
+        c.get("/api/v1/chat/settings").await.json(),
+        json!({"capacity": 2})
+    );
+    let rev = h.revision();
+    for bad in [
+        json!({"capacity": 0}),
+        json!({"capacity": 11}),
+        json!({"capacity": 300}),
+        json!({"capacity": "two"}),
+    ] {
+        let r = c.json(Method::PUT, "/api/v1/chat/settings", &bad).await;
+        assert!(r.status.is_client_error(), "{bad}: {}", r.text);
+        assert!(r.text.contains("capacity"), "{}", r.text);
+    }
+    assert_eq!(h.revision(), rev);
+    let r = c
+        .json(
+            Method::PUT,
+            "/api/v1/chat/settings",
+            &json!({"capacity": 4}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(h.peek().chat_capacity().unwrap(), 4);
+    let mut f = h.client();
+    f.login_form("sup", PASSWORD).await;
+    let page = f.get("/admin/chat").await;
+    assert!(page.text.contains("value=\"4\""), "{}", page.text);
+    f.csrf = common::hidden_csrf(&page.text);
+    let r = f.form("/admin/chat", &[("capacity", "12")], true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = f.form("/admin/chat", &[("capacity", "3")], true).await;
+    assert_eq!(r.location(), Some("/admin/chat"), "{}", r.text);
+    assert_eq!(h.peek().chat_capacity().unwrap(), 3);
+    assert_eq!(
+        audit_of(&h, rev),
+        [
+            ("web:sup".into(), "chat_settings".into(), 0, "update".into()),
+            ("web:sup".into(), "chat_settings".into(), 0, "update".into()),
+        ]
+    );
+    let mut agent = h.login("agent1", PASSWORD).await;
+    let r = agent
+        .json(
+            Method::PUT,
+            "/api/v1/chat/settings",
+            &json!({"capacity": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
