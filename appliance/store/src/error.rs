@@ -222,6 +222,12 @@ pub enum Entity {
     Firmware,
     /// Analog or sound-card line port ([`crate::lines`]).
     LinePort,
+    /// CRM account ([`crate::billing`]).
+    Account,
+    /// Bill of an account.
+    Bill,
+    /// Appointment of a customer.
+    Appointment,
 }
 
 impl Entity {
@@ -254,11 +260,14 @@ impl Entity {
             Self::Database => "database",
             Self::Firmware => "firmware",
             Self::LinePort => "line_port",
+            Self::Account => "account",
+            Self::Bill => "bill",
+            Self::Appointment => "appointment",
         }
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 25] = [
+        const ALL: [Entity; 28] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
@@ -284,6 +293,9 @@ impl Entity {
             Entity::Database,
             Entity::Firmware,
             Entity::LinePort,
+            Entity::Account,
+            Entity::Bill,
+            Entity::Appointment,
         ];
         ALL.into_iter().find(|e| e.as_str() == s)
     }
