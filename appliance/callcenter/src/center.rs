@@ -1893,6 +1893,14 @@ impl Center {
                             .unwrap_or_default();
                         self.start_voicemail(call, mailbox, data);
                     }
+                    acd::Destination::Ivr(flow) => {
+                        if let Some(c) = self.calls.get_mut(&call) {
+                            c.queue = None;
+                        }
+                        self.commands
+                            .push_back(Command::Media(MediaCommand::StopPlay { leg }));
+                        self.handoff(now, call, leg, Target::Ivr(flow));
+                    }
                     _ => self.clear_leg(now, leg, Cause::NORMAL_CLEARING),
                 }
             }
