@@ -42,6 +42,7 @@ mod demoagents;
 mod http;
 mod journal;
 mod lines;
+mod lookups;
 mod media;
 mod metrics;
 mod player;
@@ -431,6 +432,11 @@ async fn run(args: Args, store: Store) -> Result<()> {
         Some(Ok(r)) => engine.set_recorder(r),
         Some(Err(e)) => error!("call recording off: {e}"),
         None => error!("call recording off: recording frames already taken"),
+    }
+    // IVR look-ups: their own thread and connection, answers back as messages.
+    match lookups::start(&db, engine_tx.downgrade()) {
+        Ok(l) => engine.set_lookups(l),
+        Err(e) => error!("IVR look-ups off (answered as failed): {e}"),
     }
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     wallfeed::spawn(
