@@ -123,6 +123,11 @@ pub(crate) enum ToEngine {
         port: usize,
         ev: crate::lines::LineEv,
     },
+    /// The voicemail caller on `leg` stayed silent for the silence limit
+    /// ([`crate::recorder`]): the message ends.
+    VoicemailSilent { leg: LegId },
+    /// The voicemail silence limit (s; 0 = never), read again (SIGHUP).
+    VoicemailSilenceLimit(u32),
     /// An IVR look-up's answer, read from the store off the engine ([`crate::lookups`]).
     LookUp {
         call: CallId,
@@ -340,6 +345,18 @@ impl Engine {
             }
             ToEngine::Recording(r) => self.rec_request(r),
             ToEngine::Prompts(audio) => self.set_audio(*audio),
+            ToEngine::VoicemailSilent { leg } => {
+                let now = self.clock.now();
+                if self.sw.voicemail_silence(now, leg) {
+                    info!(leg = leg.0, "voicemail message ended by silence");
+                }
+                self.pump();
+            }
+            ToEngine::VoicemailSilenceLimit(secs) => {
+                if let Some(r) = self.rec.as_mut() {
+                    r.set_voicemail_silence(secs);
+                }
+            }
             ToEngine::LookUp { call, id, outcome } => {
                 self.answer_lookup(call, id, outcome);
                 self.pump();

@@ -427,7 +427,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
     engine.set_audio(player::Audio::load(&args.data_dir.join("prompts")));
     match media
         .take_recordings()
-        .map(|f| recorder::start(&args.data_dir, &db, f))
+        .map(|f| recorder::start(&args.data_dir, &db, f, engine_tx.downgrade()))
     {
         Some(Ok(r)) => engine.set_recorder(r),
         Some(Err(e)) => error!("call recording off: {e}"),
@@ -622,6 +622,12 @@ fn reload(
             let _ = engine.send(calls::ToEngine::RecordingPolicy(p));
         }
         Err(e) => warn!("recording policy not reloaded: {e}"),
+    }
+    match shared.with_store(|s| s.voicemail_silence_s()) {
+        Ok(secs) => {
+            let _ = engine.send(calls::ToEngine::VoicemailSilenceLimit(secs));
+        }
+        Err(e) => warn!("voicemail silence setting not reloaded: {e}"),
     }
     let out = match result {
         Ok((rev, changes, ((plan, _), accounts))) => {

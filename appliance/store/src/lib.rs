@@ -45,6 +45,7 @@ pub mod queuehours;
 pub mod recordings;
 pub mod reports;
 pub mod technicians;
+pub mod vmsettings;
 
 mod backup;
 mod demo;
