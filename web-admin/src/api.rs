@@ -1242,6 +1242,17 @@ pub async fn audit(
         crate::settings::announcements_delete,
         crate::settings::chat_get,
         crate::settings::chat_put,
+        crate::billing::queue_calendar,
+        crate::billing::queue_calendar_set,
+        crate::billing::accounts,
+        crate::billing::account_create,
+        crate::billing::account_update,
+        crate::billing::bills,
+        crate::billing::bill_create,
+        crate::billing::bill_update,
+        crate::billing::appointments,
+        crate::billing::appointment_create,
+        crate::billing::appointment_update,
     ),
     components(schemas(WebError, Level))
 )]

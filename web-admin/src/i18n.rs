@@ -172,6 +172,9 @@ catalogue! {
     OpeningHours => "Opening hours", "开放时段";
     Holidays => "Holidays", "节假日";
     OpenNow => "Open now", "当前营业";
+    QueueSchedule => "Queue hours and closed destination", "队列营业时间与非营业去向";
+    ClosedTo => "When closed, callers go to", "非营业时间来电转至";
+    AlwaysOpen => "always open", "全天开放";
     Yes => "yes", "是";
     No => "no", "否";
     Profile => "My profile", "个人设置";

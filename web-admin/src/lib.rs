@@ -33,6 +33,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod backend;
+pub mod billing;
 pub mod chat;
 pub mod cti_backend;
 pub mod desk;
@@ -452,6 +453,19 @@ pub const ROUTES: &[RouteRule] = &[
     r("PUT", "/api/v1/business-hours/{id}", ADMIN),
     r("DELETE", "/api/v1/business-hours/{id}", ADMIN),
     r("GET", "/api/v1/business-hours/{id}/open", ADMIN),
+    // A queue's closed schedule; CRM accounts, bills, appointments (billing.rs).
+    r("POST", "/admin/queues/calendar", SUPERVISOR),
+    r("GET", "/api/v1/queues/{id}/calendar", SUPERVISOR),
+    r("PUT", "/api/v1/queues/{id}/calendar", SUPERVISOR),
+    r("GET", "/api/v1/crm/accounts", SUPERVISOR),
+    r("POST", "/api/v1/crm/accounts", SUPERVISOR),
+    r("PUT", "/api/v1/crm/accounts/{id}", SUPERVISOR),
+    r("GET", "/api/v1/crm/accounts/{id}/bills", SUPERVISOR),
+    r("POST", "/api/v1/crm/bills", SUPERVISOR),
+    r("PUT", "/api/v1/crm/bills/{id}", SUPERVISOR),
+    r("GET", "/api/v1/crm/customers/{id}/appointments", SUPERVISOR),
+    r("POST", "/api/v1/crm/appointments", SUPERVISOR),
+    r("PUT", "/api/v1/crm/appointments/{id}", SUPERVISOR),
     // IVR flow editor.
     r("GET", "/admin/ivr", ADMIN),
     r("GET", "/api/v1/ivr/flows", ADMIN),
@@ -643,7 +657,9 @@ pub fn router(state: WebState) -> Router {
             post(supervise::monitor),
         )
         .merge(admin_routes())
+        .route("/admin/queues/calendar", post(pages::queues_calendar))
         .merge(api::routes())
+        .merge(billing::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access))
         .with_state(state)
 }

@@ -563,9 +563,13 @@ async fn queues_view(
     err: Option<WebError>,
 ) -> Result<Response, WebError> {
     let queues = st.db(|s| s.queues()).await?;
+    let (calendars, schedules) = st
+        .db(|s| Ok((s.business_hours()?, s.queue_schedules()?)))
+        .await?;
     let l = caller.lang();
     let t = |m: Msg| m.text(l);
     let ids: Vec<i64> = queues.iter().map(|q| q.id).collect();
+    let schedule = queue_schedule_form(caller, &queues, &calendars, &schedules);
     let rows = queues
         .into_iter()
         .map(|q| {
@@ -596,6 +600,7 @@ async fn queues_view(
             label { (t(Msg::WrapupS)) " " input name="wrapup_s" type="number" value="10"; }
             button type="submit" { (t(Msg::Create)) }
         }
+        (schedule)
     };
     let status = err.as_ref().map_or(StatusCode::OK, WebError::status);
     Ok(page(
@@ -620,6 +625,95 @@ async fn queues_view(
             form,
         ),
     ))
+}
+
+/// Each queue's calendar and closed destination (schema step v13), and the form that sets
+/// them (`POST /admin/queues/calendar`, the audited `SetQueueCalendar`).
+fn queue_schedule_form(
+    caller: &Caller,
+    queues: &[store::config::Stored<QueueConfig>],
+    calendars: &[store::config::Stored<store::desk::BusinessHoursConfig>],
+    schedules: &[store::queuehours::QueueSchedule],
+) -> Markup {
+    let l = caller.lang();
+    let t = |m: Msg| m.text(l);
+    let cal_name = |id: i64| {
+        calendars
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| id.to_string(), |c| c.config.name.clone())
+    };
+    html! {
+        h2 { (t(Msg::QueueSchedule)) }
+        table id="queue-schedules" {
+            thead { tr { th { (t(Msg::Queue)) } th { (t(Msg::BusinessHours)) } th { (t(Msg::ClosedTo)) } } }
+            tbody {
+                @for q in queues {
+                    @let s = schedules.iter().find(|s| s.queue_id == q.id);
+                    tr {
+                        td { (q.config.name) }
+                        td { (s.map_or_else(|| t(Msg::AlwaysOpen).to_owned(), |s| cal_name(s.hours_id))) }
+                        td { (s.and_then(|s| s.closed.as_ref()).map_or_else(|| "hangup".to_owned(), store::queuehours::ClosedDestination::to_text)) }
+                    }
+                }
+            }
+        }
+        form method="post" action="/admin/queues/calendar" id="queue-calendar" {
+            (csrf_input(caller))
+            label { (t(Msg::Queue)) " " select name="queue" {
+                @for q in queues { option value=(q.id) { (q.config.name) } }
+            } }
+            label { (t(Msg::BusinessHours)) " " select name="hours" {
+                option value="" { (t(Msg::AlwaysOpen)) }
+                @for c in calendars { option value=(c.id) { (c.config.name) } }
+            } }
+            label { (t(Msg::ClosedTo)) " " input name="closed_to" placeholder="voicemail:702 | queue:sales | ivr:main | 1001 | hangup"; }
+            button type="submit" { (t(Msg::Save)) }
+        }
+    }
+}
+
+/// The queue schedule form.
+#[derive(Debug, Deserialize)]
+pub struct QueueCalendarForm {
+    queue: String,
+    #[serde(default)]
+    hours: String,
+    #[serde(default)]
+    closed_to: String,
+}
+
+/// `POST /admin/queues/calendar`.
+pub async fn queues_calendar(
+    State(st): State<WebState>,
+    caller: Caller,
+    Form(f): Form<QueueCalendarForm>,
+) -> Result<Response, WebError> {
+    let id = |field: &str, v: &str| {
+        v.trim()
+            .parse::<i64>()
+            .map_err(|_| WebError::invalid(field, "not a whole number"))
+    };
+    let cmd = (|| {
+        Ok::<_, WebError>(Command::SetQueueCalendar {
+            queue: id("queue.id", &f.queue)?,
+            hours: if f.hours.trim().is_empty() {
+                None
+            } else {
+                Some(id("queue.calendar", &f.hours)?)
+            },
+            closed: crate::billing::parse_closed(Some(&f.closed_to))?,
+        })
+    })();
+    let r = match cmd {
+        Ok(c) => run_command(&st, &caller, c).await.map(drop),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to("/admin/queues").into_response()),
+        Err(e) if e.status().is_client_error() => queues_view(&st, &caller, Some(e)).await,
+        Err(e) => Err(e),
+    }
 }
 
 /// `GET /admin/queues`.

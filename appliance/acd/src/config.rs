@@ -66,6 +66,8 @@ pub enum Destination {
     Voicemail(String),
     /// An outside number.
     External(String),
+    /// An IVR flow, by name (the call center starts it for the caller).
+    Ivr(String),
     /// Play the closed/busy message and hang up.
     Hangup,
 }

@@ -565,6 +565,27 @@ impl Center {
         Ok(())
     }
 
+    /// The host heard only silence from `leg` for its voicemail silence limit while the
+    /// leg's voicemail message was being recorded: the message ends (`ended_by`
+    /// `silence`), as on `#`. `false` when the leg is not recording a message (it ended
+    /// meanwhile, or the report came late).
+    pub fn voicemail_silence(&mut self, now: Instant, leg: LegId) -> bool {
+        let Some(&call) = self.caller_legs.get(&leg) else {
+            return false;
+        };
+        let recording = self.calls.get(&call).is_some_and(|c| {
+            c.caller_leg == leg
+                && c.voicemail
+                    .as_ref()
+                    .is_some_and(|v| matches!(v.stage, VmStage::Recording { .. }))
+        });
+        if recording {
+            self.voicemail_stop(now, call, "silence");
+            self.pump(now);
+        }
+        recording
+    }
+
     /// Sets the CRM customer of a call (the host's look-up by the caller's number), shown
     /// in the screen pop of every agent offered the call from now on, and used for routing
     /// (VIP priority, the account owner as preferred agent) if it comes before the call
@@ -1893,6 +1914,14 @@ impl Center {
                             .unwrap_or_default();
                         self.start_voicemail(call, mailbox, data);
                     }
+                    acd::Destination::Ivr(flow) => {
+                        if let Some(c) = self.calls.get_mut(&call) {
+                            c.queue = None;
+                        }
+                        self.commands
+                            .push_back(Command::Media(MediaCommand::StopPlay { leg }));
+                        self.handoff(now, call, leg, Target::Ivr(flow));
+                    }
                     _ => self.clear_leg(now, leg, Cause::NORMAL_CLEARING),
                 }
             }
@@ -2050,7 +2079,8 @@ impl Center {
 
     /// The caller leaves a message for `mailbox` (an IVR voicemail node, or a queue's
     /// overflow/closed destination): the `voicemail` prompt, a beep, then the caller's
-    /// audio is recorded until [`VOICEMAIL_END_KEY`], hang-up or [`VOICEMAIL_MAX`].
+    /// audio is recorded until [`VOICEMAIL_END_KEY`], hang-up, [`VOICEMAIL_MAX`] or the
+    /// host's report of silence ([`Self::voicemail_silence`]).
     fn start_voicemail(&mut self, call: CallId, mailbox: String, data: BTreeMap<String, String>) {
         let Some(c) = self.calls.get_mut(&call) else {
             return;

@@ -188,3 +188,34 @@ fn an_ivr_condition_names_the_calendar() {
         ["closed", "welcome", "closed", "closed", "welcome"]
     );
 }
+
+/// A queue's closed destination may be an IVR flow (`ivr:NAME` in the store): on Sunday
+/// the caller leaves `sales` for flow `hours`, which hears the calendar closed; no agent
+/// is rung.
+#[test]
+fn a_closed_queue_can_send_callers_to_an_ivr_flow() {
+    let mut cfg = config();
+    cfg.calendars = vec![calendar_from_store()];
+    cfg.flows.push(callcenter::FlowSpec {
+        name: "hours".into(),
+        flow: Arc::new(ivr::parse_and_validate(OPEN_FLOW).unwrap()),
+    });
+    cfg.queues[0].calendar = Some("main".into());
+    cfg.queues[0].acd.overflow.closed = Some(acd::Destination::Ivr("hours".into()));
+    let mut h = H::with(cfg);
+    h.login_ready("2001");
+    h.incoming("111", "701");
+    assert!(h.legs_to("2001").is_empty(), "no agent rung");
+    let logs = h.logs();
+    let exit = logs
+        .iter()
+        .rfind(|l| l.kind == LogKind::QueueExit)
+        .expect("queue_exit");
+    assert!(exit.payload["to"].as_str().unwrap().contains("hours"));
+    assert!(
+        logs.iter()
+            .any(|l| l.kind == LogKind::IvrEnter && l.payload["flow"] == "hours"),
+        "{logs:?}"
+    );
+    assert_eq!(h.prompts(), ["closed"]);
+}

@@ -210,3 +210,43 @@ fn the_recording_stops_at_the_length_limit() {
     };
     assert_eq!(*duration, VOICEMAIL_MAX);
 }
+
+/// The host reports silence on the recorded leg: the message ends there (`ended_by`
+/// `silence`), is reported with its length, and the caller hears goodbye. A report for a
+/// leg that is not recording a message (before the beep, or after the end) changes nothing.
+#[test]
+fn silence_reported_by_the_host_ends_the_message() {
+    let mut cfg = config();
+    cfg.flows = vec![callcenter::FlowSpec {
+        name: "main".into(),
+        flow: Arc::new(ivr::parse_and_validate(VM_FLOW).unwrap()),
+    }];
+    let mut h = H::with(cfg);
+    let a = h.incoming("13800138000", "8000");
+    h.advance(s(2));
+    assert!(!h.c.voicemail_silence(h.now, a), "during the prompt");
+    h.input(LegEvent::PromptFinished { leg: a });
+    h.advance(VOICEMAIL_BEEP);
+    assert_eq!(record_cmds(&h, a), [RecordAction::Start]);
+    h.advance(s(7));
+    assert!(h.c.voicemail_silence(h.now, a));
+    h.drain();
+    assert_eq!(
+        record_cmds(&h, a),
+        [RecordAction::Start, RecordAction::Stop]
+    );
+    let [Event::VoicemailRecorded { duration, .. }] = &recorded(&h)[..] else {
+        panic!("one message: {:?}", recorded(&h));
+    };
+    assert_eq!(*duration, s(7));
+    let row = h
+        .logs()
+        .into_iter()
+        .find(|l| l.kind == LogKind::Voicemail)
+        .expect("voicemail row");
+    assert_eq!(row.payload["ended_by"], "silence");
+    assert_eq!(h.prompts().last().map(String::as_str), Some("goodbye"));
+    assert!(!h.c.voicemail_silence(h.now, a), "already ended");
+    h.drain();
+    assert_eq!(recorded(&h).len(), 1);
+}

@@ -123,6 +123,17 @@ pub(crate) enum ToEngine {
         port: usize,
         ev: crate::lines::LineEv,
     },
+    /// The voicemail caller on `leg` stayed silent for the silence limit
+    /// ([`crate::recorder`]): the message ends.
+    VoicemailSilent { leg: LegId },
+    /// The voicemail silence limit (s; 0 = never), read again (SIGHUP).
+    VoicemailSilenceLimit(u32),
+    /// An IVR look-up's answer, read from the store off the engine ([`crate::lookups`]).
+    LookUp {
+        call: CallId,
+        id: u32,
+        outcome: ivr::LookUpOutcome,
+    },
 }
 
 #[derive(Debug)]
@@ -193,6 +204,8 @@ pub(crate) struct Engine {
     journal: crate::journal::JournalTx,
     /// The analog line ports and their legs ([`crate::lines`]).
     lines: crate::lines::Lines,
+    /// IVR look-ups, answered off this task ([`crate::lookups`]).
+    lookups: Option<crate::lookups::Lookups>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -249,6 +262,7 @@ impl Engine {
             rec: None,
             journal,
             lines: crate::lines::Lines::default(),
+            lookups: None,
         }
     }
 
@@ -331,6 +345,22 @@ impl Engine {
             }
             ToEngine::Recording(r) => self.rec_request(r),
             ToEngine::Prompts(audio) => self.set_audio(*audio),
+            ToEngine::VoicemailSilent { leg } => {
+                let now = self.clock.now();
+                if self.sw.voicemail_silence(now, leg) {
+                    info!(leg = leg.0, "voicemail message ended by silence");
+                }
+                self.pump();
+            }
+            ToEngine::VoicemailSilenceLimit(secs) => {
+                if let Some(r) = self.rec.as_mut() {
+                    r.set_voicemail_silence(secs);
+                }
+            }
+            ToEngine::LookUp { call, id, outcome } => {
+                self.answer_lookup(call, id, outcome);
+                self.pump();
+            }
             ToEngine::RecordingPolicy(p) => {
                 if let Some(r) = self.recorder_mut() {
                     r.set_policy(p);
@@ -1066,42 +1096,14 @@ impl Engine {
             callcenter::Event::LookUp { call, request } => {
                 info!(call = %self.log_id(Some(&call.0.to_string())).unwrap_or_default(),
                     kind = ?request.kind, key = %request.key, "ivr look-up");
-                let outcome = match request.kind {
-                    ivr::LookupKind::CustomerByPhone => {
-                        match self
-                            .shared
-                            .with_store(|s| s.customer_by_phone(&request.key))
-                        {
-                            Ok(Some(c)) => ivr::LookUpOutcome::Found(
-                                [
-                                    ("id", c.id.to_string()),
-                                    ("name", c.name),
-                                    ("company", c.company),
-                                    ("vip", c.vip.to_string()),
-                                    ("account_owner", c.account_owner.unwrap_or_default()),
-                                ]
-                                .into_iter()
-                                .map(|(k, v)| (k.to_owned(), v))
-                                .collect(),
-                            ),
-                            Ok(None) => ivr::LookUpOutcome::NotFound,
-                            Err(e) => {
-                                warn!("customer look-up: {e}");
-                                ivr::LookUpOutcome::Failed
-                            }
-                        }
-                    }
-                    other => {
-                        debug!(
-                            ?other,
-                            "look-up kind not served by the daemon yet: not found"
-                        );
-                        ivr::LookUpOutcome::NotFound
-                    }
-                };
-                let now = self.clock.now();
-                if let Err(e) = self.sw.answer_lookup(now, call, request.id, outcome) {
-                    debug!("look-up answer refused: {e}");
+                let id = request.id;
+                let asked = self
+                    .lookups
+                    .as_ref()
+                    .is_some_and(|l| l.ask(call, request, self.wall(at)));
+                if !asked {
+                    warn!("IVR look-up: no look-up thread; answered as failed");
+                    self.answer_lookup(call, id, ivr::LookUpOutcome::Failed);
                 }
             }
             callcenter::Event::Interaction(r) => self.record_interaction(&r),
@@ -1328,6 +1330,26 @@ impl Engine {
 /// What the recorder needs of the engine ([`crate::recorder`]).
 impl Engine {
     /// Records calls and voicemail messages with `r`.
+    /// Hands a look-up's answer to the call center (which passes it to the call's IVR);
+    /// the caller pumps the switch afterwards.
+    fn answer_lookup(&mut self, call: CallId, id: u32, outcome: ivr::LookUpOutcome) {
+        let summary = match &outcome {
+            ivr::LookUpOutcome::Found(v) => format!("found {v:?}"),
+            other => format!("{other:?}"),
+        };
+        info!(call = %self.log_id(Some(&call.0.to_string())).unwrap_or_default(),
+            id, outcome = %summary, "ivr look-up answered");
+        let now = self.clock.now();
+        if let Err(e) = self.sw.answer_lookup(now, call, id, outcome) {
+            debug!("look-up answer refused: {e}");
+        }
+    }
+
+    /// IVR look-ups go to this thread from now on.
+    pub(crate) fn set_lookups(&mut self, l: crate::lookups::Lookups) {
+        self.lookups = Some(l);
+    }
+
     pub(crate) fn set_recorder(&mut self, r: crate::recorder::Recorder) {
         self.rec = Some(r);
     }

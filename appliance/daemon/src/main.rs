@@ -42,6 +42,7 @@ mod demoagents;
 mod http;
 mod journal;
 mod lines;
+mod lookups;
 mod media;
 mod metrics;
 mod player;
@@ -425,11 +426,16 @@ async fn run(args: Args, store: Store) -> Result<()> {
     engine.set_audio(player::Audio::load(&args.data_dir.join("prompts")));
     match media
         .take_recordings()
-        .map(|f| recorder::start(&args.data_dir, &db, f))
+        .map(|f| recorder::start(&args.data_dir, &db, f, engine_tx.downgrade()))
     {
         Some(Ok(r)) => engine.set_recorder(r),
         Some(Err(e)) => error!("call recording off: {e}"),
         None => error!("call recording off: recording frames already taken"),
+    }
+    // IVR look-ups: their own thread and connection, answers back as messages.
+    match lookups::start(&db, engine_tx.downgrade()) {
+        Ok(l) => engine.set_lookups(l),
+        Err(e) => error!("IVR look-ups off (answered as failed): {e}"),
     }
     let engine_task = tokio::spawn(engine.run(engine_rx, media_events, media_notify));
     wallfeed::spawn(
@@ -615,6 +621,12 @@ fn reload(
             let _ = engine.send(calls::ToEngine::RecordingPolicy(p));
         }
         Err(e) => warn!("recording policy not reloaded: {e}"),
+    }
+    match shared.with_store(|s| s.voicemail_silence_s()) {
+        Ok(secs) => {
+            let _ = engine.send(calls::ToEngine::VoicemailSilenceLimit(secs));
+        }
+        Err(e) => warn!("voicemail silence setting not reloaded: {e}"),
     }
     let out = match result {
         Ok((rev, changes, ((plan, _), accounts))) => {

@@ -38,8 +38,14 @@
 //! `{"call": "<call id>", …}`; actions `start`, `stop`, `pause`, `resume`.
 //!
 //! What this is not: no mixing of conferences (a three-party bridge records its first two
-//! legs), no silence detection for voicemail (it ends on `#`, hang-up or the length
-//! limit), no encryption of the files.
+//! legs), no encryption of the files.
+//!
+//! **Voicemail silence.** A voicemail message also ends after `voicemail_silence_s`
+//! seconds (store setting, default 5, 0 = never; read at start and on SIGHUP) in which the
+//! caller's audio stayed below [`SILENCE_DBM0`]: the writer, which sees the audio, measures
+//! each 1 ms frame (`media_dsp::level::mean_power`) and tells the engine once
+//! ([`ToEngine::VoicemailSilent`]); the call center then ends the message as on `#`. The
+//! silence itself stays at the end of the file.
 
 use std::collections::HashMap;
 use std::io::BufWriter;
@@ -76,6 +82,9 @@ pub(crate) const MAX_TAPS: usize = 64;
 /// recording, 256 ms with all [`MAX_TAPS`] open, while the writer empties it every
 /// [`WRITER_IDLE`].
 pub(crate) const FRAMES: usize = 1 << 14;
+/// Below this level (dBm0, per 1 ms frame) a voicemail caller counts as silent: the idle
+/// A-law pattern is about -66 dBm0, quiet speech -40 dBm0 and up.
+pub(crate) const SILENCE_DBM0: f32 = -50.0;
 /// How long the writer sleeps when the queue is empty.
 const WRITER_IDLE: Duration = Duration::from_millis(10);
 /// How often open files get a valid header (a crash loses at most this much).
@@ -225,6 +234,8 @@ enum ToWriter {
         path: PathBuf,
         channels: u16,
         row: Box<Recording>,
+        /// The voicemail leg and its silence limit (ms), when silence ends it.
+        silence: Option<(LegId, u32)>,
     },
     /// The recording is a voicemail message: stored with this row when it ends.
     Voicemail { rec: u32, vm: Box<Voicemail> },
@@ -253,6 +264,8 @@ pub(crate) struct Recorder {
     policy: store::recordings::RecordingPolicy,
     /// Recordings whose untap did not fit in the media thread's order queue: tried again.
     untap_later: Vec<u32>,
+    /// Silence that ends a voicemail message (ms; 0 = never), from the store setting.
+    vm_silence_ms: u32,
 }
 
 /// Starts the writer thread with its own connection to `db`; `dir` is the data directory
@@ -261,7 +274,12 @@ pub(crate) struct Recorder {
 /// # Errors
 /// The recordings directory cannot be made, the store cannot be opened, or the thread
 /// cannot start.
-pub(crate) fn start(dir: &Path, db: &Path, frames: Consumer<Frame>) -> anyhow::Result<Recorder> {
+pub(crate) fn start(
+    dir: &Path,
+    db: &Path,
+    frames: Consumer<Frame>,
+    engine: tokio::sync::mpsc::WeakUnboundedSender<ToEngine>,
+) -> anyhow::Result<Recorder> {
     let dir = std::fs::canonicalize(dir)?.join("recordings");
     std::fs::create_dir_all(&dir)?;
     let store = Store::open(db)?;
@@ -269,10 +287,14 @@ pub(crate) fn start(dir: &Path, db: &Path, frames: Consumer<Frame>) -> anyhow::R
         warn!("recording policy: {e}; nothing recorded by policy");
         store::recordings::RecordingPolicy::default()
     });
+    let vm_silence_s = store.voicemail_silence_s().unwrap_or_else(|e| {
+        warn!("voicemail silence setting: {e}; the default used");
+        store::vmsettings::DEFAULT_SILENCE_S
+    });
     let (tx, rx) = smpsc::channel();
     std::thread::Builder::new()
         .name("recorder".into())
-        .spawn(move || writer(store, frames, &rx))?;
+        .spawn(move || writer(store, frames, &rx, &engine))?;
     info!(dir = %dir.display(), "recordings directory");
     Ok(Recorder {
         dir,
@@ -282,10 +304,17 @@ pub(crate) fn start(dir: &Path, db: &Path, frames: Consumer<Frame>) -> anyhow::R
         queue_calls: HashMap::new(),
         policy,
         untap_later: Vec::new(),
+        vm_silence_ms: vm_silence_s.saturating_mul(1000),
     })
 }
 
 impl Recorder {
+    /// The voicemail silence limit from now on (s; 0 = never; a reload read it).
+    pub(crate) fn set_voicemail_silence(&mut self, secs: u32) {
+        info!(secs, "voicemail silence limit");
+        self.vm_silence_ms = secs.saturating_mul(1000);
+    }
+
     /// The policy from now on (a reload read it).
     pub(crate) fn set_policy(&mut self, p: store::recordings::RecordingPolicy) {
         info!(queues = ?p.queues, retain_days = ?p.retain_days, "recording policy");
@@ -328,11 +357,17 @@ impl Recorder {
             queue,
         };
         info!(rec, call = name, path = %path.display(), legs = legs.len(), "recording started");
+        // A voicemail message (one leg) ends on silence.
+        let silence = match legs[..] {
+            [leg] if vm && self.vm_silence_ms > 0 => Some((leg, self.vm_silence_ms)),
+            _ => None,
+        };
         let _ = self.tx.send(ToWriter::Open {
             rec,
             path,
             channels: if vm { 1 } else { 2 },
             row: Box::new(row),
+            silence,
         });
         self.open.push(Open { rec, legs, bridge });
         rec
@@ -625,9 +660,40 @@ struct Active {
     pause_from: Option<i64>,
     row: Recording,
     vm: Option<Voicemail>,
+    silence: Option<Silence>,
 }
 
-fn writer(mut store: Store, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<ToWriter>) {
+/// A voicemail message's silence watch.
+struct Silence {
+    leg: LegId,
+    limit_ms: u32,
+    quiet_ms: u32,
+    told: bool,
+}
+
+impl Silence {
+    /// Counts one frame; true once, when the silence reaches the limit.
+    fn frame(&mut self, samples: &[i16]) -> bool {
+        let limit = media_dsp::level::rms_for_dbm0(SILENCE_DBM0);
+        if media_dsp::level::mean_power(samples) < limit * limit {
+            self.quiet_ms = self.quiet_ms.saturating_add(1);
+        } else {
+            self.quiet_ms = 0;
+        }
+        if self.quiet_ms >= self.limit_ms && !self.told {
+            self.told = true;
+            return true;
+        }
+        false
+    }
+}
+
+fn writer(
+    mut store: Store,
+    mut frames: Consumer<Frame>,
+    rx: &smpsc::Receiver<ToWriter>,
+    engine: &tokio::sync::mpsc::WeakUnboundedSender<ToEngine>,
+) {
     let mut active: HashMap<u32, Active> = HashMap::new();
     let mut last_flush = Instant::now();
     let mut next_sweep = Instant::now();
@@ -654,6 +720,15 @@ fn writer(mut store: Store, mut frames: Consumer<Frame>, rx: &smpsc::Receiver<To
                 continue;
             };
             write(a, &f);
+            if f.kind == FrameKind::Audio
+                && let Some(s) = a.silence.as_mut()
+                && s.frame(&f.left)
+            {
+                info!(leg = s.leg.0, ms = s.quiet_ms, "voicemail: caller silent");
+                if let Some(e) = engine.upgrade() {
+                    let _ = e.send(ToEngine::VoicemailSilent { leg: s.leg });
+                }
+            }
         }
         if last_flush.elapsed() >= FLUSH_EVERY {
             last_flush = Instant::now();
@@ -697,6 +772,7 @@ fn drain(rx: &smpsc::Receiver<ToWriter>, active: &mut HashMap<u32, Active>) -> b
                 path,
                 channels,
                 row,
+                silence,
             }) => {
                 let spec = hound::WavSpec {
                     channels,
@@ -720,6 +796,12 @@ fn drain(rx: &smpsc::Receiver<ToWriter>, active: &mut HashMap<u32, Active>) -> b
                         pause_from: None,
                         row: *row,
                         vm: None,
+                        silence: silence.map(|(leg, limit_ms)| Silence {
+                            leg,
+                            limit_ms,
+                            quiet_ms: 0,
+                            told: false,
+                        }),
                     },
                 );
             }
@@ -1084,6 +1166,7 @@ mod tests {
                 path,
                 channels: 2,
                 row: Box::new(row),
+                silence: None,
             }
         };
         etx.send(open(1, "refused.wav")).unwrap();
@@ -1104,5 +1187,32 @@ mod tests {
         let kept = store.recordings_for_call("kept.wav").unwrap();
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].duration_ms, 1);
+    }
+
+    /// The silence watch: speech (a 700 Hz tone at -20 dBm0) resets it; idle line noise
+    /// and low hiss count as silence; the limit is reported once.
+    #[test]
+    fn voicemail_silence_is_counted_per_frame_and_told_once() {
+        let mut w = Silence {
+            leg: LegId(7),
+            limit_ms: 5,
+            quiet_ms: 0,
+            told: false,
+        };
+        let amp = media_dsp::level::sine_peak(-20.0);
+        let tone: Vec<i16> = (0..CHUNK)
+            .map(|i| (amp * (2.0 * std::f32::consts::PI * 700.0 * i as f32 / 8000.0).sin()) as i16)
+            .collect();
+        let hiss = [8i16, -8, 20, -20, 8, -8, 30, -30];
+        for _ in 0..4 {
+            assert!(!w.frame(&hiss));
+        }
+        assert!(!w.frame(&tone), "speech resets the count");
+        assert_eq!(w.quiet_ms, 0);
+        let told: Vec<bool> = (0..8).map(|_| w.frame(&hiss)).collect();
+        assert_eq!(
+            told,
+            [false, false, false, false, true, false, false, false]
+        );
     }
 }

@@ -90,12 +90,25 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
         .into_iter()
         .map(|h| (h.id, h.config.name))
         .collect();
-    let queue_hours: HashMap<i64, String> = store
-        .queue_calendars()?
-        .into_iter()
-        .filter_map(|(q, h)| Some((q, hours_names.get(&h)?.clone())))
+    let schedules = store.queue_schedules()?;
+    let queue_hours: HashMap<i64, String> = schedules
+        .iter()
+        .filter_map(|s| Some((s.queue_id, hours_names.get(&s.hours_id)?.clone())))
         .collect();
-    for q in store.queues()? {
+    let queue_rows = store.queues()?;
+    // Each queue's own closed destination (store step v13).
+    let queue_closed: HashMap<i64, acd::Destination> = schedules
+        .iter()
+        .filter_map(|s| {
+            let d = closed_destination(s.closed.as_ref()?, &queue_rows);
+            if d.is_none() {
+                tracing::warn!(queue = s.queue_id, closed = ?s.closed,
+                    "queue's closed destination unusable: the closed message is played");
+            }
+            Some((s.queue_id, d?))
+        })
+        .collect();
+    for q in queue_rows {
         let c = q.config;
         let Some(number) = c.number else { continue };
         let strategy = match c.strategy.as_str() {
@@ -142,6 +155,7 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
             };
             acd_q.callback_attempts = a.callback_attempts;
         }
+        acd_q.overflow.closed = queue_closed.get(&q.id).cloned();
         for &(a, _) in &c.members {
             let w = wrap_up.entry(a).or_insert(0u32);
             *w = (*w).max(c.wrapup_s);
@@ -150,8 +164,8 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
             number,
             name: c.name,
             acd: acd_q,
-            // Outside its calendar the queue is closed: callers go to the ACD's default
-            // overflow destination (the closed message, then hang up).
+            // Outside its calendar the queue is closed: callers go to its closed
+            // destination, else the ACD's default (the closed message, then hang up).
             calendar: queue_hours.get(&q.id).cloned(),
         });
     }
@@ -215,6 +229,31 @@ fn center(store: &Store, mut sw: Config) -> anyhow::Result<callcenter::Config> {
         epoch_unix_s: 0,
         utc_offset_s: 0,
         calendars,
+    })
+}
+
+/// The ACD destination of a queue's stored closed destination: another queue by its row
+/// id (`None` when no queue with a number has that name any more), an IVR flow, a voicemail box, or a
+/// number the switch routes through the dial plan (extension, queue or IVR number,
+/// outside number).
+fn closed_destination(
+    d: &store::queuehours::ClosedDestination,
+    queues: &[store::config::Stored<store::config::QueueConfig>],
+) -> Option<acd::Destination> {
+    use store::queuehours::ClosedDestination as C;
+    Some(match d {
+        C::Hangup => acd::Destination::Hangup,
+        C::Voicemail(m) => acd::Destination::Voicemail(m.clone()),
+        C::Ivr(f) => acd::Destination::Ivr(f.clone()),
+        C::Number(n) => acd::Destination::Extension(n.clone()),
+        C::Queue(name) => {
+            // Queues without a number are not in the call center.
+            let q = queues
+                .iter()
+                .find(|q| &q.config.name == name && q.config.number.is_some())?;
+            acd::Destination::Queue(acd::QueueId(u32::try_from(q.id).ok()?))
+        }
+        _ => return None,
     })
 }
 

@@ -7,6 +7,8 @@
 //!   at the file, and the panel's recordings search lists it and serves its audio;
 //! - a voicemail message: prompt, beep, the caller's tone until `#`, the message row and the
 //!   mono WAV holding the tone;
+//! - a voicemail message ended by the caller's silence (store setting 3 s): the tone is
+//!   kept, the message ends by itself, the caller is cleared;
 //! - the post-call survey: the agent hangs up, the caller is sent to the flow's survey node
 //!   and presses 4 (RFC 4733); the score is in the event log and in the CSAT report.
 //!
@@ -447,6 +449,70 @@ fn a_caller_leaves_a_voicemail_tone_and_the_message_row_and_wav_hold_it() {
     assert!(
         ev.iter()
             .any(|e| e.kind == EventKind::Voicemail && e.payload["ended_by"] == "key"),
+        "{ev:#?}"
+    );
+    stop(&mut d);
+}
+
+/// Voicemail ends on silence: the caller sends 2 s of a 700 Hz tone, then only silence,
+/// and stays on the line (no `#`, no hang-up). With the silence limit set to 3 s in the
+/// store, the message ends by itself (`ended_by` `silence`) about 3 s after the tone, the
+/// caller is cleared by the daemon, and the message holds the tone.
+#[test]
+fn a_silent_caller_s_voicemail_ends_by_itself_and_keeps_the_audio() {
+    if !have_sipp() {
+        return;
+    }
+    let (dir, data) = seeded(|st| {
+        let id = st
+            .execute(
+                ctx(),
+                &StoreCommand::CreateIvrFlowVersion {
+                    name: "main".into(),
+                    flow: VM_FLOW.into(),
+                },
+            )
+            .expect("flow")
+            .id;
+        st.execute(ctx(), &StoreCommand::ActivateIvrFlow { id })
+            .expect("activate");
+        st.set_voicemail_silence_s(3).expect("silence setting");
+    });
+    let (mut d, sip) = start(dir, data);
+    let (caller, sock) = caller(&sip, "caller_until_bye.xml", "8000");
+    let to = daemon_rtp(&mut d, &sock);
+    d.wait_log(&["prompt", "voicemail"]);
+    d.wait_log(&["recording started", "vm-"]);
+    // 2 s of 700 Hz, then 6 s of A-law silence (longer than the limit), no key.
+    let mut audio = sine(700.0, 2000, 8000.0);
+    audio.extend(std::iter::repeat_n(0i16, 6 * 8000));
+    let _ = phone_media(&sock, to, &audio, "", Duration::from_millis(8000));
+    d.wait_log(&["voicemail: caller silent"]);
+    d.wait_log(&["voicemail message ended by silence"]);
+    d.wait_log(&["voicemail message recorded", "mailbox=702"]);
+    d.wait_log(&["recording stored", "voicemail=true"]);
+    // The daemon cleared the caller (goodbye, BYE): the sipp caller ends cleanly.
+    finish(caller, "caller", Duration::from_secs(25));
+
+    let st = Store::open(d.db()).expect("open");
+    let m = st.voicemails("702", false).expect("voicemails");
+    assert_eq!(m.len(), 1, "{m:#?}");
+    let r = st
+        .recording(m[0].recording_id)
+        .expect("row")
+        .expect("recording");
+    // The tone (2 s) and the 3 s of silence that ended it, not the whole 8 s sent.
+    assert!((4000..6500).contains(&r.duration_ms), "{r:?}");
+    let (_, s) = read_wav(&r.path);
+    assert!(
+        tone_windows(&s, 700.0) > 50,
+        "the caller's 700 Hz is in the message: {} windows",
+        tone_windows(&s, 700.0)
+    );
+    let ev = st.events(&EventFilter::default()).expect("events");
+    assert!(
+        ev.iter()
+            .any(|e| e.kind == EventKind::Voicemail && e.payload["ended_by"] == "silence"),
         "{ev:#?}"
     );
     stop(&mut d);

@@ -527,12 +527,15 @@ pub enum Command {
         language: Language,
     },
     /// Open queue `queue` by business-hours calendar `hours` (outside it callers go to the
-    /// queue's closed destination), or always (`None`). Recorded as an update of the queue.
+    /// queue's closed destination `closed`; none: the closed message, then hang-up), or
+    /// always (`None`, and then no closed destination). Recorded as an update of the queue.
     SetQueueCalendar {
         /// Queue id.
         queue: i64,
         /// Business-hours calendar id, or none.
         hours: Option<i64>,
+        /// Where callers go while it is closed (needs `hours`).
+        closed: Option<crate::queuehours::ClosedDestination>,
     },
     /// Set the recording policy ([`crate::recordings::RecordingPolicy`]: which queues are
     /// recorded, retention). Recorded as entity `recording_policy`, id 0.
@@ -1635,7 +1638,11 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
         C::CreateBusinessHours(c) => crate::desk::apply_hours(tx, None, c)?,
         C::UpdateBusinessHours { id, config } => crate::desk::apply_hours(tx, Some(*id), config)?,
         C::DeleteBusinessHours { id } => crate::desk::delete_hours(tx, *id)?,
-        C::SetQueueCalendar { queue, hours } => crate::queuehours::apply(tx, *queue, *hours)?,
+        C::SetQueueCalendar {
+            queue,
+            hours,
+            closed,
+        } => crate::queuehours::apply(tx, *queue, *hours, closed.as_ref())?,
         C::SetRecordingPolicy(p) => crate::recordings::apply_policy(tx, p)?,
         C::SetQueueAnnouncements {
             queue,

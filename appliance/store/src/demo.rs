@@ -9,6 +9,11 @@ use crate::error::{Entity, Result};
 use crate::lines::LinePortConfig;
 use crate::{Store, Timestamp};
 
+/// The demo account a caller keys after `9` in the demo IVR (passes its Luhn check).
+pub const DEMO_ACCOUNT: &str = "79927398713";
+/// Its balance in fen (123.45 CNY), what the IVR reads out.
+pub const DEMO_BALANCE_MINOR: i64 = 12_345;
+
 /// Login of the demo admin user.
 pub const DEMO_ADMIN_USER: &str = "admin";
 /// Its first password (must be changed at first login).
@@ -36,6 +41,46 @@ fn sip(number: u32, name: &str) -> Command {
 }
 
 impl Store {
+    /// The demo's CRM rows (after the configuration; see [`Self::seed_demo`]).
+    fn seed_demo_crm(&mut self, now: Timestamp) -> Result<()> {
+        use crate::billing::{
+            AccountConfig, AppointmentConfig, AppointmentStatus, BillConfig, BillStatus,
+        };
+        let customer = self.create_customer(
+            &crate::crm::NewCustomer {
+                name: "Demo customer".into(),
+                contacts: vec![crate::crm::NewContact {
+                    name: "Demo customer".into(),
+                    phone: "075512345678".into(),
+                    email: String::new(),
+                }],
+                ..crate::crm::NewCustomer::default()
+            },
+            now,
+        )?;
+        let account = self.create_account(&AccountConfig {
+            number: DEMO_ACCOUNT.into(),
+            customer_id: customer,
+            balance_minor: DEMO_BALANCE_MINOR,
+            currency: "CNY".into(),
+        })?;
+        self.add_bill(&BillConfig {
+            account_id: account,
+            period: "2026-10".into(),
+            amount_minor: 9_900,
+            due_date: "2026-11-15".into(),
+            status: BillStatus::Open,
+        })?;
+        self.add_appointment(&AppointmentConfig {
+            customer_id: customer,
+            account_id: Some(account),
+            start: Timestamp(now.0.saturating_add(3 * 86_400 * 1_000_000)),
+            what: "meter reading".into(),
+            status: AppointmentStatus::Booked,
+        })?;
+        Ok(())
+    }
+
     /// Seeds a fresh database (config revision 0) with the demo defaults, in one
     /// transaction; does nothing and returns `None` when any configuration exists.
     ///
@@ -47,8 +92,10 @@ impl Store {
     /// (password `demo` + number), skill `general`, queues `sales` (701) and `support` (702)
     /// with all ten agents; line ports ([`crate::lines`]): FXS port 1 (`virt:fxs1.sock`) as
     /// extension 1101 and FXO port 2 (`virt:fxo2.sock`) routed to 8000 and last in trunk group
-    /// `carrier`; and the admin user `admin` / `demo-admin`, which must be changed
-    /// at first login.
+    /// `carrier`; the admin user `admin` / `demo-admin`, which must be changed
+    /// at first login; and a CRM customer `Demo customer` (phone 075512345678) with account
+    /// [`DEMO_ACCOUNT`] (balance [`DEMO_BALANCE_MINOR`] fen), an open bill and an
+    /// appointment three days after `now` ([`crate::billing`], the IVR look-ups).
     ///
     /// # Errors
     /// SQLite errors (validation cannot fail on these constants; a test checks it).
@@ -175,6 +222,7 @@ impl Store {
             )),
         ])?);
         tx.commit()?;
+        self.seed_demo_crm(now)?;
         let extensions = self
             .extensions()?
             .into_iter()

@@ -226,6 +226,12 @@ pub enum Entity {
     RecordingPolicy,
     /// Web chat settings: chats per agent (settings, id 0).
     ChatSettings,
+    /// CRM account ([`crate::billing`]).
+    Account,
+    /// Bill of an account.
+    Bill,
+    /// Appointment of a customer.
+    Appointment,
 }
 
 impl Entity {
@@ -260,11 +266,14 @@ impl Entity {
             Self::LinePort => "line_port",
             Self::RecordingPolicy => "recording_policy",
             Self::ChatSettings => "chat_settings",
+            Self::Account => "account",
+            Self::Bill => "bill",
+            Self::Appointment => "appointment",
         }
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 27] = [
+        const ALL: [Entity; 30] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
@@ -292,6 +301,9 @@ impl Entity {
             Entity::LinePort,
             Entity::RecordingPolicy,
             Entity::ChatSettings,
+            Entity::Account,
+            Entity::Bill,
+            Entity::Appointment,
         ];
         ALL.into_iter().find(|e| e.as_str() == s)
     }

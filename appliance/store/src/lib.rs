@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod announce;
+pub mod billing;
 pub mod cdr;
 pub mod chat;
 pub mod config;
@@ -44,6 +45,7 @@ pub mod queuehours;
 pub mod recordings;
 pub mod reports;
 pub mod technicians;
+pub mod vmsettings;
 
 mod backup;
 mod demo;
@@ -55,7 +57,9 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use backup::RestoreReport;
 pub use config::{Change, Command, CommandContext, Op};
-pub use demo::{DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USER, DemoSummary};
+pub use demo::{
+    DEMO_ACCOUNT, DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USER, DEMO_BALANCE_MINOR, DemoSummary,
+};
 pub use error::{Entity, Invalid, Result, Rule, StoreError};
 pub use migrate::{APPLICATION_ID, SCHEMA_VERSION};
 pub use technicians::{TechnicianInfo, TechnicianLogin};

@@ -120,6 +120,11 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V12,
         tables: &[],
     },
+    Step {
+        what: "v13 a queue's own closed destination; CRM accounts, bills and appointments (IVR look-ups)",
+        sql: V13,
+        tables: &["accounts", "bills", "appointments"],
+    },
 ];
 
 /// The schema version this build writes.
@@ -561,6 +566,42 @@ ALTER TABLE extensions ADD COLUMN digest_algorithms TEXT NOT NULL DEFAULT 'md5,s
     CHECK (digest_algorithms IN ('md5', 'md5,sha-256'));
 ";
 
+/// `queue_calendars.closed_to`: where callers go while the queue is closed by its calendar
+/// (a [`crate::queuehours::ClosedDestination`] as text; NULL: the default, the closed
+/// message then hang-up). Accounts, bills and appointments: what the IVR's
+/// `account_balance`, `bill` and `appointment` look-ups read ([`crate::billing`]). Amounts
+/// are in minor units (fen, cents) of the account's ISO 4217 currency.
+const V13: &str = r"
+ALTER TABLE queue_calendars ADD COLUMN closed_to TEXT CHECK (closed_to IS NULL OR closed_to <> '');
+CREATE TABLE accounts(
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE CHECK (number <> ''),
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    balance_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL CHECK (length(currency) = 3)
+);
+CREATE INDEX accounts_customer ON accounts(customer_id);
+CREATE TABLE bills(
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    period TEXT NOT NULL CHECK (period <> ''),
+    amount_minor INTEGER NOT NULL,
+    due_date TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'paid')),
+    UNIQUE (account_id, period)
+);
+CREATE TABLE appointments(
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    start_ts INTEGER NOT NULL,
+    what TEXT NOT NULL CHECK (what <> ''),
+    status TEXT NOT NULL CHECK (status IN ('booked', 'confirmed', 'cancelled'))
+);
+CREATE INDEX appointments_customer ON appointments(customer_id, start_ts);
+CREATE INDEX appointments_account ON appointments(account_id, start_ts);
+";
+
 /// Reads `(application_id, user_version)`.
 pub(crate) fn header(conn: &Connection) -> Result<(i32, u32)> {
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
@@ -749,6 +790,16 @@ mod tests {
                     "INSERT INTO extensions(number, name, kind, sip_password, digest_algorithms) VALUES ('1012', 'Old phone', 'sip', 'secret1012', 'md5');",
                 )
                 .unwrap(),
+            // Queue 1 closed to voicemail 702 (its v10 calendar link kept); an account of
+            // v3's customer 1 with a bill and an appointment.
+            13 => conn
+                .execute_batch(
+                    "UPDATE queue_calendars SET closed_to = 'voicemail:702' WHERE queue_id = 1;
+                     INSERT INTO accounts(id, number, customer_id, balance_minor, currency) VALUES (1, '79927398713', 1, 12345, 'CNY');
+                     INSERT INTO bills(account_id, period, amount_minor, due_date, status) VALUES (1, '2026-10', 9900, '2026-11-15', 'open');
+                     INSERT INTO appointments(account_id, customer_id, start_ts, what, status) VALUES (1, 1, 1800000000000000, 'meter reading', 'booked');",
+                )
+                .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
         }
     }
@@ -871,6 +922,27 @@ mod tests {
                         crate::config::DigestAlgorithms::Md5Sha256
                     );
                 }
+            }
+            13 => {
+                let s = store.queue_schedule(1).unwrap().unwrap();
+                assert_eq!(
+                    (s.hours_id, s.closed),
+                    (
+                        1,
+                        Some(crate::queuehours::ClosedDestination::Voicemail(
+                            "702".into()
+                        ))
+                    )
+                );
+                let a = store.account_by_number("79927398713").unwrap().unwrap();
+                assert_eq!((a.balance_minor, a.currency.as_str()), (12345, "CNY"));
+                let b = store.latest_bill(a.id).unwrap().unwrap();
+                assert_eq!(
+                    (b.config.amount_minor, b.config.status),
+                    (9900, crate::billing::BillStatus::Open)
+                );
+                let ap = store.appointments(a.customer_id).unwrap();
+                assert_eq!(ap[0].config.what, "meter reading");
             }
             _ => unreachable!(),
         }

@@ -76,6 +76,11 @@ fn seeds_once_with_the_promised_defaults() {
         .unwrap();
     assert!(admin.must_change_password);
     assert_eq!(summary.admin, (DEMO_ADMIN_USER, DEMO_ADMIN_PASSWORD));
+    // The CRM account the demo IVR's balance look-up (menu 9) reads.
+    let acct = s.account_by_number(store::DEMO_ACCOUNT).unwrap().unwrap();
+    assert_eq!(acct.balance_minor, store::DEMO_BALANCE_MINOR);
+    assert_eq!(s.bills(acct.id).unwrap().len(), 1);
+    assert_eq!(s.appointments(acct.customer_id).unwrap().len(), 1);
     s.check_integrity().unwrap();
 
     // A second run leaves an existing configuration alone.

@@ -1,0 +1,302 @@
+//! IVR look-ups (`customer_by_phone`, `account_balance`, `bill`, `appointment`), answered
+//! from the store on their own thread with their own connection, never on the engine task.
+//!
+//! The call engine runs the SIP UA, the switch and the call center on one tokio thread: a
+//! store read there (tens of microseconds, or the busy timeout while a backup or a journal
+//! commit holds the database) holds up every call on the box. So the engine only queues the
+//! request ([`Lookups::ask`]); this thread reads the store ([`perform`]) and sends the
+//! outcome back as [`ToEngine::LookUp`], which the engine hands to the call center. The
+//! IVR's own look-up timeout (`timeout_ms` of the node) still bounds the wait; an answer
+//! that comes after it is ignored by the IVR.
+//!
+//! Variables each look-up sets (under the node's `var` prefix, e.g. `acct.balance_cents`):
+//! - `customer_by_phone` (key: a phone number in any written form): `id`, `name`,
+//!   `company`, `vip`, `account_owner`;
+//! - `account_balance` (key: account number): `account`, `customer_id`, `name`,
+//!   `balance_cents` (minor units, negative when in credit), `balance` (`123.45`),
+//!   `currency`, `in_credit` (`true`/`false`);
+//! - `bill` (key: account number; the latest period): `account`, `period`,
+//!   `amount_cents`, `amount`, `currency`, `due` (`YYYY-MM-DD`), `status` (`open`/`paid`);
+//! - `appointment` (key: account number, else a phone number; the next one from now):
+//!   `what`, `status` (`booked`/`confirmed`/`cancelled`), `start_unix`, `date`
+//!   (`YYYY-MM-DD`), `time` (`HH:MM`), `when` (`YYYY-MM-DD HH:MM`), all UTC.
+//!
+//! No such record: `NotFound`; a store error: `Failed` (logged).
+//!
+//! Not here: writing anything (look-ups only read), caching.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::mpsc as smpsc;
+
+use store::{Store, Timestamp};
+use tokio::sync::mpsc::WeakUnboundedSender;
+use tracing::{debug, warn};
+
+use crate::calls::ToEngine;
+
+/// One look-up to perform.
+#[derive(Debug)]
+struct Job {
+    call: switch::engine::CallId,
+    request: ivr::LookUpRequest,
+    now: Timestamp,
+}
+
+/// The engine's handle on the look-up thread.
+#[derive(Debug)]
+pub(crate) struct Lookups {
+    tx: smpsc::Sender<Job>,
+}
+
+impl Lookups {
+    /// Queues a look-up for `call`; `false` when the thread is gone (the caller then
+    /// answers `Failed` itself).
+    pub(crate) fn ask(
+        &self,
+        call: switch::engine::CallId,
+        request: ivr::LookUpRequest,
+        now: Timestamp,
+    ) -> bool {
+        self.tx.send(Job { call, request, now }).is_ok()
+    }
+}
+
+/// Starts the look-up thread with its own connection to `db`. It answers through `engine`
+/// (weak: it does not keep the engine alive) and ends when the engine drops its
+/// [`Lookups`].
+///
+/// # Errors
+/// The store cannot be opened or the thread cannot start.
+pub(crate) fn start(db: &Path, engine: WeakUnboundedSender<ToEngine>) -> anyhow::Result<Lookups> {
+    let store = Store::open(db)?;
+    let (tx, rx) = smpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("lookups".into())
+        .spawn(move || {
+            while let Ok(job) = rx.recv() {
+                let outcome = perform(&store, &job.request, job.now);
+                let Some(engine) = engine.upgrade() else {
+                    break;
+                };
+                let _ = engine.send(ToEngine::LookUp {
+                    call: job.call,
+                    id: job.request.id,
+                    outcome,
+                });
+            }
+            debug!("look-up thread ends");
+        })?;
+    Ok(Lookups { tx })
+}
+
+fn found<const N: usize>(pairs: [(&str, String); N]) -> ivr::LookUpOutcome {
+    ivr::LookUpOutcome::Found(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+/// `12345` → `123.45`, `-5` → `-0.05`.
+fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", m / 100, m % 100)
+}
+
+/// `(YYYY-MM-DD, HH:MM)` of a UTC timestamp (H. Hinnant's `civil_from_days`).
+fn utc_date_time(t: Timestamp) -> (String, String) {
+    let secs = t.0.div_euclid(1_000_000);
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        format!("{y:04}-{m:02}-{d:02}"),
+        format!("{:02}:{:02}", sod / 3600, sod % 3600 / 60),
+    )
+}
+
+/// Answers one look-up from the store (see the module doc for the variables).
+pub(crate) fn perform(
+    store: &Store,
+    req: &ivr::LookUpRequest,
+    now: Timestamp,
+) -> ivr::LookUpOutcome {
+    let r: store::Result<ivr::LookUpOutcome> = (|| {
+        Ok(match req.kind {
+            ivr::LookupKind::CustomerByPhone => match store.customer_by_phone(&req.key)? {
+                Some(c) => found([
+                    ("id", c.id.to_string()),
+                    ("name", c.name),
+                    ("company", c.company),
+                    ("vip", c.vip.to_string()),
+                    ("account_owner", c.account_owner.unwrap_or_default()),
+                ]),
+                None => ivr::LookUpOutcome::NotFound,
+            },
+            ivr::LookupKind::AccountBalance => match store.account_by_number(&req.key)? {
+                Some(a) => {
+                    let name = store
+                        .customer(a.customer_id)?
+                        .map(|c| c.name)
+                        .unwrap_or_default();
+                    found([
+                        ("account", a.number),
+                        ("customer_id", a.customer_id.to_string()),
+                        ("name", name),
+                        ("balance_cents", a.balance_minor.to_string()),
+                        ("balance", decimal(a.balance_minor)),
+                        ("currency", a.currency),
+                        ("in_credit", (a.balance_minor < 0).to_string()),
+                    ])
+                }
+                None => ivr::LookUpOutcome::NotFound,
+            },
+            ivr::LookupKind::Bill => {
+                let Some(a) = store.account_by_number(&req.key)? else {
+                    return Ok(ivr::LookUpOutcome::NotFound);
+                };
+                match store.latest_bill(a.id)? {
+                    Some(b) => found([
+                        ("account", a.number),
+                        ("period", b.config.period),
+                        ("amount_cents", b.config.amount_minor.to_string()),
+                        ("amount", decimal(b.config.amount_minor)),
+                        ("currency", a.currency),
+                        ("due", b.config.due_date),
+                        ("status", b.config.status.as_str().to_owned()),
+                    ]),
+                    None => ivr::LookUpOutcome::NotFound,
+                }
+            }
+            ivr::LookupKind::Appointment => match store.next_appointment(&req.key, now)? {
+                Some(ap) => {
+                    let (date, time) = utc_date_time(ap.config.start);
+                    found([
+                        ("what", ap.config.what),
+                        ("status", ap.config.status.as_str().to_owned()),
+                        (
+                            "start_unix",
+                            ap.config.start.0.div_euclid(1_000_000).to_string(),
+                        ),
+                        ("when", format!("{date} {time}")),
+                        ("date", date),
+                        ("time", time),
+                    ])
+                }
+                None => ivr::LookUpOutcome::NotFound,
+            },
+            other => {
+                debug!(?other, "look-up kind unknown to the daemon: not found");
+                ivr::LookUpOutcome::NotFound
+            }
+        })
+    })();
+    r.unwrap_or_else(|e| {
+        warn!(kind = ?req.kind, "IVR look-up failed: {e}");
+        ivr::LookUpOutcome::Failed
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(kind: ivr::LookupKind, key: &str) -> ivr::LookUpRequest {
+        ivr::LookUpRequest {
+            id: 1,
+            kind,
+            key: key.into(),
+        }
+    }
+
+    fn vars(o: ivr::LookUpOutcome) -> BTreeMap<String, String> {
+        match o {
+            ivr::LookUpOutcome::Found(v) => v,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Every kind against the demo's CRM rows in a real store.
+    #[test]
+    fn the_demo_account_answers_every_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = Store::open(dir.path().join("a.db")).unwrap();
+        let seeded = Timestamp::from_secs(1_700_000_000);
+        st.seed_demo(seeded).unwrap().unwrap();
+        let acct = store::DEMO_ACCOUNT;
+        let v = vars(perform(
+            &st,
+            &req(ivr::LookupKind::AccountBalance, acct),
+            seeded,
+        ));
+        assert_eq!(v["balance_cents"], "12345");
+        assert_eq!(v["balance"], "123.45");
+        assert_eq!(v["currency"], "CNY");
+        assert_eq!(v["name"], "Demo customer");
+        assert_eq!(v["in_credit"], "false");
+        let v = vars(perform(&st, &req(ivr::LookupKind::Bill, acct), seeded));
+        assert_eq!(
+            (
+                v["amount"].as_str(),
+                v["due"].as_str(),
+                v["status"].as_str()
+            ),
+            ("99.00", "2026-11-15", "open")
+        );
+        let v = vars(perform(
+            &st,
+            &req(ivr::LookupKind::Appointment, acct),
+            seeded,
+        ));
+        // Seeded three days after 2023-11-14 22:13:20 UTC.
+        assert_eq!(v["when"], "2023-11-17 22:13");
+        assert_eq!(v["status"], "booked");
+        // By the customer's phone number too.
+        let v = vars(perform(
+            &st,
+            &req(ivr::LookupKind::Appointment, "0755 1234 5678"),
+            seeded,
+        ));
+        assert_eq!(v["what"], "meter reading");
+        // Past it: none.
+        assert_eq!(
+            perform(
+                &st,
+                &req(ivr::LookupKind::Appointment, acct),
+                Timestamp::from_secs(1_800_000_000)
+            ),
+            ivr::LookUpOutcome::NotFound
+        );
+        for kind in [ivr::LookupKind::AccountBalance, ivr::LookupKind::Bill] {
+            assert_eq!(
+                perform(&st, &req(kind, "42"), seeded),
+                ivr::LookUpOutcome::NotFound
+            );
+        }
+    }
+
+    #[test]
+    fn decimals_and_dates() {
+        assert_eq!(decimal(12_345), "123.45");
+        assert_eq!(decimal(-5), "-0.05");
+        assert_eq!(decimal(0), "0.00");
+        assert_eq!(
+            utc_date_time(Timestamp::from_secs(0)),
+            ("1970-01-01".into(), "00:00".into())
+        );
+        assert_eq!(
+            utc_date_time(Timestamp::from_secs(1_709_210_096)),
+            ("2024-02-29".into(), "12:34".into())
+        );
+    }
+}
