@@ -22,7 +22,8 @@
 //! 7. opens the analog line ports of the configuration (FXS/FXO on virtual analog lines,
 //!    [`lines`]) and sound-card extensions ([`sound`], playback); a DAHDI port or span on a
 //!    machine without DAHDI is logged as not opened, naming it;
-//! 8. tells systemd READY=1, pings the watchdog, reloads on SIGHUP, drains on SIGTERM.
+//! 8. tells systemd READY=1, pings the watchdog, reloads on SIGHUP and when the config
+//!    revision moves (a panel change, [`cfgwatch`]), drains on SIGTERM.
 //!
 //! Web chat is on ([`webchat`]: the panel's chat service over the call center's queues),
 //! and so are the panel's system pages (under the data directory in demo mode). Event-log
@@ -35,6 +36,7 @@
 
 mod calls;
 mod carrier;
+mod cfgwatch;
 mod clock;
 mod control;
 mod ctiside;
@@ -507,10 +509,20 @@ async fn run(args: Args, store: Store) -> Result<()> {
     }
 
     let mut seen = revision;
+    let (cfg_tx, mut cfg_rx) = tokio::sync::mpsc::unbounded_channel();
+    cfgwatch::spawn(args.data_dir.join("appliance.db"), revision, cfg_tx);
     let stop = loop {
         tokio::select! {
             _ = sigterm.recv() => break "SIGTERM",
             _ = sigint.recv() => break "SIGINT",
+            // A change written by the panel (or anything else): the same reload as SIGHUP,
+            // without the prompt files.
+            Some(rev) = cfg_rx.recv() => {
+                if rev > seen {
+                    info!(revision = rev, "config revision moved: reloading");
+                    seen = reload(&shared, seen, &engine_tx);
+                }
+            }
             _ = sighup.recv() => {
                 seen = reload(&shared, seen, &engine_tx);
                 // New and changed prompt files (and the music on hold) are read again, off
