@@ -210,7 +210,7 @@ catalogue! {
     ExtensionFxsSound => "Extension (FXS, sound)", "分机号（FXS、声卡）";
     RouteFxo => "Routed as (FXO)", "呼入路由号码（FXO）";
     PortsApplyAtRestart => "Saved and in the audit log at once. The daemon opens line ports at start: restart it (systemctl restart appliance) for a change to take effect.", "保存后立即记入审计日志。守护进程在启动时打开线路端口：修改需重启（systemctl restart appliance）后生效。";
-    AppliesAtReload => "Saved and in the audit log at once. The daemon applies it at its next configuration reload (systemctl reload appliance, or SIGHUP).", "保存后立即记入审计日志。守护进程在下次重新加载配置时生效（systemctl reload appliance 或 SIGHUP）。";
+    AppliesAtReload => "Saved and in the audit log at once. The daemon sees the new configuration revision and applies it within a few seconds (to calls connected from then on).", "保存后立即记入审计日志。守护进程发现配置版本变化后，几秒内生效（对此后接通的呼叫）。";
     RecordingRules => "Recording rules", "录音规则";
     RecordedQueues => "Queues whose calls are recorded", "录音的队列";
     AllQueues => "All queues", "全部队列";

@@ -71,9 +71,10 @@ fn ready_metrics_reload_and_term() {
         Some(1.0),
         "{body}"
     );
-    assert_eq!(
-        metric(&body, "appliance_config_reloads_total"),
-        Some(1.0),
+    // The config watch may have seen the new revision and reloaded just before the SIGHUP
+    // (then the SIGHUP's reload finds nothing new): one reload or two, never none.
+    assert!(
+        metric(&body, "appliance_config_reloads_total").is_some_and(|n| n >= 1.0),
         "{body}"
     );
     d.wait_notify("RELOADING=1");

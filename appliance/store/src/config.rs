@@ -6,8 +6,9 @@
 //! the console and the REST API all call this one entry point (ARCHITECTURE rule 6).
 //!
 //! Live apply: every successful command returns a [`Change`] (new revision, entity, id,
-//! operation). A process that did not make the change (the daemon, when the web panel wrote)
-//! polls [`Store::config_revision`] and reads [`Store::changes_since`] to learn what to reload.
+//! operation). A process or thread that did not make the change (the daemon, when the web
+//! panel wrote) polls [`Store::config_revision`] (the daemon's `cfgwatch`, every 2 s) and
+//! reads [`Store::changes_since`] to learn what to reload.
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
