@@ -6,7 +6,6 @@
 
 mod common;
 
-
 use common::phones::{Phone, demo_daemon, have_sipp, register, stop};
 use common::sipp::free_port;
 use common::{get, metric};
