@@ -387,7 +387,7 @@ async fn the_recording_policy_is_set_through_the_api_and_the_form_and_audited() 
     f.login_form("root", PASSWORD).await;
     let page = f.get("/admin/recording-rules").await;
     assert!(
-        page.text.contains("systemctl reload appliance"),
+        page.text.contains("applies it within a few seconds"),
         "{}",
         page.text
     );
