@@ -48,8 +48,7 @@ use crate::dtmf::{DtmfEvent, EndReason, EventReceiver, EventSender};
 use crate::jitter::{CHUNK, JitterBuffer, JitterConfig, JitterStats};
 use crate::wire::event::{EventRepr, dtmf_char, dtmf_event};
 use crate::wire::rtcp::{
-    self, Goodbye, ReceiverReport, ReportBlock, RtcpPacket, SDES_CNAME, SdesChunk, SdesItem,
-    SenderReport,
+    self, Goodbye, ReceiverReport, ReportBlock, RtcpPacket, SDES_CNAME, SdesItem, SenderReport,
 };
 use crate::wire::rtp::{CsrcList, Packet, RtpRepr};
 use crate::wire::{ParseError, is_rtcp};
@@ -577,6 +576,8 @@ pub struct Session {
     sent_since_report: bool,
     sent_prev_interval: bool,
     remote_sent_recently: bool,
+    /// Report blocks of the RTCP report being built (kept for its capacity).
+    reports: Vec<ReportBlock>,
     // --- outputs ---
     tx: VecDeque<Pending>,
     events: EventQueue,
@@ -632,6 +633,7 @@ impl Session {
             sent_since_report: false,
             sent_prev_interval: false,
             remote_sent_recently: false,
+            reports: Vec::new(),
             tx: VecDeque::with_capacity(TX_QUEUE),
             events: EventQueue {
                 queue: VecDeque::with_capacity(16),
@@ -1259,13 +1261,16 @@ impl Session {
                 a
             })
         })?;
-        let reports: Vec<ReportBlock> = self
-            .source
-            .as_mut()
-            .filter(|_| self.validated)
-            .map(|s| s.report_block(now))
-            .into_iter()
-            .collect();
+        // The report block list is the session's own, handed to the packet and taken back
+        // after emitting, so a report allocates nothing once the first one has.
+        let mut reports = std::mem::take(&mut self.reports);
+        reports.clear();
+        reports.extend(
+            self.source
+                .as_mut()
+                .filter(|_| self.validated)
+                .map(|s| s.report_block(now)),
+        );
         let we_sent =
             self.sent_since_report || self.sent_prev_interval || self.packets_sent > 0 && bye;
         let first = if we_sent {
@@ -1291,23 +1296,31 @@ impl Session {
             })
         };
         let cname = &self.cfg.cname.as_bytes()[..self.cfg.cname.len().min(255)];
-        let mut packets = vec![
-            first,
-            RtcpPacket::SourceDescription(vec![SdesChunk {
-                ssrc: self.ssrc,
-                items: vec![SdesItem {
-                    kind: SDES_CNAME,
-                    text: cname,
-                }],
-            }]),
-        ];
+        let first_len = first.emit(buf);
+        self.reports = match first {
+            RtcpPacket::SenderReport(sr) => sr.reports,
+            RtcpPacket::ReceiverReport(rr) => rr.reports,
+            _ => Vec::new(),
+        };
+        let mut len = first_len.ok()?;
+        len += rtcp::emit_sdes_chunk(
+            self.ssrc,
+            &[SdesItem {
+                kind: SDES_CNAME,
+                text: cname,
+            }],
+            buf.get_mut(len..)?,
+        )
+        .ok()?;
         if bye {
-            packets.push(RtcpPacket::Goodbye(Goodbye {
+            // Once per session, at its end: the one allocation left on this path.
+            len += RtcpPacket::Goodbye(Goodbye {
                 sources: vec![self.ssrc],
                 reason: None,
-            }));
+            })
+            .emit(buf.get_mut(len..)?)
+            .ok()?;
         }
-        let len = rtcp::emit_compound(&packets, buf).ok()?;
         self.remote_sent_recently = false;
         self.stats.rtcp_sent += 1;
         self.avg_rtcp_size += ((len + UDP_IP_OVERHEAD) as f64 - self.avg_rtcp_size) / 16.0;

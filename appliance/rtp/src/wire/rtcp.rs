@@ -352,6 +352,62 @@ fn parse_sdes(body: &[u8], count: usize) -> Result<Vec<SdesChunk<'_>>, ParseErro
     Ok(chunks)
 }
 
+/// Writes an SDES packet of one chunk (`ssrc` and `items`, e.g. the CNAME) into the front of
+/// `out` and returns its length: the same octets as [`RtcpPacket::SourceDescription`] with
+/// that chunk, without building one (the media thread's reports allocate nothing).
+///
+/// # Errors
+/// [`EmitError::BufferTooSmall`]; [`EmitError::FieldOutOfRange`] for an item of type 0 or
+/// over 255 octets.
+pub fn emit_sdes_chunk(
+    ssrc: u32,
+    items: &[SdesItem<'_>],
+    out: &mut [u8],
+) -> Result<usize, EmitError> {
+    if !items_valid(items) {
+        return Err(EmitError::FieldOutOfRange);
+    }
+    let need = 4 + chunk_len(items);
+    let have = out.len();
+    let Ok(words) = u16::try_from(need / 4 - 1) else {
+        return Err(EmitError::FieldOutOfRange);
+    };
+    let Some(out) = out.get_mut(..need) else {
+        return Err(EmitError::BufferTooSmall { need, have });
+    };
+    out.fill(0);
+    out[0] = 0x81;
+    out[1] = PT_SDES;
+    out[2..4].copy_from_slice(&words.to_be_bytes());
+    write_chunk(ssrc, items, &mut out[4..]);
+    Ok(need)
+}
+
+/// SDES items can be sent: no type 0 (the list end), none over 255 octets.
+fn items_valid(items: &[SdesItem<'_>]) -> bool {
+    items.iter().all(|i| i.kind != 0 && i.text.len() <= 255)
+}
+
+/// Octets of one SDES chunk: SSRC, items, the null item and padding to a word (§6.5).
+fn chunk_len(items: &[SdesItem<'_>]) -> usize {
+    let items: usize = items.iter().map(|i| 2 + i.text.len()).sum();
+    4 + (items + 1).div_ceil(4) * 4
+}
+
+/// Writes one SDES chunk into zeroed `body` (the null item and padding stay zero); returns
+/// its length.
+fn write_chunk(ssrc: u32, items: &[SdesItem<'_>], body: &mut [u8]) -> usize {
+    body[0..4].copy_from_slice(&ssrc.to_be_bytes());
+    let mut off = 4;
+    for i in items {
+        body[off] = i.kind;
+        body[off + 1] = i.text.len() as u8;
+        body[off + 2..off + 2 + i.text.len()].copy_from_slice(i.text);
+        off += 2 + i.text.len();
+    }
+    chunk_len(items)
+}
+
 impl RtcpPacket<'_> {
     /// The number of octets [`RtcpPacket::emit`] writes.
     #[must_use]
@@ -359,13 +415,7 @@ impl RtcpPacket<'_> {
         4 + match self {
             Self::SenderReport(sr) => 24 + REPORT_BLOCK_LEN * sr.reports.len(),
             Self::ReceiverReport(rr) => 4 + REPORT_BLOCK_LEN * rr.reports.len(),
-            Self::SourceDescription(chunks) => chunks
-                .iter()
-                .map(|c| {
-                    let items: usize = c.items.iter().map(|i| 2 + i.text.len()).sum();
-                    4 + (items + 1).div_ceil(4) * 4
-                })
-                .sum(),
+            Self::SourceDescription(chunks) => chunks.iter().map(|c| chunk_len(&c.items)).sum(),
             Self::Goodbye(bye) => {
                 4 * bye.sources.len() + bye.reason.map_or(0, |r| (1 + r.len()).div_ceil(4) * 4)
             }
@@ -400,12 +450,7 @@ impl RtcpPacket<'_> {
             return Err(EmitError::FieldOutOfRange);
         }
         match self {
-            Self::SourceDescription(chunks)
-                if chunks
-                    .iter()
-                    .flat_map(|c| &c.items)
-                    .any(|i| i.kind == 0 || i.text.len() > 255) =>
-            {
+            Self::SourceDescription(chunks) if chunks.iter().any(|c| !items_valid(&c.items)) => {
                 return Err(EmitError::FieldOutOfRange);
             }
             Self::Goodbye(Goodbye {
@@ -454,18 +499,7 @@ impl RtcpPacket<'_> {
             Self::SourceDescription(chunks) => {
                 let mut off = 0;
                 for c in chunks {
-                    body[off..off + 4].copy_from_slice(&c.ssrc.to_be_bytes());
-                    let start = off;
-                    off += 4;
-                    for i in &c.items {
-                        body[off] = i.kind;
-                        body[off + 1] = i.text.len() as u8;
-                        body[off + 2..off + 2 + i.text.len()].copy_from_slice(i.text);
-                        off += 2 + i.text.len();
-                    }
-                    // The null item and padding to a word boundary are already zero.
-                    off += 1;
-                    off = start + (off - start).div_ceil(4) * 4;
+                    off += write_chunk(c.ssrc, &c.items, &mut body[off..]);
                 }
             }
             Self::Goodbye(bye) => {
@@ -487,6 +521,36 @@ impl RtcpPacket<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_chunk_sdes_matches_the_packet_form() {
+        for cname in [&b""[..], b"a", b"rtp@appliance", &[b'x'; 255]] {
+            let items = [SdesItem {
+                kind: SDES_CNAME,
+                text: cname,
+            }];
+            let mut direct = [0xAAu8; 300];
+            let n = emit_sdes_chunk(7, &items, &mut direct).unwrap();
+            let mut packet = [0x55u8; 300];
+            let m = RtcpPacket::SourceDescription(vec![SdesChunk {
+                ssrc: 7,
+                items: items.to_vec(),
+            }])
+            .emit(&mut packet)
+            .unwrap();
+            assert_eq!(direct[..n], packet[..m]);
+            assert_eq!(n % 4, 0);
+            assert!(matches!(
+                emit_sdes_chunk(7, &items, &mut direct[..n - 1]),
+                Err(EmitError::BufferTooSmall { .. })
+            ));
+        }
+        let bad = [SdesItem { kind: 0, text: b"" }];
+        assert_eq!(
+            emit_sdes_chunk(7, &bad, &mut [0; 16]),
+            Err(EmitError::FieldOutOfRange)
+        );
+    }
 
     #[test]
     fn rr_sdes_bye_compound_round_trips() {
