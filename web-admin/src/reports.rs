@@ -16,32 +16,6 @@ use crate::erlang::Staffing;
 use crate::i18n::Msg;
 use crate::{Caller, WebError, WebState};
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-#[must_use]
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Civil date of a day number (inverse of [`days_from_civil`]).
-#[must_use]
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// Parses `YYYY-MM-DD` (UTC midnight).
 #[must_use]
 pub fn parse_date(s: &str) -> Option<Timestamp> {
@@ -49,18 +23,22 @@ pub fn parse_date(s: &str) -> Option<Timestamp> {
     let y: i64 = it.next()?.parse().ok()?;
     let m: u32 = it.next()?.parse().ok()?;
     let d: u32 = it.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
+    if !(1970..=9999).contains(&y) {
         return None;
     }
-    let days = days_from_civil(y, m, d);
-    (civil_from_days(days) == (y, m, d)).then(|| Timestamp::from_secs(days * 86_400))
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?)
+        .ok()?;
+    Some(Timestamp::from_secs(
+        date.midnight().assume_utc().unix_timestamp(),
+    ))
 }
 
 /// `YYYY-MM-DD` of a timestamp (UTC).
 #[must_use]
 pub fn format_date(t: Timestamp) -> String {
-    let (y, m, d) = civil_from_days(t.0.div_euclid(86_400_000_000));
-    format!("{y:04}-{m:02}-{d:02}")
+    let d = acd::schedule::Date::from_days(t.0.div_euclid(86_400_000_000));
+    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` UTC.
@@ -487,8 +465,8 @@ mod tests {
         assert_eq!(parse_date("2026-02-30"), None);
         assert_eq!(parse_date("x"), None);
         for d in [0, 59, 60, 365, 10_957, 20_416, 2_932_896] {
-            let (y, m, dd) = civil_from_days(d);
-            assert_eq!(days_from_civil(y, m, dd), d);
+            let t = Timestamp::from_secs(d * 86_400);
+            assert_eq!(parse_date(&format_date(t)), Some(t));
         }
         assert_eq!(
             format_ts(Timestamp::from_secs(1_795_478_400 + 3723)),

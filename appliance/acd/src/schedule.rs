@@ -15,6 +15,26 @@ pub struct Date {
     pub day: u8,
 }
 
+impl Date {
+    /// The date `days` days after 1970-01-01. The Gregorian calendar repeats every 400 years
+    /// (146 097 days), so instants beyond `time`'s ±9999 years (far-future test clocks) are
+    /// moved by whole cycles into its range and the years added back: every input has its
+    /// true date, not a clamped one.
+    #[must_use]
+    pub fn from_days(days: i64) -> Self {
+        const CYCLE_DAYS: i64 = 146_097;
+        let cycles = days.div_euclid(CYCLE_DAYS);
+        // 1970-01-01 is Julian day 2 440 588; the remainder keeps it within 1970–2369.
+        let jd = i32::try_from(days.rem_euclid(CYCLE_DAYS)).unwrap_or(0) + 2_440_588;
+        let d = time::Date::from_julian_day(jd).unwrap_or(time::Date::MIN);
+        Self {
+            year: i32::try_from(i64::from(d.year()) + cycles * 400).unwrap_or(i32::MAX),
+            month: u8::from(d.month()),
+            day: d.day(),
+        }
+    }
+}
+
 /// Day of the week, Monday first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Weekday {
@@ -78,27 +98,7 @@ pub fn local_time(unix_s: i64, utc_offset_min: i32) -> (Date, Weekday, u16) {
     let wd = Weekday::ORDER[usize::try_from((days + 3).rem_euclid(7)).unwrap_or(0)];
     #[allow(clippy::cast_possible_truncation)] // secs < 86 400, so minutes < 1440
     let minute = (secs / 60) as u16;
-    (civil_from_days(days), wd, minute)
-}
-
-/// Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> Date {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // d ≤ 31, m ≤ 12
-    Date {
-        year: i32::try_from(y).unwrap_or(i32::MAX),
-        month: m as u8,
-        day: d as u8,
-    }
+    (Date::from_days(days), wd, minute)
 }
 
 /// Why a queue is closed.
@@ -183,5 +183,19 @@ mod tests {
         assert_eq!((d.year, d.month, d.day, wd), (2000, 2, 29, Weekday::Tue));
         let (d, wd, m) = local_time(1_764_002_880, 480);
         assert_eq!((d.month, d.day, wd, m), (11, 25, Weekday::Tue, 48));
+    }
+
+    #[test]
+    fn dates_outside_the_library_range_keep_their_true_date() {
+        let ymd = |d: Date| (d.year, d.month, d.day);
+        assert_eq!(ymd(Date::from_days(-1)), (1969, 12, 31));
+        assert_eq!(ymd(Date::from_days(-719_468)), (0, 3, 1));
+        // 2370-01-01 is one 400-year cycle after 1970-01-01; 11970-01-01 twenty-five.
+        assert_eq!(ymd(Date::from_days(146_097)), (2370, 1, 1));
+        assert_eq!(ymd(Date::from_days(25 * 146_097 + 59)), (11_970, 3, 1));
+        // A far-future test clock (u64::MAX µs) still gets a real date.
+        let far = i64::try_from(u64::MAX / 1_000_000).unwrap_or(i64::MAX);
+        let (d, _, _) = local_time(far, 0);
+        assert!(d.month >= 1 && d.month <= 12 && d.day >= 1 && d.year > 584_000);
     }
 }

@@ -184,24 +184,16 @@ impl Config {
     }
 }
 
-/// Civil date and time from seconds since 1970-01-01 (H. Hinnant's `civil_from_days`).
+/// Civil date and time from seconds since 1970-01-01 (`acd`'s calendar); 1970-01-01 for the
+/// instants beyond the IVR's years 1–9999.
 fn local_from_unix(secs: i64) -> ivr::LocalTime {
-    let days = secs.div_euclid(86_400);
+    let d = acd::schedule::Date::from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     let n = |v: i64| u8::try_from(v).unwrap_or(0);
     ivr::LocalTime::new(
-        i32::try_from(y).unwrap_or(1970),
-        n(m),
-        n(d),
+        d.year,
+        d.month,
+        d.day,
         n(sod / 3600),
         n(sod / 60 % 60),
         n(sod % 60),

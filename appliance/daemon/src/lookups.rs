@@ -106,21 +106,15 @@ fn decimal(minor: i64) -> String {
     format!("{sign}{}.{:02}", m / 100, m % 100)
 }
 
-/// `(YYYY-MM-DD, HH:MM)` of a UTC timestamp (H. Hinnant's `civil_from_days`).
+/// `(YYYY-MM-DD, HH:MM)` of a UTC timestamp.
 fn utc_date_time(t: Timestamp) -> (String, String) {
     let secs = t.0.div_euclid(1_000_000);
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (d, sod) = (
+        acd::schedule::Date::from_days(secs.div_euclid(86_400)),
+        secs.rem_euclid(86_400),
+    );
     (
-        format!("{y:04}-{m:02}-{d:02}"),
+        format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
         format!("{:02}:{:02}", sod / 3600, sod % 3600 / 60),
     )
 }

@@ -14,17 +14,6 @@ pub struct LocalTime {
     second: u8,
 }
 
-/// Days in a month.
-const fn month_days(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
 impl LocalTime {
     /// A checked local time.
     ///
@@ -38,13 +27,9 @@ impl LocalTime {
         minute: u8,
         second: u8,
     ) -> Result<Self, BadLocalTime> {
-        if !(1..=9999).contains(&year)
-            || day == 0
-            || day > month_days(year, month)
-            || hour > 23
-            || minute > 59
-            || second > 59
-        {
+        let real_date = time::Month::try_from(month)
+            .is_ok_and(|m| time::Date::from_calendar_date(year, m, day).is_ok());
+        if !(1..=9999).contains(&year) || !real_date || hour > 23 || minute > 59 || second > 59 {
             return Err(BadLocalTime);
         }
         Ok(Self {
@@ -78,15 +63,9 @@ impl LocalTime {
     /// ISO weekday, 0 = Monday … 6 = Sunday.
     #[must_use]
     pub fn weekday(self) -> u8 {
-        // Days from 1970-01-01 (a Thursday), H. Hinnant's days_from_civil.
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        u8::try_from((days + 3).rem_euclid(7)).unwrap_or(0)
+        time::Month::try_from(self.month)
+            .and_then(|m| time::Date::from_calendar_date(self.year, m, self.day))
+            .map_or(0, |d| d.weekday().number_days_from_monday())
     }
 }
 
