@@ -1,16 +1,19 @@
 //! Two sipp phones through the real daemon: 1001 and 1002 register with digest auth (MD5,
 //! as the demo accounts offer first), 1002's phone waits on its registered contact, 1001
 //! calls 1002 (407 challenge, credentials), 1002 rings and answers, audio flows both ways
-//! through the daemon's two RTP legs, 1001 hangs up (BYE, and the daemon's BYE to 1002).
+//! through the daemon's two RTP legs (relayed whole), a digit 1001 sends as RFC 4733 reaches
+//! 1002 as RFC 4733, 1001 hangs up (BYE, and the daemon's BYE to 1002).
 //! The store then holds one answered internal CDR and the call's start/answer/end rows.
 //! Skipped when sipp is missing; every wait is bounded.
 
 mod common;
 
-use std::time::Duration;
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
 
 use common::phones::{
-    Phone, audio, cdrs, daemon_rtp_port, demo_daemon, events, have_sipp, register, rtp_socket, stop,
+    Phone, audio, cdrs, daemon_rtp_port, demo_daemon, events, have_sipp, register, rtp, rtp_socket,
+    stop,
 };
 use common::sipp::{finish, free_port};
 use common::{get, metric};
@@ -28,7 +31,7 @@ fn phone_1001_calls_registered_phone_1002_and_the_cdr_is_written() {
     register(&mut d, &sip, "1001", free_port());
 
     let (b_sock, b_rtp) = rtp_socket();
-    let b = Phone::new(&sip, "agent_phone.xml", "1002", "1002")
+    let b = Phone::new(&sip, "phone_answer.xml", "1002", "1002")
         .port(b_port)
         .rtp(b_rtp)
         .spawn();
@@ -54,6 +57,14 @@ fn phone_1001_calls_registered_phone_1002_and_the_cdr_is_written() {
         Some(2.0),
         "both legs relay"
     );
+    // A digit while the legs relay: 1001's RFC 4733 event reaches 1002 as RFC 4733 (both
+    // offered telephone-event 101), with its end packets.
+    let (events_heard, ended) = digit(&a_sock, a_leg, &b_sock, 5);
+    assert!(
+        events_heard >= 1,
+        "1002 heard no telephone-event for 1001's 5"
+    );
+    assert!(ended, "1002 never saw the end of the 5");
     finish(a, "1001 calls 1002", Duration::from_secs(20));
     finish(b, "1002 answers", Duration::from_secs(20));
     d.wait_log(&["call ended", "cause=16"]);
@@ -84,4 +95,45 @@ fn phone_1001_calls_registered_phone_1002_and_the_cdr_is_written() {
             c.call_id
         );
     }
+}
+
+/// Sends digit `event` as RFC 4733 (PT 101: 60 ms of updates, then three end packets) from
+/// `from` to the daemon's `to` port; returns how many telephone-events for that digit
+/// `listen` heard within 1.5 s, and whether one carried the end bit.
+fn digit(from: &UdpSocket, to: u16, listen: &UdpSocket, event: u8) -> (usize, bool) {
+    let ts = 500 * 160;
+    for (i, (duration, end)) in [
+        (160u16, false),
+        (320, false),
+        (480, true),
+        (480, true),
+        (480, true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let seq = 500 + u16::try_from(i).unwrap_or(0);
+        let mut payload = vec![event, if end { 0x8a } else { 0x0a }];
+        payload.extend_from_slice(&duration.to_be_bytes());
+        let mut p = rtp(101, seq, ts, 0x1111, &payload);
+        if i == 0 {
+            p[1] |= 0x80; // marker: the event's first packet
+        }
+        let _ = from.send_to(&p, ("127.0.0.1", to));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (mut heard, mut ended) = (0, false);
+    let mut buf = [0u8; 2048];
+    let until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < until {
+        if let Ok((n, _)) = listen.recv_from(&mut buf)
+            && n >= 16
+            && buf[1] & 0x7f == 101
+            && buf[12] == event
+        {
+            heard += 1;
+            ended |= buf[13] & 0x80 != 0;
+        }
+    }
+    (heard, ended)
 }
