@@ -3,7 +3,9 @@
 //! `GET /api/v1/live` without alarms and with its counters, and the system resources are
 //! filled; a SIP trunk that should register with a provider that never answers raises
 //! `trunk.down`; killing the carrier's side of the line raises `span.los` (critical) on
-//! span1, and the span row shows `LOS`. The same snapshot is what `/ws/wallboard` pushes.
+//! span1, and the span row shows `LOS`. The same snapshot is what `/ws/wallboard` pushes:
+//! a second test holds that socket open while the carrier calls queue 702 and hangs up, and
+//! the pushed snapshots show the caller waiting, the channel in use, then both gone.
 //! Every wait is bounded.
 
 mod common;
@@ -13,6 +15,8 @@ mod cti_client;
 mod e1peer;
 #[path = "common/e2e.rs"]
 mod e2e;
+#[path = "common/ws.rs"]
+mod ws;
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +51,27 @@ fn wait_live(addr: &str, cookie: &str, what: &str, f: impl Fn(&Value) -> bool) -
     }
 }
 
+/// Adds supervisor `sup`; returns the context for further commands.
+fn supervisor(st: &mut store::Store) -> CommandContext<'static> {
+    let ctx = CommandContext {
+        actor: "test",
+        ts: store::Timestamp(1),
+    };
+    st.execute(
+        ctx,
+        &StoreCommand::CreateUser(NewUser {
+            username: "sup".into(),
+            display_name: "Supervisor".into(),
+            role: Role::Supervisor,
+            password: PASSWORD.into(),
+            must_change_password: false,
+            language: Language::En,
+        }),
+    )
+    .expect("supervisor");
+    ctx
+}
+
 fn has_alarm(v: &Value, code: &str, subject: &str) -> bool {
     v["alarms"]
         .as_array()
@@ -61,22 +86,7 @@ fn span_and_trunk_alarms_reach_the_wallboard() {
     let dead_port = dead.local_addr().unwrap().port();
     drop(dead);
     let (dir, data) = e2e::seeded(|st| {
-        let ctx = CommandContext {
-            actor: "test",
-            ts: store::Timestamp(1),
-        };
-        st.execute(
-            ctx,
-            &StoreCommand::CreateUser(NewUser {
-                username: "sup".into(),
-                display_name: "Supervisor".into(),
-                role: Role::Supervisor,
-                password: PASSWORD.into(),
-                must_change_password: false,
-                language: Language::En,
-            }),
-        )
-        .expect("supervisor");
+        let ctx = supervisor(st);
         st.execute(
             ctx,
             &StoreCommand::CreateSipTrunk(SipTrunkConfig {
@@ -154,5 +164,50 @@ fn span_and_trunk_alarms_reach_the_wallboard() {
         !has_alarm(v, "span.los", "span1") && !has_alarm(v, "span.dchannel_down", "span1")
     });
     d.wait_log(&["alarm cleared", "span.los", "span1"]);
+    peer.stop();
+}
+
+/// The support queue's waiting count in a pushed snapshot.
+fn waiting(v: &Value, queue: &str) -> Option<u64> {
+    v["queues"]
+        .as_array()?
+        .iter()
+        .find(|q| q["queue"] == queue)
+        .and_then(|q| q["waiting"].as_u64())
+}
+
+#[test]
+fn the_wallboard_socket_shows_a_carrier_call_come_and_go() {
+    let (dir, data) = e2e::seeded(|st| {
+        supervisor(st);
+    });
+    let (mut d, _sip) = e2e::start(dir, data);
+    let addr = d.http_addr();
+    let mut peer = E1Peer::connect(&e2e::jack(&d), PeerOptions::default());
+    peer.wait("link up", Duration::from_secs(15), |e| {
+        *e == PeerEvent::LinkUp
+    });
+    let cookie = login(&addr, "sup", PASSWORD);
+    let mut wb = ws::Ws::connect(&format!("ws://{addr}/ws/wallboard"), Some(&cookie));
+    // The first push comes at once: idle.
+    let (i, _) = wb.find_from(0, "an idle snapshot", |v| {
+        v["channels_in_use"] == 0 && waiting(v, "support") == Some(0)
+    });
+    // No agent is logged in: the caller waits in the queue (702, the demo's support).
+    peer.call("702", "0215550100");
+    peer.wait("CONNECT", Duration::from_secs(15), |e| {
+        *e == PeerEvent::Connected
+    });
+    let (i, v) = wb.find_from(i + 1, "the caller waiting on the wallboard", |v| {
+        waiting(v, "support") == Some(1) && v["channels_in_use"].as_u64() >= Some(1)
+    });
+    assert_eq!(v["spans"][0]["channels_in_use"], 1, "{v}");
+    peer.hangup();
+    peer.wait("RELEASE", Duration::from_secs(15), |e| {
+        matches!(e, PeerEvent::Released { .. })
+    });
+    wb.find_from(i + 1, "the call gone from the wallboard", |v| {
+        v["channels_in_use"] == 0 && waiting(v, "support") == Some(0)
+    });
     peer.stop();
 }

@@ -184,7 +184,6 @@ impl E1Peer {
         });
     }
 
-    /// Clears the call (DISCONNECT, cause 16).
     /// Places a call with presentation restricted (octet 3a), network-screened.
     pub fn call_restricted(&self, called: &str, calling: &str) {
         let _ = self.cmds.send(Cmd::CallRestricted {
@@ -193,6 +192,7 @@ impl E1Peer {
         });
     }
 
+    /// Clears the call (DISCONNECT, cause 16).
     pub fn hangup(&self) {
         let _ = self.cmds.send(Cmd::Hangup);
     }
