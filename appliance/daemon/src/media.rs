@@ -958,6 +958,15 @@ fn run(mut t: Thread) {
             l.tick_in(now, &mut p.path);
         }
         lines.retain(|l| !l.dead);
+        // Sound cards in: a captured millisecond is the port's received audio in a call.
+        for s in &mut sounds {
+            let in_call = p.path.is_tdm(s.slot);
+            if let Some(a) = s.tick_in(in_call)
+                && in_call
+            {
+                let _ = p.path.tdm_rx(s.slot, &a);
+            }
+        }
         // RTP in: datagrams (relayed whole, or into the jitter buffer), timers, the next
         // millisecond out of the jitter buffer.
         p.pair_relays(&t.metrics);

@@ -1,8 +1,11 @@
 //! A sound-card extension through the real daemon: line port 5 is `alsa:paging`, extension
-//! 1200. A sipp phone calls 1200, the port answers at once and the phone's 1 kHz (RTP) must
-//! come out of the sound card. No card: `paging` is alsa-lib's `file` PCM plugin over the
-//! `null` device, defined in an asoundrc in a temp directory, so every sample the daemon
-//! plays lands in a raw file the test measures (Goertzel). alsa-lib reads the asoundrc from
+//! 1200. A sipp phone calls 1200, the port answers at once, the phone's 1 kHz (RTP) must
+//! come out of the sound card, and the 600 Hz the card captures (a headset's microphone)
+//! must reach the phone. No card: `paging` is alsa-lib's `file` PCM plugin over the `null`
+//! device, defined in an asoundrc in a temp directory, so every sample the daemon plays
+//! lands in a raw file the test measures (Goertzel), and what it captures is read from
+//! another raw file the test wrote (`infile`). Port 6 (`alsa:amp`, playback only through
+//! the `asym` plugin) must open for playback alone. alsa-lib reads the asoundrc from
 //! `ALSA_CONFIG_PATH`, which a test cannot set in its own process without `unsafe`: the test
 //! runs its body in a child process of this test binary with the variable set (as
 //! drivers/tdm/tests/alsa_channel.rs does); the daemon inherits it. Skipped with a message
@@ -48,11 +51,19 @@ fn a_sip_call_to_the_paging_extension_plays_into_the_sound_card() {
         format!(
             "</usr/share/alsa/alsa.conf>\n\
              # Paging amplifier: every sample goes to paging.raw, then to the null sink.\n\
-             pcm.paging {{\n    type file\n    slave.pcm \"null\"\n    file \"{}/paging.raw\"\n    format \"raw\"\n}}\n",
-            dir.path().display()
+             pcm.paging {{\n    type file\n    slave.pcm \"null\"\n    file \"{d}/paging.raw\"\n    infile \"{d}/mic.raw\"\n    format \"raw\"\n}}\n\
+             # An amplifier: playback only.\n\
+             pcm.amp {{\n    type asym\n    playback.pcm \"null\"\n}}\n",
+            d = dir.path().display()
         ),
     )
     .expect("asoundrc");
+    // The microphone: 20 s of 600 Hz (longer than the call), native-endian 16-bit.
+    let mic: Vec<u8> = sine(600.0, 20_000, 8000.0)
+        .iter()
+        .flat_map(|s| s.to_ne_bytes())
+        .collect();
+    std::fs::write(dir.path().join("mic.raw"), mic).expect("mic.raw");
     let out = Command::new(std::env::current_exe().expect("test binary"))
         .args([NAME, "--exact", "--nocapture", "--test-threads", "1"])
         .env(CHILD_DIR, dir.path())
@@ -85,9 +96,13 @@ fn body(dir: &Path) {
     let (tmp, data) = e2e::seeded(|s| {
         s.add_line_port(TEST, &LinePortConfig::sound(5, "paging", "1200"))
             .expect("sound port");
+        s.add_line_port(TEST, &LinePortConfig::sound(6, "amp", "1201"))
+            .expect("amplifier port");
     });
     let (mut d, sip) = e2e::start(tmp, data);
-    d.wait_log(&["sound card opened", "sound/5"]);
+    d.wait_log(&["sound card opened", "sound/5", "captures=true"]);
+    d.wait_log(&["sound card has no capture side", "sound/6"]);
+    d.wait_log(&["sound card opened", "sound/6", "captures=false"]);
     let rtp = UdpSocket::bind("127.0.0.1:0").expect("rtp");
     let call = e2e::sipp(
         &sip,
@@ -101,7 +116,7 @@ fn body(dir: &Path) {
     d.wait_log(&["sound card answers", "sound/5"]);
     let l = d.wait_log(&["rtp session started"]);
     let theirs = rtp_port_of(&l);
-    let _ = phone_media(
+    let got = phone_media(
         &rtp,
         ([127, 0, 0, 1], theirs).into(),
         &sine(1000.0, 3000, 8000.0),
@@ -109,6 +124,13 @@ fn body(dir: &Path) {
         Duration::from_millis(3400),
     );
     d.wait_log(&["sound card: playing the call", "sound/5"]);
+    d.wait_log(&["sound card: capturing into the call", "sound/5"]);
+    let mic = tone_windows(&got.audio, 600.0);
+    assert!(
+        mic >= 100,
+        "the phone heard only {mic} x 20 ms of the card's 600 Hz ({} samples)",
+        got.audio.len()
+    );
     // call_long.xml hangs up after 8 s.
     finish(call, "call 1200", Duration::from_secs(30));
     d.wait_log(&["call ended"]);
