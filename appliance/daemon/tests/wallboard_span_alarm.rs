@@ -15,12 +15,10 @@ mod cti_client;
 mod e1peer;
 #[path = "common/e2e.rs"]
 mod e2e;
-#[path = "common/ws.rs"]
-mod ws;
 
 use std::time::{Duration, Instant};
 
-use cti_client::{http, login};
+use cti_client::{Ws, http, login};
 use e1peer::{E1Peer, PeerEvent, PeerOptions};
 use serde_json::Value;
 use store::config::{
@@ -188,7 +186,7 @@ fn the_wallboard_socket_shows_a_carrier_call_come_and_go() {
         *e == PeerEvent::LinkUp
     });
     let cookie = login(&addr, "sup", PASSWORD);
-    let mut wb = ws::Ws::connect(&format!("ws://{addr}/ws/wallboard"), Some(&cookie));
+    let mut wb = Ws::connect(&format!("ws://{addr}/ws/wallboard"), Some(&cookie));
     // The first push comes at once: idle.
     let (i, _) = wb.find_from(0, "an idle snapshot", |v| {
         v["channels_in_use"] == 0 && waiting(v, "support") == Some(0)
