@@ -8,7 +8,7 @@
 #                 serial console (Unix socket + transcript) and its forwarded ports
 #   target dahdi  real cards: needs /dev/dahdi; skipped with a message otherwise
 #
-# Scenarios (SCENARIO names): virt-pri-call, virt-alarms, virt-sip-call, image-smoke, image-console, image-update-verify, image-update-b,
+# Scenarios (SCENARIO names): virt-pri-call, virt-alarms, virt-sip-call, image-smoke, image-console, image-system-pages, image-update-verify, image-update-b,
 # image-rollback, image-power-loss, image-factory-reset, dahdi-spans, analog-call (an analog-sim phone on the
 # daemon's FXS port calls a sipp phone, virtual lines), ivr-queue-agent (a carrier call through
 # the IVR and a queue, answered by a simulated agent, virtual lines).
@@ -344,6 +344,35 @@ sc_image_smoke() {
   echo "PASS READY at ${t_ready}s, login prompt at ${t_login}s after QEMU start; /healthz and /metrics answer on 127.0.0.1:$(cat "$run/web.port")"
 }
 
+# tech_login RUN: waits for the first boot's one-time technician password and READY on the
+# console, presses Enter until the technician's console asks for a login, and logs in as
+# tech (the password must not be echoed). Writes the time of the login prompt to
+# RUN/login.at. Prints FAIL and returns 1 when a step does not come.
+tech_login() {
+  local run=$1 pw mark
+  hil_wait_console "$run" 'APPLIANCE TECHNICIAN ACCOUNT: user tech, one-time password [a-z2-7]+' "$BOOT_TIMEOUT" ||
+    { echo "FAIL no one-time technician password on the console"; return 1; }
+  pw=$(sed 's/\x1b\[[0-9;]*m//g' "$run/console.log" | sed -nE 's/.*APPLIANCE TECHNICIAN ACCOUNT: user tech, one-time password ([a-z2-7]+).*/\1/p' | tail -1)
+  hil_wait_console "$run" "$READY_RE" "$BOOT_TIMEOUT" || { echo "FAIL no READY of appliance.service on the console"; return 1; }
+  # The console shows its prompt when Enter is pressed: press it until the prompt answers (bounded).
+  local i ok=0
+  for ((i = 0; i < 12; i++)); do
+    mark=$(hil_console_mark "$run")
+    hil_console_type "$run" '\r'
+    if hil_console_wait_since "$run" "$mark" 'appliance login:' 10 2>/dev/null; then ok=1; break; fi
+  done
+  [ "$ok" = 1 ] || { echo "FAIL no login prompt of the technician's console after Enter (12 tries)"; return 1; }
+  hil_elapsed "$run" >"$run/login.at"
+  mark=$(hil_console_mark "$run")
+  hil_console_type "$run" 'tech\r'
+  hil_console_wait_since "$run" "$mark" 'Password:' 30 || { echo "FAIL no password prompt"; return 1; }
+  mark=$(hil_console_mark "$run")
+  hil_console_type "$run" "$pw\\r"
+  hil_console_wait_since "$run" "$mark" 'appliance# ' 60 || { echo "FAIL login with the one-time password: $(hil_console_since "$run" "$mark" | tail -3)"; return 1; }
+  if hil_console_since "$run" "$mark" | grep -q "$pw"; then echo "FAIL the password was echoed on the console"; return 1; fi
+  return 0
+}
+
 # The technician's console on the booted image: the first boot prints the one-time password of
 # the technician account `tech` (appliance-technician.service); the test logs in with it on the
 # serial console, runs `show spans` and sees span1 with its live state from the daemon; the web
@@ -359,26 +388,9 @@ sc_image_console() {
   # virtual E1 line, the simulated carrier calling in), as a technician would see a set-up box.
   hil_put_data "$run/disk.raw" "APPLIANCE_OPTS=--demo"
   hil_vm_start "$run" "$run/disk.raw" --cache unsafe
-  hil_wait_console "$run" 'APPLIANCE TECHNICIAN ACCOUNT: user tech, one-time password [a-z2-7]+' "$BOOT_TIMEOUT" ||
-    { echo "FAIL no one-time technician password on the console"; return 1; }
-  pw=$(sed 's/\x1b\[[0-9;]*m//g' "$run/console.log" | sed -nE 's/.*APPLIANCE TECHNICIAN ACCOUNT: user tech, one-time password ([a-z2-7]+).*/\1/p' | tail -1)
-  hil_wait_console "$run" "$READY_RE" "$BOOT_TIMEOUT" || { echo "FAIL no READY of appliance.service on the console"; return 1; }
-  # The console shows its prompt when Enter is pressed: press it until the prompt answers (bounded).
-  local i ok=0
-  for ((i = 0; i < 12; i++)); do
-    mark=$(hil_console_mark "$run")
-    hil_console_type "$run" '\r'
-    if hil_console_wait_since "$run" "$mark" 'appliance login:' 10 2>/dev/null; then ok=1; break; fi
-  done
-  [ "$ok" = 1 ] || { echo "FAIL no login prompt of the technician's console after Enter (12 tries)"; return 1; }
-  local t_login=$(hil_elapsed "$run")
-  mark=$(hil_console_mark "$run")
-  hil_console_type "$run" 'tech\r'
-  hil_console_wait_since "$run" "$mark" 'Password:' 30 || { echo "FAIL no password prompt"; return 1; }
-  mark=$(hil_console_mark "$run")
-  hil_console_type "$run" "$pw\\r"
-  hil_console_wait_since "$run" "$mark" 'appliance# ' 60 || { echo "FAIL login with the one-time password: $(hil_console_since "$run" "$mark" | tail -3)"; return 1; }
-  hil_console_since "$run" "$mark" | grep -q "$pw" && { echo "FAIL the password was echoed on the console"; return 1; }
+  tech_login "$run" || return 1
+  local t_login
+  t_login=$(cat "$run/login.at")
   mark=$(hil_console_mark "$run")
   hil_console_type "$run" 'show spans\r'
   hil_console_wait_since "$run" "$mark" 'appliance# ' 60 || { echo "FAIL show spans did not come back to the prompt"; return 1; }
@@ -395,6 +407,83 @@ sc_image_console() {
   hil_vm_poweroff "$run" 120 || { echo "FAIL no clean power-off"; return 1; }
   rm -f "$run/disk.raw"
   echo "PASS one-time password on the console, login prompt at ${t_login}s, logged in as tech, show spans lists span1 live ($(grep -E '^1 +span1' <<<"$out" | tr -s ' ')); web panel /login 200 on 127.0.0.1:$(cat "$run/web.port"); $api"
+}
+
+# The web panel's system pages on the booted factory image (no demo, so the real paths):
+# the technician sets the web admin password on the console; through the forwarded port the
+# admin changes it at first login, sets a static management address (the one QEMU's user
+# network gives, so nothing breaks if it applies) and NTP servers, reads the daemon's log
+# from the journal, and uploads the build's signed update bundle, which root applies to slot
+# B through the spool. After a clean power-off the data partition holds the two files (mode
+# 0644, through the links in /etc) and the ESP the tries-counted slot B entry.
+sc_image_system_pages() {
+  need_image || { echo "SKIP no image (make image)"; return 0; }
+  local run="$OUT/image-system-pages" mark v bundle B jar tok code out
+  local pw1=Tech-set-pw1 pw2=Admin-new-pw2 J='content-type: application/json'
+  rm -rf "$run"
+  mkdir -p "$run"
+  jar="$run/cookies"
+  v=$(cat "$IMG/VERSION")
+  bundle="$IMG/appliance-update-$v.tar"
+  [ -s "$bundle" ] || { echo "FAIL $bundle missing"; return 1; }
+  hil_disk_copy "$IMG/disk.img" "$run/disk.raw"
+  hil_vm_start "$run" "$run/disk.raw" --cache unsafe
+  tech_login "$run" || return 1
+  mark=$(hil_console_mark "$run")
+  hil_console_type "$run" 'admin password\r'
+  hil_console_wait_since "$run" "$mark" 'New password' 30 || { echo "FAIL admin password: no prompt"; return 1; }
+  mark=$(hil_console_mark "$run")
+  hil_console_type "$run" "$pw1\\r"
+  hil_console_wait_since "$run" "$mark" 'Again:' 30 || { echo "FAIL admin password: no second prompt"; return 1; }
+  mark=$(hil_console_mark "$run")
+  hil_console_type "$run" "$pw1\\r"
+  hil_console_wait_since "$run" "$mark" 'appliance# ' 60 || { echo "FAIL admin password: $(hil_console_since "$run" "$mark" | tail -2)"; return 1; }
+  B="http://127.0.0.1:$(cat "$run/web.port")"
+  tok=$(curl -sS --max-time 10 -c "$jar" "$B/api/v1/csrf" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+  [ -n "$tok" ] || { echo "FAIL no CSRF token from $B/api/v1/csrf"; return 1; }
+  out=$(curl -sS --max-time 20 -b "$jar" -c "$jar" -H "$J" -H "x-csrf-token: $tok" \
+    -d "{\"username\":\"admin\",\"password\":\"$pw1\"}" "$B/api/v1/login")
+  tok=$(sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p' <<<"$out")
+  [ -n "$tok" ] || { echo "FAIL web login as admin: $out"; return 1; }
+  code=$(curl -sS --max-time 20 -o "$run/pw.json" -w '%{http_code}' -b "$jar" -c "$jar" -H "$J" -H "x-csrf-token: $tok" \
+    -d "{\"current\":\"$pw1\",\"new\":\"$pw2\",\"repeat\":\"$pw2\"}" "$B/api/v1/me/password") || code=000
+  case $code in 2??) ;; *) echo "FAIL password change at first login: $code $(cat "$run/pw.json")"; return 1 ;; esac
+  api() { # METHOD PATH [BODY] -> prints the HTTP code; the body lands in $run/out.json
+    local data=()
+    [ $# -ge 3 ] && data=(-H "$J" --data-binary "$3")
+    curl -sS --max-time 600 -o "$run/out.json" -w '%{http_code}' -X "$1" -b "$jar" -c "$jar" \
+      -H "x-csrf-token: $tok" "${data[@]}" "$B$2" || echo 000
+  }
+  code=$(api PUT /api/v1/system/network '{"mode":"static","address":"10.0.2.15/24","gateway":"10.0.2.2","dns":"10.0.2.3"}')
+  [ "$code" = 200 ] || { echo "FAIL PUT network: $code $(cat "$run/out.json")"; return 1; }
+  code=$(api PUT /api/v1/system/time '{"ntp":["0.pool.ntp.org","ntp.example.net"]}')
+  [ "$code" = 200 ] || { echo "FAIL PUT time: $code $(cat "$run/out.json")"; return 1; }
+  code=$(api GET "/api/v1/system/logs?lines=50")
+  [ "$code" = 200 ] || { echo "FAIL GET logs: $code $(cat "$run/out.json")"; return 1; }
+  grep -q 'appliance' "$run/out.json" && grep -q 'journalctl' "$run/out.json" ||
+    { echo "FAIL the log is not the daemon's journal: $(head -c 300 "$run/out.json")"; return 1; }
+  local t0=$SECONDS
+  code=$(curl -sS --max-time 900 -o "$run/out.json" -w '%{http_code}' -b "$jar" -H "x-csrf-token: $tok" \
+    -H 'content-type: application/octet-stream' --data-binary "@$bundle" "$B/api/v1/system/firmware") || code=000
+  [ "$code" = 200 ] || { echo "FAIL firmware upload: $code $(head -c 600 "$run/out.json")"; return 1; }
+  grep -q "slot b holds $v" "$run/out.json" || { echo "FAIL firmware upload answer: $(head -c 600 "$run/out.json")"; return 1; }
+  local t_update=$((SECONDS - t0))
+  hil_vm_poweroff "$run" 120 || { echo "FAIL no clean power-off"; return 1; }
+  hil_get_data "$run/disk.raw" "$run/data.ext4"
+  local f
+  for f in /etc/systemd/network/10-appliance.network /etc/systemd/timesyncd.conf.d/10-appliance.conf; do
+    debugfs -R "dump $f $run/$(basename "$f")" "$run/data.ext4" >/dev/null 2>&1 || true
+    [ -s "$run/$(basename "$f")" ] || { echo "FAIL $f not on the data partition"; return 1; }
+    debugfs -R "stat $f" "$run/data.ext4" 2>/dev/null | grep -q 'Mode:  0644' ||
+      { echo "FAIL $f is not mode 0644: $(debugfs -R "stat $f" "$run/data.ext4" 2>/dev/null | grep Mode)"; return 1; }
+  done
+  grep -q 'Address=10.0.2.15/24' "$run/10-appliance.network" || { echo "FAIL network file: $(cat "$run/10-appliance.network")"; return 1; }
+  grep -q 'ntp.example.net' "$run/10-appliance.conf" || { echo "FAIL NTP file: $(cat "$run/10-appliance.conf")"; return 1; }
+  local entries
+  entries=$(bash scripts/image-update.sh status --disk "$run/disk.raw" | tr -s ' \n' ' ')
+  grep -qw 'slot-b+3.conf' <<<"$entries" || { echo "FAIL no tries-counted slot B entry; entries:$entries"; return 1; }
+  rm -f "$run/disk.raw" "$run/data.ext4"
+  echo "PASS web admin set on the console; first-login change; network and NTP written to /data (0644); log from the journal; signed bundle applied to slot B through the root spool in ${t_update}s; entries:$entries"
 }
 
 # Update bundle checks, offline (no boot): a bundle signed with another key, and one whose
@@ -582,7 +671,7 @@ sc_not_yet() {
   echo "SKIP $1"
 }
 
-ALL=(virt-pri-call virt-alarms virt-sip-call image-smoke image-console image-update-verify image-update-b image-rollback image-power-loss image-factory-reset dahdi-spans
+ALL=(virt-pri-call virt-alarms virt-sip-call image-smoke image-console image-system-pages image-update-verify image-update-b image-rollback image-power-loss image-factory-reset dahdi-spans
   analog-call ivr-queue-agent)
 run_one() {
   local name=$1 out status t0=$SECONDS
@@ -592,6 +681,7 @@ run_one() {
     virt-sip-call) out=$(sc_virt_sip_call 2>&1) ;;
     image-smoke) out=$(sc_image_smoke 2>&1) ;;
     image-console) out=$(sc_image_console 2>&1) ;;
+    image-system-pages) out=$(sc_image_system_pages 2>&1) ;;
     image-update-verify) out=$(sc_image_update_verify 2>&1) ;;
     image-update-b) out=$(sc_image_update_b 2>&1) ;;
     image-rollback) out=$(sc_image_rollback 2>&1) ;;

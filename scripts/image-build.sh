@@ -64,7 +64,8 @@ echo appliance >"$root/etc/hostname"
 : >"$root/etc/machine-id"
 rm -f "$root"/etc/ssh/ssh_host_* "$root/var/lib/dbus/machine-id"
 
-systemctl --root="$root" --quiet enable appliance.service appliance-healthy.service systemd-networkd.service
+systemctl --root="$root" --quiet enable appliance.service appliance-healthy.service systemd-networkd.service \
+  appliance-update-spool.path
 # Package timers that make no sense on a read-only root (apt, dpkg backups, e2scrub).
 systemctl --root="$root" --quiet mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
   e2scrub_all.timer e2scrub_reap.service

@@ -16,6 +16,17 @@
 #       other slot boots again (rollback).
 #       On the appliance: the running slot is read from /proc/cmdline, the ESP is /efi.
 #       On a disk image file: --disk IMG and --slot (default b); nothing is mounted (mtools, dd).
+#       Run by a user other than root on the box (the daemon, for the web panel's firmware
+#       upload), `apply BUNDLE` is `request BUNDLE`.
+#   image-update.sh request BUNDLE
+#       Hand BUNDLE to root through the spool (APPLIANCE_UPDATE_SPOOL, /data/appliance/update,
+#       writable by the daemon's user): copy it there, drop a request, and wait (up to
+#       APPLIANCE_UPDATE_WAIT seconds, 900) for serve-spool's answer in APPLIANCE_UPDATE_RESULTS
+#       (/data/update, root's own folder); print its output and exit with its status.
+#   image-update.sh serve-spool
+#       As root (appliance-update-spool.service, started by its .path unit when a request
+#       appears): take the request, `apply` the spooled bundle (with the options in
+#       APPLIANCE_UPDATE_SPOOL_APPLY_OPTS, none on the box) and write the answer.
 #   image-update.sh status [--disk IMG]
 #       Show the running slot, boot entries and their counters.
 #   image-update.sh entry SLOT VERSION [TRIES]
@@ -26,6 +37,8 @@ die() { echo "appliance-update: $*" >&2; exit 1; }
 log() { echo "appliance-update: $*" >&2; }
 PUBKEY_DEFAULT=/etc/appliance/update.pub
 ESP_DIR="${APPLIANCE_ESP:-/efi}"
+SPOOL="${APPLIANCE_UPDATE_SPOOL:-/data/appliance/update}"
+RESULTS="${APPLIANCE_UPDATE_RESULTS:-/data/update}"
 FILES="root.erofs vmlinuz initrd.img"
 
 entry() {
@@ -95,6 +108,11 @@ cmd_apply() {
       *) bundle=$1; shift ;;
     esac
   done
+  # Only root can write a slot; the daemon's user hands the bundle to root instead.
+  if [ -z "$disk" ] && [ "$(id -u)" -ne 0 ]; then
+    cmd_request "$bundle"
+    return
+  fi
   [ -r "$bundle" ] || die "apply: bundle '$bundle' not readable"
   [ -r "$pubkey" ] || die "apply: public key $pubkey not readable"
   [[ $tries =~ ^[1-9]$ ]] || die "apply: --tries must be 1..9"
@@ -203,9 +221,68 @@ cmd_status() {
   fi
 }
 
+# The requesting side (any user that may write the spool). One request at a time (flock).
+# The answer is matched by the request's id, so a stale answer is never taken for this one.
+cmd_request() {
+  local bundle=${1:-} wait=${APPLIANCE_UPDATE_WAIT:-900} id i
+  [ -r "$bundle" ] || die "request: bundle '$bundle' not readable"
+  [ -d "$SPOOL" ] || die "request: no spool folder $SPOOL"
+  exec 9>"$SPOOL/lock"
+  flock -w 60 9 || die "request: another update is being applied"
+  id="$(date +%s%N)-$$"
+  rm -f "$SPOOL/request" "$SPOOL/bundle.tar.part"
+  cp -- "$bundle" "$SPOOL/bundle.tar.part"
+  sync "$SPOOL/bundle.tar.part"
+  mv -f "$SPOOL/bundle.tar.part" "$SPOOL/bundle.tar"
+  echo "$id" >"$SPOOL/request.part"
+  mv -f "$SPOOL/request.part" "$SPOOL/request"
+  log "request $id handed to root; waiting for the answer (at most $wait s)"
+  for ((i = 0; i < wait * 5; i++)); do
+    if [ "$(cat "$RESULTS/done" 2>/dev/null)" = "$id" ]; then
+      cat "$RESULTS/log" >&2 2>/dev/null || true
+      return "$(cat "$RESULTS/status" 2>/dev/null || echo 1)"
+    fi
+    sleep 0.2
+  done
+  rm -f "$SPOOL/request"
+  die "request: no answer from appliance-update-spool.service within $wait s"
+}
+
+# The root side: the request and the bundle come from a folder another user can write, so
+# nothing there is trusted: the id must look like one, the bundle must be a plain file (not a
+# link to something of root's), and `apply` verifies its signature and hashes before writing.
+# Answers go to root's own folder, written last to first: log, status, then done (the id).
+cmd_serve_spool() {
+  local id st
+  [ "$(id -u)" -eq 0 ] || die "serve-spool: must run as root"
+  [ -f "$SPOOL/request" ] || { log "serve-spool: no request"; return 0; }
+  id=$(head -c 64 "$SPOOL/request")
+  rm -f "$SPOOL/request"
+  [[ $id =~ ^[0-9]+-[0-9]+$ ]] || die "serve-spool: malformed request id"
+  mkdir -p "$RESULTS"
+  chmod 0755 "$RESULTS"
+  rm -f "$RESULTS/done"
+  if [ -f "$SPOOL/bundle.tar" ] && [ ! -L "$SPOOL/bundle.tar" ]; then
+    st=0
+    # shellcheck disable=SC2086 # options are words on purpose
+    "$0" apply "$SPOOL/bundle.tar" ${APPLIANCE_UPDATE_SPOOL_APPLY_OPTS:-} >"$RESULTS/log.part" 2>&1 || st=$?
+  else
+    echo "appliance-update: serve-spool: no bundle in the spool" >"$RESULTS/log.part"
+    st=1
+  fi
+  rm -f "$SPOOL/bundle.tar"
+  mv -f "$RESULTS/log.part" "$RESULTS/log"
+  echo "$st" >"$RESULTS/status"
+  echo "$id" >"$RESULTS/done.part"
+  mv -f "$RESULTS/done.part" "$RESULTS/done"
+  log "serve-spool: request $id answered with status $st"
+}
+
 case "${1:-}" in
   bundle) shift; cmd_bundle "$@" ;;
   apply) shift; cmd_apply "$@" ;;
+  request) shift; cmd_request "$@" ;;
+  serve-spool) shift; cmd_serve_spool ;;
   status) shift; cmd_status "$@" ;;
   entry) entry "$2" "$3" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;

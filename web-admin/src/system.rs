@@ -40,8 +40,11 @@ pub struct SystemSettings {
     pub root: PathBuf,
     /// The networkd `Name=` pattern of the management interface (e.g. `en*`).
     pub interface: String,
-    /// The log file whose tail the logs page shows.
+    /// The log file whose tail the logs page shows (when [`Self::log_command`] is unset).
     pub log_file: PathBuf,
+    /// A command whose output is the log instead, `{lines}` replaced by how many lines (on
+    /// the appliance: the daemon's journal through `journalctl`).
+    pub log_command: Option<Vec<String>>,
     /// Folder for uploads (restore files, update bundles) and backup copies.
     pub staging: PathBuf,
     /// The update command; `{bundle}` is replaced by the uploaded file's path
@@ -52,14 +55,29 @@ pub struct SystemSettings {
 }
 
 impl SystemSettings {
-    /// The appliance's paths: `/`, interface `en*`, `/var/log/appliance/appliance.log`,
-    /// staging in `/data/staging`, `appliance-update apply {bundle}`.
+    /// The appliance's paths: `/`, interface `en*`, the log from the journal (`journalctl
+    /// -u appliance.service`), staging in `/data/staging`, `appliance-update apply {bundle}`.
     #[must_use]
     pub fn appliance() -> Self {
         Self {
             root: PathBuf::from("/"),
             interface: "en*".into(),
             log_file: PathBuf::from("/var/log/appliance/appliance.log"),
+            log_command: Some(
+                [
+                    "journalctl",
+                    "--no-pager",
+                    "--quiet",
+                    "-o",
+                    "short-iso",
+                    "-u",
+                    "appliance.service",
+                    "-n",
+                    "{lines}",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ),
             staging: PathBuf::from("/data/staging"),
             update_command: vec!["appliance-update".into(), "apply".into(), "{bundle}".into()],
             update_timeout: Duration::from_secs(600),
@@ -486,20 +504,52 @@ pub async fn logs(
     if !(1..=5000).contains(&n) {
         return Err(WebError::invalid("lines", "not 1..=5000"));
     }
-    let path = s.log_file.clone();
-    let lines = tokio::task::spawn_blocking(move || tail(&path, n))
+    let (file, lines) = read_log(&s, n)
         .await
-        .map_err(|_| WebError::internal())?
-        .map_err(|e| {
-            WebError::new(
-                StatusCode::NOT_FOUND,
-                format!("{}: {e}", s.log_file.display()),
-            )
-        })?;
-    Ok(Json(LogTail {
-        file: s.log_file.display().to_string(),
-        lines,
-    }))
+        .map_err(|e| WebError::new(StatusCode::NOT_FOUND, e))?;
+    Ok(Json(LogTail { file, lines }))
+}
+
+/// The last `n` lines of the log: what names it, and the lines; or why it can't be read.
+async fn read_log(s: &SystemSettings, n: usize) -> Result<(String, Vec<String>), String> {
+    let Some(cmd) = &s.log_command else {
+        let path = s.log_file.clone();
+        let lines = tokio::task::spawn_blocking(move || tail(&path, n))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("{}: {e}", s.log_file.display()))?;
+        return Ok((s.log_file.display().to_string(), lines));
+    };
+    let args: Vec<String> = cmd
+        .iter()
+        .map(|a| a.replace("{lines}", &n.to_string()))
+        .collect();
+    let Some((prog, rest)) = args.split_first() else {
+        return Err("no log command configured".into());
+    };
+    let child = tokio::process::Command::new(prog)
+        .args(rest)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(10), child)
+        .await
+        .map_err(|_| format!("{prog}: no answer within 10 s"))?
+        .map_err(|e| format!("{prog}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{prog}: {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let skip = lines.len().saturating_sub(n);
+    Ok((
+        args.join(" "),
+        lines[skip..].iter().map(|l| (*l).to_owned()).collect(),
+    ))
 }
 
 // ------------------------------------------------------------------ page
@@ -515,7 +565,7 @@ pub async fn page(State(st): State<WebState>, caller: Caller) -> Result<Response
         .flatten()
         .map(|x| sys::parse_ntp(&x).join(" "))
         .unwrap_or_default();
-    let log = tail(&s.log_file, 50).unwrap_or_default();
+    let log = read_log(&s, 50).await.map(|(_, l)| l).unwrap_or_default();
     let body = html! {
         h2 { (t(Msg::Network)) }
         form id="sys-network" data-api="/api/v1/system/network" data-method="PUT" {

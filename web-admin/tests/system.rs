@@ -27,6 +27,7 @@ fn settings(dir: &Path, update: Vec<String>) -> SystemSettings {
         root: dir.join("root"),
         interface: "en*".into(),
         log_file: dir.join("appliance.log"),
+        log_command: None,
         staging: dir.join("staging"),
         update_command: update,
         update_timeout: Duration::from_secs(25),
@@ -290,6 +291,38 @@ async fn log_tail() {
     assert!(page.text.contains("line 300") && !page.text.contains("line 250\n"));
 }
 
+/// The appliance reads its log from the journal through a command; here `seq` stands in
+/// for `journalctl -n {lines}` (the image's hil scenario runs the real one), and a failing
+/// command is a 404 with its message.
+#[tokio::test]
+async fn log_from_a_command() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = settings(dir.path(), vec![]);
+    cfg.log_command = Some(vec!["seq".into(), "{lines}".into()]);
+    assert!(h.state.set_system(cfg));
+    let mut c = h.login("root", PASSWORD).await;
+    let r = c.get("/api/v1/system/logs?lines=4").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["lines"], json!(["1", "2", "3", "4"]));
+    assert_eq!(r.json()["file"], "seq 4");
+    let page = c.get("/admin/system").await;
+    assert!(page.text.contains("50"), "{}", page.text);
+
+    let h = Harness::new();
+    let mut cfg = settings(dir.path(), vec![]);
+    cfg.log_command = Some(vec![
+        "sh".into(),
+        "-c".into(),
+        "echo no journal >&2; exit 1".into(),
+    ]);
+    assert!(h.state.set_system(cfg));
+    let mut c = h.login("root", PASSWORD).await;
+    let r = c.get("/api/v1/system/logs").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert!(r.text.contains("no journal"), "{}", r.text);
+}
+
 // ------------------------------------------------------------------ firmware
 
 fn repo() -> PathBuf {
@@ -401,6 +434,86 @@ async fn firmware_bundle_is_verified_then_written_to_the_inactive_slot() {
             .count(),
         0
     );
+}
+
+/// On the box the daemon's user cannot write a slot: `appliance-update request` hands the
+/// upload to root through the spool and waits for the answer. The test plays root's side
+/// as the image's `.path` unit does: when a request appears, `serve-spool` runs (here with
+/// the test disk and key as its apply options). A refused bundle comes back refused, a good
+/// one is written, and the spool is left empty.
+#[tokio::test]
+async fn firmware_through_the_root_spool() {
+    let fx = tempfile::tempdir().unwrap();
+    firmware_fixture(fx.path());
+    let d = fx.path().display().to_string();
+    let (spool, results) = (fx.path().join("spool"), fx.path().join("results"));
+    std::fs::create_dir(&spool).unwrap();
+    let script = repo().join("scripts/image-update.sh");
+    let env = [
+        format!("APPLIANCE_UPDATE_SPOOL={}", spool.display()),
+        format!("APPLIANCE_UPDATE_RESULTS={}", results.display()),
+        "APPLIANCE_UPDATE_WAIT=30".to_owned(),
+    ];
+    let mut cmd = vec!["env".to_owned()];
+    cmd.extend(env.iter().cloned());
+    cmd.extend([
+        script.display().to_string(),
+        "request".into(),
+        "{bundle}".into(),
+    ]);
+    let s = harness(cmd);
+    // Root's side: serve each request as it appears (two uploads, 60 s at most).
+    let root = {
+        let (spool, script) = (spool.clone(), script.clone());
+        let env = env.clone();
+        let opts = format!("--pubkey {d}/good.pub --disk {d}/disk.img --slot b");
+        std::thread::spawn(move || {
+            let mut served = 0;
+            let until = std::time::Instant::now() + Duration::from_secs(60);
+            while served < 2 && std::time::Instant::now() < until {
+                if spool.join("request").exists() {
+                    let st = Process::new("env")
+                        .args(&env)
+                        .arg(format!("APPLIANCE_UPDATE_SPOOL_APPLY_OPTS={opts}"))
+                        .arg(&script)
+                        .arg("serve-spool")
+                        .status()
+                        .unwrap();
+                    assert!(st.success(), "serve-spool: {st}");
+                    served += 1;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            served
+        })
+    };
+    let mut c = s.h.login("root", PASSWORD).await;
+    let before = std::fs::read(fx.path().join("disk.img")).unwrap();
+    let other = std::fs::read(fx.path().join("other.tar")).unwrap();
+    let r = upload(&mut c, "/api/v1/system/firmware", other, true).await;
+    assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+    assert!(r.text.contains("SIGNATURE CHECK FAILED"), "{}", r.text);
+    assert_eq!(std::fs::read(fx.path().join("disk.img")).unwrap(), before);
+    let good = std::fs::read(fx.path().join("good.tar")).unwrap();
+    let r = upload(&mut c, "/api/v1/system/firmware", good, true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.json()["output"]
+            .as_str()
+            .unwrap()
+            .contains("slot b holds 0.9.1"),
+        "{}",
+        r.text
+    );
+    let root_fs = std::fs::read(fx.path().join("b/root.erofs")).unwrap();
+    assert_eq!(&slot_b(fx.path())[..root_fs.len()], &root_fs[..]);
+    assert_eq!(root.join().unwrap(), 2);
+    let left: Vec<_> = std::fs::read_dir(&spool)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "lock")
+        .collect();
+    assert!(left.is_empty(), "spool left: {left:?}");
 }
 
 #[tokio::test]

@@ -1432,10 +1432,10 @@ fn do_factory_reset(ctx: &mut Ctx) -> String {
             let mut o =
                 String::from("database erased (empty, schema current, technician accounts kept)\n");
             for p in [paths.network(), paths.timesyncd()] {
-                match std::fs::remove_file(&p) {
-                    Ok(()) => o.push_str(&format!("removed {}\n", p.display())),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => o.push_str(&format!("could not remove {}: {e}\n", p.display())),
+                match system::remove_file(&p) {
+                    Ok(true) => o.push_str(&format!("removed {}\n", p.display())),
+                    Ok(false) => {}
+                    Err(e) => o.push_str(&format!("could not remove: {e}\n")),
                 }
             }
             o.push_str("Reboot now (type reboot) so every service starts from the empty configuration;\nthen set a web admin password with `admin password`.\n");

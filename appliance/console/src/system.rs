@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 /// What can go wrong with the box's files and settings.
@@ -49,10 +50,17 @@ fn file_err(path: &Path) -> impl FnOnce(std::io::Error) -> SystemError + '_ {
 }
 
 /// Writes `text` to `path` atomically (temp file, fsync, rename), creating parent folders.
+/// The file is left readable by everyone (0644, whatever the writer's umask): the services
+/// that read it (systemd-networkd, systemd-timesyncd) run as users of their own.
+///
+/// When `path` is a symbolic link, the file it points to is written (the link stays): on the
+/// image the root is read-only and these files are links into the data partition
+/// (docs/image.md, "What lives where").
 ///
 /// # Errors
 /// [`SystemError::File`].
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), SystemError> {
+    let path = &resolve_link(path)?;
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(file_err(dir))?;
     }
@@ -60,9 +68,40 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), SystemError> {
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
     let mut f = fs::File::create(&tmp).map_err(file_err(&tmp))?;
+    f.set_permissions(fs::Permissions::from_mode(0o644))
+        .map_err(file_err(&tmp))?;
     f.write_all(text.as_bytes()).map_err(file_err(&tmp))?;
     f.sync_all().map_err(file_err(&tmp))?;
     fs::rename(&tmp, path).map_err(file_err(path))
+}
+
+/// Removes the file at `path` (where it points, for a symbolic link; the link stays);
+/// `false` when there was none.
+///
+/// # Errors
+/// [`SystemError::File`] for other errors.
+pub fn remove_file(path: &Path) -> Result<bool, SystemError> {
+    let path = &resolve_link(path)?;
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(file_err(path)(e)),
+    }
+}
+
+/// `path`, or where it points when it is a symbolic link (one level; a relative link is
+/// taken from the link's folder).
+fn resolve_link(path: &Path) -> Result<PathBuf, SystemError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let to = fs::read_link(path).map_err(file_err(path))?;
+            Ok(match path.parent() {
+                Some(dir) if to.is_relative() => dir.join(to),
+                _ => to,
+            })
+        }
+        _ => Ok(path.to_owned()),
+    }
 }
 
 /// Reads a file; `None` when it does not exist.
@@ -462,6 +501,41 @@ pub fn human_bytes(b: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_linked_file_is_written_where_the_link_points_and_readable_by_all() {
+        let d = tempfile::tempdir().unwrap();
+        let etc = d.path().join("etc/systemd/network");
+        let data = d.path().join("data/etc/systemd/network");
+        fs::create_dir_all(&etc).unwrap();
+        fs::create_dir_all(&data).unwrap();
+        let link = etc.join("10-appliance.network");
+        std::os::unix::fs::symlink(data.join("10-appliance.network"), &link).unwrap();
+        // The link staying a link shows the temp file and the rename went to the target's
+        // folder (a rename onto the link would have replaced it with a plain file).
+        write_atomic(&link, "[Match]\n").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&link).unwrap(), "[Match]\n");
+        let meta = fs::metadata(data.join("10-appliance.network")).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+        // A relative link, written twice.
+        let rel = etc.join("rel.conf");
+        std::os::unix::fs::symlink("../../../data/etc/systemd/network/rel.conf", &rel).unwrap();
+        write_atomic(&rel, "a").unwrap();
+        write_atomic(&rel, "b").unwrap();
+        assert_eq!(fs::read_to_string(data.join("rel.conf")).unwrap(), "b");
+        assert!(fs::symlink_metadata(&rel).unwrap().file_type().is_symlink());
+        // Removing goes through the link too, and a second time finds nothing.
+        assert!(remove_file(&rel).unwrap());
+        assert!(!data.join("rel.conf").exists());
+        assert!(fs::symlink_metadata(&rel).unwrap().file_type().is_symlink());
+        assert!(!remove_file(&rel).unwrap());
+    }
 
     #[test]
     fn network_files_round_trip() {

@@ -699,6 +699,7 @@ fn system_settings(data_dir: &Path, demo: bool) -> web_admin::system::SystemSett
     if demo {
         s.root = data_dir.join("system-root");
         s.log_file = data_dir.join("appliance.log");
+        s.log_command = None;
         s.update_command = vec!["false".into(), "{bundle}".into()];
     }
     for dir in [&s.staging, &s.root] {
