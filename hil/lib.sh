@@ -21,6 +21,7 @@ hil_vm_start() {
   web=$(hil_free_port)
   https=$(hil_free_port)
   echo "$web" >"$run/web.port"
+  echo "$https" >"$run/https.port"
   date +%s.%N >"$run/started"
   bash scripts/image-boot.sh --disk "$disk" --raw --run "$run" --web "$web" --https "$https" --fresh --background "$@" >/dev/null
   echo "$run" >>"$HIL_VMS_FILE"

@@ -398,19 +398,22 @@ sc_image_console() {
   printf '%s\n' "$out" >"$run/show-spans.txt"
   grep -q 'daemon not running' <<<"$out" && { echo "FAIL show spans: the console does not reach the daemon: $(tr '\n' '|' <<<"$out")"; return 1; }
   grep -qE '^1 +span1 +E1 PRI' <<<"$out" || { echo "FAIL show spans has no live span1 row: $(tr '\n' '|' <<<"$out")"; return 1; }
-  code=$(curl -sS --max-time 10 -o "$run/login.html" -w '%{http_code}' "http://127.0.0.1:$(cat "$run/web.port")/login") || code=000
-  [ "$code" = 200 ] && grep -qi 'password' "$run/login.html" || { echo "FAIL the web panel's /login answered $code on the forwarded port"; return 1; }
+  # The panel is on HTTPS (self-signed); plain HTTP redirects its paths there.
+  code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$(cat "$run/web.port")/login") || code=000
+  [[ $code == "308 https://127.0.0.1:"*"/login" ]] || { echo "FAIL plain HTTP /login did not redirect to HTTPS: $code"; return 1; }
+  code=$(curl -sSk --max-time 20 -o "$run/login.html" -w '%{http_code}' "https://127.0.0.1:$(cat "$run/https.port")/login") || code=000
+  [ "$code" = 200 ] && grep -qi 'password' "$run/login.html" || { echo "FAIL the web panel's /login answered $code on the forwarded HTTPS port"; return 1; }
   code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$run/web.port")/status") || code=000
   [ "$code" = 403 ] || { echo "FAIL the control API answered $code (not 403) to the host through the forwarded port: it must be loopback-only"; return 1; }
   local api="control API /status from the host: $code (loopback only)"
   hil_console_type "$run" 'exit\r'
   hil_vm_poweroff "$run" 120 || { echo "FAIL no clean power-off"; return 1; }
   rm -f "$run/disk.raw"
-  echo "PASS one-time password on the console, login prompt at ${t_login}s, logged in as tech, show spans lists span1 live ($(grep -E '^1 +span1' <<<"$out" | tr -s ' ')); web panel /login 200 on 127.0.0.1:$(cat "$run/web.port"); $api"
+  echo "PASS one-time password on the console, login prompt at ${t_login}s, logged in as tech, show spans lists span1 live ($(grep -E '^1 +span1' <<<"$out" | tr -s ' ')); web panel /login 200 on HTTPS 127.0.0.1:$(cat "$run/https.port"), HTTP redirects to it; $api"
 }
 
 # The web panel's system pages on the booted factory image (no demo, so the real paths):
-# the technician sets the web admin password on the console; through the forwarded port the
+# the technician sets the web admin password on the console; through the forwarded HTTPS port the
 # admin changes it at first login, sets a static management address (the one QEMU's user
 # network gives, so nothing breaks if it applies) and NTP servers, reads the daemon's log
 # from the journal, and uploads the build's signed update bundle, which root applies to slot
@@ -438,20 +441,20 @@ sc_image_system_pages() {
   mark=$(hil_console_mark "$run")
   hil_console_type "$run" "$pw1\\r"
   hil_console_wait_since "$run" "$mark" 'appliance# ' 60 || { echo "FAIL admin password: $(hil_console_since "$run" "$mark" | tail -2)"; return 1; }
-  B="http://127.0.0.1:$(cat "$run/web.port")"
-  tok=$(curl -sS --max-time 10 -c "$jar" "$B/api/v1/csrf" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+  B="https://127.0.0.1:$(cat "$run/https.port")"
+  tok=$(curl -sSk --max-time 20 -c "$jar" "$B/api/v1/csrf" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
   [ -n "$tok" ] || { echo "FAIL no CSRF token from $B/api/v1/csrf"; return 1; }
-  out=$(curl -sS --max-time 20 -b "$jar" -c "$jar" -H "$J" -H "x-csrf-token: $tok" \
+  out=$(curl -sSk --max-time 20 -b "$jar" -c "$jar" -H "$J" -H "x-csrf-token: $tok" \
     -d "{\"username\":\"admin\",\"password\":\"$pw1\"}" "$B/api/v1/login")
   tok=$(sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p' <<<"$out")
   [ -n "$tok" ] || { echo "FAIL web login as admin: $out"; return 1; }
-  code=$(curl -sS --max-time 20 -o "$run/pw.json" -w '%{http_code}' -b "$jar" -c "$jar" -H "$J" -H "x-csrf-token: $tok" \
+  code=$(curl -sSk --max-time 20 -o "$run/pw.json" -w '%{http_code}' -b "$jar" -c "$jar" -H "$J" -H "x-csrf-token: $tok" \
     -d "{\"current\":\"$pw1\",\"new\":\"$pw2\",\"repeat\":\"$pw2\"}" "$B/api/v1/me/password") || code=000
   case $code in 2??) ;; *) echo "FAIL password change at first login: $code $(cat "$run/pw.json")"; return 1 ;; esac
   api() { # METHOD PATH [BODY] -> prints the HTTP code; the body lands in $run/out.json
     local data=()
     [ $# -ge 3 ] && data=(-H "$J" --data-binary "$3")
-    curl -sS --max-time 600 -o "$run/out.json" -w '%{http_code}' -X "$1" -b "$jar" -c "$jar" \
+    curl -sSk --max-time 600 -o "$run/out.json" -w '%{http_code}' -X "$1" -b "$jar" -c "$jar" \
       -H "x-csrf-token: $tok" "${data[@]}" "$B$2" || echo 000
   }
   code=$(api PUT /api/v1/system/network '{"mode":"static","address":"10.0.2.15/24","gateway":"10.0.2.2","dns":"10.0.2.3"}')
@@ -463,7 +466,7 @@ sc_image_system_pages() {
   grep -q 'appliance' "$run/out.json" && grep -q 'journalctl' "$run/out.json" ||
     { echo "FAIL the log is not the daemon's journal: $(head -c 300 "$run/out.json")"; return 1; }
   local t0=$SECONDS
-  code=$(curl -sS --max-time 900 -o "$run/out.json" -w '%{http_code}' -b "$jar" -H "x-csrf-token: $tok" \
+  code=$(curl -sSk --max-time 900 -o "$run/out.json" -w '%{http_code}' -b "$jar" -H "x-csrf-token: $tok" \
     -H 'content-type: application/octet-stream' --data-binary "@$bundle" "$B/api/v1/system/firmware") || code=000
   [ "$code" = 200 ] || { echo "FAIL firmware upload: $code $(head -c 600 "$run/out.json")"; return 1; }
   grep -q "slot b holds $v" "$run/out.json" || { echo "FAIL firmware upload answer: $(head -c 600 "$run/out.json")"; return 1; }

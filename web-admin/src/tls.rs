@@ -119,6 +119,25 @@ fn to_https(req: &Request, port: u16) -> Response {
     Redirect::permanent(&url).into_response()
 }
 
+/// Serves `app` on HTTPS on `listener`, already bound, with the certificate in `files` (made
+/// beforehand with [`ensure_self_signed`]), until the server fails. The daemon serves its
+/// panel this way, beside its own plain-HTTP server.
+///
+/// # Errors
+/// Certificate or server errors.
+pub async fn serve_on(
+    listener: std::net::TcpListener,
+    app: Router,
+    files: &CertFiles,
+) -> anyhow::Result<()> {
+    let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(server_config(files)?));
+    listener.set_nonblocking(true)?;
+    axum_server::from_tcp_rustls(listener, tls)
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+        .await?;
+    Ok(())
+}
+
 /// Serves `app` on HTTPS at `https` (certificate made on first start in `cert_dir`) and the
 /// redirect on HTTP at `http`, until either server fails.
 ///

@@ -91,6 +91,11 @@ struct Args {
     /// Address of the HTTP server for /metrics and /healthz (loopback by default).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     http: SocketAddr,
+    /// Serve the admin panel and its API on HTTPS at ADDR (self-signed certificate made on
+    /// first start in the data directory); the HTTP server then keeps /metrics, /healthz and
+    /// the loopback control routes and redirects every other path to HTTPS.
+    #[arg(long, value_name = "ADDR")]
+    https: Option<SocketAddr>,
     /// SIP address, UDP and TCP (loopback by default).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5060")]
     sip: SocketAddr,
@@ -290,6 +295,23 @@ async fn run(args: Args, store: Store) -> Result<()> {
     if !http_addr.ip().is_loopback() {
         warn!(addr = %http_addr, "HTTP server is not on loopback: /metrics is reachable from the network");
     }
+    let https = match args.https {
+        Some(addr) => {
+            let files = web_admin::tls::CertFiles::in_dir(&args.data_dir);
+            let mut names = vec!["localhost".to_owned(), addr.ip().to_string()];
+            if let Ok(h) = nix::unistd::gethostname() {
+                names.extend(h.into_string().ok().filter(|h| !h.is_empty()));
+            }
+            names.dedup();
+            let made = web_admin::tls::ensure_self_signed(&files, &names)
+                .context("making the panel's self-signed certificate")?;
+            let listener = std::net::TcpListener::bind(addr)
+                .with_context(|| format!("binding the HTTPS server on {addr}"))?;
+            info!(addr = %listener.local_addr()?, cert = %files.cert.display(), made, "https listening (admin panel, HTTP redirects to it)");
+            Some(http::Https { listener, files })
+        }
+        None => None,
+    };
     // The admin panel: its own connection to the same database; live data and CTI from the
     // call engine (ctiside).
     let (engine_tx, engine_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -303,7 +325,10 @@ async fn run(args: Args, store: Store) -> Result<()> {
                 st,
                 hub.live(),
                 Arc::clone(&cti),
-                web_admin::WebConfig::default(),
+                web_admin::WebConfig {
+                    secure_cookies: https.is_some(),
+                    ..web_admin::WebConfig::default()
+                },
                 web_admin::system_clock(),
             );
             w.set_system(system_settings(&args.data_dir, args.demo));
@@ -319,7 +344,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
         webchat::enable(p, switch.config());
     }
     // Its own runtime thread: a CTI request waits there for the call engine's answer.
-    http::spawn(listener, Arc::clone(&shared), panel)?;
+    http::spawn(listener, https, Arc::clone(&shared), panel)?;
     info!(addr = %http_addr, "http listening (/metrics, /healthz, admin panel at /)");
 
     let media =

@@ -39,6 +39,8 @@ impl Daemon {
 
     pub fn start_in(dir: tempfile::TempDir, data: PathBuf, extra: &[&str]) -> Self {
         let sock = dir.path().join("notify.sock");
+        // A previous daemon on the same directory left its socket file ([`Self::take_dir`]).
+        let _ = std::fs::remove_file(&sock);
         let notify = UnixDatagram::bind(&sock).expect("notify socket");
         notify
             .set_read_timeout(Some(Duration::from_millis(200)))
@@ -176,6 +178,12 @@ impl Daemon {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// The temporary directory, for a next daemon on the same data once this one has
+    /// exited (its own directory is then a fresh empty one).
+    pub fn take_dir(&mut self) -> tempfile::TempDir {
+        std::mem::replace(&mut self._dir, tempfile::tempdir().expect("tempdir"))
     }
 
     pub fn db(&self) -> PathBuf {
