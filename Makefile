@@ -27,7 +27,7 @@ DEB_PACKAGES := pkg-config gcc libspandsp-dev libspeexdsp-dev espeak-ng sox tsha
 #   minisign              ed25519 signatures of firmware update bundles
 #   qemu-system-x86, qemu-utils, ovmf   boot the image under QEMU with UEFI firmware
 #   socat, curl, sqlite3  hil: QMP and the serial console, the forwarded web port, the power-loss check
-IMAGE_PACKAGES := mmdebstrap erofs-utils dosfstools mtools fdisk systemd-boot-efi minisign qemu-system-x86 qemu-utils ovmf socat curl sqlite3 e2fsprogs
+IMAGE_PACKAGES := mmdebstrap erofs-utils dosfstools mtools fdisk systemd-boot-efi minisign qemu-system-x86 qemu-utils ovmf socat curl sqlite3 e2fsprogs binutils
 
 CARGO ?= cargo
 TEST_JOBS ?= 2

@@ -52,6 +52,18 @@ if [ -x "$BIN/appliance-console" ]; then
 else
   log "NOTE: $BIN/appliance-console not built: the image has a plain login getty on ttyS0 instead of the technician's console"
 fi
+# Every shared library the binaries need must be in the image (a missing libasound2 once
+# kept the daemon from starting at all): check their NEEDED entries against the root.
+for b in "$root/usr/bin/appliance" "$root/usr/bin/appliance-console"; do
+  [ -e "$b" ] || continue
+  for lib in $(readelf -d "$b" | sed -nE 's/.*\(NEEDED\).*\[(.*)\]/\1/p'); do
+    found=no
+    for d in lib lib64 usr/lib usr/lib64 lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu; do
+      if [ -e "$root/$d/$lib" ]; then found=yes; break; fi
+    done
+    [ "$found" = yes ] || { echo "image: $(basename "$b") needs $lib, which the image does not have (add its package to image/packages.list)" >&2; exit 1; }
+  done
+done
 install -m 0644 appliance/daemon/systemd/appliance.service "$root/etc/systemd/system/appliance.service"
 cp -a image/units/. "$root/etc/systemd/system/"
 cp -a image/overlay/. "$root/"
