@@ -388,7 +388,7 @@ async fn status(
 }
 
 /// What `GET /status` answers (also the wallboard feed's source, [`crate::wallfeed`]).
-pub(crate) async fn collect_status(shared: &Shared) -> Value {
+pub(crate) async fn collect_status(shared: &Arc<Shared>) -> Value {
     let mut spans = Vec::new();
     let mut calls = Vec::new();
     for (id, name, orders) in shared.control.all_spans() {
@@ -419,12 +419,23 @@ pub(crate) async fn collect_status(shared: &Shared) -> Value {
     }
     let mut out =
         json!({ "spans": spans, "calls": calls, "ports": shared.control.lines.snapshot() });
-    // What the engine needs from the store, read here (the engine task does not read it).
-    let phones = shared.with_store(|s| {
-        crate::sipside::accounts(s)
-            .map(|a| a.into_iter().map(|a| a.user).collect())
-            .unwrap_or_default()
-    });
+    // What the engine needs from the store (the SIP accounts' user names), read here on a
+    // blocking thread: the wallboard feed calls this on the runtime the call engine runs on.
+    let store_side = Arc::clone(shared);
+    let phones: Vec<String> = tokio::task::spawn_blocking(move || {
+        store_side.with_store(|s| {
+            s.extensions()
+                .map(|list| {
+                    list.into_iter()
+                        .filter(|e| e.config.sip_password.is_some())
+                        .map(|e| e.config.number)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    })
+    .await
+    .unwrap_or_default();
     let engine = match shared.control.engine() {
         Some(tx) => {
             let (reply, rx) = oneshot::channel();

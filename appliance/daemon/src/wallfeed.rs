@@ -53,8 +53,8 @@ pub(crate) const DISK_CRIT: f64 = 0.97;
 ///
 /// The feed opens its own connection to `db` (like the journal and the admin panel) and
 /// makes its store reads in `spawn_blocking`, so the runtime it shares with the call engine
-/// does not wait for them (the phone accounts [`crate::control::collect_status`] reads
-/// through the shared connection are the control API's, not this feed's).
+/// does not wait for them ([`crate::control::collect_status`] reads the phone accounts' names
+/// on a blocking thread too).
 pub(crate) fn spawn(db: PathBuf, shared: Arc<Shared>, hub: Arc<Hub>, data_dir: PathBuf) {
     tokio::spawn(async move {
         let opened = tokio::task::spawn_blocking(move || store::Store::open(&db)).await;
@@ -114,7 +114,7 @@ impl Feed {
         }
     }
 
-    async fn once(&mut self, shared: &Shared, store: &Arc<Mutex<store::Store>>, hub: &Hub) {
+    async fn once(&mut self, shared: &Arc<Shared>, store: &Arc<Mutex<store::Store>>, hub: &Hub) {
         let status = crate::control::collect_status(shared).await;
         let sl_due = tokio::time::Instant::now() >= self.next_sl;
         if sl_due {
