@@ -140,6 +140,16 @@ hil_console_since() {
 # hil_console_mark RUN: the current size of the transcript (for hil_console_since).
 hil_console_mark() { stat -c %s "$1/console.log"; }
 
+# hil_console_step RUN TEXT REGEX TIMEOUT: types TEXT and waits until what the console
+# printed after it holds REGEX. The transcript's mark before TEXT is in RUN/step.mark.
+hil_console_step() {
+  local run=$1 mark
+  mark=$(hil_console_mark "$run")
+  echo "$mark" >"$run/step.mark"
+  hil_console_type "$run" "$2"
+  hil_console_wait_since "$run" "$mark" "$3" "$4"
+}
+
 # hil_console_wait_since RUN MARK REGEX TIMEOUT: waits until the transcript after MARK holds REGEX.
 hil_console_wait_since() {
   local run=$1 mark=$2 re=$3 timeout=$4 i

@@ -363,13 +363,10 @@ tech_login() {
   done
   [ "$ok" = 1 ] || { echo "FAIL no login prompt of the technician's console after Enter (12 tries)"; return 1; }
   hil_elapsed "$run" >"$run/login.at"
-  mark=$(hil_console_mark "$run")
-  hil_console_type "$run" 'tech\r'
-  hil_console_wait_since "$run" "$mark" 'Password:' 30 || { echo "FAIL no password prompt"; return 1; }
-  mark=$(hil_console_mark "$run")
-  hil_console_type "$run" "$pw\\r"
-  hil_console_wait_since "$run" "$mark" 'appliance# ' 60 || { echo "FAIL login with the one-time password: $(hil_console_since "$run" "$mark" | tail -3)"; return 1; }
-  if hil_console_since "$run" "$mark" | grep -q "$pw"; then echo "FAIL the password was echoed on the console"; return 1; fi
+  hil_console_step "$run" 'tech\r' 'Password:' 30 || { echo "FAIL no password prompt"; return 1; }
+  hil_console_step "$run" "$pw\\r" 'appliance# ' 60 ||
+    { echo "FAIL login with the one-time password: $(hil_console_since "$run" "$(cat "$run/step.mark")" | tail -3)"; return 1; }
+  if hil_console_since "$run" "$(cat "$run/step.mark")" | grep -q "$pw"; then echo "FAIL the password was echoed on the console"; return 1; fi
   return 0
 }
 
@@ -432,15 +429,10 @@ sc_image_system_pages() {
   hil_disk_copy "$IMG/disk.img" "$run/disk.raw"
   hil_vm_start "$run" "$run/disk.raw" --cache unsafe
   tech_login "$run" || return 1
-  mark=$(hil_console_mark "$run")
-  hil_console_type "$run" 'admin password\r'
-  hil_console_wait_since "$run" "$mark" 'New password' 30 || { echo "FAIL admin password: no prompt"; return 1; }
-  mark=$(hil_console_mark "$run")
-  hil_console_type "$run" "$pw1\\r"
-  hil_console_wait_since "$run" "$mark" 'Again:' 30 || { echo "FAIL admin password: no second prompt"; return 1; }
-  mark=$(hil_console_mark "$run")
-  hil_console_type "$run" "$pw1\\r"
-  hil_console_wait_since "$run" "$mark" 'appliance# ' 60 || { echo "FAIL admin password: $(hil_console_since "$run" "$mark" | tail -2)"; return 1; }
+  hil_console_step "$run" 'admin password\r' 'New password' 30 || { echo "FAIL admin password: no prompt"; return 1; }
+  hil_console_step "$run" "$pw1\\r" 'Again:' 30 || { echo "FAIL admin password: no second prompt"; return 1; }
+  hil_console_step "$run" "$pw1\\r" 'appliance# ' 60 ||
+    { echo "FAIL admin password: $(hil_console_since "$run" "$(cat "$run/step.mark")" | tail -2)"; return 1; }
   B="https://127.0.0.1:$(cat "$run/https.port")"
   tok=$(curl -sSk --max-time 20 -c "$jar" "$B/api/v1/csrf" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
   [ -n "$tok" ] || { echo "FAIL no CSRF token from $B/api/v1/csrf"; return 1; }

@@ -18,17 +18,6 @@ use nix::sys::signal::Signal;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 
-/// The HTTPS address from the "https listening" log line.
-fn https_addr(d: &mut Daemon) -> String {
-    let l = d.wait_log(&["https listening"]);
-    let at = l.find("addr=").expect("addr=") + 5;
-    l[at..]
-        .split_whitespace()
-        .next()
-        .expect("address")
-        .to_owned()
-}
-
 /// One HTTP/1.1 request over TLS to `addr`, trusting only `cert_pem`; the whole answer.
 fn https_get(addr: &str, cert_pem: &std::path::Path, path: &str) -> String {
     let mut roots = rustls::RootCertStore::empty();
@@ -79,7 +68,7 @@ fn the_panel_is_served_on_https_and_http_redirects_to_it() {
     );
     d.wait_notify("READY=1");
     let http = d.http_addr();
-    let https = https_addr(&mut d);
+    let https = d.https_addr();
     let cert = data.join("web-cert.pem");
     assert!(cert.exists() && data.join("web-key.pem").exists());
 

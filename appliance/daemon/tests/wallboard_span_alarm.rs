@@ -15,15 +15,16 @@ mod cti_client;
 mod e1peer;
 #[path = "common/e2e.rs"]
 mod e2e;
+#[path = "common/panel_users.rs"]
+mod panel_users;
 
 use std::time::{Duration, Instant};
 
 use cti_client::{Ws, http, login};
 use e1peer::{E1Peer, PeerEvent, PeerOptions};
+use panel_users::add_user;
 use serde_json::Value;
-use store::config::{
-    Command as StoreCommand, CommandContext, Language, NewUser, Role, SipTrunkConfig, Transport,
-};
+use store::config::{Command as StoreCommand, CommandContext, Role, SipTrunkConfig, Transport};
 
 const PASSWORD: &str = "supervisor-secret";
 
@@ -49,27 +50,6 @@ fn wait_live(addr: &str, cookie: &str, what: &str, f: impl Fn(&Value) -> bool) -
     }
 }
 
-/// Adds supervisor `sup`; returns the context for further commands.
-fn supervisor(st: &mut store::Store) -> CommandContext<'static> {
-    let ctx = CommandContext {
-        actor: "test",
-        ts: store::Timestamp(1),
-    };
-    st.execute(
-        ctx,
-        &StoreCommand::CreateUser(NewUser {
-            username: "sup".into(),
-            display_name: "Supervisor".into(),
-            role: Role::Supervisor,
-            password: PASSWORD.into(),
-            must_change_password: false,
-            language: Language::En,
-        }),
-    )
-    .expect("supervisor");
-    ctx
-}
-
 fn has_alarm(v: &Value, code: &str, subject: &str) -> bool {
     v["alarms"]
         .as_array()
@@ -84,7 +64,10 @@ fn span_and_trunk_alarms_reach_the_wallboard() {
     let dead_port = dead.local_addr().unwrap().port();
     drop(dead);
     let (dir, data) = e2e::seeded(|st| {
-        let ctx = supervisor(st);
+        let ctx = CommandContext {
+            actor: "test",
+            ts: store::Timestamp(1),
+        };
         st.execute(
             ctx,
             &StoreCommand::CreateSipTrunk(SipTrunkConfig {
@@ -102,6 +85,13 @@ fn span_and_trunk_alarms_reach_the_wallboard() {
         )
         .expect("trunk");
     });
+    add_user(
+        &data.join("appliance.db"),
+        "sup",
+        Role::Supervisor,
+        PASSWORD,
+        None,
+    );
     let (mut d, _sip) = e2e::start(dir, data);
     let addr = d.http_addr();
     let mut peer = E1Peer::connect(&e2e::jack(&d), PeerOptions::default());
@@ -176,9 +166,14 @@ fn waiting(v: &Value, queue: &str) -> Option<u64> {
 
 #[test]
 fn the_wallboard_socket_shows_a_carrier_call_come_and_go() {
-    let (dir, data) = e2e::seeded(|st| {
-        supervisor(st);
-    });
+    let (dir, data) = e2e::seeded(|_| {});
+    add_user(
+        &data.join("appliance.db"),
+        "sup",
+        Role::Supervisor,
+        PASSWORD,
+        None,
+    );
     let (mut d, _sip) = e2e::start(dir, data);
     let addr = d.http_addr();
     let mut peer = E1Peer::connect(&e2e::jack(&d), PeerOptions::default());

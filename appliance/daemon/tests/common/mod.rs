@@ -131,18 +131,22 @@ impl Daemon {
 
     /// The HTTP address from the "http listening" log line.
     pub fn http_addr(&mut self) -> String {
-        let l = self.wait_log(&["http listening"]);
-        let at = l.find("addr=").expect("addr= in the line") + 5;
-        l[at..]
-            .split_whitespace()
-            .next()
-            .expect("address")
-            .to_owned()
+        self.listening("http listening")
+    }
+
+    /// The HTTPS address from the "https listening" log line (`--https`).
+    pub fn https_addr(&mut self) -> String {
+        self.listening("https listening")
     }
 
     /// The SIP address from the "sip listening" log line.
     pub fn sip_addr(&mut self) -> String {
-        let l = self.wait_log(&["sip listening"]);
+        self.listening("sip listening")
+    }
+
+    /// The `addr=` of the first log line containing `what`.
+    fn listening(&mut self, what: &str) -> String {
+        let l = self.wait_log(&[what]);
         let at = l.find("addr=").expect("addr= in the line") + 5;
         l[at..]
             .split_whitespace()
