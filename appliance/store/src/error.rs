@@ -182,6 +182,8 @@ pub enum Entity {
     TrunkGroup,
     /// Dial-plan rule.
     DialRule,
+    /// DID rule (calls from outside).
+    DidRule,
     /// User of the panel / CTI.
     User,
     /// ACD queue.
@@ -244,6 +246,7 @@ impl Entity {
             Self::Extension => "extension",
             Self::TrunkGroup => "trunk_group",
             Self::DialRule => "dial_rule",
+            Self::DidRule => "did_rule",
             Self::User => "user",
             Self::Queue => "queue",
             Self::Skill => "skill",
@@ -273,12 +276,13 @@ impl Entity {
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 30] = [
+        const ALL: [Entity; 31] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
             Entity::TrunkGroup,
             Entity::DialRule,
+            Entity::DidRule,
             Entity::User,
             Entity::Queue,
             Entity::Skill,

@@ -288,7 +288,8 @@ pub(crate) fn write(
         let used: bool = tx.query_row(
             "SELECT EXISTS(SELECT 1 FROM line_ports WHERE extension = ?1 AND id IS NOT ?2)
                  OR EXISTS(SELECT 1 FROM extensions WHERE number = ?1)
-                 OR EXISTS(SELECT 1 FROM queues WHERE number = ?1)",
+                 OR EXISTS(SELECT 1 FROM queues WHERE number = ?1)
+                 OR EXISTS(SELECT 1 FROM did_rules WHERE pattern = ?1)",
             params![n, id],
             |r| r.get(0),
         )?;

@@ -86,6 +86,7 @@ fn an_update_keeps_the_uniqueness_rules_both_ways_and_is_audited() {
             kind: store::config::ExtensionKind::EchoTest,
             sip_password: None,
             digest_algorithms: store::config::DigestAlgorithms::default(),
+            caller_id: Default::default(),
         }),
     ));
     assert_eq!((e.field, e.rule), ("extension.number", Rule::Duplicate));

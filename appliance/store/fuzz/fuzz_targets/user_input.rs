@@ -36,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
         kind: ExtensionKind::Sip,
         sip_password: Some(d.to_owned()),
         digest_algorithms: Default::default(),
+        caller_id: Default::default(),
     });
     match s.execute(CommandContext { actor: "fuzz", ts: Timestamp(0) }, &cmd) {
         Ok(_) => {
