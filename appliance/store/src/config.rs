@@ -795,6 +795,91 @@ pub fn check_pattern(p: &str) -> Result<(), Invalid> {
     check_pattern_of("dial_rule.pattern", p)
 }
 
+/// Whether `number` matches a pattern [`check_pattern`] accepted (the switch's semantics:
+/// `X` 0-9, `Z` 1-9, `N` 2-9, `[..]` a class, a final `.` one or more further characters,
+/// a final `!` zero or more; anything else itself).
+#[must_use]
+pub fn pattern_matches(pattern: &str, number: &str) -> bool {
+    let (p, n) = (pattern.as_bytes(), number.as_bytes());
+    let (mut i, mut k) = (0, 0);
+    while i < p.len() {
+        match p[i] {
+            b'.' if i + 1 == p.len() => return k < n.len(),
+            b'!' if i + 1 == p.len() => return true,
+            _ => {}
+        }
+        let Some(&c) = n.get(k) else { return false };
+        let (ok, next) = match p[i] {
+            b'X' => (c.is_ascii_digit(), i + 1),
+            b'Z' => ((b'1'..=b'9').contains(&c), i + 1),
+            b'N' => ((b'2'..=b'9').contains(&c), i + 1),
+            b'[' => {
+                let end = p[i..]
+                    .iter()
+                    .position(|&x| x == b']')
+                    .map_or(p.len(), |e| e + i);
+                (class_contains(&p[i + 1..end], c), end + 1)
+            }
+            lit => (lit == c, i + 1),
+        };
+        if !ok {
+            return false;
+        }
+        i = next;
+        k += 1;
+    }
+    k == n.len()
+}
+
+/// `c` in a character class body like `15-7`.
+fn class_contains(class: &[u8], c: u8) -> bool {
+    let mut j = 0;
+    while j < class.len() {
+        if class.get(j + 1) == Some(&b'-') && j + 2 < class.len() {
+            if (class[j]..=class[j + 2]).contains(&c) {
+                return true;
+            }
+            j += 3;
+        } else {
+            if class[j] == c {
+                return true;
+            }
+            j += 1;
+        }
+    }
+    false
+}
+
+/// A pattern without wildcards (the switch matches it exactly).
+#[must_use]
+pub fn is_literal(p: &str) -> bool {
+    p.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+}
+
+/// Refuses a DID rule set (with `c` written as row `id`, or appended) in which a literal
+/// rule comes after a rule that matches it: it would never be reached.
+fn did_not_shadowed(tx: &Transaction<'_>, c: &DidRuleConfig, id: Option<i64>) -> Result<()> {
+    let mut rules: Vec<(i32, i64, String)> = tx
+        .prepare_cached("SELECT priority, id, pattern FROM did_rules WHERE id IS NOT ?1")?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mine = id.unwrap_or(i64::MAX);
+    rules.push((c.priority, mine, c.pattern.clone()));
+    rules.sort();
+    for (i, (_, rid, p)) in rules.iter().enumerate() {
+        if !is_literal(p) {
+            continue;
+        }
+        if let Some((_, by, _)) = rules[..i].iter().find(|(_, _, e)| pattern_matches(e, p)) {
+            // Name the other rule: the one shadowing this one, or the one this one shadows.
+            let by = if *rid == mine { *by } else { *rid };
+            return Err(Invalid::new("did_rule.pattern", Rule::Shadowed { by }).into());
+        }
+    }
+    Ok(())
+}
+
 fn check_pattern_of(field: &'static str, p: &str) -> Result<(), Invalid> {
     let bad = Invalid::new(field, Rule::BadPattern);
     check_len(field, p, 1, 64)?;
@@ -1095,7 +1180,7 @@ fn validate_trunk_caller_id(field: &'static str, c: &TrunkCallerId) -> Result<()
     }
 }
 
-fn validate_did_rule(tx: &Transaction<'_>, c: &DidRuleConfig) -> Result<()> {
+fn validate_did_rule(tx: &Transaction<'_>, c: &DidRuleConfig, id: Option<i64>) -> Result<()> {
     check_range("did_rule.priority", c.priority.into(), 0, 1_000_000)?;
     check_pattern_of("did_rule.pattern", &c.pattern)?;
     check_range("did_rule.strip", c.strip.into(), 0, 32)?;
@@ -1113,10 +1198,7 @@ fn validate_did_rule(tx: &Transaction<'_>, c: &DidRuleConfig) -> Result<()> {
     }
     // A literal equal to an extension, port or queue number would come after that number's
     // own rule and never be reached (the switch refuses such a plan).
-    if c.pattern
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
-    {
+    if is_literal(&c.pattern) {
         unique(
             tx,
             "extensions",
@@ -1150,7 +1232,7 @@ fn validate_did_rule(tx: &Transaction<'_>, c: &DidRuleConfig) -> Result<()> {
         DidTarget::Reject(cause) => check_range("did_rule.target", (*cause).into(), 1, 127)?,
         DidTarget::DialedExtension => {}
     }
-    Ok(())
+    did_not_shadowed(tx, c, id)
 }
 
 /// Fails with `Duplicate` on `field` when a literal DID rule is the number `n`.
@@ -1658,7 +1740,7 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
         C::DeleteDialRule { id } => DIAL_RULES.delete(tx, *id, &[])?,
         C::CreateDidRule(c) | C::UpdateDidRule { config: c, .. } => {
             let id = DID_RULES.target(tx, update_id(cmd))?;
-            validate_did_rule(tx, c)?;
+            validate_did_rule(tx, c, id)?;
             let (kind, e, q, i, cause) = match &c.target {
                 DidTarget::Extension(e) => ("extension", Some(*e), None, None, None),
                 DidTarget::Queue(q) => ("queue", None, Some(*q), None, None),

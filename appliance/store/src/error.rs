@@ -163,6 +163,13 @@ pub enum Rule {
     /// Would leave the system without an admin user.
     #[error("would leave no admin user")]
     LastAdmin,
+    /// A literal rule that an earlier rule (priority order) already matches: it would never
+    /// be reached, and the switch refuses such a plan.
+    #[error("never reached: rule {by} comes first and matches it")]
+    Shadowed {
+        /// Id of the earlier rule.
+        by: i64,
+    },
     /// Not a usable phone number.
     #[error("not a phone number (digits, optional leading +, separators)")]
     BadPhoneNumber,

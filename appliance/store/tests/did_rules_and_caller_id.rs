@@ -273,13 +273,7 @@ fn bad_did_rules_name_field_and_rule_and_change_nothing() {
         assert_eq!(err, Invalid::new(field, r), "{c:?}");
     }
     assert!(matches!(
-        s.execute(
-            CTX,
-            &Command::UpdateDidRule {
-                id: 42,
-                config: ok
-            }
-        ),
+        s.execute(CTX, &Command::UpdateDidRule { id: 42, config: ok }),
         Err(StoreError::NotFound {
             entity: Entity::DidRule,
             id: 42
@@ -421,4 +415,81 @@ fn the_demo_has_the_did_range_of_its_phones() {
         ),
         ("5551XXX", 3, &DidTarget::DialedExtension)
     );
+}
+
+/// The switch refuses a plan with a literal after a rule that matches it; the store
+/// refuses to write such a DID table in the first place, whichever rule moves.
+#[test]
+fn a_did_rule_that_could_never_be_reached_is_refused() {
+    let (_d, mut s) = open();
+    let range = s
+        .execute(
+            CTX,
+            &Command::CreateDidRule(rule("5551XXX", 3, DidTarget::DialedExtension)),
+        )
+        .unwrap();
+    let rev = s.config_revision().unwrap();
+    // After the range (same priority, later id): never reached.
+    let err = invalid(
+        s.execute(
+            CTX,
+            &Command::CreateDidRule(rule("5551002", 0, DidTarget::Reject(21))),
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(
+        err,
+        Invalid::new("did_rule.pattern", Rule::Shadowed { by: range.id })
+    );
+    assert_eq!(s.config_revision().unwrap(), rev);
+    // Before it: fine.
+    let lit = s
+        .execute(
+            CTX,
+            &Command::CreateDidRule(DidRuleConfig {
+                priority: 5,
+                ..rule("5551002", 0, DidTarget::Reject(21))
+            }),
+        )
+        .unwrap();
+    // Moving the range in front of the literal is refused, naming the literal.
+    let err = invalid(
+        s.execute(
+            CTX,
+            &Command::UpdateDidRule {
+                id: range.id,
+                config: DidRuleConfig {
+                    priority: 1,
+                    ..rule("5551XXX", 3, DidTarget::DialedExtension)
+                },
+            },
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(
+        err,
+        Invalid::new("did_rule.pattern", Rule::Shadowed { by: lit.id })
+    );
+    assert_eq!(s.did_rules().unwrap().len(), 2);
+}
+
+#[test]
+fn patterns_match_like_the_switch() {
+    for (p, n, m) in [
+        ("5551XXX", "5551002", true),
+        ("5551XXX", "555100", false),
+        ("5551XXX", "55510021", false),
+        ("Z00", "100", true),
+        ("Z00", "000", false),
+        ("N", "1", false),
+        ("[15-7]9", "69", true),
+        ("[15-7]9", "49", false),
+        ("0.", "0", false),
+        ("0.", "01", true),
+        ("0!", "0", true),
+        ("8000", "8000", true),
+        ("8000", "800", false),
+    ] {
+        assert_eq!(pattern_matches(p, n), m, "{p} {n}");
+    }
 }
