@@ -118,7 +118,12 @@ impl Store {
             switchtype: SwitchType::EuroIsdn,
             device: "virt:span1.sock".into(),
             timing_priority: 1,
-            caller_id: Default::default(),
+            // Calling numbers pass unchanged; a restricted caller's number goes flagged
+            // restricted (octet 3a), the network withholds it.
+            caller_id: crate::config::TrunkCallerId {
+                send_restricted: true,
+                ..Default::default()
+            },
         })];
         for n in 1001..=1004 {
             cmds.push(sip(n, &format!("Demo phone {n}")));

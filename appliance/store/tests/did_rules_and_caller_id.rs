@@ -415,6 +415,12 @@ fn the_demo_has_the_did_range_of_its_phones() {
         ),
         ("5551XXX", 3, &DidTarget::DialedExtension)
     );
+    // The demo span sends a restricted caller's number flagged restricted, as before v14.
+    let span = &s.spans().unwrap()[0].config.caller_id;
+    assert_eq!(
+        (span.mode, span.send_restricted),
+        (CallerIdMode::Pass, true)
+    );
 }
 
 /// The switch refuses a plan with a literal after a rule that matches it; the store
