@@ -911,13 +911,9 @@ impl Engine {
                         },
                     },
                 );
-                if let Some(cause) = crate::sipside::originate(
-                    self,
-                    leg,
-                    &destination,
-                    &called,
-                    calling.number.as_deref(),
-                ) {
+                if let Some(cause) =
+                    crate::sipside::originate(self, leg, &destination, &called, &calling)
+                {
                     self.legs.remove(&leg);
                     self.input(LegEvent::Hangup { leg, cause });
                 }

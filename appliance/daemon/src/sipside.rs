@@ -699,11 +699,18 @@ pub(crate) fn originate(
     leg: LegId,
     destination: &Destination,
     called: &str,
-    calling: Option<&str>,
+    calling: &CallingParty,
 ) -> Option<Cause> {
     let now = e.now();
     let s = e.sip_mut()?;
-    let from = calling.unwrap_or(::sip::ua::ANONYMOUS).to_owned();
+    let from = calling
+        .number
+        .as_deref()
+        .unwrap_or(::sip::ua::ANONYMOUS)
+        .to_owned();
+    // A restricted caller whose number the switch still passed (the trunk sends restricted
+    // numbers): From anonymous, the number only in P-Asserted-Identity to a trusted trunk.
+    let privacy = calling.presentation == Presentation::Restricted;
     // Ports first (the call ref comes after): a placeholder call id is replaced below.
     let pair = s.ports.allocate()?;
     let (Ok(a), Ok(b)) = (
@@ -731,6 +738,7 @@ pub(crate) fn originate(
             Invite::trunk(t, called, &from, media)
         }
     };
+    let inv = Invite { privacy, ..inv };
     match s.ua.invite(now, inv) {
         Ok(call) => {
             s.legs.insert(
