@@ -764,6 +764,20 @@ pub(crate) fn originate(
     }
 }
 
+/// Applies the SIP trunks' P-Asserted-Identity trust (RFC 3325) of a new switch
+/// configuration: a SIP trunk whose caller-ID rule sends restricted numbers is trusted
+/// (routing.rs maps the store's `send_restricted` of a SIP trunk there), so a change in the
+/// panel applies to the next call without a restart.
+pub(crate) fn apply_trunk_trust(e: &mut Engine, cfg: &switch::dialplan::Config) {
+    let Some(s) = e.sip_mut() else { return };
+    for t in cfg.trunks.iter().filter(|t| t.kind == ChannelKind::Sip) {
+        if let Some(r) = s.trunks.get(&t.name).copied() {
+            let _ =
+                s.ua.set_assert_identity(r, t.caller_id.send_restricted_number);
+        }
+    }
+}
+
 impl SipSide {
     /// The trunks the SIP side added (enabled, with an IP next hop, at start) by name, in
     /// name order.

@@ -124,6 +124,12 @@ fn call_out(user: &str, cid: TrunkCallerId, xml: &str) {
     if !e2e::have_sipp() {
         return;
     }
+    // One call at a time: four daemons and eight sipps at once on a loaded 2-core box
+    // raced for free ports and missed the log deadline.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let port = free_port();
     let (prov, _prov_rtp) = provider(xml, port);
     let (dir, data) = seeded_with_trunk(port, cid);

@@ -855,6 +855,17 @@ impl Ua {
         self.cfg.accounts = accounts;
     }
 
+    /// Changes whether `trunk` is trusted with `P-Asserted-Identity`
+    /// ([`TrunkConfig::assert_identity`]); applies to calls placed from now on.
+    ///
+    /// # Errors
+    /// [`UaError::NoSuchTrunk`].
+    pub fn set_assert_identity(&mut self, trunk: TrunkRef, on: bool) -> Result<(), UaError> {
+        let t = self.trunks.get_mut(trunk.0).ok_or(UaError::NoSuchTrunk)?;
+        t.cfg.assert_identity = on;
+        Ok(())
+    }
+
     /// Adds a trunk; its registration and keep-alive start at the next timeout.
     pub fn add_trunk(&mut self, cfg: TrunkConfig) -> TrunkRef {
         let r = TrunkRef(self.trunks.len());

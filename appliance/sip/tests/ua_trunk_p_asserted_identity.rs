@@ -103,3 +103,34 @@ fn untrusted_trunk_never_gets_p_asserted_identity() {
     let m = invite(true, "", "anonymous", false);
     assert_eq!(header(&m, "P-Asserted-Identity"), None, "{m}");
 }
+
+#[test]
+fn trust_can_change_while_running() {
+    let mut a = config(addr_a(), 0xa);
+    let mut t = TrunkConfig::new("prov", addr_b(), "127.0.0.2", "", "");
+    t.register = false;
+    t.keepalive = None;
+    a.trunks = vec![t];
+    let mut b = config(addr_b(), 0xb);
+    b.allow_anonymous = true;
+    let mut p = Pair::with(a, b);
+    p.a.set_assert_identity(TrunkRef(0), true).expect("trunk 0");
+    assert!(p.a.set_assert_identity(TrunkRef(9), true).is_err());
+    let now = p.now;
+    p.a.invite(
+        now,
+        Invite::trunk(TrunkRef(0), "0301234567", "5551002", media(4000)),
+    )
+    .expect("invite");
+    p.run_for(Duration::from_millis(200));
+    let m = &p
+        .sent_a
+        .iter()
+        .find(|(_, m)| m.starts_with("INVITE "))
+        .expect("INVITE")
+        .1;
+    assert_eq!(
+        header(m, "P-Asserted-Identity"),
+        Some("<sip:5551002@127.0.0.2>")
+    );
+}
