@@ -207,6 +207,9 @@ catalogue! {
     RingCadence => "Ring cadence", "振铃节奏";
     RingOnMs => "Ring on (ms)", "振铃时长（毫秒）";
     RingOffMs => "Ring off (ms)", "振铃间隔（毫秒）";
+    AnswerSupervision => "Answer", "应答检测";
+    AnswerOnPolarity => "polarity reversal", "极性反转";
+    AnswerOnPolarityFxo => "FXO: answered at the exchange's polarity reversal (only if the line gives one)", "FXO：以交换机极性反转作为应答（仅限提供极性反转的线路）";
     ExtensionFxsSound => "Extension (FXS, sound)", "分机号（FXS、声卡）";
     RouteFxo => "Routed as (FXO)", "呼入路由号码（FXO）";
     PortsApplyAtRestart => "Saved and in the audit log at once. The daemon opens line ports at start: restart it (systemctl restart appliance) for a change to take effect.", "保存后立即记入审计日志。守护进程在启动时打开线路端口：修改需重启（systemctl restart appliance）后生效。";

@@ -130,6 +130,11 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V14,
         tables: &["did_rules"],
     },
+    Step {
+        what: "v15 FXO answer supervision: a line port's call answered at the polarity reversal",
+        sql: V15,
+        tables: &[],
+    },
 ];
 
 /// The schema version this build writes.
@@ -578,6 +583,11 @@ CREATE TABLE line_ports(
 /// P-Asserted-Identity, RFC 3325). Existing spans keep sending it (as before), existing SIP
 /// trunks keep hiding it. Each extension may have its own outbound number and a default
 /// presentation.
+const V15: &str = r"
+ALTER TABLE line_ports ADD COLUMN answer_on_polarity INTEGER NOT NULL DEFAULT 0
+    CHECK (answer_on_polarity IN (0, 1));
+";
+
 const V14: &str = r"
 CREATE TABLE did_rules(
     id INTEGER PRIMARY KEY,
@@ -864,6 +874,12 @@ mod tests {
                      UPDATE extensions SET outbound_cid = '5551001', presentation = 'restricted' WHERE id = 1;",
                 )
                 .unwrap(),
+            15 => conn
+                .execute_batch(
+                    "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms, answer_on_polarity)
+                        VALUES (9, 'fxo', 'dahdi:9', NULL, '8001', NULL, 'none', 'etsi', 1000, 4000, 1);",
+                )
+                .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
         }
     }
@@ -1043,6 +1059,13 @@ mod tests {
                 // Rows written before v14: extension 1012 (v12) keeps the defaults.
                 let old = store.extension_by_number("1012").unwrap().unwrap();
                 assert_eq!(old.config.caller_id, Default::default());
+            }
+            15 => {
+                let ports = store.line_ports().unwrap();
+                let by = |n: u16| ports.iter().find(|p| p.config.port == n).unwrap();
+                assert!(by(9).config.answer_on_polarity);
+                // The FXO port written before v15 (v11) keeps the old behaviour.
+                assert!(!by(8).config.answer_on_polarity);
             }
             _ => unreachable!(),
         }
