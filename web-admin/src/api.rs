@@ -12,10 +12,10 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use store::config::{
-    AgentConfig, AuditEntry, Command, DialRuleConfig, DialTarget, DigestAlgorithms,
-    ExtensionConfig, ExtensionKind, Framing, Language, NewUser, QueueConfig, Role, Signalling,
-    SipTrunkConfig, SkillConfig, SpanConfig, SpanRole, Strategy, SwitchType, Transport,
-    TrunkGroupConfig, TrunkRef,
+    AgentConfig, AuditEntry, CallerIdMode, Command, DialRuleConfig, DialTarget, DigestAlgorithms,
+    ExtensionCallerId, ExtensionConfig, ExtensionKind, Framing, Language, NewUser, Presentation,
+    QueueConfig, Role, Signalling, SipTrunkConfig, SkillConfig, SpanConfig, SpanRole, Strategy,
+    SwitchType, Transport, TrunkCallerId, TrunkGroupConfig, TrunkRef,
 };
 use store::{Store, StoreError};
 use utoipa::{OpenApi, ToSchema};
@@ -175,6 +175,18 @@ pub struct ExtensionDto {
     /// that fail a SHA-256 challenge.
     #[serde(default)]
     pub digest_algorithms: Option<String>,
+    /// Number sent on outside calls instead of the extension number (2–20 digits; a trunk
+    /// with a fixed number still sends its own).
+    #[serde(default)]
+    pub outbound_caller_id: Option<String>,
+    /// `allowed` (default) or `restricted`: the extension withholds its number on every
+    /// call.
+    #[serde(default)]
+    pub presentation: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// An E1 span.
@@ -196,6 +208,16 @@ pub struct SpanDto {
     pub device: String,
     /// Clock source priority.
     pub timing_priority: u8,
+    /// Calling numbers sent: `pass` (default), `prefix` or `fixed`.
+    #[serde(default)]
+    pub caller_id_mode: Option<String>,
+    /// The prefix (1–16 digits) or fixed number (2–20 digits); empty with `pass`.
+    #[serde(default)]
+    pub caller_id_number: String,
+    /// A restricted caller's number is still sent, flagged restricted (Q.931 octet 3a; the
+    /// network withholds it). Default on.
+    #[serde(default = "yes")]
+    pub send_restricted: bool,
 }
 
 /// A SIP trunk. `password` is write-only.
@@ -224,6 +246,33 @@ pub struct SipTrunkDto {
     pub max_channels: u32,
     /// In use.
     pub enabled: bool,
+    /// Calling numbers sent: `pass` (default), `prefix` or `fixed`.
+    #[serde(default)]
+    pub caller_id_mode: Option<String>,
+    /// The prefix (1–16 digits) or fixed number (2–20 digits); empty with `pass`.
+    #[serde(default)]
+    pub caller_id_number: String,
+    /// The provider is trusted (RFC 3325): calls carry the caller's number in
+    /// `P-Asserted-Identity`, also a restricted caller's (From anonymous, `Privacy: id`).
+    /// Default off.
+    #[serde(default)]
+    pub send_pai: bool,
+}
+
+fn trunk_caller_id(
+    field: &str,
+    mode: Option<&str>,
+    number: String,
+    send_restricted: bool,
+) -> Result<TrunkCallerId, WebError> {
+    Ok(TrunkCallerId {
+        mode: match mode {
+            None => CallerIdMode::default(),
+            Some(m) => parse_enum(field, m, CallerIdMode::parse)?,
+        },
+        number,
+        send_restricted,
+    })
 }
 
 /// A trunk group member.
@@ -448,6 +497,8 @@ impl Resource for ExtensionDto {
             kind: c.kind.as_str().into(),
             sip_password: None,
             digest_algorithms: Some(c.digest_algorithms.as_str().into()),
+            outbound_caller_id: c.caller_id.number,
+            presentation: Some(c.caller_id.presentation.as_str().into()),
         }))
     }
     fn into_config(self) -> Result<ExtensionConfig, WebError> {
@@ -459,6 +510,13 @@ impl Resource for ExtensionDto {
             digest_algorithms: match self.digest_algorithms.as_deref() {
                 None => DigestAlgorithms::default(),
                 Some(a) => parse_enum("extension.digest_algorithms", a, DigestAlgorithms::parse)?,
+            },
+            caller_id: ExtensionCallerId {
+                number: self.outbound_caller_id,
+                presentation: match self.presentation.as_deref() {
+                    None => Presentation::default(),
+                    Some(p) => parse_enum("extension.presentation", p, Presentation::parse)?,
+                },
             },
         })
     }
@@ -485,6 +543,9 @@ impl Resource for SpanDto {
             switchtype: c.switchtype.as_str().into(),
             device: c.device,
             timing_priority: c.timing_priority,
+            caller_id_mode: Some(c.caller_id.mode.as_str().into()),
+            caller_id_number: c.caller_id.number,
+            send_restricted: c.caller_id.send_restricted,
         }))
     }
     fn into_config(self) -> Result<SpanConfig, WebError> {
@@ -495,6 +556,12 @@ impl Resource for SpanDto {
             switchtype: parse_enum("span.switchtype", &self.switchtype, SwitchType::parse)?,
             name: self.name,
             crc4: self.crc4,
+            caller_id: trunk_caller_id(
+                "span.caller_id_mode",
+                self.caller_id_mode.as_deref(),
+                self.caller_id_number,
+                self.send_restricted,
+            )?,
             device: self.device,
             timing_priority: self.timing_priority,
         })
@@ -524,6 +591,9 @@ impl Resource for SipTrunkDto {
             outbound_proxy: c.outbound_proxy,
             max_channels: c.max_channels,
             enabled: c.enabled,
+            caller_id_mode: Some(c.caller_id.mode.as_str().into()),
+            caller_id_number: c.caller_id.number,
+            send_pai: c.caller_id.send_restricted,
         }))
     }
     fn into_config(self) -> Result<SipTrunkConfig, WebError> {
@@ -536,6 +606,12 @@ impl Resource for SipTrunkDto {
             password: self.password,
             register: self.register,
             outbound_proxy: self.outbound_proxy,
+            caller_id: trunk_caller_id(
+                "sip_trunk.caller_id_mode",
+                self.caller_id_mode.as_deref(),
+                self.caller_id_number,
+                self.send_pai,
+            )?,
             max_channels: self.max_channels,
             enabled: self.enabled,
         })
@@ -1235,6 +1311,10 @@ pub async fn audit(
         crate::ports::update,
         crate::ports::delete,
         crate::numbers::api,
+        crate::numbers::list,
+        crate::numbers::create,
+        crate::numbers::update,
+        crate::numbers::delete,
         crate::settings::policy_get,
         crate::settings::policy_put,
         crate::settings::announcements_list,

@@ -491,9 +491,16 @@ pub const ROUTES: &[RouteRule] = &[
     r("POST", "/api/v1/line-ports", ADMIN),
     r("PUT", "/api/v1/line-ports/{id}", ADMIN),
     r("DELETE", "/api/v1/line-ports/{id}", ADMIN),
-    // Numbers / DIDs (read-only: derived from extensions, ports, queues).
+    // Numbers / DIDs: the derived numbers and the DID rules.
     r("GET", "/admin/numbers", ADMIN),
+    r("POST", "/admin/numbers", ADMIN),
+    r("POST", "/admin/numbers/{id}", ADMIN),
+    r("POST", "/admin/numbers/{id}/delete", ADMIN),
     r("GET", "/api/v1/numbers", ADMIN),
+    r("GET", "/api/v1/did-rules", ADMIN),
+    r("POST", "/api/v1/did-rules", ADMIN),
+    r("PUT", "/api/v1/did-rules/{id}", ADMIN),
+    r("DELETE", "/api/v1/did-rules/{id}", ADMIN),
     // Recording rules and retention.
     r("GET", "/admin/recording-rules", ADMIN),
     r("POST", "/admin/recording-rules", ADMIN),
@@ -678,8 +685,21 @@ fn admin_routes() -> Router<WebState> {
             "/api/v1/line-ports/{id}",
             put(ports::update).delete(ports::delete),
         )
-        .route("/admin/numbers", get(numbers::page))
+        .route(
+            "/admin/numbers",
+            get(numbers::page).post(numbers::page_create),
+        )
+        .route("/admin/numbers/{id}", post(numbers::page_update))
+        .route("/admin/numbers/{id}/delete", post(numbers::page_delete))
         .route("/api/v1/numbers", get(numbers::api))
+        .route(
+            "/api/v1/did-rules",
+            get(numbers::list).post(numbers::create),
+        )
+        .route(
+            "/api/v1/did-rules/{id}",
+            put(numbers::update).delete(numbers::delete),
+        )
         .route(
             "/admin/recording-rules",
             get(settings::policy_page).post(settings::policy_submit),

@@ -70,6 +70,10 @@ pub struct LinePortDto {
     /// Silence between rings, ms (100–10000, default 4000).
     #[serde(default = "default_ring_off")]
     pub ring_off_ms: u32,
+    /// FXO: a call placed on the line is answered at the exchange's polarity reversal
+    /// (answer supervision), not when dialling ends (default false; FXS and sound: false).
+    #[serde(default)]
+    pub answer_on_polarity: bool,
 }
 
 /// A stored port.
@@ -107,6 +111,7 @@ impl LinePortDto {
             country: parse("line_port.country", &self.country, LineCountry::parse)?,
             ring_on_ms: self.ring_on_ms,
             ring_off_ms: self.ring_off_ms,
+            answer_on_polarity: self.answer_on_polarity,
         })
     }
 
@@ -122,6 +127,7 @@ impl LinePortDto {
             country: c.country.as_str().into(),
             ring_on_ms: c.ring_on_ms,
             ring_off_ms: c.ring_off_ms,
+            answer_on_polarity: c.answer_on_polarity,
         }
     }
 }
@@ -213,6 +219,9 @@ pub struct PortForm {
     country: String,
     ring_on_ms: String,
     ring_off_ms: String,
+    /// A checkbox: present (`on`) when ticked.
+    #[serde(default)]
+    answer_on_polarity: Option<String>,
 }
 
 fn num<T: std::str::FromStr>(field: &str, v: &str) -> Result<T, WebError> {
@@ -234,6 +243,7 @@ impl PortForm {
             country: self.country,
             ring_on_ms: num("line_port.ring_on_ms", &self.ring_on_ms)?,
             ring_off_ms: num("line_port.ring_off_ms", &self.ring_off_ms)?,
+            answer_on_polarity: self.answer_on_polarity.is_some(),
         }
         .into_config()
     }
@@ -280,7 +290,7 @@ async fn view(
             thead { tr {
                 th { (t(Msg::Port)) } th { (t(Msg::Kind)) } th { (t(Msg::Device)) }
                 th { (t(Msg::Number)) } th { (t(Msg::TrunkGroup)) } th { (t(Msg::CallerId)) }
-                th { (t(Msg::ToneCountry)) } th { (t(Msg::RingCadence)) } th {} th {}
+                th { (t(Msg::ToneCountry)) } th { (t(Msg::RingCadence)) } th { (t(Msg::AnswerSupervision)) } th {} th {}
             } }
             tbody {
                 @for p in &ports {
@@ -293,6 +303,7 @@ async fn view(
                         td { (p.config.caller_id.as_str()) }
                         td { (p.config.country.as_str()) }
                         td { (p.config.ring_on_ms) " / " (p.config.ring_off_ms) " ms" }
+                        td { @if p.config.answer_on_polarity { (t(Msg::AnswerOnPolarity)) } }
                         td { a href=(format!("/admin/analog-ports?edit={}", p.id)) { (t(Msg::Edit)) } }
                         td {
                             form.inline method="post" action=(format!("/admin/analog-ports/{}/delete", p.id)) data-confirm=(t(Msg::Delete)) {
@@ -322,6 +333,7 @@ async fn view(
             label { (t(Msg::ToneCountry)) " " (select("country", COUNTRIES, &f.country)) }
             label { (t(Msg::RingOnMs)) " " input name="ring_on_ms" type="number" value=(f.ring_on_ms); }
             label { (t(Msg::RingOffMs)) " " input name="ring_off_ms" type="number" value=(f.ring_off_ms); }
+            label { input name="answer_on_polarity" type="checkbox" checked[f.answer_on_polarity]; " " (t(Msg::AnswerOnPolarityFxo)) }
             button type="submit" { @if editing.is_some() { (t(Msg::Save)) } @else { (t(Msg::Create)) } }
         }
     };

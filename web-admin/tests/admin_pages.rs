@@ -609,3 +609,378 @@ async fn the_chat_capacity_is_stored_bounded_and_audited() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+fn did(priority: i64, pattern: &str, strip: u8, target: Value) -> Value {
+    json!({"priority": priority, "pattern": pattern, "strip": strip, "target": target})
+}
+
+#[tokio::test]
+async fn did_rules_are_created_edited_and_deleted_through_the_api_and_audited() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    let before = c.get("/api/v1/did-rules").await.json();
+    let rev = h.revision();
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/did-rules",
+            &did(10, "5559XXX", 3, json!({"kind": "dialed_extension"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    let list = c.get("/api/v1/did-rules").await.json();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&row["pattern"], &row["strip"], &row["target"]["kind"]),
+        (&json!("5559XXX"), &json!(3), &json!("dialed_extension"))
+    );
+    // In the numbers table after the literal numbers, as the daemon orders them.
+    let n = c.get("/api/v1/numbers").await.json();
+    let dids = n["dids"].as_array().unwrap();
+    let at = dids.iter().position(|d| d["rule"] == id).unwrap();
+    assert!(dids[..at].iter().any(|d| d["number"] == "1001"));
+    assert_eq!(dids[at]["target"], "strip 3 dialed_extension");
+    let ext = h.peek().extension_by_number("1001").unwrap().unwrap().id;
+    let r = c
+        .json(
+            Method::PUT,
+            &format!("/api/v1/did-rules/{id}"),
+            &did(20, "5559000", 0, json!({"kind": "extension", "id": ext})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let stored = h.peek().did_rules().unwrap();
+    let s = stored.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(
+        (s.config.pattern.as_str(), s.config.priority),
+        ("5559000", 20)
+    );
+    assert_eq!(s.config.target, store::config::DidTarget::Extension(ext));
+    let r = c
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/did-rules/{id}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(c.get("/api/v1/did-rules").await.json(), before);
+    assert_eq!(
+        audit_of(&h, rev),
+        [
+            ("web:root".into(), "did_rule".into(), id, "create".into()),
+            ("web:root".into(), "did_rule".into(), id, "update".into()),
+            ("web:root".into(), "did_rule".into(), id, "delete".into()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bad_did_rules_are_refused_naming_the_field_and_change_nothing() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    let rules = h.peek().did_rules().unwrap();
+    let rev = h.revision();
+    let tg = h.peek().trunk_groups().unwrap()[0].id;
+    for (body, field, status) in [
+        // Calls from outside never go back out.
+        (
+            did(10, "5558XXX", 0, json!({"kind": "trunk_group", "id": tg})),
+            "did_rule.target.kind",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            did(10, "55.8", 0, json!({"kind": "dialed_extension"})),
+            "did_rule.pattern",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            did(10, "5558XXX", 0, json!({"kind": "queue"})),
+            "did_rule.target.id",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            did(10, "5558XXX", 0, json!({"kind": "reject", "cause": 0})),
+            "did_rule.target",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        // Shadowed by the demo's 5551XXX (priority 100) if it came later.
+        (
+            did(200, "5551002", 0, json!({"kind": "reject", "cause": 21})),
+            "did_rule.pattern",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        // An extension number is reached by its own entry first.
+        (
+            did(10, "1001", 0, json!({"kind": "reject", "cause": 21})),
+            "did_rule.pattern",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"priority": "x", "pattern": "1", "target": {"kind": "dialed_extension"}}),
+            "priority",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"priority": 1, "pattern": "5558XXX", "target": {"kind": "dialed_extension"}, "extra": 1}),
+            "extra",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let r = c.json(Method::POST, "/api/v1/did-rules", &body).await;
+        assert_eq!(r.status, status, "{body}: {}", r.text);
+        assert!(r.text.contains(field), "{field}: {}", r.text);
+    }
+    let r = c
+        .json(
+            Method::PUT,
+            "/api/v1/did-rules/9999",
+            &did(10, "5558XXX", 0, json!({"kind": "dialed_extension"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(h.revision(), rev, "nothing was written");
+    assert_eq!(h.peek().did_rules().unwrap(), rules);
+    // The wrong role and a request without the CSRF token are refused too.
+    let mut sup = h.login("sup", PASSWORD).await;
+    let ok = did(10, "5558XXX", 0, json!({"kind": "dialed_extension"}));
+    assert_eq!(
+        sup.json(Method::POST, "/api/v1/did-rules", &ok)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        sup.get("/api/v1/did-rules").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.json_no_csrf(Method::POST, "/api/v1/did-rules", &ok)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(h.revision(), rev, "nothing was written");
+}
+
+#[tokio::test]
+async fn the_numbers_page_creates_edits_and_deletes_did_rules_through_its_forms() {
+    let h = Harness::new();
+    let mut c = h.client();
+    c.login_form("root", PASSWORD).await;
+    let page = c.get("/admin/numbers").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("5551XXX"), "the demo's DID range");
+    c.csrf = common::hidden_csrf(&page.text);
+    let form = |priority: &'static str,
+                pattern: &'static str,
+                kind: &'static str,
+                target: &'static str| {
+        [
+            ("priority", priority),
+            ("pattern", pattern),
+            ("strip", "0"),
+            ("prepend", ""),
+            ("target_kind", kind),
+            ("target", target),
+        ]
+    };
+    let rev = h.revision();
+    for (bad, field) in [
+        (
+            form("ten", "5557000", "queue", "sales"),
+            "did_rule.priority",
+        ),
+        (
+            form("10", "5557000", "queue", "no-such-queue"),
+            "did_rule.target",
+        ),
+        (
+            form("10", "5557000", "extension", "9999"),
+            "did_rule.target",
+        ),
+        (form("10", "55x", "queue", "sales"), "did_rule.pattern"),
+        (
+            form("10", "5557000", "trunk_group", "carrier"),
+            "did_rule.target.kind",
+        ),
+    ] {
+        let r = c.form("/admin/numbers", &bad, true).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains(field), "{field}: {}", r.text);
+    }
+    assert_eq!(h.revision(), rev, "nothing was written");
+    let r = c
+        .form(
+            "/admin/numbers",
+            &form("10", "5557000", "queue", "sales"),
+            true,
+        )
+        .await;
+    assert_eq!(r.location(), Some("/admin/numbers"), "{}", r.text);
+    let id = h
+        .peek()
+        .did_rules()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.config.pattern == "5557000")
+        .unwrap()
+        .id;
+    let edit = c.get(&format!("/admin/numbers?edit={id}")).await;
+    assert!(
+        edit.text
+            .contains(&format!("action=\"/admin/numbers/{id}\"")),
+        "{}",
+        edit.text
+    );
+    assert!(edit.text.contains("value=\"sales\""), "{}", edit.text);
+    let r = c
+        .form(
+            &format!("/admin/numbers/{id}"),
+            &form("10", "5557001", "extension", "1002"),
+            true,
+        )
+        .await;
+    assert_eq!(r.location(), Some("/admin/numbers"), "{}", r.text);
+    let ext = h.peek().extension_by_number("1002").unwrap().unwrap().id;
+    let r2 = h
+        .peek()
+        .did_rules()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    assert_eq!(
+        (r2.config.pattern.as_str(), r2.config.target),
+        ("5557001", store::config::DidTarget::Extension(ext))
+    );
+    let r = c
+        .form(&format!("/admin/numbers/{id}/delete"), &[], true)
+        .await;
+    assert_eq!(r.location(), Some("/admin/numbers"), "{}", r.text);
+    assert!(h.peek().did_rules().unwrap().iter().all(|r| r.id != id));
+    let ops: Vec<String> = audit_of(&h, rev).into_iter().map(|a| a.3).collect();
+    assert_eq!(ops, ["create", "update", "delete"]);
+    // Without the form's CSRF field: refused, nothing written.
+    let rev = h.revision();
+    let r = c
+        .form(
+            "/admin/numbers",
+            &form("10", "5557000", "queue", "sales"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(h.revision(), rev);
+}
+
+#[tokio::test]
+async fn caller_id_settings_of_spans_trunks_and_extensions_go_through_the_api() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    let span = c.get("/api/v1/spans").await.json()[0].clone();
+    assert_eq!(
+        (&span["caller_id_mode"], &span["send_restricted"]),
+        (&json!("pass"), &json!(true))
+    );
+    let id = span["id"].as_i64().unwrap();
+    let mut edited = span.clone();
+    edited.as_object_mut().unwrap().remove("id");
+    edited["caller_id_mode"] = json!("prefix");
+    edited["caller_id_number"] = json!("555");
+    let r = c
+        .json(Method::PUT, &format!("/api/v1/spans/{id}"), &edited)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let stored = h.peek().spans().unwrap()[0].config.caller_id.clone();
+    assert_eq!(
+        (stored.mode, stored.number.as_str(), stored.send_restricted),
+        (store::config::CallerIdMode::Prefix, "555", true)
+    );
+    let trunk = json!({"name": "prov", "host": "192.0.2.7", "port": 5060, "transport": "udp",
+        "register": false, "max_channels": 10, "enabled": true,
+        "caller_id_mode": "fixed", "caller_id_number": "5550000", "send_pai": true});
+    let r = c.json(Method::POST, "/api/v1/sip-trunks", &trunk).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let t = c.get("/api/v1/sip-trunks").await.json();
+    let t = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "prov")
+        .unwrap();
+    assert_eq!(
+        (&t["caller_id_mode"], &t["caller_id_number"], &t["send_pai"]),
+        (&json!("fixed"), &json!("5550000"), &json!(true))
+    );
+    let ext = json!({"number": "1077", "name": "Withheld", "kind": "sip",
+        "sip_password": "secret1077", "outbound_caller_id": "5551077", "presentation": "restricted"});
+    let r = c.json(Method::POST, "/api/v1/extensions", &ext).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let e = h
+        .peek()
+        .extension_by_number("1077")
+        .unwrap()
+        .unwrap()
+        .config
+        .caller_id;
+    assert_eq!(
+        (e.number.as_deref(), e.presentation),
+        (Some("5551077"), store::config::Presentation::Restricted)
+    );
+    let rev = h.revision();
+    for (path, body, field) in [
+        (
+            "/api/v1/sip-trunks",
+            {
+                let mut b = trunk.clone();
+                b["name"] = json!("prov2");
+                b["caller_id_mode"] = json!("sometimes");
+                b
+            },
+            "sip_trunk.caller_id_mode",
+        ),
+        (
+            "/api/v1/sip-trunks",
+            {
+                let mut b = trunk.clone();
+                b["name"] = json!("prov2");
+                b["caller_id_number"] = json!("55x");
+                b
+            },
+            "sip_trunk.caller_id.number",
+        ),
+        (
+            "/api/v1/extensions",
+            {
+                let mut b = ext.clone();
+                b["number"] = json!("1078");
+                b["presentation"] = json!("hidden");
+                b
+            },
+            "extension.presentation",
+        ),
+        (
+            "/api/v1/extensions",
+            {
+                let mut b = ext.clone();
+                b["number"] = json!("1078");
+                b["outbound_caller_id"] = json!("+86");
+                b
+            },
+            "extension.caller_id.number",
+        ),
+    ] {
+        let r = c.json(Method::POST, path, &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains(field), "{field}: {}", r.text);
+    }
+    assert_eq!(h.revision(), rev, "nothing was written");
+}

@@ -247,6 +247,7 @@ impl Daemon {
                     outbound_proxy: None,
                     max_channels: 1000,
                     enabled: true,
+                    caller_id: Default::default(),
                 }),
             )?;
         }

@@ -369,6 +369,7 @@ impl Engine {
             ToEngine::Line { port, ev } => crate::lines::on_event(self, port, ev),
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
+                crate::sipside::apply_trunk_trust(self, &cfg.switch);
                 match self.sw.reconfigure(self.clock.now(), *cfg) {
                     Ok(()) => info!("call center reconfigured"),
                     Err(e) => warn!("call center refused the new configuration: {e}"),
@@ -911,13 +912,9 @@ impl Engine {
                         },
                     },
                 );
-                if let Some(cause) = crate::sipside::originate(
-                    self,
-                    leg,
-                    &destination,
-                    &called,
-                    calling.number.as_deref(),
-                ) {
+                if let Some(cause) =
+                    crate::sipside::originate(self, leg, &destination, &called, &calling)
+                {
                     self.legs.remove(&leg);
                     self.input(LegEvent::Hangup { leg, cause });
                 }

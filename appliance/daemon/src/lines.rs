@@ -30,8 +30,10 @@
 //! the first and second ring, or DTMF, as configured). FXO: an incoming call is offered
 //! when caller ID arrives or at the second ring; an outgoing call seizes the line, waits
 //! for dial tone (at most [`DIAL_TONE_WAIT`]), dials the number in DTMF and counts as
-//! answered when dialling is complete (analog lines seldom signal answer; a polarity
-//! reversal is not waited for, as Asterisk's `answeronpolarityswitch=no`).
+//! answered when dialling is complete (analog lines seldom signal answer, as Asterisk's
+//! `answeronpolarityswitch=no`), or, on a port with `answer_on_polarity`, when the exchange
+//! reverses the line's polarity (answer supervision; the caller hears the line's ringback
+//! until then).
 //!
 //! DAHDI ports (`dahdi:N`) are opened through `tdm::dahdi`: without DAHDI (no
 //! `/dev/dahdi`) the port is logged as not opened, naming it, and everything else runs.
@@ -372,11 +374,13 @@ pub(crate) enum LineEv {
     },
     /// The port could not place the call of `leg`.
     OriginateFailed { leg: LegId, cause: Cause },
-    /// FXS: the phone rings.
+    /// FXS: the phone rings; FXO with answer supervision: dialling is complete and the
+    /// exchange's answer is awaited (the no-answer timer runs, not the no-response one).
     Alerting,
     /// FXO: dialling is complete (in-band progress from the exchange follows).
     Progress,
-    /// FXS: the phone picked up; FXO: dialling complete, the call counts as answered.
+    /// FXS: the phone picked up; FXO: dialling complete (the call counts as answered), or
+    /// the exchange's polarity reversal with answer supervision.
     Answered,
     /// The call is over on the line.
     Ended { cause: Cause },
@@ -582,6 +586,7 @@ fn machine(p: &StoredLinePort, shared: &Arc<Shared>) -> Result<Machine> {
             let mut cfg = FxoConfig::for_country(country);
             cfg.cid_signalling = cid;
             cfg.cadence = cadence;
+            cfg.answer_on_polarity = c.answer_on_polarity;
             Machine::Fxo(Box::new(Fxo::new(cfg).context("FXO configuration")?))
         }
         _ => {
@@ -893,12 +898,26 @@ impl Port {
                         }
                     }
                     FxoEvent::DialComplete => {
-                        if let Some(CallState::Up { answered }) = &mut self.call
-                            && !*answered
-                        {
-                            *answered = true;
-                            info!(port = %self.name, "dialling complete: the call counts as answered");
-                            self.tell(LineEv::Progress);
+                        if let Some(CallState::Up { answered: false }) = self.call {
+                            if self.cfg.config.answer_on_polarity {
+                                // Answer supervision: the exchange's reversal answers (below);
+                                // meanwhile the call alerts (no-answer timer) and the caller
+                                // hears the line's ringback in-band.
+                                info!(port = %self.name, "dialling complete: waiting for the exchange's answer (polarity reversal)");
+                                self.tell(LineEv::Alerting);
+                                self.tell(LineEv::Progress);
+                            } else {
+                                self.tell(LineEv::Progress);
+                                self.call = Some(CallState::Up { answered: true });
+                                info!(port = %self.name, "dialling complete: the call counts as answered");
+                                self.tell(LineEv::Answered);
+                            }
+                        }
+                    }
+                    FxoEvent::Answered => {
+                        if let Some(CallState::Up { answered: false }) = self.call {
+                            self.call = Some(CallState::Up { answered: true });
+                            info!(port = %self.name, "the far end answered (polarity reversal)");
                             self.tell(LineEv::Answered);
                         }
                     }

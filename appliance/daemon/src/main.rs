@@ -675,10 +675,13 @@ fn reload(
                     // The switch's configuration is rebuilt from these: live.
                     store::Entity::Extension
                     | store::Entity::DialRule
+                    | store::Entity::DidRule
                     | store::Entity::TrunkGroup
                     | store::Entity::SipTrunk
                     | store::Entity::Queue => "applied: dial plan rebuilt",
-                    store::Entity::Span => "needs a restart: spans are opened at start",
+                    store::Entity::Span => {
+                        "caller-ID rule applied; other span settings need a restart (spans are opened at start)"
+                    }
                     store::Entity::LinePort => "needs a restart: line ports are opened at start",
                     _ => "stored; not used by this daemon slice yet",
                 };

@@ -9,7 +9,18 @@
 //! - Internal table (what phones dial): each extension number (SIP account, echo test, test
 //!   tone), each queue number, then the store's dial rules by priority (strip/prepend,
 //!   `allow_toll` allows international and premium numbers through that rule).
-//! - DID table (what the carrier dials): each extension and queue number.
+//! - DID table (what the carrier dials): first each extension, line-port extension and
+//!   queue number (literals), then the store's DID rules by priority (strip/prepend; target
+//!   an extension, queue, IVR flow, the dialled extension, or a rejection), then `8000` →
+//!   IVR `main` when nothing matched it. In this order the derived literals can never be
+//!   shadowed (a pattern is never checked against what comes before it, and the store
+//!   refuses a literal DID rule that is an extension, port or queue number), so a plan the
+//!   store accepted is not refused for shadowing; an extension is always reachable by its
+//!   own number, and a DID rule only decides numbers that are no extension.
+//! - Caller ID: each span's and SIP trunk's stored rule (pass / prefix / fixed;
+//!   `send_restricted`: E1 octet 3a, SIP trunks P-Asserted-Identity, see
+//!   [`crate::siptrunk`]); FXO lines pass the number. Each extension's own outbound number
+//!   and default presentation go to the switch's [`switch::dialplan::ExtensionCallerId`].
 //! - Toll-fraud prefixes: international `00`, premium `0900` (denied unless a rule allows).
 //!
 //! Rebuilt on SIGHUP and given to the running switch with `reconfigure`.
@@ -18,11 +29,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use store::Store;
-use store::config::{DialTarget, ExtensionKind, TrunkRef};
+use store::config::{DialTarget, DidTarget, ExtensionKind, TrunkRef};
 use store::lines::LinePortKind;
 use switch::dialplan::{
-    Allow, CallerIdRule, ChannelKind, CidMode, Config, DialPlan, Extension, Rule, Target, Trunk,
-    TrunkGroup,
+    Allow, CallerIdRule, ChannelKind, CidMode, Config, DialPlan, Extension, ExtensionCallerId,
+    Presentation, Rule, Target, Trunk, TrunkGroup,
 };
 
 /// International prefix denied unless a dial rule allows toll calls.
@@ -266,17 +277,14 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
         mode: CidMode::Pass,
         send_restricted_number: false,
     };
-    // ISDN carries a restricted number flagged in octet 3a (the network withholds it).
-    let isdn = CallerIdRule {
-        send_restricted_number: true,
-        ..pass.clone()
-    };
     for (i, s) in spans.iter().enumerate() {
         cfg.trunks.push(Trunk {
             name: s.config.name.clone(),
             kind: ChannelKind::E1Bchannel,
             span: u16::try_from(i + 1).ok(),
-            caller_id: isdn.clone(),
+            // ISDN carries a restricted number flagged in octet 3a (the network withholds
+            // it) when the span's rule says so (the default).
+            caller_id: caller_id_rule(&s.config.caller_id),
         });
         trunk_by_ref.push((TrunkRef::Span(s.id), s.config.name.clone()));
     }
@@ -285,7 +293,9 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
             name: t.config.name.clone(),
             kind: ChannelKind::Sip,
             span: None,
-            caller_id: pass.clone(),
+            // `send_restricted` on a SIP trunk: the number goes to the trusted provider
+            // in P-Asserted-Identity only (sipside / siptrunk).
+            caller_id: caller_id_rule(&t.config.caller_id),
         });
         trunk_by_ref.push((TrunkRef::SipTrunk(t.id), t.config.name.clone()));
     }
@@ -343,6 +353,13 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
                     name: n.clone(),
                     kind: ChannelKind::Sip,
                     endpoint: n.clone(),
+                    caller_id: ExtensionCallerId {
+                        outbound_number: e.config.caller_id.number.clone(),
+                        presentation: match e.config.caller_id.presentation {
+                            store::config::Presentation::Restricted => Presentation::Restricted,
+                            _ => Presentation::Allowed,
+                        },
+                    },
                 });
                 Target::Extension(n.clone())
             }
@@ -364,6 +381,7 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
                 ChannelKind::AnalogFxs
             },
             endpoint: crate::lines::endpoint(p),
+            caller_id: Default::default(),
         });
         let rule = Rule::new(&n, Target::Extension(n.clone()))
             .map_err(|e| anyhow::anyhow!("line port extension {n}: {e}"))?;
@@ -398,17 +416,7 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
             tracing::warn!(pattern = %c.pattern, "dial rule skipped: its target is gone or empty");
             continue;
         };
-        // The store writes patterns without the switch's `_` marker for non-literal ones.
-        let pattern = if c
-            .pattern
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
-        {
-            c.pattern.clone()
-        } else {
-            format!("_{}", c.pattern)
-        };
-        let rule = Rule::new(&pattern, target)
+        let rule = Rule::new(&switch_pattern(&c.pattern), target)
             .map_err(|e| anyhow::anyhow!("dial rule {}: {e}", c.pattern))?
             .rewrite(usize::from(c.strip), &c.prepend)
             .allowing(Allow {
@@ -416,6 +424,25 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
                 premium: c.allow_toll,
             });
         internal.push(rule);
+    }
+    // The store's DID rules, after the literal numbers above (module doc: why this order).
+    for r in store.did_rules()? {
+        let c = r.config;
+        let target = match &c.target {
+            DidTarget::Extension(id) => ext_target.get(id).cloned(),
+            DidTarget::Queue(id) => queue_names.get(id).cloned().map(Target::Queue),
+            DidTarget::Ivr(name) => Some(Target::Ivr(name.clone())),
+            DidTarget::DialedExtension => Some(Target::DialedExtension),
+            DidTarget::Reject(cause) => Some(Target::Reject(switch::Cause(*cause))),
+        };
+        let Some(target) = target else {
+            tracing::warn!(pattern = %c.pattern, "DID rule skipped: its target is gone");
+            continue;
+        };
+        let rule = Rule::new(&switch_pattern(&c.pattern), target)
+            .map_err(|e| anyhow::anyhow!("DID rule {}: {e}", c.pattern))?
+            .rewrite(usize::from(c.strip), &c.prepend);
+        did.push(rule);
     }
     cfg.plan = DialPlan {
         internal,
@@ -426,4 +453,29 @@ fn build_switch(store: &Store) -> anyhow::Result<(Config, SpanNames)> {
     cfg.validate()
         .map_err(|e| anyhow::anyhow!("dial plan refused by the switch: {e}"))?;
     Ok((cfg, span_names))
+}
+
+/// The switch's form of a stored pattern: the store writes patterns without the switch's
+/// `_` marker for non-literal ones.
+fn switch_pattern(p: &str) -> String {
+    if p.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+    {
+        p.to_owned()
+    } else {
+        format!("_{p}")
+    }
+}
+
+/// A span's or SIP trunk's stored caller-ID rule for the switch.
+fn caller_id_rule(c: &store::config::TrunkCallerId) -> CallerIdRule {
+    use store::config::CallerIdMode;
+    CallerIdRule {
+        mode: match c.mode {
+            CallerIdMode::Prefix => CidMode::Prefix(c.number.clone()),
+            CallerIdMode::Fixed => CidMode::Fixed(c.number.clone()),
+            _ => CidMode::Pass,
+        },
+        send_restricted_number: c.send_restricted,
+    }
 }

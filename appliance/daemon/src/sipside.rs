@@ -699,11 +699,18 @@ pub(crate) fn originate(
     leg: LegId,
     destination: &Destination,
     called: &str,
-    calling: Option<&str>,
+    calling: &CallingParty,
 ) -> Option<Cause> {
     let now = e.now();
     let s = e.sip_mut()?;
-    let from = calling.unwrap_or(::sip::ua::ANONYMOUS).to_owned();
+    let from = calling
+        .number
+        .as_deref()
+        .unwrap_or(::sip::ua::ANONYMOUS)
+        .to_owned();
+    // A restricted caller whose number the switch still passed (the trunk sends restricted
+    // numbers): From anonymous, the number only in P-Asserted-Identity to a trusted trunk.
+    let privacy = calling.presentation == Presentation::Restricted;
     // Ports first (the call ref comes after): a placeholder call id is replaced below.
     let pair = s.ports.allocate()?;
     let (Ok(a), Ok(b)) = (
@@ -731,6 +738,7 @@ pub(crate) fn originate(
             Invite::trunk(t, called, &from, media)
         }
     };
+    let inv = Invite { privacy, ..inv };
     match s.ua.invite(now, inv) {
         Ok(call) => {
             s.legs.insert(
@@ -752,6 +760,20 @@ pub(crate) fn originate(
             let _ = s.ports.release(pair.rtp);
             warn!(leg = leg.0, "invite: {err}");
             Some(Cause::TEMPORARY_FAILURE)
+        }
+    }
+}
+
+/// Applies the SIP trunks' P-Asserted-Identity trust (RFC 3325) of a new switch
+/// configuration: a SIP trunk whose caller-ID rule sends restricted numbers is trusted
+/// (routing.rs maps the store's `send_restricted` of a SIP trunk there), so a change in the
+/// panel applies to the next call without a restart.
+pub(crate) fn apply_trunk_trust(e: &mut Engine, cfg: &switch::dialplan::Config) {
+    let Some(s) = e.sip_mut() else { return };
+    for t in cfg.trunks.iter().filter(|t| t.kind == ChannelKind::Sip) {
+        if let Some(r) = s.trunks.get(&t.name).copied() {
+            let _ =
+                s.ua.set_assert_identity(r, t.caller_id.send_restricted_number);
         }
     }
 }

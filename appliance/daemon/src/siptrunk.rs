@@ -52,6 +52,8 @@ pub(crate) fn trunk_config(t: &SipTrunkConfig) -> Option<TrunkConfig> {
         t.password.as_deref().unwrap_or(""),
     );
     tc.register = t.register;
+    // A trusted provider gets the caller's number in P-Asserted-Identity (RFC 3325).
+    tc.assert_identity = t.caller_id.send_restricted;
     tc.transport = match t.transport {
         store::config::Transport::Tcp => ::sip::ua::Transport::Tcp,
         _ => ::sip::ua::Transport::Udp,
@@ -149,6 +151,7 @@ mod tests {
             outbound_proxy: proxy.map(Into::into),
             max_channels: 30,
             enabled: true,
+            caller_id: Default::default(),
         }
     }
 

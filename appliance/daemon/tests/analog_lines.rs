@@ -14,7 +14,10 @@
 //! - a phone on the FXS port dials 600 (echo test): the switch's dial plan completes the
 //!   number at its last digit, no inter-digit timeout;
 //! - a SIP phone dials 0215550100: dial rule `0.` → trunk group `carrier` → the FXO port
-//!   seizes the line and the CO receives the digits in DTMF.
+//!   seizes the line and the CO receives the digits in DTMF;
+//! - the same with the port's answer supervision on (`answer_on_polarity`): the CO answers
+//!   6 s after the digits with a polarity reversal, and only that answers the SIP caller
+//!   (the CDR's answer comes at least 6 s after the call started).
 //!
 //! The two directions of audio take turns (as in e2e_carrier_to_sip_phone.rs: the line
 //! echo canceller adapts during double talk). The tests of this file run one at a time
@@ -339,4 +342,69 @@ fn a_sip_phone_dials_out_on_the_fxo_line_and_the_exchange_gets_the_digits() {
     );
     d.wait_log(&["trunk skipped", "span"]);
     stop(d);
+}
+
+#[test]
+fn with_answer_supervision_the_fxo_call_is_answered_at_the_exchange_s_reversal() {
+    if !e2e::have_sipp() {
+        return;
+    }
+    let _g = serial();
+    let (dir, data) = e2e::seeded(|s| {
+        let fxo = s.line_ports().unwrap()[1].clone();
+        let mut config = fxo.config;
+        config.answer_on_polarity = true;
+        s.execute(TEST, &store::Command::UpdateLinePort { id: fxo.id, config })
+            .expect("answer supervision on");
+    });
+    let (mut d, sip) = e2e::start(dir, data.clone());
+    d.wait_log(&["virtual analog line jack listening", "analog/2"]);
+    let rec = data.join("co.raw");
+    let mut co = analog::sim(
+        "co",
+        &data,
+        "fxo2.sock",
+        &rec,
+        &[
+            "--answer",
+            "--answer-delay",
+            "6000",
+            "--script",
+            "wait offhook 30000; wait onhook 30000",
+            "--exit-after",
+            "45000",
+        ],
+    );
+    on_line(&mut d, &mut co, "analog/2");
+    let (caller, _rtp) = call_from_1001(&sip, "0215550100");
+    d.wait_log(&[
+        "dialling complete: waiting for the exchange's answer",
+        "analog/2",
+    ]);
+    d.wait_log(&["the far end answered (polarity reversal)", "analog/2"]);
+    // The caller hangs up 4 s after the answer; the port goes on-hook.
+    finish(caller, "caller 1001", Duration::from_secs(40));
+    let lines = co.finish_ok(WAIT);
+    let digits: String = testkit::json::events(&lines, "digit")
+        .iter()
+        .map(|v| v["digit"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(digits, "0215550100", "DTMF digits the exchange received");
+    d.wait_log(&["call ended"]);
+    d.signal(Signal::SIGTERM);
+    assert_eq!(d.wait_exit(Duration::from_secs(8)).code(), Some(0));
+    let st = store::Store::open(d.db()).expect("store");
+    let cdrs = st
+        .cdrs(store::Timestamp(0), store::Timestamp(i64::MAX), 10)
+        .expect("cdrs");
+    let c = cdrs
+        .iter()
+        .find(|c| c.callee.ends_with("215550100"))
+        .unwrap_or_else(|| panic!("no CDR of the call: {cdrs:#?}"));
+    let answer = c.answer.expect("answered");
+    assert!(
+        answer.0 - c.start.0 >= 6_000_000,
+        "answered {} ms after the start: before the exchange's answer (6 s after the digits)",
+        (answer.0 - c.start.0) / 1000
+    );
 }

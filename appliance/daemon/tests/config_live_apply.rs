@@ -43,6 +43,7 @@ fn an_extension_created_in_the_database_can_register_without_a_sighup() {
                 kind: ExtensionKind::Sip,
                 sip_password: Some("demo1050".into()),
                 digest_algorithms: Default::default(),
+                caller_id: Default::default(),
             }),
         )
         .expect("create extension");

@@ -41,6 +41,7 @@ fn dahdi_span_and_port_without_dahdi_are_named_in_an_error_and_sip_still_works()
                 switchtype: SwitchType::EuroIsdn,
                 device: "dahdi:1".into(),
                 timing_priority: 1,
+                caller_id: Default::default(),
             }),
         )
         .unwrap();

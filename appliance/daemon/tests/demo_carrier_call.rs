@@ -182,6 +182,7 @@ fn a_did_added_in_the_store_routes_after_sighup() {
             kind: store::config::ExtensionKind::EchoTest,
             sip_password: None,
             digest_algorithms: Default::default(),
+            caller_id: Default::default(),
         }),
     )
     .expect("create extension");

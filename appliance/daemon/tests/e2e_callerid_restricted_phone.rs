@@ -140,6 +140,7 @@ fn out_on_a_sip_trunk_the_caller_is_anonymous() {
                     outbound_proxy: None,
                     max_channels: 4,
                     enabled: true,
+                    caller_id: Default::default(),
                 }),
             )
             .expect("trunk")

@@ -93,6 +93,7 @@ fn the_trunk_registers_through_the_outbound_proxy_and_refreshes_before_expiry() 
         outbound_proxy: Some("127.0.0.3".into()),
         max_channels: 4,
         enabled: true,
+        caller_id: Default::default(),
     });
     let (mut d, _sip) = e2e::start(dir, data);
     let http = d.http_addr();
@@ -155,6 +156,7 @@ fn a_tcp_trunk_makes_the_daemon_open_the_connection_and_the_provider_answers() {
         outbound_proxy: None,
         max_channels: 4,
         enabled: true,
+        caller_id: Default::default(),
     });
     let (mut d, sip) = e2e::start(dir, data);
     d.wait_log(&["SIP trunk configured", "trunk=provider", "transport=tcp"]);

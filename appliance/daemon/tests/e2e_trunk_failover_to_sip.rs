@@ -72,6 +72,7 @@ fn the_call_goes_out_over_the_sip_trunk_when_the_span_is_down() {
                     outbound_proxy: None,
                     max_channels: 4,
                     enabled: true,
+                    caller_id: Default::default(),
                 }),
             )
             .expect("create SIP trunk")

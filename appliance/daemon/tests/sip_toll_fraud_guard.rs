@@ -54,6 +54,7 @@ fn data_dir(port: u16) -> (tempfile::TempDir, std::path::PathBuf) {
                 outbound_proxy: None,
                 max_channels: 4,
                 enabled: true,
+                caller_id: Default::default(),
             }),
         )
         .expect("trunk");

@@ -50,6 +50,7 @@ fn ready_metrics_reload_and_term() {
                 kind: ExtensionKind::EchoTest,
                 sip_password: None,
                 digest_algorithms: Default::default(),
+                caller_id: Default::default(),
             }),
         )
         .expect("create extension");

@@ -81,6 +81,7 @@ fn span_and_trunk_alarms_reach_the_wallboard() {
                 outbound_proxy: None,
                 max_channels: 4,
                 enabled: true,
+                caller_id: Default::default(),
             }),
         )
         .expect("trunk");

@@ -165,6 +165,11 @@ pub struct TrunkConfig {
     pub retry_base: Duration,
     /// Longest retry delay.
     pub retry_max: Duration,
+    /// The provider is trusted (RFC 3325 §2, a Spec(T) trust domain): calls to it carry the
+    /// caller's number in `P-Asserted-Identity` (§9.1), also when the caller withholds it
+    /// (then From is anonymous and `Privacy: id` asks the provider to remove the header
+    /// before the call leaves the trust domain, RFC 3325 §7 / RFC 3323).
+    pub assert_identity: bool,
 }
 
 impl TrunkConfig {
@@ -185,6 +190,7 @@ impl TrunkConfig {
             keepalive: Some(Duration::from_secs(30)),
             retry_base: Duration::from_secs(30),
             retry_max: Duration::from_secs(600),
+            assert_identity: false,
         }
     }
 }
@@ -480,6 +486,10 @@ pub struct Invite {
     pub media: LocalMedia,
     /// Replaces header (RFC 3891) for attended transfer.
     pub replaces: Option<Replaces>,
+    /// The caller withholds its identity (presentation restricted) although `from_user`
+    /// carries its number: From goes out anonymous with `Privacy: id`, and the number only
+    /// in `P-Asserted-Identity` to a trunk with [`TrunkConfig::assert_identity`].
+    pub privacy: bool,
 }
 
 /// The From user of a call whose caller is withheld: [`Ua::invite`] then sends
@@ -502,6 +512,7 @@ impl Invite {
             from_display: None,
             media,
             replaces: None,
+            privacy: false,
         }
     }
 
@@ -517,6 +528,7 @@ impl Invite {
             from_display: None,
             media,
             replaces: None,
+            privacy: false,
         }
     }
 }
@@ -841,6 +853,17 @@ impl Ua {
             );
         }
         self.cfg.accounts = accounts;
+    }
+
+    /// Changes whether `trunk` is trusted with `P-Asserted-Identity`
+    /// ([`TrunkConfig::assert_identity`]); applies to calls placed from now on.
+    ///
+    /// # Errors
+    /// [`UaError::NoSuchTrunk`].
+    pub fn set_assert_identity(&mut self, trunk: TrunkRef, on: bool) -> Result<(), UaError> {
+        let t = self.trunks.get_mut(trunk.0).ok_or(UaError::NoSuchTrunk)?;
+        t.cfg.assert_identity = on;
+        Ok(())
     }
 
     /// Adds a trunk; its registration and keep-alive start at the next timeout.
@@ -1834,12 +1857,17 @@ impl Ua {
         // A caller without a number (withheld, or restricted upstream) goes out anonymous
         // (RFC 3323 §4.1.1.3) with Privacy: id, unless the trunk puts its own account there.
         let anonymous = inv.from_user.is_empty() || inv.from_user.eq_ignore_ascii_case(ANONYMOUS);
+        let withheld = anonymous || inv.privacy;
         let trunk = match inv.trunk {
             Some(tr) => Some(self.trunks.get(tr.0).ok_or(UaError::NoSuchTrunk)?),
             None => None,
         };
         let trunk_user = trunk.is_some_and(|t| !t.cfg.user.is_empty());
-        let hide = anonymous && !trunk_user;
+        let hide = withheld && !trunk_user;
+        // RFC 3325 §9.1: the caller's number, asserted to a trusted provider only.
+        let asserted = trunk
+            .filter(|t| t.cfg.assert_identity && !anonymous)
+            .map(|t| sip_uri(&inv.from_user, &t.cfg.domain));
         let (dest, transport, target, from_uri) = match trunk {
             Some(t) => {
                 let mut target = inv.target.clone();
@@ -1892,15 +1920,22 @@ impl Ua {
             .unwrap_or_default();
         req.headers
             .push_kind(HeaderKind::From, format!("{display}<{from_uri}>;tag={tag}"));
-        if hide {
+        if hide || (withheld && asserted.is_some()) {
             req.headers.push("Privacy", "id");
+        }
+        if let Some(pai) = &asserted {
+            req.headers.push("P-Asserted-Identity", format!("<{pai}>"));
         }
         let mut to = target;
         to.params = crate::header::Params::default();
         req.headers.push_kind(HeaderKind::To, format!("<{to}>"));
         req.headers.push_kind(HeaderKind::CallId, call_id);
         req.headers.push_kind(HeaderKind::CSeq, "1 INVITE");
-        let user = inv.from_user.clone();
+        let user = if hide {
+            ANONYMOUS.to_owned()
+        } else {
+            inv.from_user.clone()
+        };
         req.headers
             .push_kind(HeaderKind::Contact, self.contact(&user, transport));
         req.headers.push_kind(HeaderKind::Allow, self.caps.allow());

@@ -88,6 +88,50 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// How a trunk rewrites the calling number it sends (docs/dialplan.md, caller ID).
+    #[derive(Default)]
+    CallerIdMode {
+        /** The caller's number unchanged. */ #[default] Pass = "pass",
+        /** Digits in front of the caller's number (1001 → 5551001). */ Prefix = "prefix",
+        /** Always one number (the company's main number). */ Fixed = "fixed",
+    }
+);
+text_enum!(
+    /// Whether an extension's number is shown to the called party by default.
+    #[derive(Default)]
+    Presentation {
+        /** Shown. */ #[default] Allowed = "allowed",
+        /** Withheld (CLIR): the callee sees "anonymous". */ Restricted = "restricted",
+    }
+);
+
+/// The caller-ID rule of a trunk (span or SIP trunk).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrunkCallerId {
+    /// Rewriting.
+    pub mode: CallerIdMode,
+    /// The prefix (1–16 digits) or the fixed number (2–20 digits); empty with
+    /// [`CallerIdMode::Pass`].
+    pub number: String,
+    /// Send a restricted caller's number anyway, flagged restricted: on E1/PRI in the
+    /// calling party number's octet 3a (Q.931 §4.5.10; the network withholds it), on a SIP
+    /// trunk in `P-Asserted-Identity` with `Privacy: id` (RFC 3325 §9.1: only towards a
+    /// trusted provider; it then also carries every other caller's number). Off: a
+    /// restricted caller goes out with no number (SIP: `anonymous`, RFC 3323).
+    pub send_restricted: bool,
+}
+
+/// An extension's caller-ID settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExtensionCallerId {
+    /// The number sent on outside calls instead of the extension number (2–20 digits), e.g.
+    /// its own DID. A trunk with a fixed number still sends its fixed number.
+    pub number: Option<String>,
+    /// Presentation of its calls unless the phone asks to withhold the number itself.
+    pub presentation: Presentation,
+}
+
 /// An E1 span.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpanConfig {
@@ -107,6 +151,8 @@ pub struct SpanConfig {
     pub device: String,
     /// Clock source priority, 0 = never take clock from this span, 1 = first choice.
     pub timing_priority: u8,
+    /// Calling numbers sent on this span.
+    pub caller_id: TrunkCallerId,
 }
 
 /// A SIP trunk to a provider.
@@ -132,6 +178,8 @@ pub struct SipTrunkConfig {
     pub max_channels: u32,
     /// In use.
     pub enabled: bool,
+    /// Calling numbers sent to the provider (`send_restricted`: P-Asserted-Identity).
+    pub caller_id: TrunkCallerId,
 }
 
 /// An extension number and what it reaches.
@@ -148,6 +196,8 @@ pub struct ExtensionConfig {
     /// Digest algorithms the account is challenged with; only SIP accounts may change the
     /// default.
     pub digest_algorithms: DigestAlgorithms,
+    /// Outbound caller ID and default presentation.
+    pub caller_id: ExtensionCallerId,
 }
 
 /// One member of a trunk group.
@@ -197,6 +247,39 @@ pub struct DialRuleConfig {
     pub allow_toll: bool,
     /// Target.
     pub target: DialTarget,
+}
+
+/// Where a DID rule sends a call from outside. There is no trunk group here: calls from
+/// outside never reach an outside line (toll-fraud rule 1, docs/dialplan.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DidTarget {
+    /// An extension (by id).
+    Extension(i64),
+    /// A queue (by id).
+    Queue(i64),
+    /// An IVR flow (by name; the active version answers).
+    Ivr(String),
+    /// The extension (or port, queue) the rewritten number names (DID ranges).
+    DialedExtension,
+    /// Cleared with this Q.850 cause (1–127).
+    Reject(u8),
+}
+
+/// A DID rule: called numbers from outside matching `pattern` go to `target`. The daemon
+/// puts these after the literal extension, port and queue numbers (docs/dialplan.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DidRuleConfig {
+    /// Lower runs first.
+    pub priority: i32,
+    /// Pattern, as for dial rules ([`DialRuleConfig::pattern`]). A literal may not be an
+    /// extension, port or queue number (those are reachable already and come first).
+    pub pattern: String,
+    /// Digits removed from the front (5551002, strip 3 → 1002).
+    pub strip: u8,
+    /// Digits added in front after stripping.
+    pub prepend: String,
+    /// Target.
+    pub target: DidTarget,
 }
 
 /// A new user; the password is hashed with argon2id before it is stored.
@@ -390,6 +473,20 @@ pub enum Command {
     },
     /// Remove a dial rule.
     DeleteDialRule {
+        /// Rule id.
+        id: i64,
+    },
+    /// Add a DID rule.
+    CreateDidRule(DidRuleConfig),
+    /// Replace a DID rule.
+    UpdateDidRule {
+        /// Rule id.
+        id: i64,
+        /// New configuration.
+        config: DidRuleConfig,
+    },
+    /// Remove a DID rule.
+    DeleteDidRule {
         /// Rule id.
         id: i64,
     },
@@ -695,8 +792,97 @@ fn check_password(field: &'static str, s: &str) -> Result<(), Invalid> {
 /// # Errors
 /// [`Rule::BadPattern`] on `dial_rule.pattern`.
 pub fn check_pattern(p: &str) -> Result<(), Invalid> {
-    let bad = Invalid::new("dial_rule.pattern", Rule::BadPattern);
-    check_len("dial_rule.pattern", p, 1, 64)?;
+    check_pattern_of("dial_rule.pattern", p)
+}
+
+/// Whether `number` matches a pattern [`check_pattern`] accepted (the switch's semantics:
+/// `X` 0-9, `Z` 1-9, `N` 2-9, `[..]` a class, a final `.` one or more further characters,
+/// a final `!` zero or more; anything else itself).
+#[must_use]
+pub fn pattern_matches(pattern: &str, number: &str) -> bool {
+    let (p, n) = (pattern.as_bytes(), number.as_bytes());
+    let (mut i, mut k) = (0, 0);
+    while i < p.len() {
+        match p[i] {
+            b'.' if i + 1 == p.len() => return k < n.len(),
+            b'!' if i + 1 == p.len() => return true,
+            _ => {}
+        }
+        let Some(&c) = n.get(k) else { return false };
+        let (ok, next) = match p[i] {
+            b'X' => (c.is_ascii_digit(), i + 1),
+            b'Z' => ((b'1'..=b'9').contains(&c), i + 1),
+            b'N' => ((b'2'..=b'9').contains(&c), i + 1),
+            b'[' => {
+                let end = p[i..]
+                    .iter()
+                    .position(|&x| x == b']')
+                    .map_or(p.len(), |e| e + i);
+                (class_contains(&p[i + 1..end], c), end + 1)
+            }
+            lit => (lit == c, i + 1),
+        };
+        if !ok {
+            return false;
+        }
+        i = next;
+        k += 1;
+    }
+    k == n.len()
+}
+
+/// `c` in a character class body like `15-7`.
+fn class_contains(class: &[u8], c: u8) -> bool {
+    let mut j = 0;
+    while j < class.len() {
+        if class.get(j + 1) == Some(&b'-') && j + 2 < class.len() {
+            if (class[j]..=class[j + 2]).contains(&c) {
+                return true;
+            }
+            j += 3;
+        } else {
+            if class[j] == c {
+                return true;
+            }
+            j += 1;
+        }
+    }
+    false
+}
+
+/// A pattern without wildcards (the switch matches it exactly).
+#[must_use]
+pub fn is_literal(p: &str) -> bool {
+    p.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+}
+
+/// Refuses a DID rule set (with `c` written as row `id`, or appended) in which a literal
+/// rule comes after a rule that matches it: it would never be reached.
+fn did_not_shadowed(tx: &Transaction<'_>, c: &DidRuleConfig, id: Option<i64>) -> Result<()> {
+    let mut rules: Vec<(i32, i64, String)> = tx
+        .prepare_cached("SELECT priority, id, pattern FROM did_rules WHERE id IS NOT ?1")?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mine = id.unwrap_or(i64::MAX);
+    rules.push((c.priority, mine, c.pattern.clone()));
+    rules.sort();
+    for (i, (_, rid, p)) in rules.iter().enumerate() {
+        if !is_literal(p) {
+            continue;
+        }
+        if let Some((_, by, _)) = rules[..i].iter().find(|(_, _, e)| pattern_matches(e, p)) {
+            // Name the other rule: the one shadowing this one, or the one this one shadows.
+            let by = if *rid == mine { *by } else { *rid };
+            return Err(Invalid::new("did_rule.pattern", Rule::Shadowed { by }).into());
+        }
+    }
+    Ok(())
+}
+
+fn check_pattern_of(field: &'static str, p: &str) -> Result<(), Invalid> {
+    let bad = Invalid::new(field, Rule::BadPattern);
+    check_len(field, p, 1, 64)?;
     let b = p.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -834,7 +1020,8 @@ fn validate_span(c: &SpanConfig) -> Result<(), Invalid> {
             },
         ));
     }
-    check_range("span.timing_priority", c.timing_priority.into(), 0, 8)
+    check_range("span.timing_priority", c.timing_priority.into(), 0, 8)?;
+    validate_trunk_caller_id("span.caller_id.number", &c.caller_id)
 }
 
 fn validate_trunk(c: &SipTrunkConfig) -> Result<(), Invalid> {
@@ -862,7 +1049,8 @@ fn validate_trunk(c: &SipTrunkConfig) -> Result<(), Invalid> {
     if let Some(h) = &c.outbound_proxy {
         check_host("sip_trunk.outbound_proxy", h)?;
     }
-    check_range("sip_trunk.max_channels", c.max_channels.into(), 1, 1000)
+    check_range("sip_trunk.max_channels", c.max_channels.into(), 1, 1000)?;
+    validate_trunk_caller_id("sip_trunk.caller_id.number", &c.caller_id)
 }
 
 fn validate_extension(tx: &Transaction<'_>, c: &ExtensionConfig, id: Option<i64>) -> Result<()> {
@@ -890,6 +1078,10 @@ fn validate_extension(tx: &Transaction<'_>, c: &ExtensionConfig, id: Option<i64>
         }
         (_, None) => {}
     }
+    if let Some(n) = &c.caller_id.number {
+        check_digits("extension.caller_id.number", n, 2, 20)?;
+    }
+    not_a_did_literal(tx, &c.number, "extension.number")?;
     if c.kind != ExtensionKind::Sip && c.digest_algorithms != DigestAlgorithms::default() {
         return Err(Invalid::new(
             "extension.digest_algorithms",
@@ -974,6 +1166,80 @@ fn validate_dial_rule(tx: &Transaction<'_>, c: &DialRuleConfig) -> Result<()> {
     Ok(())
 }
 
+fn validate_trunk_caller_id(field: &'static str, c: &TrunkCallerId) -> Result<(), Invalid> {
+    match c.mode {
+        CallerIdMode::Pass if !c.number.is_empty() => Err(Invalid::new(
+            field,
+            Rule::Conflicts {
+                other: "caller_id.mode",
+            },
+        )),
+        CallerIdMode::Prefix => check_digits(field, &c.number, 1, 16),
+        CallerIdMode::Fixed => check_digits(field, &c.number, 2, 20),
+        _ => Ok(()),
+    }
+}
+
+fn validate_did_rule(tx: &Transaction<'_>, c: &DidRuleConfig, id: Option<i64>) -> Result<()> {
+    check_range("did_rule.priority", c.priority.into(), 0, 1_000_000)?;
+    check_pattern_of("did_rule.pattern", &c.pattern)?;
+    check_range("did_rule.strip", c.strip.into(), 0, 32)?;
+    if !c.prepend.is_empty() {
+        check_len("did_rule.prepend", &c.prepend, 0, 32)?;
+        if !c
+            .prepend
+            .chars()
+            .all(|ch| ch.is_ascii_digit() || matches!(ch, '*' | '#'))
+        {
+            return Err(
+                Invalid::new("did_rule.prepend", Rule::BadChars { allowed: "0-9 * #" }).into(),
+            );
+        }
+    }
+    // A literal equal to an extension, port or queue number would come after that number's
+    // own rule and never be reached (the switch refuses such a plan).
+    if is_literal(&c.pattern) {
+        unique(
+            tx,
+            "extensions",
+            "number",
+            &c.pattern,
+            None,
+            "did_rule.pattern",
+        )?;
+        unique(tx, "queues", "number", &c.pattern, None, "did_rule.pattern")?;
+        unique(
+            tx,
+            "line_ports",
+            "extension",
+            &c.pattern,
+            None,
+            "did_rule.pattern",
+        )?;
+    }
+    match &c.target {
+        DidTarget::Extension(i) => reference(tx, "extensions", *i, "did_rule.target")?,
+        DidTarget::Queue(i) => reference(tx, "queues", *i, "did_rule.target")?,
+        DidTarget::Ivr(name) => {
+            check_name("did_rule.target", name)?;
+            if !tx
+                .prepare_cached("SELECT 1 FROM ivr_flows WHERE name = ?1")?
+                .exists([name])?
+            {
+                return Err(Invalid::new("did_rule.target", Rule::NoSuchReference).into());
+            }
+        }
+        DidTarget::Reject(cause) => check_range("did_rule.target", (*cause).into(), 1, 127)?,
+        DidTarget::DialedExtension => {}
+    }
+    did_not_shadowed(tx, c, id)
+}
+
+/// Fails with `Duplicate` on `field` when a literal DID rule is the number `n`.
+fn not_a_did_literal(tx: &Transaction<'_>, n: &str, field: &'static str) -> Result<()> {
+    unique(tx, "did_rules", "pattern", n, None, field)
+}
+
 fn validate_username(tx: &Transaction<'_>, u: &str) -> Result<()> {
     check_len("user.username", u, 1, 32)?;
     if !u
@@ -998,6 +1264,7 @@ fn validate_queue(tx: &Transaction<'_>, c: &QueueConfig, id: Option<i64>) -> Res
         unique(tx, "queues", "number", n, id, "queue.number")?;
         unique(tx, "extensions", "number", n, None, "queue.number")?;
         unique(tx, "line_ports", "extension", n, None, "queue.number")?;
+        not_a_did_literal(tx, n, "queue.number")?;
     }
     check_range("queue.max_len", c.max_len.into(), 0, 10_000)?;
     check_range("queue.max_wait_s", c.max_wait_s.into(), 0, 86_400)?;
@@ -1164,6 +1431,7 @@ const SIP_TRUNKS: Table = Table::new(Entity::SipTrunk, "sip_trunks", "sip_trunk.
 const EXTENSIONS: Table = Table::new(Entity::Extension, "extensions", "extension.id");
 const TRUNK_GROUPS: Table = Table::new(Entity::TrunkGroup, "trunk_groups", "trunk_group.id");
 const DIAL_RULES: Table = Table::new(Entity::DialRule, "dial_rules", "dial_rule.id");
+const DID_RULES: Table = Table::new(Entity::DidRule, "did_rules", "did_rule.id");
 const QUEUES: Table = Table::new(Entity::Queue, "queues", "queue.id");
 const SKILLS: Table = Table::new(Entity::Skill, "skills", "skill.id");
 const AGENTS: Table = Table::new(Entity::Agent, "agents", "agent.id");
@@ -1249,6 +1517,7 @@ fn update_id(cmd: &Command) -> Option<i64> {
         | C::UpdateExtension { id, .. }
         | C::UpdateTrunkGroup { id, .. }
         | C::UpdateDialRule { id, .. }
+        | C::UpdateDidRule { id, .. }
         | C::UpdateQueue { id, .. }
         | C::UpdateSkill { id, .. }
         | C::UpdateAgent { id, .. } => Some(*id),
@@ -1275,6 +1544,9 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
                     "switchtype",
                     "device",
                     "timing_priority",
+                    "cid_mode",
+                    "cid_number",
+                    "cid_send_restricted",
                 ],
                 params![
                     c.name,
@@ -1284,7 +1556,10 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
                     c.role.as_str(),
                     c.switchtype.as_str(),
                     c.device,
-                    c.timing_priority
+                    c.timing_priority,
+                    c.caller_id.mode.as_str(),
+                    c.caller_id.number,
+                    c.caller_id.send_restricted
                 ],
             )?
         }
@@ -1314,6 +1589,9 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
                     "outbound_proxy",
                     "max_channels",
                     "enabled",
+                    "cid_mode",
+                    "cid_number",
+                    "cid_send_restricted",
                 ],
                 params![
                     c.name,
@@ -1325,7 +1603,10 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
                     c.register,
                     c.outbound_proxy,
                     c.max_channels,
-                    c.enabled
+                    c.enabled,
+                    c.caller_id.mode.as_str(),
+                    c.caller_id.number,
+                    c.caller_id.send_restricted
                 ],
             )?
         }
@@ -1349,23 +1630,33 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
                     "kind",
                     "sip_password",
                     "digest_algorithms",
+                    "outbound_cid",
+                    "presentation",
                 ],
                 params![
                     c.number,
                     c.name,
                     c.kind.as_str(),
                     c.sip_password,
-                    c.digest_algorithms.as_str()
+                    c.digest_algorithms.as_str(),
+                    c.caller_id.number,
+                    c.caller_id.presentation.as_str()
                 ],
             )?
         }
         C::DeleteExtension { id } => EXTENSIONS.delete(
             tx,
             *id,
-            &[(
-                "SELECT 1 FROM dial_rules WHERE target_extension_id = ?1",
-                "a dial rule",
-            )],
+            &[
+                (
+                    "SELECT 1 FROM dial_rules WHERE target_extension_id = ?1",
+                    "a dial rule",
+                ),
+                (
+                    "SELECT 1 FROM did_rules WHERE target_extension_id = ?1",
+                    "a DID rule",
+                ),
+            ],
         )?,
         C::CreateLinePort(c) => {
             let (id, op) = crate::lines::write(tx, None, c)?;
@@ -1447,6 +1738,34 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
             )?
         }
         C::DeleteDialRule { id } => DIAL_RULES.delete(tx, *id, &[])?,
+        C::CreateDidRule(c) | C::UpdateDidRule { config: c, .. } => {
+            let id = DID_RULES.target(tx, update_id(cmd))?;
+            validate_did_rule(tx, c, id)?;
+            let (kind, e, q, i, cause) = match &c.target {
+                DidTarget::Extension(e) => ("extension", Some(*e), None, None, None),
+                DidTarget::Queue(q) => ("queue", None, Some(*q), None, None),
+                DidTarget::Ivr(n) => ("ivr", None, None, Some(n.as_str()), None),
+                DidTarget::DialedExtension => ("dialed_extension", None, None, None, None),
+                DidTarget::Reject(c) => ("reject", None, None, None, Some(*c)),
+            };
+            DID_RULES.write(
+                tx,
+                id,
+                &[
+                    "priority",
+                    "pattern",
+                    "strip",
+                    "prepend",
+                    "target_kind",
+                    "target_extension_id",
+                    "target_queue_id",
+                    "target_ivr",
+                    "reject_cause",
+                ],
+                params![c.priority, c.pattern, c.strip, c.prepend, kind, e, q, i, cause],
+            )?
+        }
+        C::DeleteDidRule { id } => DID_RULES.delete(tx, *id, &[])?,
         C::CreateUser(u) => {
             validate_username(tx, &u.username)?;
             check_text("user.display_name", &u.display_name, 64)?;
@@ -1538,10 +1857,16 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
         C::DeleteQueue { id } => QUEUES.delete(
             tx,
             *id,
-            &[(
-                "SELECT 1 FROM dial_rules WHERE target_queue_id = ?1",
-                "a dial rule",
-            )],
+            &[
+                (
+                    "SELECT 1 FROM dial_rules WHERE target_queue_id = ?1",
+                    "a dial rule",
+                ),
+                (
+                    "SELECT 1 FROM did_rules WHERE target_queue_id = ?1",
+                    "a DID rule",
+                ),
+            ],
         )?,
         C::CreateSkill(c) | C::UpdateSkill { config: c, .. } => {
             let id = SKILLS.target(tx, update_id(cmd))?;
@@ -1740,7 +2065,25 @@ fn span_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored<SpanConfig>> {
             )?,
             device: r.get(7)?,
             timing_priority: r.get(8)?,
+            caller_id: trunk_caller_id(r, 9, "spans")?,
         },
+    })
+}
+
+/// A trunk's caller-ID rule from columns `at` (mode), `at + 1` (number), `at + 2` (flag).
+fn trunk_caller_id(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    table: &'static str,
+) -> rusqlite::Result<TrunkCallerId> {
+    Ok(TrunkCallerId {
+        mode: decode(
+            CallerIdMode::parse(&r.get::<_, String>(at)?),
+            table,
+            "cid_mode",
+        )?,
+        number: r.get(at + 1)?,
+        send_restricted: r.get(at + 2)?,
     })
 }
 
@@ -1762,6 +2105,7 @@ fn trunk_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored<SipTrunkConfig>> 
             outbound_proxy: r.get(8)?,
             max_channels: r.get(9)?,
             enabled: r.get(10)?,
+            caller_id: trunk_caller_id(r, 11, "sip_trunks")?,
         },
     })
 }
@@ -1783,6 +2127,14 @@ fn extension_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored<ExtensionConf
                 "extensions",
                 "digest_algorithms",
             )?,
+            caller_id: ExtensionCallerId {
+                number: r.get(6)?,
+                presentation: decode(
+                    Presentation::parse(&r.get::<_, String>(7)?),
+                    "extensions",
+                    "presentation",
+                )?,
+            },
         },
     })
 }
@@ -1802,9 +2154,10 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserInfo> {
     })
 }
 
-const SPAN_COLS: &str =
-    "id, name, signalling, framing, crc4, role, switchtype, device, timing_priority";
-const TRUNK_COLS: &str = "id, name, host, port, transport, username, password, register, outbound_proxy, max_channels, enabled";
+const SPAN_COLS: &str = "id, name, signalling, framing, crc4, role, switchtype, device, timing_priority, cid_mode, cid_number, cid_send_restricted";
+const TRUNK_COLS: &str = "id, name, host, port, transport, username, password, register, outbound_proxy, max_channels, enabled, cid_mode, cid_number, cid_send_restricted";
+const EXTENSION_COLS: &str =
+    "id, number, name, kind, sip_password, digest_algorithms, outbound_cid, presentation";
 const USER_COLS: &str = "id, username, display_name, role, must_change_password, language";
 
 impl Store {
@@ -1914,9 +2267,9 @@ impl Store {
     /// # Errors
     /// SQLite errors.
     pub fn extensions(&self) -> Result<Vec<Stored<ExtensionConfig>>> {
-        let mut s = self.conn.prepare_cached(
-            "SELECT id, number, name, kind, sip_password, digest_algorithms FROM extensions ORDER BY number",
-        )?;
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {EXTENSION_COLS} FROM extensions ORDER BY number"
+        ))?;
         Ok(s.query_map([], extension_row)?
             .collect::<rusqlite::Result<_>>()?)
     }
@@ -1926,9 +2279,9 @@ impl Store {
     /// # Errors
     /// SQLite errors.
     pub fn extension_by_number(&self, number: &str) -> Result<Option<Stored<ExtensionConfig>>> {
-        let mut s = self.conn.prepare_cached(
-            "SELECT id, number, name, kind, sip_password, digest_algorithms FROM extensions WHERE number = ?1",
-        )?;
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT {EXTENSION_COLS} FROM extensions WHERE number = ?1"
+        ))?;
         Ok(s.query_row([number], extension_row).optional()?)
     }
 
@@ -1995,6 +2348,42 @@ impl Store {
                     strip: r.get(3)?,
                     prepend: r.get(4)?,
                     allow_toll: r.get(5)?,
+                    target,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// All DID rules in match order (priority, then id).
+    ///
+    /// # Errors
+    /// SQLite errors, or [`StoreError::BadStoredValue`].
+    pub fn did_rules(&self) -> Result<Vec<Stored<DidRuleConfig>>> {
+        let mut s = self.conn.prepare_cached(
+            "SELECT id, priority, pattern, strip, prepend, target_kind, target_extension_id, target_queue_id, target_ivr, reject_cause FROM did_rules ORDER BY priority, id",
+        )?;
+        let rows = s.query_map([], |r| {
+            let kind: String = r.get(5)?;
+            let e: Option<i64> = r.get(6)?;
+            let q: Option<i64> = r.get(7)?;
+            let i: Option<String> = r.get(8)?;
+            let c: Option<u8> = r.get(9)?;
+            let target = match (kind.as_str(), e, q, i, c) {
+                ("extension", Some(e), ..) => DidTarget::Extension(e),
+                ("queue", _, Some(q), ..) => DidTarget::Queue(q),
+                ("ivr", _, _, Some(i), _) => DidTarget::Ivr(i),
+                ("dialed_extension", ..) => DidTarget::DialedExtension,
+                ("reject", .., Some(c)) => DidTarget::Reject(c),
+                _ => decode(None, "did_rules", "target_kind")?,
+            };
+            Ok(Stored {
+                id: r.get(0)?,
+                config: DidRuleConfig {
+                    priority: r.get(1)?,
+                    pattern: r.get(2)?,
+                    strip: r.get(3)?,
+                    prepend: r.get(4)?,
                     target,
                 },
             })

@@ -1,9 +1,9 @@
 //! The embedded demo defaults (issue 5's `make demo`).
 
 use crate::config::{
-    AgentConfig, Command, CommandContext, DialRuleConfig, DialTarget, ExtensionConfig,
-    ExtensionKind, Framing, Language, NewUser, QueueConfig, Role, Signalling, SpanConfig, SpanRole,
-    Strategy, SwitchType, TrunkGroupConfig, TrunkRef, execute_in,
+    AgentConfig, Command, CommandContext, DialRuleConfig, DialTarget, DidRuleConfig, DidTarget,
+    ExtensionConfig, ExtensionKind, Framing, Language, NewUser, QueueConfig, Role, Signalling,
+    SpanConfig, SpanRole, Strategy, SwitchType, TrunkGroupConfig, TrunkRef, execute_in,
 };
 use crate::error::{Entity, Result};
 use crate::lines::LinePortConfig;
@@ -37,6 +37,7 @@ fn sip(number: u32, name: &str) -> Command {
         kind: ExtensionKind::Sip,
         sip_password: Some(format!("demo{number}")),
         digest_algorithms: Default::default(),
+        caller_id: Default::default(),
     })
 }
 
@@ -87,7 +88,8 @@ impl Store {
     /// Creates: span `span1`, a virtual E1 PRI (EuroISDN, CRC-4, user side, device
     /// `virt:span1.sock`, relative to the data directory) facing the simulated carrier;
     /// trunk group `carrier` with it, and dial rule `0.` → `carrier` (strip nothing, toll
-    /// calls not allowed); SIP accounts 1001–1004 (password `demo` + number); 600 echo test;
+    /// calls not allowed), and DID rule `5551XXX` (strip 3) → the dialled extension (the carrier's
+    /// 5551002 rings 1002); SIP accounts 1001–1004 (password `demo` + number); 600 echo test;
     /// 601 1 kHz test tone; the demo call-center: agents 2001–2010 with SIP accounts
     /// (password `demo` + number), skill `general`, queues `sales` (701) and `support` (702)
     /// with all ten agents; line ports ([`crate::lines`]): FXS port 1 (`virt:fxs1.sock`) as
@@ -116,6 +118,12 @@ impl Store {
             switchtype: SwitchType::EuroIsdn,
             device: "virt:span1.sock".into(),
             timing_priority: 1,
+            // Calling numbers pass unchanged; a restricted caller's number goes flagged
+            // restricted (octet 3a), the network withholds it.
+            caller_id: crate::config::TrunkCallerId {
+                send_restricted: true,
+                ..Default::default()
+            },
         })];
         for n in 1001..=1004 {
             cmds.push(sip(n, &format!("Demo phone {n}")));
@@ -126,6 +134,7 @@ impl Store {
             kind: ExtensionKind::EchoTest,
             sip_password: None,
             digest_algorithms: Default::default(),
+            caller_id: Default::default(),
         }));
         cmds.push(Command::CreateExtension(ExtensionConfig {
             number: "601".into(),
@@ -133,6 +142,7 @@ impl Store {
             kind: ExtensionKind::TestTone,
             sip_password: None,
             digest_algorithms: Default::default(),
+            caller_id: Default::default(),
         }));
         for n in 2001..=2010 {
             cmds.push(sip(n, &format!("Agent {n}")));
@@ -175,6 +185,14 @@ impl Store {
             allow_toll: false,
             target: DialTarget::TrunkGroup(tg),
         })];
+        // The carrier's DID range 5551000–5551999 reaches extension 1000–1999 (strip 3).
+        more.push(Command::CreateDidRule(DidRuleConfig {
+            priority: 100,
+            pattern: "5551XXX".into(),
+            strip: 3,
+            prepend: String::new(),
+            target: DidTarget::DialedExtension,
+        }));
         for n in 2001..=2010 {
             more.push(Command::CreateAgent(AgentConfig {
                 number: n.to_string(),

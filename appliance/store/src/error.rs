@@ -163,6 +163,13 @@ pub enum Rule {
     /// Would leave the system without an admin user.
     #[error("would leave no admin user")]
     LastAdmin,
+    /// A literal rule that an earlier rule (priority order) already matches: it would never
+    /// be reached, and the switch refuses such a plan.
+    #[error("never reached: rule {by} comes first and matches it")]
+    Shadowed {
+        /// Id of the earlier rule.
+        by: i64,
+    },
     /// Not a usable phone number.
     #[error("not a phone number (digits, optional leading +, separators)")]
     BadPhoneNumber,
@@ -182,6 +189,8 @@ pub enum Entity {
     TrunkGroup,
     /// Dial-plan rule.
     DialRule,
+    /// DID rule (calls from outside).
+    DidRule,
     /// User of the panel / CTI.
     User,
     /// ACD queue.
@@ -244,6 +253,7 @@ impl Entity {
             Self::Extension => "extension",
             Self::TrunkGroup => "trunk_group",
             Self::DialRule => "dial_rule",
+            Self::DidRule => "did_rule",
             Self::User => "user",
             Self::Queue => "queue",
             Self::Skill => "skill",
@@ -273,12 +283,13 @@ impl Entity {
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 30] = [
+        const ALL: [Entity; 31] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
             Entity::TrunkGroup,
             Entity::DialRule,
+            Entity::DidRule,
             Entity::User,
             Entity::Queue,
             Entity::Skill,

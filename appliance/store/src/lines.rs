@@ -84,6 +84,11 @@ pub struct LinePortConfig {
     pub ring_on_ms: u32,
     /// Ring cadence: silence between rings, ms (100–10000).
     pub ring_off_ms: u32,
+    /// FXO: a call we place counts as answered at the exchange's polarity reversal (answer
+    /// supervision, Asterisk's `answeronpolarityswitch=yes`), not when dialling ends. Only
+    /// for lines whose exchange reverses the battery on answer: on others the call would
+    /// never be answered. Always false for FXS and sound ports.
+    pub answer_on_polarity: bool,
 }
 
 impl LinePortConfig {
@@ -101,6 +106,7 @@ impl LinePortConfig {
             country: LineCountry::Cn,
             ring_on_ms: 1000,
             ring_off_ms: 4000,
+            answer_on_polarity: false,
         }
     }
 
@@ -174,6 +180,14 @@ pub fn validate_line_port(c: &LinePortConfig) -> Result<(), Invalid> {
     }
     match c.kind {
         LinePortKind::Fxs | LinePortKind::Sound => {
+            if c.answer_on_polarity {
+                return Err(Invalid::new(
+                    "line_port.answer_on_polarity",
+                    Rule::Conflicts {
+                        other: "kind fxs/sound",
+                    },
+                ));
+            }
             let n = c.extension.as_deref().ok_or(Invalid::new(
                 "line_port.extension",
                 Rule::Required {
@@ -227,7 +241,7 @@ pub fn validate_line_port(c: &LinePortConfig) -> Result<(), Invalid> {
     Ok(())
 }
 
-const COLS: &str = "id, port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms";
+const COLS: &str = "id, port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms, answer_on_polarity";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLinePort> {
     let text = |i: usize| r.get::<_, String>(i);
@@ -248,6 +262,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLinePort> {
             country: decode(LineCountry::parse(&text(8)?), "line_ports", "country")?,
             ring_on_ms: r.get(9)?,
             ring_off_ms: r.get(10)?,
+            answer_on_polarity: r.get(11)?,
         },
     })
 }
@@ -288,7 +303,8 @@ pub(crate) fn write(
         let used: bool = tx.query_row(
             "SELECT EXISTS(SELECT 1 FROM line_ports WHERE extension = ?1 AND id IS NOT ?2)
                  OR EXISTS(SELECT 1 FROM extensions WHERE number = ?1)
-                 OR EXISTS(SELECT 1 FROM queues WHERE number = ?1)",
+                 OR EXISTS(SELECT 1 FROM queues WHERE number = ?1)
+                 OR EXISTS(SELECT 1 FROM did_rules WHERE pattern = ?1)",
             params![n, id],
             |r| r.get(0),
         )?;
@@ -316,21 +332,23 @@ pub(crate) fn write(
         c.caller_id.as_str(),
         c.country.as_str(),
         c.ring_on_ms,
-        c.ring_off_ms
+        c.ring_off_ms,
+        c.answer_on_polarity
     ];
     if let Some(id) = id {
         let mut all = values.to_vec();
         all.push(&id);
         tx.execute(
             "UPDATE line_ports SET port=?1, kind=?2, device=?3, extension=?4, route=?5, trunk_group=?6,
-                 caller_id=?7, country=?8, ring_on_ms=?9, ring_off_ms=?10 WHERE id=?11",
+                 caller_id=?7, country=?8, ring_on_ms=?9, ring_off_ms=?10, answer_on_polarity=?11
+                 WHERE id=?12",
             all.as_slice(),
         )?;
         Ok((id, Op::Update))
     } else {
         tx.execute(
-            "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms, answer_on_polarity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             values,
         )?;
         Ok((tx.last_insert_rowid(), Op::Create))

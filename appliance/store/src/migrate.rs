@@ -125,6 +125,16 @@ pub(crate) const STEPS: &[Step] = &[
         sql: V13,
         tables: &["accounts", "bills", "appointments"],
     },
+    Step {
+        what: "v14 DID rules (carrier numbers with rewriting); caller-ID rules of spans and SIP trunks, outbound caller ID and presentation of extensions",
+        sql: V14,
+        tables: &["did_rules"],
+    },
+    Step {
+        what: "v15 FXO answer supervision: a line port's call answered at the polarity reversal",
+        sql: V15,
+        tables: &[],
+    },
 ];
 
 /// The schema version this build writes.
@@ -561,6 +571,56 @@ CREATE TABLE line_ports(
 ";
 
 /// Existing extensions keep being offered both algorithms.
+/// DID rules ([`crate::config::DidRuleConfig`]): what a called number from outside (E1/PRI,
+/// FXO, SIP trunks, unauthenticated SIP) reaches, after the daemon's literal extension, port
+/// and queue numbers (docs/dialplan.md). The target is an extension, a queue, an IVR flow,
+/// the extension the rewritten number names, or a rejection with a Q.850 cause: never a
+/// trunk group (toll-fraud rule 1), so the table has no column for one.
+///
+/// Caller ID ([`crate::config::TrunkCallerId`], [`crate::config::ExtensionCallerId`]): each
+/// span and SIP trunk rewrites calling numbers (`pass`, `prefix`, `fixed` with its digits)
+/// and may send a restricted caller's number flagged restricted (ISDN octet 3a; SIP:
+/// P-Asserted-Identity, RFC 3325). Existing spans keep sending it (as before), existing SIP
+/// trunks keep hiding it. Each extension may have its own outbound number and a default
+/// presentation.
+const V15: &str = r"
+ALTER TABLE line_ports ADD COLUMN answer_on_polarity INTEGER NOT NULL DEFAULT 0
+    CHECK (answer_on_polarity IN (0, 1));
+";
+
+const V14: &str = r"
+CREATE TABLE did_rules(
+    id INTEGER PRIMARY KEY,
+    priority INTEGER NOT NULL,
+    pattern TEXT NOT NULL,
+    strip INTEGER NOT NULL CHECK (strip BETWEEN 0 AND 32),
+    prepend TEXT NOT NULL,
+    target_kind TEXT NOT NULL
+        CHECK (target_kind IN ('extension', 'queue', 'ivr', 'dialed_extension', 'reject')),
+    target_extension_id INTEGER REFERENCES extensions(id),
+    target_queue_id INTEGER REFERENCES queues(id),
+    target_ivr TEXT,
+    reject_cause INTEGER CHECK (reject_cause IS NULL OR reject_cause BETWEEN 1 AND 127),
+    CHECK ((target_kind = 'extension') = (target_extension_id IS NOT NULL)),
+    CHECK ((target_kind = 'queue') = (target_queue_id IS NOT NULL)),
+    CHECK ((target_kind = 'ivr') = (target_ivr IS NOT NULL)),
+    CHECK ((target_kind = 'reject') = (reject_cause IS NOT NULL))
+);
+CREATE INDEX did_rules_ext ON did_rules(target_extension_id);
+CREATE INDEX did_rules_queue ON did_rules(target_queue_id);
+ALTER TABLE spans ADD COLUMN cid_mode TEXT NOT NULL DEFAULT 'pass'
+    CHECK (cid_mode IN ('pass', 'prefix', 'fixed'));
+ALTER TABLE spans ADD COLUMN cid_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE spans ADD COLUMN cid_send_restricted INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sip_trunks ADD COLUMN cid_mode TEXT NOT NULL DEFAULT 'pass'
+    CHECK (cid_mode IN ('pass', 'prefix', 'fixed'));
+ALTER TABLE sip_trunks ADD COLUMN cid_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE sip_trunks ADD COLUMN cid_send_restricted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE extensions ADD COLUMN outbound_cid TEXT;
+ALTER TABLE extensions ADD COLUMN presentation TEXT NOT NULL DEFAULT 'allowed'
+    CHECK (presentation IN ('allowed', 'restricted'));
+";
+
 const V12: &str = r"
 ALTER TABLE extensions ADD COLUMN digest_algorithms TEXT NOT NULL DEFAULT 'md5,sha-256'
     CHECK (digest_algorithms IN ('md5', 'md5,sha-256'));
@@ -697,8 +757,8 @@ mod tests {
         match v {
             1 => {
                 conn.execute_batch(
-                    "INSERT INTO spans VALUES (1, 'span1', 'pri', 'ccs', 1, 'user', 'euroisdn', 'dahdi:1', 1);
-                     INSERT INTO sip_trunks VALUES (1, 'prov', 'sip.example.net', 5060, 'udp', 'u', 'p', 1, NULL, 30, 1);
+                    "INSERT INTO spans(id, name, signalling, framing, crc4, role, switchtype, device, timing_priority) VALUES (1, 'span1', 'pri', 'ccs', 1, 'user', 'euroisdn', 'dahdi:1', 1);
+                     INSERT INTO sip_trunks(id, name, host, port, transport, username, password, register, outbound_proxy, max_channels, enabled) VALUES (1, 'prov', 'sip.example.net', 5060, 'udp', 'u', 'p', 1, NULL, 30, 1);
                      INSERT INTO extensions(id, number, name, kind, sip_password) VALUES (1, '1001', 'Phone', 'sip', 'secret1001');
                      INSERT INTO trunk_groups VALUES (1, 'out');
                      INSERT INTO trunk_group_members VALUES (1, 0, 1, NULL), (1, 1, NULL, 1);
@@ -798,6 +858,26 @@ mod tests {
                      INSERT INTO accounts(id, number, customer_id, balance_minor, currency) VALUES (1, '79927398713', 1, 12345, 'CNY');
                      INSERT INTO bills(account_id, period, amount_minor, due_date, status) VALUES (1, '2026-10', 9900, '2026-11-15', 'open');
                      INSERT INTO appointments(account_id, customer_id, start_ts, what, status) VALUES (1, 1, 1800000000000000, 'meter reading', 'booked');",
+                )
+                .unwrap(),
+            // A DID range to the dialled extension and a rejected number; v1's span sends
+            // prefix 555, its SIP trunk a fixed number with P-Asserted-Identity; v1's
+            // extension 1001 has its own outbound number and withholds it.
+            14 => conn
+                .execute_batch(
+                    "INSERT INTO did_rules(id, priority, pattern, strip, prepend, target_kind, target_extension_id, target_queue_id, target_ivr, reject_cause)
+                        VALUES (1, 10, '5551XXX', 3, '', 'dialed_extension', NULL, NULL, NULL, NULL),
+                               (2, 20, '5559999', 0, '', 'reject', NULL, NULL, NULL, 21),
+                               (3, 30, '5557001', 0, '', 'queue', NULL, 1, NULL, NULL);
+                     UPDATE spans SET cid_mode = 'prefix', cid_number = '555' WHERE id = 1;
+                     UPDATE sip_trunks SET cid_mode = 'fixed', cid_number = '5550000', cid_send_restricted = 1 WHERE id = 1;
+                     UPDATE extensions SET outbound_cid = '5551001', presentation = 'restricted' WHERE id = 1;",
+                )
+                .unwrap(),
+            15 => conn
+                .execute_batch(
+                    "INSERT INTO line_ports(port, kind, device, extension, route, trunk_group, caller_id, country, ring_on_ms, ring_off_ms, answer_on_polarity)
+                        VALUES (9, 'fxo', 'dahdi:9', NULL, '8001', NULL, 'none', 'etsi', 1000, 4000, 1);",
                 )
                 .unwrap(),
             _ => unreachable!("add a fixture for the new schema version"),
@@ -943,6 +1023,49 @@ mod tests {
                 );
                 let ap = store.appointments(a.customer_id).unwrap();
                 assert_eq!(ap[0].config.what, "meter reading");
+            }
+            14 => {
+                use crate::config::{CallerIdMode, DidTarget, Presentation};
+                let d = store.did_rules().unwrap();
+                assert_eq!(d.len(), 3);
+                assert_eq!(
+                    (
+                        d[0].config.pattern.as_str(),
+                        d[0].config.strip,
+                        &d[0].config.target
+                    ),
+                    ("5551XXX", 3, &DidTarget::DialedExtension)
+                );
+                assert_eq!(d[1].config.target, DidTarget::Reject(21));
+                assert_eq!(d[2].config.target, DidTarget::Queue(1));
+                let span = &store.spans().unwrap()[0].config.caller_id;
+                assert_eq!(
+                    (span.mode, span.number.as_str(), span.send_restricted),
+                    (CallerIdMode::Prefix, "555", true)
+                );
+                let trunk = &store.sip_trunks().unwrap()[0].config.caller_id;
+                assert_eq!(
+                    (trunk.mode, trunk.number.as_str(), trunk.send_restricted),
+                    (CallerIdMode::Fixed, "5550000", true)
+                );
+                let e = store.extension_by_number("1001").unwrap().unwrap();
+                assert_eq!(
+                    (
+                        e.config.caller_id.number.as_deref(),
+                        e.config.caller_id.presentation
+                    ),
+                    (Some("5551001"), Presentation::Restricted)
+                );
+                // Rows written before v14: extension 1012 (v12) keeps the defaults.
+                let old = store.extension_by_number("1012").unwrap().unwrap();
+                assert_eq!(old.config.caller_id, Default::default());
+            }
+            15 => {
+                let ports = store.line_ports().unwrap();
+                let by = |n: u16| ports.iter().find(|p| p.config.port == n).unwrap();
+                assert!(by(9).config.answer_on_polarity);
+                // The FXO port written before v15 (v11) keeps the old behaviour.
+                assert!(!by(8).config.answer_on_polarity);
             }
             _ => unreachable!(),
         }

@@ -20,6 +20,7 @@ fn ext(n: u32) -> Command {
         kind: ExtensionKind::Sip,
         sip_password: Some(format!("secret{n}")),
         digest_algorithms: Default::default(),
+        caller_id: Default::default(),
     })
 }
 

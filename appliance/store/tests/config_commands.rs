@@ -20,6 +20,7 @@ fn span(name: &str) -> SpanConfig {
         switchtype: SwitchType::EuroIsdn,
         device: "dahdi:1".into(),
         timing_priority: 1,
+        caller_id: Default::default(),
     }
 }
 
@@ -35,6 +36,7 @@ fn trunk(name: &str) -> SipTrunkConfig {
         outbound_proxy: None,
         max_channels: 30,
         enabled: true,
+        caller_id: Default::default(),
     }
 }
 
@@ -45,6 +47,7 @@ fn ext(number: &str) -> ExtensionConfig {
         kind: ExtensionKind::Sip,
         sip_password: Some(format!("demo{number}")),
         digest_algorithms: Default::default(),
+        caller_id: Default::default(),
     }
 }
 

@@ -86,6 +86,7 @@ fn an_update_keeps_the_uniqueness_rules_both_ways_and_is_audited() {
             kind: store::config::ExtensionKind::EchoTest,
             sip_password: None,
             digest_algorithms: store::config::DigestAlgorithms::default(),
+            caller_id: Default::default(),
         }),
     ));
     assert_eq!((e.field, e.rule), ("extension.number", Rule::Duplicate));
@@ -179,4 +180,52 @@ fn the_chat_capacity_defaults_to_two_is_bounded_and_audited() {
     let log = s.changes_since(rev).unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].change.entity, Entity::ChatSettings);
+}
+
+/// Answer supervision (v15) is an FXO setting: it round-trips on an FXO port and is refused,
+/// naming the field, on an FXS port, with nothing written.
+#[test]
+fn answer_on_polarity_is_for_fxo_ports_only() {
+    let (_d, mut s) = demo();
+    let ports = s.line_ports().unwrap();
+    let fxo = ports
+        .iter()
+        .find(|p| p.config.route.is_some())
+        .unwrap()
+        .clone();
+    let fxs = ports
+        .iter()
+        .find(|p| p.config.extension.is_some())
+        .unwrap()
+        .clone();
+    assert!(!fxo.config.answer_on_polarity, "off by default");
+    let mut config = fxo.config.clone();
+    config.answer_on_polarity = true;
+    s.execute(CTX, &Command::UpdateLinePort { id: fxo.id, config })
+        .unwrap();
+    let again = s.line_ports().unwrap();
+    assert!(
+        again
+            .iter()
+            .find(|p| p.id == fxo.id)
+            .unwrap()
+            .config
+            .answer_on_polarity
+    );
+
+    let rev = s.config_revision().unwrap();
+    let mut config = fxs.config.clone();
+    config.answer_on_polarity = true;
+    let e = invalid(s.execute(CTX, &Command::UpdateLinePort { id: fxs.id, config }));
+    assert_eq!(e.field, "line_port.answer_on_polarity");
+    assert_eq!(s.config_revision().unwrap(), rev);
+    assert!(
+        !s.line_ports()
+            .unwrap()
+            .iter()
+            .find(|p| p.id == fxs.id)
+            .unwrap()
+            .config
+            .answer_on_polarity
+    );
 }

@@ -147,6 +147,7 @@ fn an_extension_or_queue_cannot_take_a_port_number_and_nothing_changes() {
         kind: ExtensionKind::Sip,
         sip_password: Some("demo1101pw".into()),
         digest_algorithms: Default::default(),
+        caller_id: Default::default(),
     };
     let mut queue: QueueConfig = queues[0].config.clone();
     queue.name = "paging".into();

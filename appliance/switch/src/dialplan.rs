@@ -457,10 +457,21 @@ impl CallerIdRule {
     /// The calling party as sent on this trunk.
     #[must_use]
     pub fn apply(&self, calling: &CallingParty) -> CallingParty {
-        let number = match &self.mode {
-            CidMode::Pass => calling.number.clone(),
-            CidMode::Prefix(p) => calling.number.as_ref().map(|n| format!("{p}{n}")),
-            CidMode::Fixed(n) => Some(n.clone()),
+        self.apply_with(calling, None)
+    }
+
+    /// The calling party as sent on this trunk for a caller with its own outbound number
+    /// (an extension's [`ExtensionCallerId::outbound_number`]): that number replaces the
+    /// caller's and is sent whole ([`CidMode::Pass`] and [`CidMode::Prefix`] alike: it is
+    /// already a full number), except that a trunk with [`CidMode::Fixed`] still sends its
+    /// fixed number. Presentation is kept either way.
+    #[must_use]
+    pub fn apply_with(&self, calling: &CallingParty, own: Option<&str>) -> CallingParty {
+        let number = match (&self.mode, own) {
+            (CidMode::Fixed(n), _) => Some(n.clone()),
+            (_, Some(own)) => Some(own.to_owned()),
+            (CidMode::Pass, _) => calling.number.clone(),
+            (CidMode::Prefix(p), _) => calling.number.as_ref().map(|n| format!("{p}{n}")),
         };
         let number = match calling.presentation {
             Presentation::Restricted if !self.send_restricted_number => None,
@@ -504,6 +515,21 @@ pub struct Extension {
     pub kind: ChannelKind,
     /// The daemon's endpoint id (SIP account, `fxs/3`, ...).
     pub endpoint: String,
+    /// Its caller-ID settings on calls it makes.
+    pub caller_id: ExtensionCallerId,
+}
+
+/// An extension's caller-ID settings, applied to calls from [`OriginClass::Extension`]
+/// whose calling number is the extension's name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExtensionCallerId {
+    /// Sent on outside calls instead of the extension number (e.g. its own DID); the
+    /// trunk's rule decides the rest ([`CallerIdRule::apply_with`]).
+    pub outbound_number: Option<String>,
+    /// Presentation of its calls: [`Presentation::Restricted`] withholds the number on
+    /// every call (inside: the callee sees no number; outside: the trunk's
+    /// `send_restricted_number` decides), as if the phone had asked for it.
+    pub presentation: Presentation,
 }
 
 /// Timers of the switch.
@@ -703,6 +729,15 @@ impl Config {
                 if self.trunk(m).is_none() {
                     return Err(ConfigError::NoSuchTrunk(m.clone()));
                 }
+            }
+        }
+        for n in self
+            .extensions
+            .iter()
+            .filter_map(|e| e.caller_id.outbound_number.as_ref())
+        {
+            if !is_number(n) {
+                return Err(ConfigError::NotANumber(n.clone()));
             }
         }
         for t in &self.trunks {

@@ -692,6 +692,8 @@ struct Attempt {
     index: usize,
     number: String,
     calling: CallingParty,
+    /// The calling extension's own outbound number.
+    own_number: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -1084,6 +1086,17 @@ impl Switch {
                 if !self.reserved.remove(&leg) {
                     return Err(SwitchError::LegNotAllocated(leg));
                 }
+                // An extension that withholds its number by default (CLIR).
+                let mut calling = calling;
+                if origin == OriginClass::Extension
+                    && let Some(e) = calling
+                        .number
+                        .as_deref()
+                        .and_then(|n| self.config.extension(n))
+                    && e.caller_id.presentation == crate::dialplan::Presentation::Restricted
+                {
+                    calling.presentation = crate::dialplan::Presentation::Restricted;
+                }
                 let call = CallId(self.next_call);
                 self.next_call = self.next_call.wrapping_add(1);
                 self.calls.insert(
@@ -1473,6 +1486,19 @@ impl Switch {
         }
     }
 
+    /// The extension a call from `leg` comes from: an extension-class leg whose calling
+    /// number is an extension's name.
+    fn calling_extension(
+        &self,
+        leg: LegId,
+        calling: &CallingParty,
+    ) -> Option<&crate::dialplan::Extension> {
+        if self.legs.get(&leg)?.origin != OriginClass::Extension {
+            return None;
+        }
+        self.config.extension(calling.number.as_deref()?)
+    }
+
     /// Connects `leg` (incoming, or answered and free) to a routed target.
     fn connect(&mut self, now: Instant, leg: LegId, route: Route, calling: CallingParty) {
         let call = self.legs[&leg].call;
@@ -1507,11 +1533,15 @@ impl Switch {
                 );
             }
             Target::TrunkGroup(group) => {
+                let own_number = self
+                    .calling_extension(leg, &calling)
+                    .and_then(|e| e.caller_id.outbound_number.clone());
                 let attempt = Attempt {
                     group,
                     index: 0,
                     number: route.number,
                     calling,
+                    own_number,
                 };
                 self.try_trunks(now, call, leg, attempt);
             }
@@ -1571,7 +1601,9 @@ impl Switch {
                 attempt.index += 1;
                 continue;
             }
-            let calling = trunk.caller_id.apply(&attempt.calling);
+            let calling = trunk
+                .caller_id
+                .apply_with(&attempt.calling, attempt.own_number.as_deref());
             self.calls.get_mut(&call).expect("call").trunk = Some(trunk.name.clone());
             let number = attempt.number.clone();
             self.originate(

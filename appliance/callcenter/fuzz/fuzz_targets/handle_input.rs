@@ -17,7 +17,7 @@ use switch::engine::LegEvent;
 use switch::{Cause, Instant};
 
 fn config() -> Config {
-    let ext = |n: u32| Extension { name: n.to_string(), kind: ChannelKind::Sip, endpoint: format!("sip:{n}") };
+    let ext = |n: u32| Extension { name: n.to_string(), kind: ChannelKind::Sip, endpoint: format!("sip:{n}"), caller_id: Default::default() };
     let rule = |p: &str, t| Rule::new(p, t).expect("pattern");
     let q = |id: u32, name: &str, number: &str| QueueSpec {
         number: number.into(),

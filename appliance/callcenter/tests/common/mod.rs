@@ -51,6 +51,7 @@ pub fn switch_config() -> SwitchConfig {
                 endpoint: format!("sip:{n}"),
                 name: n,
                 kind: ChannelKind::Sip,
+                caller_id: Default::default(),
             })
             .collect(),
         trunks: vec![],

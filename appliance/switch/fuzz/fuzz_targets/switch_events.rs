@@ -26,6 +26,7 @@ fn config() -> Config {
             name: n.into(),
             kind: ChannelKind::Sip,
             endpoint: n.into(),
+            caller_id: Default::default(),
         });
     }
     for (name, span) in [("e1", Some(1)), ("sip", None)] {

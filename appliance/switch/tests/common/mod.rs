@@ -18,6 +18,7 @@ pub fn config() -> Config {
         name: n.into(),
         kind,
         endpoint: format!("ep-{n}"),
+        caller_id: Default::default(),
     };
     Config {
         plan: DialPlan {
