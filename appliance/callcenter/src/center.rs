@@ -1021,6 +1021,30 @@ impl Center {
                 });
                 return;
             }
+            cti::SwitchCommand::Record { leg, action } => {
+                let action = match action {
+                    cti::RecordingAction::Start => switch::engine::RecordAction::Start,
+                    cti::RecordingAction::Suspend => switch::engine::RecordAction::Pause,
+                    cti::RecordingAction::Resume => switch::engine::RecordAction::Resume,
+                    cti::RecordingAction::Stop => switch::engine::RecordAction::Stop,
+                };
+                // The switch's `Recording` event tells the model (and every desktop in the
+                // call) what was done.
+                if self
+                    .sw(
+                        now,
+                        LegEvent::Record {
+                            leg: sw_leg(*leg),
+                            action,
+                        },
+                    )
+                    .is_err()
+                {
+                    self.events
+                        .push_back((now, Event::CtiNotCarriedOut { command: s.clone() }));
+                }
+                return;
+            }
             _ => {
                 self.events
                     .push_back((now, Event::CtiNotCarriedOut { command: s }));
@@ -1207,6 +1231,22 @@ impl Center {
                 self.caller_legs.insert(leg, call);
             }
             E::LegAnswered { leg } => self.leg_answered(now, leg),
+            E::Recording { call, action, .. } => {
+                let state = match action {
+                    switch::engine::RecordAction::Start | switch::engine::RecordAction::Resume => {
+                        cti::RecordingState::Recording
+                    }
+                    switch::engine::RecordAction::Pause => cti::RecordingState::Suspended,
+                    switch::engine::RecordAction::Stop => cti::RecordingState::Stopped,
+                };
+                self.happening(
+                    now,
+                    cti::Happening::Recording {
+                        call: cti_call(call),
+                        state,
+                    },
+                );
+            }
             E::Handoff { call, leg, target } => self.handoff(now, call, leg, target),
             E::LegOriginated {
                 call,
