@@ -655,6 +655,9 @@ fn reload(
                     | store::Entity::Queue => "applied: dial plan rebuilt",
                     store::Entity::Span => "needs a restart: spans are opened at start",
                     store::Entity::LinePort => "needs a restart: line ports are opened at start",
+                    store::Entity::RecordingPolicy | store::Entity::VoicemailSettings => {
+                        "applied: read at this reload"
+                    }
                     _ => "stored; not used by this daemon slice yet",
                 };
                 info!(

@@ -226,6 +226,8 @@ pub enum Entity {
     RecordingPolicy,
     /// Web chat settings: chats per agent (settings, id 0).
     ChatSettings,
+    /// Voicemail settings: seconds of silence that end a message (settings, id 0).
+    VoicemailSettings,
     /// CRM account ([`crate::billing`]).
     Account,
     /// Bill of an account.
@@ -266,6 +268,7 @@ impl Entity {
             Self::LinePort => "line_port",
             Self::RecordingPolicy => "recording_policy",
             Self::ChatSettings => "chat_settings",
+            Self::VoicemailSettings => "voicemail_settings",
             Self::Account => "account",
             Self::Bill => "bill",
             Self::Appointment => "appointment",
@@ -273,7 +276,7 @@ impl Entity {
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 30] = [
+        const ALL: [Entity; 31] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
@@ -301,6 +304,7 @@ impl Entity {
             Entity::LinePort,
             Entity::RecordingPolicy,
             Entity::ChatSettings,
+            Entity::VoicemailSettings,
             Entity::Account,
             Entity::Bill,
             Entity::Appointment,
