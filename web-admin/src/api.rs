@@ -1317,6 +1317,8 @@ pub async fn audit(
         crate::numbers::delete,
         crate::settings::policy_get,
         crate::settings::policy_put,
+        crate::settings::voicemail_get,
+        crate::settings::voicemail_put,
         crate::settings::announcements_list,
         crate::settings::announcements_put,
         crate::settings::announcements_delete,

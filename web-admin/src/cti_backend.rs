@@ -269,6 +269,20 @@ impl LoopbackCti {
         self.pump(&mut g, now);
     }
 
+    /// The recording policy starts recording `call` (as the switch reports it).
+    pub fn start_recording(&self, call: CallId) {
+        let now = self.now();
+        let mut g = self.lock();
+        g.hap(
+            now,
+            Happening::Recording {
+                call,
+                state: cti::RecordingState::Recording,
+            },
+        );
+        self.pump(&mut g, now);
+    }
+
     /// Runs the model's timers (wrap-up end) up to now.
     pub fn tick(&self) {
         let now = self.now();
@@ -529,6 +543,19 @@ impl Inner {
                 self.alert(now, call, &destination, None);
             }
             SwitchCommand::SendDigits { leg, digits } => self.digits.push((leg, digits)),
+            SwitchCommand::Record { leg, action } => {
+                let Some((call, _)) = self.call_of(leg) else {
+                    return;
+                };
+                let state = match action {
+                    cti::RecordingAction::Start | cti::RecordingAction::Resume => {
+                        cti::RecordingState::Recording
+                    }
+                    cti::RecordingAction::Suspend => cti::RecordingState::Suspended,
+                    cti::RecordingAction::Stop => cti::RecordingState::Stopped,
+                };
+                self.hap(now, Happening::Recording { call, state });
+            }
             _ => {}
         }
     }

@@ -101,6 +101,9 @@ pub async fn page(State(st): State<WebState>, caller: Caller) -> Result<Response
                         button type="button" data-op="conference" { (t(Msg::Conference)) }
                         input id="dtmf" placeholder="DTMF" size="6";
                         button type="button" data-op="dtmf" { (t(Msg::SendDtmf)) }
+                        button type="button" data-op="rec-pause" { (t(Msg::PauseRecording)) }
+                        button type="button" data-op="rec-resume" { (t(Msg::ResumeRecording)) }
+                        span { (t(Msg::RecordingState)) ": " span id="rec-state" { "-" } }
                     }
                     p id="cti-error" .error {}
                 }

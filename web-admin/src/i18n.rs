@@ -133,6 +133,9 @@ catalogue! {
     CompleteTransfer => "Complete transfer", "完成转接";
     Conference => "Conference", "会议通话";
     SendDtmf => "Send DTMF", "发送按键";
+    PauseRecording => "Pause recording", "暂停录音";
+    ResumeRecording => "Resume recording", "恢复录音";
+    RecordingState => "Recording", "录音状态";
     Customer => "Customer", "客户";
     IvrData => "IVR data", "IVR 收集信息";
     History => "Interaction history", "联络历史";
@@ -227,6 +230,8 @@ catalogue! {
     CallbackAttempts => "Callback attempts", "回拨尝试次数";
     ChatSettings => "Web chat", "网页聊天";
     ChatCapacity => "Chats per agent at once", "每位坐席同时处理的会话数";
+    Voicemail => "Voicemail", "语音留言";
+    VoicemailSilence => "Seconds of silence that end a voicemail message (0: never)", "留言静音多少秒后自动结束（0：不自动结束）";
     ChatAppliesNow => "Saved, in the audit log and applied to web chat at once.", "保存后立即记入审计日志，并立即对网页聊天生效。";
     ChatOff => "Web chat is not running on this panel: the setting is stored and applies when chat starts.", "本面板未运行网页聊天：设置已保存，聊天服务启动时生效。";
     Numbers => "Numbers (DIDs)", "号码（DID）";

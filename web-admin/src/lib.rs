@@ -506,6 +506,9 @@ pub const ROUTES: &[RouteRule] = &[
     r("POST", "/admin/recording-rules", ADMIN),
     r("GET", "/api/v1/recording-policy", ADMIN),
     r("PUT", "/api/v1/recording-policy", ADMIN),
+    r("POST", "/admin/recording-rules/voicemail", ADMIN),
+    r("GET", "/api/v1/voicemail/settings", ADMIN),
+    r("PUT", "/api/v1/voicemail/settings", ADMIN),
     // Queue announcements and the callback offer.
     r("GET", "/admin/announcements", SUPERVISOR),
     r("POST", "/admin/announcements", SUPERVISOR),
@@ -707,6 +710,14 @@ fn admin_routes() -> Router<WebState> {
         .route(
             "/api/v1/recording-policy",
             get(settings::policy_get).put(settings::policy_put),
+        )
+        .route(
+            "/admin/recording-rules/voicemail",
+            post(settings::voicemail_submit),
+        )
+        .route(
+            "/api/v1/voicemail/settings",
+            get(settings::voicemail_get).put(settings::voicemail_put),
         )
         .route(
             "/admin/announcements",

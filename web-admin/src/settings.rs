@@ -8,7 +8,11 @@
 //!   callers and the callback offer (`SetQueueAnnouncements`, audited as an update of the
 //!   queue);
 //! - **web chat capacity** (`/admin/chat`, `/api/v1/chat/settings`, supervisors): chats one
-//!   agent handles at once (`SetChatCapacity`, audit entity `chat_settings`).
+//!   agent handles at once (`SetChatCapacity`, audit entity `chat_settings`);
+//! - **voicemail silence** (on the recording-rules page, form posted to
+//!   `/admin/recording-rules/voicemail`; `/api/v1/voicemail/settings`, admins): seconds of
+//!   caller silence that end a voicemail message, 0–60, 0 = never, default 5
+//!   (`SetVoicemailSilence`, audit entity `voicemail_settings`).
 //!
 //! The daemon reads the recording policy and the announcements when it reloads its
 //! configuration (SIGHUP, `systemctl reload appliance`); the pages say so. The chat
@@ -25,6 +29,7 @@ use store::announce::QueueAnnouncements;
 use store::chat::CHAT_CAPACITY_RANGE;
 use store::config::Command;
 use store::recordings::RecordingPolicy;
+use store::vmsettings::MAX_SILENCE_S;
 use utoipa::ToSchema;
 
 use crate::api::{Body, Changed};
@@ -110,7 +115,9 @@ async fn policy_view(
     err: Option<WebError>,
 ) -> Result<Response, WebError> {
     let t = |m: Msg| m.text(caller.lang());
-    let (p, queues) = st.db(|s| Ok((s.recording_policy()?, s.queues()?))).await?;
+    let (p, queues, silence) = st
+        .db(|s| Ok((s.recording_policy()?, s.queues()?, s.voicemail_silence_s()?)))
+        .await?;
     let all = p.queues.iter().any(|q| q == "*");
     let body = html! {
         (error_line(caller, err.as_ref()))
@@ -130,6 +137,13 @@ async fn policy_view(
             }
             label { (t(Msg::RetainDays)) " " input name="retain_days" type="number" min="1" max="3650"
                 value=(p.retain_days.map(|d| d.to_string()).unwrap_or_default()) placeholder="∞"; }
+            button type="submit" { (t(Msg::Save)) }
+        }
+        h2 { (t(Msg::Voicemail)) }
+        form method="post" action="/admin/recording-rules/voicemail" id="voicemail-form" {
+            input type="hidden" name=(CSRF_FIELD) value=(csrf_of(caller));
+            label { (t(Msg::VoicemailSilence)) " " input name="silence_s" type="number" min="0"
+                max=(MAX_SILENCE_S) value=(silence); }
             button type="submit" { (t(Msg::Save)) }
         }
     };
@@ -180,6 +194,71 @@ pub async fn policy_submit(
     }
     let r = match policy_form(&body) {
         Ok(p) => run_command(&st, &caller, Command::SetRecordingPolicy(p))
+            .await
+            .map(drop),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to("/admin/recording-rules").into_response()),
+        Err(e) if e.status().is_client_error() => policy_view(&st, &caller, Some(e)).await,
+        Err(e) => Err(e),
+    }
+}
+
+// ------------------------------------------------------------- voicemail silence
+
+/// Voicemail settings.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoicemailSettingsDto {
+    /// Seconds of caller silence (below -50 dBm0) that end a voicemail message, 0–60;
+    /// 0: silence never ends it (default 5).
+    pub silence_s: u32,
+}
+
+/// The voicemail settings in force.
+#[utoipa::path(get, path = "/api/v1/voicemail/settings", tag = "recordings",
+    responses((status = 200, body = VoicemailSettingsDto), (status = 403, body = WebError)))]
+pub async fn voicemail_get(
+    State(st): State<WebState>,
+) -> Result<Json<VoicemailSettingsDto>, WebError> {
+    let silence_s = st.db(|s| s.voicemail_silence_s()).await?;
+    Ok(Json(VoicemailSettingsDto { silence_s }))
+}
+
+/// Set the voicemail settings (audited; the daemon applies them within seconds, to messages
+/// started from then on).
+#[utoipa::path(put, path = "/api/v1/voicemail/settings", tag = "recordings", request_body = VoicemailSettingsDto,
+    params(("x-csrf-token" = String, Header, description = "CSRF token")),
+    responses((status = 200, body = Changed), (status = 422, body = WebError), (status = 403, body = WebError)))]
+pub async fn voicemail_put(
+    State(st): State<WebState>,
+    caller: Caller,
+    Body(d): Body<VoicemailSettingsDto>,
+) -> Result<Json<Changed>, WebError> {
+    let c = run_command(
+        &st,
+        &caller,
+        Command::SetVoicemailSilence { secs: d.silence_s },
+    )
+    .await?;
+    Ok(Json(changed(&c)))
+}
+
+/// The voicemail form of the recording-rules page.
+#[derive(Debug, Deserialize)]
+pub struct VoicemailForm {
+    silence_s: String,
+}
+
+/// `POST /admin/recording-rules/voicemail`.
+pub async fn voicemail_submit(
+    State(st): State<WebState>,
+    caller: Caller,
+    Form(f): Form<VoicemailForm>,
+) -> Result<Response, WebError> {
+    let r = match num::<u32>("voicemail.silence_s", &f.silence_s) {
+        Ok(secs) => run_command(&st, &caller, Command::SetVoicemailSilence { secs })
             .await
             .map(drop),
         Err(e) => Err(e),

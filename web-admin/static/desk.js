@@ -59,6 +59,14 @@
       case "AgentReady": setAgentState({ state: "ready" }); return;
       case "AgentNotReady": setAgentState({ state: "notReady", reason: ev.reason }); return;
       case "AgentWorkingAfterCall": setAgentState({ state: "workingAfterCall" }); return;
+      case "Recording": {
+        // The call's recording (policy, supervisor or this desk): recording, suspended, stopped.
+        const c = calls.get(String(ev.call));
+        if (c) c.rec = ev.recordingState;
+        $("rec-state").textContent = ev.recordingState;
+        desk.dataset.recording = ev.recordingState;
+        return;
+      }
       case "Transferred": case "Conferenced": {
         for (const c of [ev.primaryOldCall, ev.secondaryOldCall]) if (c != null && c !== ev.resultingCall) calls.delete(String(c));
         if (r.localConnectionInfo == null || r.localConnectionInfo === "null") calls.delete(String(ev.resultingCall));
@@ -80,7 +88,7 @@
       if (ev.event === "Delivered" && ev.alertingDevice === me) number = ev.callingDevice;
       if (ev.event === "Originated") number = ev.calledDevice;
       if (!number) number = ev.callingDevice === me ? ev.calledDevice : ev.callingDevice;
-      calls.set(id, { number: number || "", state: st });
+      calls.set(id, { number: number || "", state: st, rec: prev.rec });
     }
     if (ev.event === "Delivered" && ev.alertingDevice === me) {
       lastCall = Number(id);
@@ -191,6 +199,8 @@
     conference: () => { const h = callIn("hold"), a = callIn("connected"); return h && a && { service: "ConferenceCall", heldCall: h, activeCall: a }; },
     dtmf: () => { const c = callIn("connected"); return c && { service: "GenerateDigits", connectionToSendDigits: c, charToSend: $("dtmf").value }; },
     dial: () => ({ service: "MakeCall", callingDevice: me, calledDirectoryNumber: $("dial-number").value }),
+    "rec-pause": () => { const c = callIn("connected", "hold"); return c && { service: "SuspendRecording", callToBeRecorded: c }; },
+    "rec-resume": () => { const c = callIn("connected", "hold"); return c && { service: "ResumeRecording", callToBeRecorded: c }; },
   };
   for (const b of document.querySelectorAll("button[data-op]")) {
     b.addEventListener("click", () => {

@@ -442,6 +442,107 @@ async fn the_recording_policy_is_set_through_the_api_and_the_form_and_audited() 
 }
 
 #[tokio::test]
+async fn the_voicemail_silence_is_set_through_the_api_and_the_recording_rules_form_and_audited() {
+    let h = Harness::new();
+    let mut c = h.login("root", PASSWORD).await;
+    assert_eq!(
+        c.get("/api/v1/voicemail/settings").await.json(),
+        json!({"silence_s": 5}),
+        "the default"
+    );
+    let rev = h.revision();
+    for (body, field) in [
+        (json!({"silence_s": 61}), "voicemail.silence_s"),
+        (json!({"silence_s": -1}), "silence_s"),
+        (json!({"silence_s": "x"}), "silence_s"),
+        (json!({"silence": 3}), "silence"),
+    ] {
+        let r = c
+            .json(Method::PUT, "/api/v1/voicemail/settings", &body)
+            .await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.text);
+        let msg = r.json()["error"].as_str().unwrap().to_owned();
+        assert!(msg.contains(field), "{body}: `{msg}` should name {field}");
+    }
+    assert_eq!(h.revision(), rev, "nothing was written");
+    let r = c
+        .json(
+            Method::PUT,
+            "/api/v1/voicemail/settings",
+            &json!({"silence_s": 0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        c.get("/api/v1/voicemail/settings").await.json(),
+        json!({"silence_s": 0})
+    );
+    assert_eq!(h.peek().voicemail_silence_s().unwrap(), 0);
+    // The form on the recording-rules page.
+    let mut f = h.client();
+    f.login_form("root", PASSWORD).await;
+    let page = f.get("/admin/recording-rules").await;
+    assert!(
+        page.text.contains("id=\"voicemail-form\"")
+            && page.text.contains("name=\"silence_s\"")
+            && page
+                .text
+                .contains("Seconds of silence that end a voicemail message"),
+        "{}",
+        page.text
+    );
+    f.csrf = common::hidden_csrf(&page.text);
+    let bad = f
+        .form(
+            "/admin/recording-rules/voicemail",
+            &[("silence_s", "90")],
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("voicemail.silence_s"), "{}", bad.text);
+    let ok = f
+        .form(
+            "/admin/recording-rules/voicemail",
+            &[("silence_s", "7")],
+            true,
+        )
+        .await;
+    assert_eq!(ok.location(), Some("/admin/recording-rules"), "{}", ok.text);
+    assert_eq!(h.peek().voicemail_silence_s().unwrap(), 7);
+    let page = f.get("/admin/recording-rules").await;
+    assert!(page.text.contains("value=\"7\""), "{}", page.text);
+    assert_eq!(
+        audit_of(&h, rev),
+        [
+            (
+                "web:root".into(),
+                "voicemail_settings".into(),
+                0,
+                "update".into()
+            ),
+            (
+                "web:root".into(),
+                "voicemail_settings".into(),
+                0,
+                "update".into()
+            ),
+        ]
+    );
+    // Supervisors and agents may not change it.
+    let mut sup = h.login("sup", PASSWORD).await;
+    let r = sup
+        .json(
+            Method::PUT,
+            "/api/v1/voicemail/settings",
+            &json!({"silence_s": 3}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(h.peek().voicemail_silence_s().unwrap(), 7);
+}
+
+#[tokio::test]
 async fn queue_announcements_are_set_and_cleared_per_queue_and_audited_as_queue_updates() {
     let h = Harness::new();
     let mut c = h.login("sup", PASSWORD).await;

@@ -4,7 +4,8 @@
 //!   (`target/test-artifacts/web-admin-e2e.png`);
 //! - an agent logs in, goes Ready, a queue call is delivered through the CTI backend (the
 //!   real `cti` model), the screen pop shows the customer, the agent answers, saves notes
-//!   and a disposition, hangs up, ends wrap-up; the entry is in the store's history
+//!   and a disposition, pauses and resumes the call recording (Pause/Resume recording
+//!   buttons, `Recording` events), hangs up, ends wrap-up; the entry is in the store's history
 //!   (`web-admin-desk-screen-pop.png`, `web-admin-desk-after-call.png`);
 //! - a supervisor searches recordings, plays one (Range requests) and scores it
 //!   (`web-admin-recordings.png`);
@@ -220,6 +221,23 @@ async fn an_agent_answers_a_queue_call_with_screen_pop_notes_and_disposition_in_
         "answered",
     )
     .await;
+    // Card payment: the policy records the call; the agent pauses, then resumes it.
+    cti.start_recording(call);
+    let rec = |s: &str| format!("document.getElementById('desk').dataset.recording === '{s}'");
+    cdp.until(&rec("recording"), "recording shown").await;
+    cdp.eval("document.querySelector('[data-op=rec-pause]').click(); true")
+        .await;
+    cdp.until(
+        &format!(
+            "{} && document.getElementById('rec-state').textContent === 'suspended'",
+            rec("suspended")
+        ),
+        "recording paused",
+    )
+    .await;
+    cdp.eval("document.querySelector('[data-op=rec-resume]').click(); true")
+        .await;
+    cdp.until(&rec("recording"), "recording resumed").await;
     cdp.eval(
         "const f = document.getElementById('wrapup-form');\
          f.disposition.value = 'resolved';\

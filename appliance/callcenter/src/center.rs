@@ -76,6 +76,9 @@ const PUMP_LIMIT: usize = 100_000;
 struct Ctx {
     caller_leg: LegId,
     caller: String,
+    /// The caller came in from outside (trunk or unauthenticated SIP), not an extension:
+    /// a callback dials them through the outside-line prefix ([`Config::callback_number`]).
+    outside: bool,
     called: String,
     ivr: Option<ivr::Call>,
     lookups: BTreeMap<u32, ivr::LookupKind>,
@@ -174,8 +177,9 @@ pub struct Center {
     diverted_legs: BTreeSet<LegId>,
     /// Callbacks being placed, by the outbound call's id.
     callback_out: BTreeMap<CallId, CallbackOut>,
-    /// Queue of each call turned into a callback (for the log when it is given up).
-    callback_queue: BTreeMap<CallId, usize>,
+    /// Queue of each call turned into a callback (for the log when it is given up), and
+    /// whether the caller came in from outside ([`Config::callback_number`]).
+    callback_queue: BTreeMap<CallId, (usize, bool)>,
     sw_events: VecDeque<(Instant, switch::Event)>,
     commands: VecDeque<Command>,
     events: VecDeque<(Instant, Event)>,
@@ -1017,6 +1021,30 @@ impl Center {
                 });
                 return;
             }
+            cti::SwitchCommand::Record { leg, action } => {
+                let action = match action {
+                    cti::RecordingAction::Start => switch::engine::RecordAction::Start,
+                    cti::RecordingAction::Suspend => switch::engine::RecordAction::Pause,
+                    cti::RecordingAction::Resume => switch::engine::RecordAction::Resume,
+                    cti::RecordingAction::Stop => switch::engine::RecordAction::Stop,
+                };
+                // The switch's `Recording` event tells the model (and every desktop in the
+                // call) what was done.
+                if self
+                    .sw(
+                        now,
+                        LegEvent::Record {
+                            leg: sw_leg(*leg),
+                            action,
+                        },
+                    )
+                    .is_err()
+                {
+                    self.events
+                        .push_back((now, Event::CtiNotCarriedOut { command: s.clone() }));
+                }
+                return;
+            }
             _ => {
                 self.events
                     .push_back((now, Event::CtiNotCarriedOut { command: s }));
@@ -1180,6 +1208,7 @@ impl Center {
                     Ctx {
                         caller_leg: leg,
                         caller,
+                        outside: origin != OriginClass::Extension,
                         called,
                         ivr: None,
                         lookups: BTreeMap::new(),
@@ -1202,6 +1231,22 @@ impl Center {
                 self.caller_legs.insert(leg, call);
             }
             E::LegAnswered { leg } => self.leg_answered(now, leg),
+            E::Recording { call, action, .. } => {
+                let state = match action {
+                    switch::engine::RecordAction::Start | switch::engine::RecordAction::Resume => {
+                        cti::RecordingState::Recording
+                    }
+                    switch::engine::RecordAction::Pause => cti::RecordingState::Suspended,
+                    switch::engine::RecordAction::Stop => cti::RecordingState::Stopped,
+                };
+                self.happening(
+                    now,
+                    cti::Happening::Recording {
+                        call: cti_call(call),
+                        state,
+                    },
+                );
+            }
             E::Handoff { call, leg, target } => self.handoff(now, call, leg, target),
             E::LegOriginated {
                 call,
@@ -1932,7 +1977,7 @@ impl Center {
             acd::Output::StopAnnouncement { call } => self.stop_announcement(now, sw_call(call)),
             acd::Output::CallbackScheduled { call, position } => {
                 let call = sw_call(call);
-                if let Some(&qi) = self.callback_queue.get(&call) {
+                if let Some(&(qi, _)) = self.callback_queue.get(&call) {
                     let e = LogEvent::new(LogKind::QueueCallback)
                         .call(call)
                         .queue(&self.config.queues[qi].name.clone())
@@ -1942,7 +1987,7 @@ impl Center {
             }
             acd::Output::CallbackAbandoned { call } => {
                 let call = sw_call(call);
-                if let Some(qi) = self.callback_queue.remove(&call) {
+                if let Some((qi, _)) = self.callback_queue.remove(&call) {
                     let e = LogEvent::new(LogKind::QueueExit)
                         .call(call)
                         .queue(&self.config.queues[qi].name.clone())
@@ -2347,10 +2392,11 @@ impl Center {
         let Some(qi) = self.queue_by_acd(snap.queue) else {
             return;
         };
-        let Some(number) = self.calls.get(&call).map(|c| c.caller.clone()) else {
+        let Some((number, outside)) = self.calls.get(&call).map(|c| (c.caller.clone(), c.outside))
+        else {
             return;
         };
-        self.callback_queue.insert(call, qi);
+        self.callback_queue.insert(call, (qi, outside));
         if self
             .acd_input(
                 now,
@@ -2373,7 +2419,8 @@ impl Center {
     }
 
     /// The ACD offers a callback to an agent: the agent's phone rings first; when the
-    /// agent answers the customer is dialled and bridged to them.
+    /// agent answers the customer is dialled and bridged to them. An outside caller is
+    /// dialled with the outside-line prefix the dial plan gives ([`Config::callback_number`]).
     fn place_callback(
         &mut self,
         now: Instant,
@@ -2386,7 +2433,9 @@ impl Center {
             return;
         };
         let ext = self.config.agents[ai].extension.clone();
-        match self.switch.make_call(now, &ext, number) {
+        let outside = self.callback_queue.get(&call).is_some_and(|&(_, o)| o);
+        let dial = self.config.callback_number(number, outside);
+        match self.switch.make_call(now, &ext, &dial) {
             Ok((out, leg)) => {
                 self.callback_out.insert(
                     out,
@@ -2405,7 +2454,7 @@ impl Center {
                     Originated {
                         correlator: None,
                         device: ext,
-                        destination: number.to_owned(),
+                        destination: dial.clone(),
                         leg,
                         far: None,
                         announced: false,
@@ -2415,7 +2464,8 @@ impl Center {
                     .call(call)
                     .queue(&self.config.queues[qi].name.clone())
                     .agent(&self.config.agents[ai].number.clone())
-                    .with("callback", number);
+                    .with("callback", number)
+                    .with("dialled", dial);
                 self.log(now, e);
                 self.drain_switch(now);
             }

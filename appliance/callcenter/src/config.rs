@@ -174,6 +174,58 @@ impl Config {
         self.epoch_unix_s + i64::try_from(now.as_micros() / 1_000_000).unwrap_or(0)
     }
 
+    /// The number an agent's phone dials to call back `caller`, a caller who came in from
+    /// outside (`outside`: E1/PRI, FXO, SIP trunk) or from an extension.
+    ///
+    /// A caller from an extension is dialled as they are known. An outside caller's number
+    /// reaches them only through a trunk group, so the outside-line prefix is **derived from
+    /// the internal table** of the dial plan (no separate setting to keep in step): the
+    /// number itself if a rule already sends it to a trunk group unchanged; else the first
+    /// internal rule with a trunk-group target that only strips a literal prefix (`_0.`
+    /// strip 1 → `0`) and, with that prefix in front, routes the number to a trunk group
+    /// with the caller's number as the called number (`0` + `13900000001` → trunk group
+    /// `out`, called `13900000001`). When no rule does, the number is dialled as it is and
+    /// the dial plan decides (a callback that does not route fails like an unanswered one).
+    #[must_use]
+    pub fn callback_number(&self, caller: &str, outside: bool) -> String {
+        use switch::dialplan::{OriginClass, Target};
+        if !outside {
+            return caller.to_owned();
+        }
+        let reaches = |dial: &str| {
+            self.switch
+                .route(OriginClass::Extension, dial)
+                .is_ok_and(|r| matches!(r.target, Target::TrunkGroup(_)) && r.number == caller)
+        };
+        if reaches(caller) {
+            return caller.to_owned();
+        }
+        for r in &self.switch.plan.internal {
+            if !matches!(r.target, Target::TrunkGroup(_)) || r.strip == 0 || !r.prepend.is_empty() {
+                continue;
+            }
+            // The literal digits the pattern starts with (after the `_` of a pattern).
+            let text = r.pattern.as_str();
+            let body = if r.pattern.is_literal() {
+                text
+            } else {
+                text.strip_prefix('_').unwrap_or(text)
+            };
+            let lead: String = body
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '*' || *c == '#')
+                .collect();
+            let Some(prefix) = lead.get(..r.strip) else {
+                continue;
+            };
+            let dial = format!("{prefix}{caller}");
+            if reaches(&dial) {
+                return dial;
+            }
+        }
+        caller.to_owned()
+    }
+
     /// The local wall clock at `now`.
     #[must_use]
     pub fn local_time(&self, now: tdm::Instant) -> ivr::LocalTime {

@@ -172,3 +172,78 @@ fn an_unanswered_callback_is_retried_then_given_up() {
     assert!(!h.log_kinds().contains(&LogKind::QueueAbandon));
     assert_eq!(h.c.acd().counters().callbacks_abandoned, 1);
 }
+
+/// The demo dial plan's outside line: `0` + the national number goes to trunk group `out`
+/// with the `0` stripped; no rule sends the bare number anywhere.
+fn prefix_config() -> callcenter::Config {
+    let mut cfg = callback_config();
+    cfg.switch
+        .plan
+        .internal
+        .retain(|r| r.pattern.as_str() != "_139XXXXXXXX");
+    cfg.switch.plan.internal.push(
+        Rule::new("_0.", Target::TrunkGroup("out".into()))
+            .unwrap()
+            .rewrite(1, ""),
+    );
+    cfg
+}
+
+#[test]
+fn an_outside_caller_is_called_back_through_the_outside_line_prefix() {
+    let cfg = prefix_config();
+    assert_eq!(cfg.callback_number(CUSTOMER, true), format!("0{CUSTOMER}"));
+    assert_eq!(
+        cfg.callback_number("1002", false),
+        "1002",
+        "extensions as they are"
+    );
+    let mut h = H::with(cfg);
+    let (first, _) = customer_asks_for_a_callback(&mut h);
+    h.hangup(first);
+    h.advance(s(10));
+    let agent_leg = h.last_leg_to("2001");
+    h.input(LegEvent::Answered { leg: agent_leg });
+    let out = trunk_legs(&h);
+    assert_eq!(out.len(), 1, "the customer is dialled on the trunk");
+    assert_eq!(
+        out[0].1, CUSTOMER,
+        "called number: the caller's, prefix stripped"
+    );
+    h.input(LegEvent::Answered { leg: out[0].0 });
+    assert!(h.c.switch().bridge_of(agent_leg).is_some());
+    assert_eq!(
+        h.c.switch().bridge_of(agent_leg),
+        h.c.switch().bridge_of(out[0].0)
+    );
+    let offer = h
+        .logs()
+        .into_iter()
+        .find(|l| l.kind == LogKind::QueueOffer && l.payload.get("callback").is_some())
+        .expect("the callback's queue_offer");
+    assert_eq!(offer.payload["callback"], CUSTOMER);
+    assert_eq!(offer.payload["dialled"], format!("0{CUSTOMER}"));
+}
+
+#[test]
+fn the_prefix_is_only_used_where_the_plan_sends_it_to_a_trunk_unchanged() {
+    let mut cfg = prefix_config();
+    // A number some rule already sends out unchanged is dialled as it is.
+    cfg.switch.plan.internal.insert(
+        0,
+        Rule::new("_139XXXXXXXX", Target::TrunkGroup("out".into())).unwrap(),
+    );
+    assert_eq!(cfg.callback_number(CUSTOMER, true), CUSTOMER);
+    // A prefix that rewrites the number (prepends a country code) is not the caller's
+    // number on the trunk: not used; the number is left to the plan.
+    let mut cfg = callback_config();
+    cfg.switch.plan.internal.clear();
+    cfg.switch.plan.internal.push(
+        Rule::new("_9.", Target::TrunkGroup("out".into()))
+            .unwrap()
+            .rewrite(1, "86"),
+    );
+    assert_eq!(cfg.callback_number(CUSTOMER, true), CUSTOMER);
+    // An extension's number that a trunk rule would also take stays internal.
+    assert_eq!(prefix_config().callback_number("01234", false), "01234");
+}

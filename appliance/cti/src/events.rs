@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::{
     AgentId, CallId, ConnectionId, DeviceId, EventCause, InvokeId, LocalConnectionState, MonitorId,
-    ReasonCode, ScreenPop,
+    ReasonCode, RecordingState, ScreenPop,
 };
 
 /// One event as a monitor sees it.
@@ -161,6 +161,15 @@ pub enum CstaEvent {
         /// The releasing device.
         releasing_device: DeviceId,
     },
+    /// The call's recording changed (started, suspended, resumed, stopped), sent to every
+    /// monitored device in the call. Stands for ECMA-269's voice unit events Record,
+    /// Suspend Record, Resume and Stop, as one event with the state.
+    Recording {
+        /// The call.
+        call: CallId,
+        /// Its recording's state now.
+        recording_state: RecordingState,
+    },
     /// §19.x Agent Logged On.
     AgentLoggedOn {
         /// The agent.
@@ -219,6 +228,7 @@ impl CstaEvent {
             Self::Diverted { .. } => "Diverted",
             Self::Failed { .. } => "Failed",
             Self::ConnectionCleared { .. } => "ConnectionCleared",
+            Self::Recording { .. } => "Recording",
             Self::AgentLoggedOn { .. } => "AgentLoggedOn",
             Self::AgentLoggedOff { .. } => "AgentLoggedOff",
             Self::AgentReady { .. } => "AgentReady",
@@ -267,6 +277,7 @@ impl CstaEvent {
             Self::Transferred { resulting_call, .. } | Self::Conferenced { resulting_call, .. } => {
                 Some(*resulting_call)
             }
+            Self::Recording { call, .. } => Some(*call),
             Self::AgentLoggedOn { .. }
             | Self::AgentLoggedOff { .. }
             | Self::AgentReady { .. }

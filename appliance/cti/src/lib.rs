@@ -57,6 +57,6 @@ pub use services::{
     CallSnapshot, CallSnapshotEntry, CstaError, DeviceSnapshot, DeviceSnapshotEntry,
     ParticipationType, ServiceRequest, ServiceResult,
 };
-pub use switch::{AcdCommand, ClearCause, Command, Happening, SwitchCommand};
+pub use switch::{AcdCommand, ClearCause, Command, Happening, RecordingAction, SwitchCommand};
 pub use types::*;
 pub use wire::{ClientMessage, ServerMessage, WIRE_VERSION, WireError};

@@ -12,10 +12,11 @@ use crate::services::{
     CallSnapshot, CallSnapshotEntry, CstaError, DeviceSnapshot, DeviceSnapshotEntry,
     ServiceRequest, ServiceResult,
 };
-use crate::switch::{AcdCommand, ClearCause, Command, Happening, SwitchCommand};
+use crate::switch::{AcdCommand, ClearCause, Command, Happening, RecordingAction, SwitchCommand};
 use crate::types::{
     AgentId, AgentState, CallId, ConnectionId, DeviceId, Direction, EventCause, InvokeId, LegId,
-    LocalConnectionState, MonitorId, Principal, RequestedAgentState, Role, ScreenPop,
+    LocalConnectionState, MonitorId, Principal, RecordingState, RequestedAgentState, Role,
+    ScreenPop,
 };
 
 /// Most monitors one model keeps (bounded so a client loop cannot grow it without end).
@@ -103,6 +104,8 @@ struct Call {
     remote_answered: Option<Instant>,
     agent_answered: bool,
     recording: Option<String>,
+    /// What the call's recording is doing, as the switch last reported it.
+    recording_state: Option<RecordingState>,
     last_redirection: Option<DeviceId>,
     /// Disposition and notes per agent device.
     notes: BTreeMap<DeviceId, (String, String)>,
@@ -289,6 +292,7 @@ impl Cti {
                 })
                 .collect(),
             screen_pop: c.screen_pop.clone(),
+            recording: c.recording_state,
         })
     }
 
@@ -356,6 +360,30 @@ impl Cti {
     fn switch(&mut self, c: SwitchCommand) -> Result<ServiceResult, CstaError> {
         self.commands.push_back(Command::Switch(c));
         Ok(ServiceResult::Ack)
+    }
+
+    /// A recording service: the principal's own connection (supervisors: any) in the call,
+    /// connected or held, and an action the recording's state allows.
+    fn record(
+        &mut self,
+        p: &Principal,
+        c: &ConnectionId,
+        action: RecordingAction,
+    ) -> Result<ServiceResult, CstaError> {
+        use LocalConnectionState::{Connected, Hold};
+        use RecordingState::{Recording, Stopped, Suspended};
+        let leg = self.leg_of(p, c, &[Connected, Hold])?;
+        let state = self.calls.get(&c.call).and_then(|x| x.recording_state);
+        let fits = match action {
+            RecordingAction::Start => matches!(state, None | Some(Stopped)),
+            RecordingAction::Suspend => state == Some(Recording),
+            RecordingAction::Resume => state == Some(Suspended),
+            RecordingAction::Stop => matches!(state, Some(Recording | Suspended)),
+        };
+        if !fits {
+            return Err(CstaError::InvalidObjectState);
+        }
+        self.switch(SwitchCommand::Record { leg, action })
     }
 
     /// Validates a service request from an authenticated principal against the model.
@@ -504,6 +532,18 @@ impl Cti {
                     digits: char_to_send,
                 })
             }
+            ServiceRequest::StartRecording {
+                call_to_be_recorded: c,
+            } => self.record(p, &c, RecordingAction::Start),
+            ServiceRequest::SuspendRecording {
+                call_to_be_recorded: c,
+            } => self.record(p, &c, RecordingAction::Suspend),
+            ServiceRequest::ResumeRecording {
+                call_to_be_recorded: c,
+            } => self.record(p, &c, RecordingAction::Resume),
+            ServiceRequest::StopRecording {
+                call_to_be_recorded: c,
+            } => self.record(p, &c, RecordingAction::Stop),
             ServiceRequest::SetAgentState {
                 agent,
                 requested_agent_state,
@@ -901,6 +941,7 @@ impl Cti {
                         remote_answered: None,
                         agent_answered: false,
                         recording: None,
+                        recording_state: None,
                         last_redirection: None,
                         notes: BTreeMap::new(),
                     },
@@ -1071,6 +1112,7 @@ impl Cti {
                         remote_answered: None,
                         agent_answered: false,
                         recording: None,
+                        recording_state: None,
                         last_redirection: None,
                         notes: BTreeMap::new(),
                     },
@@ -1219,6 +1261,22 @@ impl Cti {
                 conferencing_device,
                 resulting,
             } => self.conferenced(now, primary, secondary, &conferencing_device, resulting)?,
+            Happening::Recording { call, state } => {
+                self.calls
+                    .get_mut(&call)
+                    .ok_or(ModelError::UnknownCall)?
+                    .recording_state = Some(state);
+                self.call_event(
+                    now,
+                    call,
+                    BTreeSet::new(),
+                    EventCause::NormalClearing,
+                    CstaEvent::Recording {
+                        call,
+                        recording_state: state,
+                    },
+                );
+            }
             Happening::RecordingStarted { call, recording_id } => {
                 self.calls
                     .get_mut(&call)

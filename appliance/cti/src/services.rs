@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::{
     AgentId, AgentState, CallId, ConnectionId, DeviceId, LocalConnectionState, MonitorId,
-    RequestedAgentState, ScreenPop,
+    RecordingState, RequestedAgentState, ScreenPop,
 };
 
 /// A service request. `service` names it; the fields follow ECMA-269's parameter names.
@@ -89,6 +89,33 @@ pub enum ServiceRequest {
         connection_to_send_digits: ConnectionId,
         /// `0-9 * # A-D`, 1 to 32 of them.
         char_to_send: String,
+    },
+    /// Start recording the call of a connected (or held) connection: both legs, one WAV.
+    /// Maps ECMA-269's voice unit service Record Message (`callToBeRecorded`); the
+    /// recording is this switch's, not a message on a voice unit. Reported with the
+    /// `Recording` event (`recording`).
+    StartRecording {
+        /// The requesting device's connection in the call.
+        call_to_be_recorded: ConnectionId,
+    },
+    /// Pause the call's recording (card payments): the file stays open and the pause is
+    /// written as silence. Maps ECMA-269's voice unit service Suspend (older editions have
+    /// no "pause recording"). Reported with the `Recording` event (`suspended`).
+    SuspendRecording {
+        /// The requesting device's connection in the call.
+        call_to_be_recorded: ConnectionId,
+    },
+    /// Resume a suspended recording. Maps ECMA-269's voice unit service Resume. Reported
+    /// with the `Recording` event (`recording`).
+    ResumeRecording {
+        /// The requesting device's connection in the call.
+        call_to_be_recorded: ConnectionId,
+    },
+    /// Stop the call's recording and close the file. Maps ECMA-269's voice unit service
+    /// Stop. Reported with the `Recording` event (`stopped`).
+    StopRecording {
+        /// The requesting device's connection in the call.
+        call_to_be_recorded: ConnectionId,
     },
     /// §21.1.x Set Agent State.
     SetAgentState {
@@ -173,6 +200,10 @@ impl ServiceRequest {
             Self::ConferenceCall { .. } => "ConferenceCall",
             Self::DeflectCall { .. } => "DeflectCall",
             Self::GenerateDigits { .. } => "GenerateDigits",
+            Self::StartRecording { .. } => "StartRecording",
+            Self::SuspendRecording { .. } => "SuspendRecording",
+            Self::ResumeRecording { .. } => "ResumeRecording",
+            Self::StopRecording { .. } => "StopRecording",
             Self::SetAgentState { .. } => "SetAgentState",
             Self::AssociateData { .. } => "AssociateData",
             Self::SnapshotDevice { .. } => "SnapshotDevice",
@@ -254,6 +285,9 @@ pub struct CallSnapshot {
     pub connections: Vec<CallSnapshotEntry>,
     /// Screen-pop data attached to the call.
     pub screen_pop: ScreenPop,
+    /// The call's recording, when one was started.
+    #[serde(default)]
+    pub recording: Option<RecordingState>,
 }
 
 /// A negative response: the CSTA error (ECMA-269 §9.3), typed.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::types::{
-    AgentId, CallId, CustomerCard, DeviceId, InvokeId, LegId, ReasonCode, ScreenPop,
+    AgentId, CallId, CustomerCard, DeviceId, InvokeId, LegId, ReasonCode, RecordingState, ScreenPop,
 };
 
 /// What the switch should do. The model changes no call state for these: it waits for the
@@ -97,6 +97,27 @@ pub enum SwitchCommand {
         /// The digits.
         digits: String,
     },
+    /// Recording control of the bridge `leg` is in; report it with
+    /// [`Happening::Recording`].
+    Record {
+        /// The requesting device's leg.
+        leg: LegId,
+        /// What to do.
+        action: RecordingAction,
+    },
+}
+
+/// A recording control action ([`SwitchCommand::Record`]), one per recording service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RecordingAction {
+    /// Start recording (`StartRecording`).
+    Start,
+    /// Pause (`SuspendRecording`).
+    Suspend,
+    /// Resume after a pause (`ResumeRecording`).
+    Resume,
+    /// Stop and close the file (`StopRecording`).
+    Stop,
 }
 
 /// What the ACD should do, to follow an agent's state. The model applies SetAgentState
@@ -275,6 +296,14 @@ pub enum Happening {
         conferencing_device: DeviceId,
         /// The resulting call id (may equal one of the others).
         resulting: CallId,
+    },
+    /// The switch applied a recording action to the call (whoever asked: the recording
+    /// policy, the recording control endpoint or a CTI service).
+    Recording {
+        /// The call.
+        call: CallId,
+        /// Its recording's state now.
+        state: RecordingState,
     },
     /// A recording of the call started (the id goes into the interaction record).
     RecordingStarted {

@@ -110,6 +110,20 @@ impl ConnectionId {
     }
 }
 
+/// What a call's recording is doing (card payments: suspended while the card number is
+/// read out). ECMA-269 voice unit services record a call as a "message"; this switch
+/// records the bridge of the call (both legs, one stereo WAV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum RecordingState {
+    /// Recording both directions.
+    Recording,
+    /// Suspended (paused): the file stays open, the suspended part is written as silence.
+    Suspended,
+    /// Stopped: the file is closed (a later start opens a new one).
+    Stopped,
+}
+
 /// CSTA connection states (ECMA-269 §6.1.3.1 "Connection states").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -683,6 +683,9 @@ fn reload(
                         "caller-ID rule applied; other span settings need a restart (spans are opened at start)"
                     }
                     store::Entity::LinePort => "needs a restart: line ports are opened at start",
+                    store::Entity::RecordingPolicy | store::Entity::VoicemailSettings => {
+                        "applied: read at this reload"
+                    }
                     _ => "stored; not used by this daemon slice yet",
                 };
                 info!(

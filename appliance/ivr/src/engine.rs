@@ -522,14 +522,9 @@ impl Call {
                     let v = self.vars.get(var).map_or("", String::as_str);
                     q.extend(match mode {
                         SayAs::Digits => say::digits(v),
-                        SayAs::Number => v
-                            .parse::<u64>()
-                            .map(|n| say::number(n, self.language))
-                            .unwrap_or_default(),
-                        SayAs::Amount => v
-                            .parse::<u64>()
-                            .map(|n| say::amount(n, self.language))
-                            .unwrap_or_default(),
+                        SayAs::Number => say::signed_number(v, self.language).unwrap_or_default(),
+                        SayAs::Amount => say::signed_amount(v, self.language).unwrap_or_default(),
+                        SayAs::Date => say::date_time(v, self.language).unwrap_or_default(),
                     });
                     q.extend(after.iter().cloned());
                     return self.play_next(q, Then::Goto(next.clone()), now, local);

@@ -300,8 +300,12 @@ pub enum SayAs {
     Digits,
     /// A whole number (`one hundred twenty-three`, `一百二十三`).
     Number,
-    /// An amount in cents (`12 yuan 34 fen`, `十二元三角四分`).
+    /// An amount in cents (`12 yuan 34 fen`, `十二元三角四分`); negative amounts start
+    /// with "minus" (负). A whole number may be negative too.
     Amount,
+    /// A date `YYYY-MM-DD`, a date and time `YYYY-MM-DD HH:MM`, or a time `HH:MM`
+    /// (`November twenty-fifth two thousand twenty six`, `二零二六年十一月二十五日`).
+    Date,
 }
 
 /// Timeouts and retries shared by menu, collect and survey nodes.

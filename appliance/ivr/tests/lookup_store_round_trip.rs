@@ -1,6 +1,8 @@
-//! Look-ups: the engine asks, the real store (temporary SQLite database) answers, the engine
-//! reads the result out and carries it to the agent. The flow itself is stored, activated and
-//! read back through the store's versioned `ivr_flows`.
+//! Look-ups: the engine asks, the real store (temporary SQLite database: CRM customer,
+//! account, bill and appointment of `store::billing`) answers as the daemon does, the engine
+//! reads the result out (amounts, negative balances, due dates and appointment times) and
+//! carries it to the agent. The flow itself is stored, activated and read back through the
+//! store's versioned `ivr_flows`.
 
 mod common;
 #[path = "common/store_host.rs"]
@@ -10,8 +12,12 @@ use std::sync::Arc;
 
 use common::{Host, office_hours};
 use ivr::{Action, Input, LookUpOutcome, LookupKind, Target};
-use store::crm::{NewContact, NewCustomer, Order};
+use store::billing::{AccountConfig, AppointmentConfig, AppointmentStatus, BillConfig, BillStatus};
+use store::crm::{NewContact, NewCustomer};
 use store::{Command, CommandContext, Store, Timestamp};
+
+/// 2026-12-01 09:30 UTC.
+const APPOINTMENT_UNIX: i64 = 1_796_117_400;
 
 fn seeded() -> (tempfile::TempDir, Store, i64) {
     let dir = tempfile::tempdir().unwrap();
@@ -31,23 +37,35 @@ fn seeded() -> (tempfile::TempDir, Store, i64) {
             Timestamp(1),
         )
         .unwrap();
-    for (reference, status, cents) in [
-        ("A-1", "unpaid", 12_000),
-        ("A-2", "paid", 99_900),
-        ("A-3", "unpaid", 345),
-    ] {
-        s.add_order(&Order {
-            id: 0,
+    let account = s
+        .create_account(&AccountConfig {
+            number: store_host::account_number(id),
             customer_id: id,
-            reference: reference.into(),
-            placed: Timestamp(2),
-            status: status.into(),
-            total_cents: cents,
+            balance_minor: 12_345,
             currency: "CNY".into(),
-            items: serde_json::json!([]),
+        })
+        .unwrap();
+    for (period, cents, due, status) in [
+        ("2026-10", 9_900, "2026-11-15", BillStatus::Paid),
+        ("2026-11", 4_560, "2026-12-15", BillStatus::Open),
+    ] {
+        s.add_bill(&BillConfig {
+            account_id: account,
+            period: period.into(),
+            amount_minor: cents,
+            due_date: due.into(),
+            status,
         })
         .unwrap();
     }
+    s.add_appointment(&AppointmentConfig {
+        customer_id: id,
+        account_id: Some(account),
+        start: Timestamp(APPOINTMENT_UNIX * 1_000_000),
+        what: "meter reading".into(),
+        status: AppointmentStatus::Confirmed,
+    })
+    .unwrap();
     (dir, s, id)
 }
 
@@ -191,4 +209,155 @@ fn look_up_timeout_takes_the_error_branch_and_late_answers_are_ignored() {
     });
     assert!(a.is_empty());
     assert_eq!(h.call.var("customer.name"), None);
+}
+
+#[test]
+fn a_balance_in_credit_is_read_out_as_minus() {
+    let (_d, mut s, id) = seeded();
+    let account = store_host::account_number(id);
+    let a = s.account_by_number(&account).unwrap().unwrap();
+    s.update_account(
+        a.id,
+        &AccountConfig {
+            number: a.number,
+            customer_id: a.customer_id,
+            balance_minor: -1_250,
+            currency: a.currency,
+        },
+    )
+    .unwrap();
+    let flow = active_demo_flow(&mut s);
+    let mut h = Host::with_flow(flow, "13800138000", office_hours());
+    serve(&mut h, &s);
+    h.finish_prompts();
+    h.press("9");
+    h.finish_prompts();
+    h.press(&format!("{account}#"));
+    serve(&mut h, &s);
+    assert_eq!(h.call.var("acct.in_credit"), Some("true"));
+    // 负十二元五角, in Mandarin.
+    assert_eq!(
+        h.finish_prompts(),
+        [
+            "your-balance-is",
+            "num-minus",
+            "num-10",
+            "num-2",
+            "currency-major",
+            "num-5",
+            "num-jiao",
+            "main-menu"
+        ]
+    );
+}
+
+/// A flow reading the latest bill (amount and due date) and the next appointment (date
+/// and time) of account `account`, in `lang`.
+fn billing_flow(account: &str, lang: &str) -> String {
+    format!(
+        r#"{{
+  "version": 1,
+  "name": "billing",
+  "start": "bill",
+  "language": "{lang}",
+  "nodes": {{
+    "bill": {{"type": "lookup", "request": "bill", "key": "{account}", "var": "bill",
+      "on_found": "say-bill", "on_not_found": "bye", "on_error": "bye"}},
+    "say-bill": {{"type": "say", "var": "bill.amount_cents", "as": "amount",
+      "before": ["your-balance-is"], "next": "say-due"}},
+    "say-due": {{"type": "say", "var": "bill.due", "as": "date", "next": "appt"}},
+    "appt": {{"type": "lookup", "request": "appointment", "key": "{account}", "var": "appt",
+      "on_found": "say-appt", "on_not_found": "bye", "on_error": "bye"}},
+    "say-appt": {{"type": "say", "var": "appt.when", "as": "date", "next": "bye"}},
+    "bye": {{"type": "hangup", "prompts": ["goodbye"]}}
+  }}
+}}"#
+    )
+}
+
+#[test]
+fn the_bill_due_date_and_the_appointment_time_are_read_out_in_both_languages() {
+    let (_d, s, id) = seeded();
+    let account = store_host::account_number(id);
+    let mut h = Host::new(&billing_flow(&account, "en"), "13800138000");
+    serve(&mut h, &s);
+    assert_eq!(h.call.var("bill.due"), Some("2026-12-15"));
+    let mut played = h.finish_prompts();
+    serve(&mut h, &s);
+    assert_eq!(h.call.var("appt.when"), Some("2026-12-01 09:30"));
+    played.extend(h.finish_prompts());
+    assert_eq!(
+        played,
+        [
+            // 45 yuan 60 fen, due December fifteenth 2026.
+            "your-balance-is",
+            "num-40",
+            "num-5",
+            "currency-major",
+            "num-60",
+            "currency-minor",
+            "month-12",
+            "day-15",
+            "num-2",
+            "num-thousand",
+            "num-20",
+            "num-6",
+            // December first 2026, nine thirty.
+            "month-12",
+            "day-1",
+            "num-2",
+            "num-thousand",
+            "num-20",
+            "num-6",
+            "num-9",
+            "num-30",
+            "goodbye"
+        ]
+    );
+
+    let mut h = Host::new(&billing_flow(&account, "zh"), "13800138000");
+    serve(&mut h, &s);
+    let mut played = h.finish_prompts();
+    serve(&mut h, &s);
+    played.extend(h.finish_prompts());
+    assert_eq!(
+        played,
+        [
+            // 四十五元六角; 二零二六年十二月十五日; 二零二六年十二月一日九点三十分.
+            "your-balance-is",
+            "num-4",
+            "num-10",
+            "num-5",
+            "currency-major",
+            "num-6",
+            "num-jiao",
+            "num-2",
+            "num-0",
+            "num-2",
+            "num-6",
+            "date-year",
+            "num-10",
+            "num-2",
+            "date-month",
+            "num-10",
+            "num-5",
+            "date-day",
+            "num-2",
+            "num-0",
+            "num-2",
+            "num-6",
+            "date-year",
+            "num-10",
+            "num-2",
+            "date-month",
+            "num-1",
+            "date-day",
+            "num-9",
+            "time-hour",
+            "num-3",
+            "num-10",
+            "time-minute",
+            "goodbye"
+        ]
+    );
 }

@@ -653,6 +653,12 @@ pub enum Command {
         /// Chats per agent.
         capacity: u8,
     },
+    /// Set the seconds of caller silence that end a voicemail message (0–60, 0 = never;
+    /// [`crate::vmsettings`]). Recorded as entity `voicemail_settings`, id 0.
+    SetVoicemailSilence {
+        /// Seconds.
+        secs: u32,
+    },
 }
 
 /// Who changes the configuration, and when (for the audit log).
@@ -1975,6 +1981,7 @@ fn apply(tx: &Transaction<'_>, cmd: &Command, hash: Option<String>) -> Result<(E
             announcements,
         } => crate::announce::apply(tx, *queue, announcements.as_ref())?,
         C::SetChatCapacity { capacity } => crate::chat::apply_capacity(tx, *capacity)?,
+        C::SetVoicemailSilence { secs } => crate::vmsettings::apply_silence(tx, *secs)?,
         C::SetUserLanguage { id, language } => {
             require(tx, "users", *id, Entity::User)?;
             tx.execute(

@@ -235,6 +235,8 @@ pub enum Entity {
     RecordingPolicy,
     /// Web chat settings: chats per agent (settings, id 0).
     ChatSettings,
+    /// Voicemail settings: seconds of silence that end a message (settings, id 0).
+    VoicemailSettings,
     /// CRM account ([`crate::billing`]).
     Account,
     /// Bill of an account.
@@ -276,6 +278,7 @@ impl Entity {
             Self::LinePort => "line_port",
             Self::RecordingPolicy => "recording_policy",
             Self::ChatSettings => "chat_settings",
+            Self::VoicemailSettings => "voicemail_settings",
             Self::Account => "account",
             Self::Bill => "bill",
             Self::Appointment => "appointment",
@@ -312,6 +315,7 @@ impl Entity {
             Entity::LinePort,
             Entity::RecordingPolicy,
             Entity::ChatSettings,
+            Entity::VoicemailSettings,
             Entity::Account,
             Entity::Bill,
             Entity::Appointment,

@@ -22,7 +22,7 @@ fn happening(op: u8, a: u8, b: u8) -> Happening {
     let call = CallId(u64::from(a % 4));
     let leg = LegId(u64::from(b % 8));
     let cause = ClearCause::Normal;
-    match op % 13 {
+    match op % 14 {
         0 => Happening::Incoming { call, leg, caller: dev(a >> 2), called: dev(b >> 3) },
         1 => Happening::Queued { call, queue: dev(b), ivr_data: BTreeMap::new(), customer: None },
         2 => Happening::Alerting { call, leg, device: dev(a >> 2), screen_pop: None },
@@ -45,12 +45,20 @@ fn happening(op: u8, a: u8, b: u8) -> Happening {
             conferencing_device: dev(b >> 2),
             resulting: CallId(u64::from((a >> 2) % 5)),
         },
+        12 => Happening::Recording {
+            call,
+            state: match b % 3 {
+                0 => RecordingState::Recording,
+                1 => RecordingState::Suspended,
+                _ => RecordingState::Stopped,
+            },
+        },
         _ => Happening::AgentStateForced { agent: AgentId::new(DEVS[usize::from(a) % 3]), ready: b & 1 == 1, reason: None },
     }
 }
 
 fn request(op: u8, a: u8, b: u8) -> ServiceRequest {
-    match op % 10 {
+    match op % 12 {
         0 => ServiceRequest::MakeCall { calling_device: dev(a), called_directory_number: "2002".into() },
         1 => ServiceRequest::AnswerCall { call_to_be_answered: conn(a, b) },
         2 => ServiceRequest::ClearConnection { connection_to_be_cleared: conn(a, b) },
@@ -59,6 +67,8 @@ fn request(op: u8, a: u8, b: u8) -> ServiceRequest {
         5 => ServiceRequest::ConferenceCall { held_call: conn(a, b), active_call: conn(a, b >> 2) },
         6 => ServiceRequest::GenerateDigits { connection_to_send_digits: conn(a, b), char_to_send: "1#".into() },
         7 => ServiceRequest::AssociateData { call: CallId(u64::from(b % 4)), disposition: Some("x".into()), notes: None },
+        8 => ServiceRequest::SuspendRecording { call_to_be_recorded: conn(a, b) },
+        9 => ServiceRequest::StartRecording { call_to_be_recorded: conn(a, b) },
         _ => ServiceRequest::SetAgentState {
             agent: AgentId::new(DEVS[usize::from(a) % 3]),
             requested_agent_state: match b % 5 {

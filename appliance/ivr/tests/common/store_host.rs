@@ -1,18 +1,20 @@
-//! The look-up side of the host, played by the real store crate: what the switch does with
-//! an [`Action::LookUp`](ivr::Action::LookUp).
-//!
-//! Demo convention (the store has no account table yet): an account number is the CRM
-//! customer id followed by one Luhn check digit; the balance is the sum of the customer's
-//! orders whose status is `unpaid`, in cents.
+//! The look-up side of the host, played by the real store crate: what the daemon does with
+//! an [`Action::LookUp`](ivr::Action::LookUp) (`appliance/daemon/src/lookups.rs`), from the
+//! CRM's accounts, bills and appointments (`store::billing`, schema v13), with the same
+//! variables: `account_balance` → `account`, `customer_id`, `name`, `balance_cents`,
+//! `balance`, `currency`, `in_credit`; `bill` → `account`, `period`, `amount_cents`,
+//! `amount`, `currency`, `due`, `status`; `appointment` → `what`, `status`, `start_unix`,
+//! `date`, `time`, `when` (UTC).
 
-#![allow(unreachable_pub)]
+#![allow(unreachable_pub, dead_code)]
 
 use std::collections::BTreeMap;
 
 use ivr::{LookUpOutcome, LookUpRequest, LookupKind};
-use store::Store;
+use store::{Store, Timestamp};
 
-/// The account number of a customer id (id digits + Luhn check digit).
+/// The account number the tests give a customer: its id digits and one Luhn check digit
+/// (the demo flow's collect node checks Luhn).
 pub fn account_number(customer_id: i64) -> String {
     let base = customer_id.to_string();
     (0..10)
@@ -21,48 +23,114 @@ pub fn account_number(customer_id: i64) -> String {
         .expect("one check digit fits")
 }
 
+fn found<const N: usize>(pairs: [(&str, String); N]) -> LookUpOutcome {
+    LookUpOutcome::Found(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+/// `12345` → `123.45`, `-5` → `-0.05`.
+fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", m / 100, m % 100)
+}
+
+/// `(YYYY-MM-DD, HH:MM)` of a UTC timestamp.
+fn utc_date_time(t: Timestamp) -> (String, String) {
+    let secs = t.0.div_euclid(1_000_000);
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        format!("{y:04}-{m:02}-{d:02}"),
+        format!("{:02}:{:02}", sod / 3600, sod % 3600 / 60),
+    )
+}
+
+/// Answers one look-up from the store at store time 0 (appointments from then on).
 pub fn perform(store: &Store, req: &LookUpRequest) -> LookUpOutcome {
-    match req.kind {
-        LookupKind::CustomerByPhone => match store.customer_by_phone(&req.key) {
-            Ok(Some(c)) => LookUpOutcome::Found(BTreeMap::from([
-                ("id".to_owned(), c.id.to_string()),
-                ("name".to_owned(), c.name),
-                ("company".to_owned(), c.company),
-                ("vip".to_owned(), c.vip.to_string()),
-                (
-                    "account_owner".to_owned(),
-                    c.account_owner.unwrap_or_default(),
-                ),
-            ])),
-            Ok(None) => LookUpOutcome::NotFound,
-            Err(_) => LookUpOutcome::Failed,
-        },
-        LookupKind::AccountBalance => {
-            let Some(id) = req
-                .key
-                .get(..req.key.len().saturating_sub(1))
-                .and_then(|s| s.parse::<i64>().ok())
-            else {
-                return LookUpOutcome::NotFound;
-            };
-            match (store.customer(id), store.orders(id)) {
-                (Ok(Some(c)), Ok(orders)) => {
-                    let due: i64 = orders
-                        .iter()
-                        .filter(|o| o.status == "unpaid")
-                        .map(|o| o.total_cents)
-                        .sum();
-                    LookUpOutcome::Found(BTreeMap::from([
-                        ("customer_id".to_owned(), c.id.to_string()),
-                        ("name".to_owned(), c.name),
-                        ("balance_cents".to_owned(), due.to_string()),
-                    ]))
+    perform_at(store, req, Timestamp(0))
+}
+
+/// Answers one look-up from the store; `now` picks the next appointment.
+pub fn perform_at(store: &Store, req: &LookUpRequest, now: Timestamp) -> LookUpOutcome {
+    let r: store::Result<LookUpOutcome> = (|| {
+        Ok(match req.kind {
+            LookupKind::CustomerByPhone => match store.customer_by_phone(&req.key)? {
+                Some(c) => found([
+                    ("id", c.id.to_string()),
+                    ("name", c.name),
+                    ("company", c.company),
+                    ("vip", c.vip.to_string()),
+                    ("account_owner", c.account_owner.unwrap_or_default()),
+                ]),
+                None => LookUpOutcome::NotFound,
+            },
+            LookupKind::AccountBalance => match store.account_by_number(&req.key)? {
+                Some(a) => {
+                    let name = store
+                        .customer(a.customer_id)?
+                        .map(|c| c.name)
+                        .unwrap_or_default();
+                    found([
+                        ("account", a.number),
+                        ("customer_id", a.customer_id.to_string()),
+                        ("name", name),
+                        ("balance_cents", a.balance_minor.to_string()),
+                        ("balance", decimal(a.balance_minor)),
+                        ("currency", a.currency),
+                        ("in_credit", (a.balance_minor < 0).to_string()),
+                    ])
                 }
-                (Ok(None), _) => LookUpOutcome::NotFound,
-                _ => LookUpOutcome::Failed,
+                None => LookUpOutcome::NotFound,
+            },
+            LookupKind::Bill => {
+                let Some(a) = store.account_by_number(&req.key)? else {
+                    return Ok(LookUpOutcome::NotFound);
+                };
+                match store.latest_bill(a.id)? {
+                    Some(b) => found([
+                        ("account", a.number),
+                        ("period", b.config.period),
+                        ("amount_cents", b.config.amount_minor.to_string()),
+                        ("amount", decimal(b.config.amount_minor)),
+                        ("currency", a.currency),
+                        ("due", b.config.due_date),
+                        ("status", b.config.status.as_str().to_owned()),
+                    ]),
+                    None => LookUpOutcome::NotFound,
+                }
             }
-        }
-        // No bills or appointments in the store yet.
-        _ => LookUpOutcome::Failed,
-    }
+            LookupKind::Appointment => match store.next_appointment(&req.key, now)? {
+                Some(ap) => {
+                    let (date, time) = utc_date_time(ap.config.start);
+                    found([
+                        ("what", ap.config.what),
+                        ("status", ap.config.status.as_str().to_owned()),
+                        (
+                            "start_unix",
+                            ap.config.start.0.div_euclid(1_000_000).to_string(),
+                        ),
+                        ("when", format!("{date} {time}")),
+                        ("date", date),
+                        ("time", time),
+                    ])
+                }
+                None => LookUpOutcome::NotFound,
+            },
+            _ => LookUpOutcome::NotFound,
+        })
+    })();
+    r.unwrap_or(LookUpOutcome::Failed)
 }
