@@ -286,7 +286,7 @@ impl Entity {
     }
 
     pub(crate) fn from_str_opt(s: &str) -> Option<Self> {
-        const ALL: [Entity; 31] = [
+        const ALL: [Entity; 32] = [
             Entity::Span,
             Entity::SipTrunk,
             Entity::Extension,
