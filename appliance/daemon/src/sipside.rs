@@ -288,33 +288,50 @@ impl SipSide {
         }
     }
 
-    /// New RTP ports and their sockets for a leg.
-    fn new_leg(&mut self, leg: LegId, call: CallRef) -> bool {
-        for _ in 0..8 {
-            let Some(pair) = self.ports.allocate() else {
-                return false;
-            };
+    /// An RTP/RTCP port pair from the range with both sockets bound. A pair something else
+    /// on the host holds (another daemon, a test's peer) is given back and the next one
+    /// tried (the pool's cursor has moved past it, so it comes round again only after the
+    /// rest of the range); up to [`BIND_TRIES`] pairs. Before, the first taken pair cleared
+    /// an outgoing call with #47.
+    fn bind_pair(&mut self) -> Option<(u16, std::net::UdpSocket, std::net::UdpSocket)> {
+        for _ in 0..BIND_TRIES {
+            let pair = self.ports.allocate()?;
             let rtp = std::net::UdpSocket::bind(("127.0.0.1", pair.rtp));
             let rtcp = std::net::UdpSocket::bind(("127.0.0.1", pair.rtcp));
             if let (Ok(a), Ok(b)) = (rtp, rtcp) {
-                self.legs.insert(
-                    leg,
-                    SipLeg {
-                        call,
-                        rtp_port: pair.rtp,
-                        sockets: Some((a, b)),
-                        slot: None,
-                        answered: false,
-                    },
-                );
-                self.by_call.insert(call, leg);
-                return true;
+                return Some((pair.rtp, a, b));
             }
-            // Taken by someone else: try the next pair (this one stays allocated).
+            debug!(
+                port = pair.rtp,
+                "RTP port pair taken on the host: trying the next"
+            );
+            let _ = self.ports.release(pair.rtp);
         }
-        false
+        None
+    }
+
+    /// New RTP ports and their sockets for a leg.
+    fn new_leg(&mut self, leg: LegId, call: CallRef) -> bool {
+        let Some((rtp_port, a, b)) = self.bind_pair() else {
+            return false;
+        };
+        self.legs.insert(
+            leg,
+            SipLeg {
+                call,
+                rtp_port,
+                sockets: Some((a, b)),
+                slot: None,
+                answered: false,
+            },
+        );
+        self.by_call.insert(call, leg);
+        true
     }
 }
+
+/// RTP port pairs tried for one leg before it fails (see `SipSide::bind_pair`).
+const BIND_TRIES: usize = 64;
 
 /// The SIP status for a Q.850 cause (RFC 3398 §8.2.6.1).
 fn cause_to_status(c: Cause) -> u16 {
@@ -712,19 +729,14 @@ pub(crate) fn originate(
     // numbers): From anonymous, the number only in P-Asserted-Identity to a trusted trunk.
     let privacy = calling.presentation == Presentation::Restricted;
     // Ports first (the call ref comes after): a placeholder call id is replaced below.
-    let pair = s.ports.allocate()?;
-    let (Ok(a), Ok(b)) = (
-        std::net::UdpSocket::bind(("127.0.0.1", pair.rtp)),
-        std::net::UdpSocket::bind(("127.0.0.1", pair.rtcp)),
-    ) else {
-        let _ = s.ports.release(pair.rtp);
+    let Some((rtp_port, a, b)) = s.bind_pair() else {
         return Some(Cause::RESOURCE_UNAVAILABLE);
     };
-    let media = s.local_media(pair.rtp);
+    let media = s.local_media(rtp_port);
     let inv = match destination {
         Destination::Extension { endpoint, .. } => {
             let Some(b) = s.ua.bindings(now, endpoint).into_iter().next() else {
-                let _ = s.ports.release(pair.rtp);
+                let _ = s.ports.release(rtp_port);
                 info!(leg = leg.0, endpoint = %endpoint, "SIP extension not registered");
                 return Some(Cause(20));
             };
@@ -732,7 +744,7 @@ pub(crate) fn originate(
         }
         Destination::Trunk { trunk, .. } => {
             let Some(t) = s.trunks.get(trunk).copied() else {
-                let _ = s.ports.release(pair.rtp);
+                let _ = s.ports.release(rtp_port);
                 return Some(Cause::NO_CIRCUIT_AVAILABLE);
             };
             Invite::trunk(t, called, &from, media)
@@ -745,7 +757,7 @@ pub(crate) fn originate(
                 leg,
                 SipLeg {
                     call,
-                    rtp_port: pair.rtp,
+                    rtp_port,
                     sockets: Some((a, b)),
                     slot: None,
                     answered: false,
@@ -757,7 +769,7 @@ pub(crate) fn originate(
             None
         }
         Err(err) => {
-            let _ = s.ports.release(pair.rtp);
+            let _ = s.ports.release(rtp_port);
             warn!(leg = leg.0, "invite: {err}");
             Some(Cause::TEMPORARY_FAILURE)
         }
