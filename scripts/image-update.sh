@@ -20,7 +20,8 @@
 #       upload), `apply BUNDLE` is `request BUNDLE`.
 #   image-update.sh request BUNDLE
 #       Hand BUNDLE to root through the spool (APPLIANCE_UPDATE_SPOOL, /data/appliance/update,
-#       writable by the daemon's user): copy it there, drop a request, and wait (up to
+#       writable by the daemon's user): move it there (the data partition has no room for two
+#       copies of a bundle), drop a request, and wait (up to
 #       APPLIANCE_UPDATE_WAIT seconds, 900) for serve-spool's answer in APPLIANCE_UPDATE_RESULTS
 #       (/data/update, root's own folder); print its output and exit with its status.
 #   image-update.sh serve-spool
@@ -231,7 +232,7 @@ cmd_request() {
   flock -w 60 9 || die "request: another update is being applied"
   id="$(date +%s%N)-$$"
   rm -f "$SPOOL/request" "$SPOOL/bundle.tar.part"
-  cp -- "$bundle" "$SPOOL/bundle.tar.part"
+  mv -f -- "$bundle" "$SPOOL/bundle.tar.part"
   sync "$SPOOL/bundle.tar.part"
   mv -f "$SPOOL/bundle.tar.part" "$SPOOL/bundle.tar"
   echo "$id" >"$SPOOL/request.part"

@@ -346,9 +346,40 @@ pub struct Restored {
     pub config_revision: i64,
 }
 
-/// Largest upload (restore file or update bundle); it is held in memory while it is
-/// written to the staging folder.
+/// Largest upload (restore file or update bundle). Uploads are streamed to the staging
+/// folder as they arrive, never held in memory whole (a 250 MB bundle held three times over
+/// got the daemon OOM-killed on a 1 GB box: hil image-system-pages).
 pub const MAX_UPLOAD: usize = 512 << 20;
+
+/// Streams a request body into `path` (created), at most [`MAX_UPLOAD`] bytes; returns its
+/// size. An empty body is a 422 on `field`, a bigger one 413, a broken one 400; the file is
+/// the caller's to remove (a [`Scratch`]).
+async fn receive(body: axum::body::Body, path: &Path, field: &str) -> Result<u64, WebError> {
+    use futures_util::StreamExt as _;
+    use tokio::io::AsyncWriteExt as _;
+    let io = |e: std::io::Error| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    let mut f = tokio::fs::File::create(path).await.map_err(io)?;
+    let mut stream = body.into_data_stream();
+    let mut size: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            WebError::new(StatusCode::BAD_REQUEST, format!("upload broken off: {e}"))
+        })?;
+        size += chunk.len() as u64;
+        if size > MAX_UPLOAD as u64 {
+            return Err(WebError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("{field}: larger than {} MiB", MAX_UPLOAD >> 20),
+            ));
+        }
+        f.write_all(&chunk).await.map_err(io)?;
+    }
+    if size == 0 {
+        return Err(WebError::invalid(field, "empty upload"));
+    }
+    f.sync_all().await.map_err(io)?;
+    Ok(size)
+}
 
 /// Replaces the database with an uploaded backup (the raw file as the body), keeping the
 /// technician accounts, as the console's `restore` does. A file that is not one of our
@@ -359,16 +390,11 @@ pub const MAX_UPLOAD: usize = 512 << 20;
 pub async fn restore(
     State(st): State<WebState>,
     caller: Caller,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<Restored>, WebError> {
     let s = settings(&st)?;
-    if body.is_empty() {
-        return Err(WebError::invalid("restore.file", "empty upload"));
-    }
     let tmp = Scratch(staging_file(&s, "restore")?);
-    tokio::fs::write(&tmp.0, &body)
-        .await
-        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    receive(body, &tmp.0, "restore.file").await?;
     let path = tmp.0.clone();
     let r = st
         .db(move |db| Ok(db.restore_keeping_technicians(&path)))
@@ -404,16 +430,11 @@ pub struct UpdateOutcome {
 pub async fn firmware(
     State(st): State<WebState>,
     caller: Caller,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<UpdateOutcome>, WebError> {
     let s = settings(&st)?;
-    if body.is_empty() {
-        return Err(WebError::invalid("firmware.file", "empty upload"));
-    }
     let bundle = Scratch(staging_file(&s, "update")?.with_extension("tar"));
-    tokio::fs::write(&bundle.0, &body)
-        .await
-        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    receive(body, &bundle.0, "firmware.file").await?;
     let out = run_update(&s, &bundle.0).await?;
     drop(bundle);
     if !out.ok {
