@@ -24,7 +24,8 @@ cd "$(dirname "$0")/.."
 trap 'hil_cleanup; rm -f "$HIL_VMS_FILE"' EXIT
 trap 'exit 130' INT TERM
 
-IMG=target/image
+# The image under test (make boot-smoke builds its own in target/image-smoke).
+IMG=${HIL_IMAGE:-target/image}
 OUT=target/hil
 BOOT_TIMEOUT=${HIL_BOOT_TIMEOUT:-420}
 # Printed on the console by appliance-healthy.service once appliance.service is READY (sd_notify)

@@ -44,10 +44,14 @@ log "unpacking $base"
 tar -C "$root" --numeric-owner -xpf "$base"
 
 log "adding the appliance (version $VERSION)"
-install -m 0755 "$BIN/appliance" "$root/usr/bin/appliance"
+# IMAGE_STRIP=1 strips the binaries (make boot-smoke's image from the test build, whose
+# debug information would not fit the root slot).
+strip_opt=()
+[ "${IMAGE_STRIP:-0}" = 1 ] && strip_opt=(-s)
+install -m 0755 "${strip_opt[@]}" "$BIN/appliance" "$root/usr/bin/appliance"
 console=no
 if [ -x "$BIN/appliance-console" ]; then
-  install -m 0755 "$BIN/appliance-console" "$root/usr/bin/appliance-console"
+  install -m 0755 "${strip_opt[@]}" "$BIN/appliance-console" "$root/usr/bin/appliance-console"
   console=yes
 else
   log "NOTE: $BIN/appliance-console not built: the image has a plain login getty on ttyS0 instead of the technician's console"
