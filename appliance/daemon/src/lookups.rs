@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::mpsc as smpsc;
 
+use store::billing::{decimal, utc_date_time};
 use store::{Store, Timestamp};
 use tokio::sync::mpsc::WeakUnboundedSender;
 use tracing::{debug, warn};
@@ -96,26 +97,6 @@ fn found<const N: usize>(pairs: [(&str, String); N]) -> ivr::LookUpOutcome {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect::<BTreeMap<_, _>>(),
-    )
-}
-
-/// `12345` → `123.45`, `-5` → `-0.05`.
-fn decimal(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let m = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", m / 100, m % 100)
-}
-
-/// `(YYYY-MM-DD, HH:MM)` of a UTC timestamp.
-fn utc_date_time(t: Timestamp) -> (String, String) {
-    let secs = t.0.div_euclid(1_000_000);
-    let (d, sod) = (
-        acd::schedule::Date::from_days(secs.div_euclid(86_400)),
-        secs.rem_euclid(86_400),
-    );
-    (
-        format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
-        format!("{:02}:{:02}", sod / 3600, sod % 3600 / 60),
     )
 }
 
@@ -277,20 +258,5 @@ mod tests {
                 ivr::LookUpOutcome::NotFound
             );
         }
-    }
-
-    #[test]
-    fn decimals_and_dates() {
-        assert_eq!(decimal(12_345), "123.45");
-        assert_eq!(decimal(-5), "-0.05");
-        assert_eq!(decimal(0), "0.00");
-        assert_eq!(
-            utc_date_time(Timestamp::from_secs(0)),
-            ("1970-01-01".into(), "00:00".into())
-        );
-        assert_eq!(
-            utc_date_time(Timestamp::from_secs(1_709_210_096)),
-            ("2024-02-29".into(), "12:34".into())
-        );
     }
 }

@@ -18,6 +18,52 @@ use crate::config::text_enum;
 use crate::error::{Entity, Invalid, Result, Rule, StoreError};
 use crate::{Store, Timestamp};
 
+/// An amount in minor units as the IVR look-ups give it: `12345` → `123.45`, `-5` →
+/// `-0.05`.
+#[must_use]
+pub fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", m / 100, m % 100)
+}
+
+/// `(YYYY-MM-DD, HH:MM)` of `t` in UTC, as the appointment look-up gives it; two empty
+/// strings beyond the calendar's ±9999 years.
+#[must_use]
+pub fn utc_date_time(t: Timestamp) -> (String, String) {
+    match time::OffsetDateTime::from_unix_timestamp(t.0.div_euclid(1_000_000)) {
+        Ok(d) => (
+            format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+            format!("{:02}:{:02}", d.hour(), d.minute()),
+        ),
+        Err(_) => (String::new(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn decimals_and_dates() {
+        assert_eq!(decimal(12_345), "123.45");
+        assert_eq!(decimal(-5), "-0.05");
+        assert_eq!(decimal(0), "0.00");
+        assert_eq!(
+            utc_date_time(Timestamp::from_secs(0)),
+            ("1970-01-01".into(), "00:00".into())
+        );
+        assert_eq!(
+            utc_date_time(Timestamp::from_secs(1_709_210_096)),
+            ("2024-02-29".into(), "12:34".into())
+        );
+        assert_eq!(
+            utc_date_time(Timestamp(i64::MAX)),
+            (String::new(), String::new())
+        );
+    }
+}
+
 text_enum!(
     /// Whether a bill is paid.
     BillStatus { /** Not paid yet. */ Open = "open", /** Paid. */ Paid = "paid" }

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use ivr::{LookUpOutcome, LookUpRequest, LookupKind};
+use store::billing::{decimal, utc_date_time};
 use store::{Store, Timestamp};
 
 /// The account number the tests give a customer: its id digits and one Luhn check digit
@@ -29,32 +30,6 @@ fn found<const N: usize>(pairs: [(&str, String); N]) -> LookUpOutcome {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect::<BTreeMap<_, _>>(),
-    )
-}
-
-/// `12345` → `123.45`, `-5` → `-0.05`.
-fn decimal(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let m = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", m / 100, m % 100)
-}
-
-/// `(YYYY-MM-DD, HH:MM)` of a UTC timestamp.
-fn utc_date_time(t: Timestamp) -> (String, String) {
-    let secs = t.0.div_euclid(1_000_000);
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        format!("{y:04}-{m:02}-{d:02}"),
-        format!("{:02}:{:02}", sod / 3600, sod % 3600 / 60),
     )
 }
 
