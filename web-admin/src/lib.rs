@@ -649,14 +649,10 @@ pub fn router(state: WebState) -> Router {
             get(system::time_get).put(system::time_put),
         )
         .route("/api/v1/system/backup", get(system::backup))
-        .route(
-            "/api/v1/system/restore",
-            post(system::restore).layer(axum::extract::DefaultBodyLimit::max(system::MAX_UPLOAD)),
-        )
-        .route(
-            "/api/v1/system/firmware",
-            post(system::firmware).layer(axum::extract::DefaultBodyLimit::max(system::MAX_UPLOAD)),
-        )
+        // Uploads stream into a staging file; `system::receive` enforces MAX_UPLOAD itself
+        // (axum's DefaultBodyLimit does not apply to a streamed Body).
+        .route("/api/v1/system/restore", post(system::restore))
+        .route("/api/v1/system/firmware", post(system::firmware))
         .route("/api/v1/system/logs", get(system::logs))
         .route(
             "/api/v1/supervisor/agents/{agent}/state",
