@@ -101,7 +101,7 @@ boot-smoke:
 	    echo "boot-smoke: SKIP: needs root or password-less sudo (mmdebstrap); run as root or BOOT_SMOKE=0"; exit 0; fi; \
 	fi; \
 	$(MAKE) --no-print-directory image-deps; \
-	CARGO_INCREMENTAL=0 $(CARGO) build --locked --workspace --all-features --bins; \
+	$(CARGO) build --locked --profile test --workspace --all-features --bins; \
 	t0=$$(date +%s); \
 	$$SUDO env IMAGE_BIN_DIR=target/debug IMAGE_STRIP=1 IMAGE_OUT=target/image-smoke bash scripts/image-build.sh; \
 	HIL_IMAGE=target/image-smoke bash hil/run.sh image-smoke; \
