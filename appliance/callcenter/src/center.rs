@@ -610,6 +610,18 @@ impl Center {
         Ok(())
     }
 
+    /// A recording of `call` started (the host writes the file and indexes it): its id goes
+    /// into the call's interaction records. Drain the outputs afterwards.
+    pub fn recording_started(&mut self, now: Instant, call: CallId, recording_id: String) {
+        self.happening(
+            now,
+            cti::Happening::RecordingStarted {
+                call: cti_call(call),
+                recording_id,
+            },
+        );
+    }
+
     /// Click-to-dial from an extension, as [`Switch::make_call`]: rings `from` first, then
     /// routes `to` as if `from` had dialled it. Drain the outputs afterwards.
     ///

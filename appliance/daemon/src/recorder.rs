@@ -216,6 +216,16 @@ impl Taps {
 }
 
 /// The end marker of recording `rec`.
+/// The file name of recording `rec` of `call_id` (a voicemail message when `vm`).
+fn file_name(rec: u32, call_id: &str, vm: bool) -> String {
+    let name = if call_id.is_empty() { "call" } else { call_id };
+    if vm {
+        format!("vm-{name}-{rec}.wav")
+    } else {
+        format!("{name}-{rec}.wav")
+    }
+}
+
 const fn end_frame(rec: u32) -> Frame {
     Frame {
         rec,
@@ -332,11 +342,7 @@ impl Recorder {
         let rec = self.next;
         let vm = bridge.is_none();
         let name = if call_id.is_empty() { "call" } else { call_id };
-        let path = self.dir.join(if vm {
-            format!("vm-{name}-{rec}.wav")
-        } else {
-            format!("{name}-{rec}.wav")
-        });
+        let path = self.dir.join(file_name(rec, call_id, vm));
         let now = Clock::wall_now();
         let (queue, agent) = call
             .and_then(|c| self.queue_calls.get(&c))
@@ -455,7 +461,14 @@ impl Engine {
                     [0, 1].map(|i| legs.get(i).and_then(|l| self.slot_of(*l).map(|s| (s, *l))));
                 let Some(r) = self.recorder_mut() else { return };
                 let rec = r.open(call, &call_id, legs.clone(), Some(*bridge));
+                let file = file_name(rec, &call_id, false);
                 self.tap(rec, slots);
+                // The CTI model puts the recording into the call's interaction records
+                // (its file name: unique in the index, and what the recordings page shows).
+                if let Some(c) = call {
+                    let now = self.now();
+                    self.switch().recording_started(now, c, file);
+                }
             }
             MediaCommand::Record {
                 bridge,

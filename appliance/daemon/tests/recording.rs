@@ -33,6 +33,7 @@ use nix::sys::signal::Signal;
 use serde_json::Value;
 use store::Store;
 use store::config::{Command as StoreCommand, CommandContext, Language, NewUser, Role};
+use store::crm::{NewContact, NewCustomer};
 use store::events::{EventFilter, EventKind};
 use store::recordings::{Legs, RecordingPolicy};
 
@@ -202,6 +203,19 @@ fn a_queue_call_recorded_by_policy_holds_both_sides_and_the_paused_card_part_is_
         )
         .expect("policy");
         supervisor(st);
+        st.create_customer(
+            &NewCustomer {
+                name: "Li Wei".into(),
+                contacts: vec![NewContact {
+                    name: "Li Wei".into(),
+                    phone: "1001".into(),
+                    email: String::new(),
+                }],
+                ..NewCustomer::default()
+            },
+            store::Timestamp(1),
+        )
+        .expect("customer");
     });
     let (mut d, sip) = start(dir, data);
     let http = d.http_addr();
@@ -368,7 +382,25 @@ fn a_queue_call_recorded_by_policy_holds_both_sides_and_the_paused_card_part_is_
 
     finish(caller, "caller", Duration::from_secs(25));
     finish(agent, "agent 2001", Duration::from_secs(25));
+    d.wait_log(&["interaction recorded", "agent=Some(\"2001\")"]);
     stop(&mut d);
+
+    // The customer's history names the recording (its file in the recordings folder).
+    let customer = st
+        .customer_by_phone("1001")
+        .expect("look-up")
+        .expect("customer 1001");
+    let hist = st.interactions(customer.id, 10).expect("interactions");
+    let row = hist
+        .iter()
+        .find(|i| i.agent.as_deref() == Some("2001"))
+        .unwrap_or_else(|| panic!("no interaction of agent 2001: {hist:#?}"));
+    let file = std::path::Path::new(&r.path)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .expect("file name");
+    assert_eq!(row.data["recordingId"], file, "{row:#?}");
+    assert_eq!(row.call_id.as_deref(), Some(r.call_id.as_str()), "{row:#?}");
 }
 
 const VM_FLOW: &str = r#"{
