@@ -9,7 +9,8 @@
 //! IVR's own look-up timeout (`timeout_ms` of the node) still bounds the wait; an answer
 //! that comes after it is ignored by the IVR.
 //!
-//! Variables each look-up sets (under the node's `var` prefix, e.g. `acct.balance_cents`):
+//! Variables each look-up sets (under the node's `var` prefix, e.g. `acct.balance_cents`;
+//! the mapping is [`store::Store::look_up`]'s, shared with the IVR's tests):
 //! - `customer_by_phone` (key: a phone number in any written form): `id`, `name`,
 //!   `company`, `vip`, `account_owner`;
 //! - `account_balance` (key: account number): `account`, `customer_id`, `name`,
@@ -25,11 +26,9 @@
 //!
 //! Not here: writing anything (look-ups only read), caching.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::mpsc as smpsc;
 
-use store::billing::{decimal, utc_date_time};
 use store::{Store, Timestamp};
 use tokio::sync::mpsc::WeakUnboundedSender;
 use tracing::{debug, warn};
@@ -91,99 +90,37 @@ pub(crate) fn start(db: &Path, engine: WeakUnboundedSender<ToEngine>) -> anyhow:
     Ok(Lookups { tx })
 }
 
-fn found<const N: usize>(pairs: [(&str, String); N]) -> ivr::LookUpOutcome {
-    ivr::LookUpOutcome::Found(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect::<BTreeMap<_, _>>(),
-    )
-}
-
 /// Answers one look-up from the store (see the module doc for the variables).
 pub(crate) fn perform(
     store: &Store,
     req: &ivr::LookUpRequest,
     now: Timestamp,
 ) -> ivr::LookUpOutcome {
-    let r: store::Result<ivr::LookUpOutcome> = (|| {
-        Ok(match req.kind {
-            ivr::LookupKind::CustomerByPhone => match store.customer_by_phone(&req.key)? {
-                Some(c) => found([
-                    ("id", c.id.to_string()),
-                    ("name", c.name),
-                    ("company", c.company),
-                    ("vip", c.vip.to_string()),
-                    ("account_owner", c.account_owner.unwrap_or_default()),
-                ]),
-                None => ivr::LookUpOutcome::NotFound,
-            },
-            ivr::LookupKind::AccountBalance => match store.account_by_number(&req.key)? {
-                Some(a) => {
-                    let name = store
-                        .customer(a.customer_id)?
-                        .map(|c| c.name)
-                        .unwrap_or_default();
-                    found([
-                        ("account", a.number),
-                        ("customer_id", a.customer_id.to_string()),
-                        ("name", name),
-                        ("balance_cents", a.balance_minor.to_string()),
-                        ("balance", decimal(a.balance_minor)),
-                        ("currency", a.currency),
-                        ("in_credit", (a.balance_minor < 0).to_string()),
-                    ])
-                }
-                None => ivr::LookUpOutcome::NotFound,
-            },
-            ivr::LookupKind::Bill => {
-                let Some(a) = store.account_by_number(&req.key)? else {
-                    return Ok(ivr::LookUpOutcome::NotFound);
-                };
-                match store.latest_bill(a.id)? {
-                    Some(b) => found([
-                        ("account", a.number),
-                        ("period", b.config.period),
-                        ("amount_cents", b.config.amount_minor.to_string()),
-                        ("amount", decimal(b.config.amount_minor)),
-                        ("currency", a.currency),
-                        ("due", b.config.due_date),
-                        ("status", b.config.status.as_str().to_owned()),
-                    ]),
-                    None => ivr::LookUpOutcome::NotFound,
-                }
-            }
-            ivr::LookupKind::Appointment => match store.next_appointment(&req.key, now)? {
-                Some(ap) => {
-                    let (date, time) = utc_date_time(ap.config.start);
-                    found([
-                        ("what", ap.config.what),
-                        ("status", ap.config.status.as_str().to_owned()),
-                        (
-                            "start_unix",
-                            ap.config.start.0.div_euclid(1_000_000).to_string(),
-                        ),
-                        ("when", format!("{date} {time}")),
-                        ("date", date),
-                        ("time", time),
-                    ])
-                }
-                None => ivr::LookUpOutcome::NotFound,
-            },
-            other => {
-                debug!(?other, "look-up kind unknown to the daemon: not found");
-                ivr::LookUpOutcome::NotFound
-            }
-        })
-    })();
-    r.unwrap_or_else(|e| {
-        warn!(kind = ?req.kind, "IVR look-up failed: {e}");
-        ivr::LookUpOutcome::Failed
-    })
+    use store::billing::LookUp;
+    let what = match req.kind {
+        ivr::LookupKind::CustomerByPhone => LookUp::CustomerByPhone,
+        ivr::LookupKind::AccountBalance => LookUp::AccountBalance,
+        ivr::LookupKind::Bill => LookUp::Bill,
+        ivr::LookupKind::Appointment => LookUp::Appointment,
+        other => {
+            debug!(?other, "look-up kind unknown to the daemon: not found");
+            return ivr::LookUpOutcome::NotFound;
+        }
+    };
+    match store.look_up(what, &req.key, now) {
+        Ok(Some(vars)) => ivr::LookUpOutcome::Found(vars),
+        Ok(None) => ivr::LookUpOutcome::NotFound,
+        Err(e) => {
+            warn!(kind = ?req.kind, "IVR look-up failed: {e}");
+            ivr::LookUpOutcome::Failed
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn req(kind: ivr::LookupKind, key: &str) -> ivr::LookUpRequest {

@@ -12,6 +12,8 @@
 //! Not here: payments or a ledger (the balance is a figure the back office writes), and
 //! any reminder calls. Deleting a customer deletes its accounts, bills and appointments.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{OptionalExtension, params};
 
 use crate::config::text_enum;
@@ -38,6 +40,29 @@ pub fn utc_date_time(t: Timestamp) -> (String, String) {
         ),
         Err(_) => (String::new(), String::new()),
     }
+}
+
+/// A look-up the IVR asks of the store ([`Store::look_up`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookUp {
+    /// A customer by phone number (any written form): `id`, `name`, `company`, `vip`,
+    /// `account_owner`.
+    CustomerByPhone,
+    /// An account by number: `account`, `customer_id`, `name`, `balance_cents` (minor
+    /// units, negative when in credit), `balance` (`123.45`), `currency`, `in_credit`
+    /// (`true`/`false`).
+    AccountBalance,
+    /// An account's latest bill: `account`, `period`, `amount_cents`, `amount`,
+    /// `currency`, `due` (`YYYY-MM-DD`), `status` (`open`/`paid`).
+    Bill,
+    /// The next appointment from `now` of an account number, else of a phone number:
+    /// `what`, `status` (`booked`/`confirmed`/`cancelled`), `start_unix`, `date`
+    /// (`YYYY-MM-DD`), `time` (`HH:MM`), `when` (`YYYY-MM-DD HH:MM`), all UTC.
+    Appointment,
+}
+
+fn vars<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 #[cfg(test)]
@@ -267,6 +292,76 @@ fn appt((id, mut config, status): (i64, AppointmentConfig, String)) -> Result<Ap
 }
 
 impl Store {
+    /// Answers an IVR look-up: the variables [`LookUp`] lists, `None` when there is no such
+    /// record. The daemon and the IVR's tests share this one mapping.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn look_up(
+        &self,
+        what: LookUp,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<Option<BTreeMap<String, String>>> {
+        Ok(match what {
+            LookUp::CustomerByPhone => self.customer_by_phone(key)?.map(|c| {
+                vars([
+                    ("id", c.id.to_string()),
+                    ("name", c.name),
+                    ("company", c.company),
+                    ("vip", c.vip.to_string()),
+                    ("account_owner", c.account_owner.unwrap_or_default()),
+                ])
+            }),
+            LookUp::AccountBalance => match self.account_by_number(key)? {
+                Some(a) => {
+                    let name = self
+                        .customer(a.customer_id)?
+                        .map(|c| c.name)
+                        .unwrap_or_default();
+                    Some(vars([
+                        ("account", a.number),
+                        ("customer_id", a.customer_id.to_string()),
+                        ("name", name),
+                        ("balance_cents", a.balance_minor.to_string()),
+                        ("balance", decimal(a.balance_minor)),
+                        ("currency", a.currency),
+                        ("in_credit", (a.balance_minor < 0).to_string()),
+                    ]))
+                }
+                None => None,
+            },
+            LookUp::Bill => match self.account_by_number(key)? {
+                Some(a) => self.latest_bill(a.id)?.map(|b| {
+                    vars([
+                        ("account", a.number),
+                        ("period", b.config.period),
+                        ("amount_cents", b.config.amount_minor.to_string()),
+                        ("amount", decimal(b.config.amount_minor)),
+                        ("currency", a.currency),
+                        ("due", b.config.due_date),
+                        ("status", b.config.status.as_str().to_owned()),
+                    ])
+                }),
+                None => None,
+            },
+            LookUp::Appointment => self.next_appointment(key, now)?.map(|ap| {
+                let (date, time) = utc_date_time(ap.config.start);
+                vars([
+                    ("what", ap.config.what),
+                    ("status", ap.config.status.as_str().to_owned()),
+                    (
+                        "start_unix",
+                        ap.config.start.0.div_euclid(1_000_000).to_string(),
+                    ),
+                    ("when", format!("{date} {time}")),
+                    ("date", date),
+                    ("time", time),
+                ])
+            }),
+        })
+    }
+
     fn exists(&self, table: &str, id: i64) -> Result<bool> {
         Ok(self
             .conn
