@@ -649,8 +649,9 @@ pub fn router(state: WebState) -> Router {
             get(system::time_get).put(system::time_put),
         )
         .route("/api/v1/system/backup", get(system::backup))
-        // Uploads stream into a staging file; `system::receive` enforces MAX_UPLOAD itself
-        // (axum's DefaultBodyLimit does not apply to a streamed Body).
+        // Uploads stream into a staging file; `system::receive` enforces
+        // `SystemSettings::max_upload` itself (axum's DefaultBodyLimit does not apply to a
+        // streamed Body).
         .route("/api/v1/system/restore", post(system::restore))
         .route("/api/v1/system/firmware", post(system::firmware))
         .route("/api/v1/system/logs", get(system::logs))

@@ -52,6 +52,9 @@ pub struct SystemSettings {
     pub update_command: Vec<String>,
     /// Longest an update may run before it is stopped.
     pub update_timeout: Duration,
+    /// Largest upload (restore file or update bundle) in bytes; a bigger one is refused
+    /// with 413 and nothing is kept ([`MAX_UPLOAD`] on the appliance).
+    pub max_upload: u64,
 }
 
 impl SystemSettings {
@@ -81,6 +84,7 @@ impl SystemSettings {
             staging: PathBuf::from("/data/staging"),
             update_command: vec!["appliance-update".into(), "apply".into(), "{bundle}".into()],
             update_timeout: Duration::from_secs(600),
+            max_upload: MAX_UPLOAD,
         }
     }
 
@@ -346,15 +350,20 @@ pub struct Restored {
     pub config_revision: i64,
 }
 
-/// Largest upload (restore file or update bundle). Uploads are streamed to the staging
+/// Largest upload on the appliance (restore file or update bundle). Uploads are streamed to the staging
 /// folder as they arrive, never held in memory whole (a 250 MB bundle held three times over
 /// got the daemon OOM-killed on a 1 GB box: hil image-system-pages).
-pub const MAX_UPLOAD: usize = 512 << 20;
+pub const MAX_UPLOAD: u64 = 512 << 20;
 
-/// Streams a request body into `path` (created), at most [`MAX_UPLOAD`] bytes; returns its
+/// Streams a request body into `path` (created), at most `limit` bytes; returns its
 /// size. An empty body is a 422 on `field`, a bigger one 413, a broken one 400; the file is
 /// the caller's to remove (a [`Scratch`]).
-async fn receive(body: axum::body::Body, path: &Path, field: &str) -> Result<u64, WebError> {
+async fn receive(
+    body: axum::body::Body,
+    path: &Path,
+    field: &str,
+    limit: u64,
+) -> Result<u64, WebError> {
     use futures_util::StreamExt as _;
     use tokio::io::AsyncWriteExt as _;
     let io = |e: std::io::Error| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
@@ -366,10 +375,10 @@ async fn receive(body: axum::body::Body, path: &Path, field: &str) -> Result<u64
             WebError::new(StatusCode::BAD_REQUEST, format!("upload broken off: {e}"))
         })?;
         size += chunk.len() as u64;
-        if size > MAX_UPLOAD as u64 {
+        if size > limit {
             return Err(WebError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("{field}: larger than {} MiB", MAX_UPLOAD >> 20),
+                format!("{field}: larger than {}", size_text(limit)),
             ));
         }
         f.write_all(&chunk).await.map_err(io)?;
@@ -379,6 +388,15 @@ async fn receive(body: axum::body::Body, path: &Path, field: &str) -> Result<u64
     }
     f.sync_all().await.map_err(io)?;
     Ok(size)
+}
+
+/// `n` bytes as an operator reads it: whole MiB when it is, bytes otherwise.
+fn size_text(n: u64) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// Replaces the database with an uploaded backup (the raw file as the body), keeping the
@@ -394,7 +412,7 @@ pub async fn restore(
 ) -> Result<Json<Restored>, WebError> {
     let s = settings(&st)?;
     let tmp = Scratch(staging_file(&s, "restore")?);
-    receive(body, &tmp.0, "restore.file").await?;
+    receive(body, &tmp.0, "restore.file", s.max_upload).await?;
     let path = tmp.0.clone();
     let r = st
         .db(move |db| Ok(db.restore_keeping_technicians(&path)))
@@ -434,7 +452,7 @@ pub async fn firmware(
 ) -> Result<Json<UpdateOutcome>, WebError> {
     let s = settings(&st)?;
     let bundle = Scratch(staging_file(&s, "update")?.with_extension("tar"));
-    receive(body, &bundle.0, "firmware.file").await?;
+    receive(body, &bundle.0, "firmware.file", s.max_upload).await?;
     let out = run_update(&s, &bundle.0).await?;
     drop(bundle);
     if !out.ok {

@@ -31,6 +31,7 @@ fn settings(dir: &Path, update: Vec<String>) -> SystemSettings {
         staging: dir.join("staging"),
         update_command: update,
         update_timeout: Duration::from_secs(25),
+        max_upload: web_admin::system::MAX_UPLOAD,
     }
 }
 
@@ -261,6 +262,53 @@ async fn backup_download_and_restore_upload() {
     );
     // The session still works against the restored database.
     assert_eq!(c.get("/api/v1/skills").await.status, StatusCode::OK);
+}
+
+/// An upload over the limit is refused with 413 while it streams: no restore, no update
+/// run, no file left in the staging folder.
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_and_nothing_is_kept() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("update-ran");
+    let mut set = settings(
+        dir.path(),
+        vec![
+            "sh".into(),
+            "-c".into(),
+            format!("touch {}", marker.display()),
+        ],
+    );
+    set.max_upload = 64 << 10;
+    assert!(h.state.set_system(set));
+    let mut c = h.login("root", PASSWORD).await;
+    let rev = h.revision();
+    for path in ["/api/v1/system/restore", "/api/v1/system/firmware"] {
+        let r = upload(&mut c, path, vec![7; (64 << 10) + 1], true).await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{path}: {}",
+            r.text
+        );
+        assert!(
+            r.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("larger than 65536 bytes"),
+            "{}",
+            r.text
+        );
+    }
+    assert_eq!(h.revision(), rev, "nothing restored");
+    assert!(!marker.exists(), "the update command never ran");
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("staging"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "staging keeps nothing: {left:?}");
+    // Exactly at the limit, the body is read through (and refused as a database instead).
+    let r = upload(&mut c, "/api/v1/system/restore", vec![7; 64 << 10], true).await;
+    assert_eq!(r.status.as_u16(), 422, "{}", r.text);
 }
 
 #[tokio::test]
