@@ -69,6 +69,10 @@ impl Voicemail {
     }
 }
 
+/// The id of the Center's own CRM look-up of a caller ([`Center::set_customer_lookup`]);
+/// IVR look-up ids count up from 1 per call, so they never reach it.
+pub const CUSTOMER_LOOKUP_ID: u32 = u32::MAX;
+
 /// Bound on one pump (inputs cascade between the machines; a runaway would be a bug).
 const PUMP_LIMIT: usize = 100_000;
 
@@ -106,6 +110,10 @@ struct Ctx {
     last_agent: Option<usize>,
     /// Leaving a voicemail message.
     voicemail: Option<Voicemail>,
+    /// The CRM look-up of the caller's number was asked (once per call).
+    customer_asked: bool,
+    /// Queue to enter once that look-up answers, and until when to wait for it.
+    pending_queue: Option<(usize, Instant)>,
 }
 
 /// A callback being placed: the agent's phone rings first, then the customer is dialled
@@ -186,6 +194,9 @@ pub struct Center {
     cti_events: VecDeque<cti::EventReport>,
     /// Supervisors' legs (CTI SingleStepConference): the agent number and the device.
     supervisors: BTreeMap<LegId, (String, String)>,
+    /// How long a caller bound for a queue waits for the CRM look-up of its number
+    /// ([`Self::set_customer_lookup`]); `None`: no look-up.
+    customer_lookup: Option<Duration>,
 }
 
 fn acd_call(c: CallId) -> acd::CallId {
@@ -261,6 +272,7 @@ impl Center {
             events: VecDeque::new(),
             cti_events: VecDeque::new(),
             supervisors: BTreeMap::new(),
+            customer_lookup: None,
         })
     }
 
@@ -441,6 +453,22 @@ impl Center {
         for call in vm_due {
             self.voicemail_timer(now, call);
         }
+        // Callers whose CRM look-up did not answer in time enter their queue unidentified
+        // (a late answer still sets the customer for the screen pop).
+        let unidentified: Vec<(CallId, usize)> = self
+            .calls
+            .iter_mut()
+            .filter_map(|(id, c)| match c.pending_queue {
+                Some((qi, t)) if t <= now => {
+                    c.pending_queue = None;
+                    Some((*id, qi))
+                }
+                _ => None,
+            })
+            .collect();
+        for (call, qi) in unidentified {
+            self.enter_queue(now, call, qi);
+        }
         self.pump(now);
         let local = self.config.local_time(now);
         for call in due {
@@ -462,7 +490,8 @@ impl Center {
             .filter_map(|c| {
                 let i = c.ivr.as_ref().and_then(ivr::Call::poll_timeout);
                 let v = c.voicemail.as_ref().and_then(Voicemail::deadline);
-                [i, v].into_iter().flatten().min()
+                let q = c.pending_queue.map(|(_, t)| t);
+                [i, v, q].into_iter().flatten().min()
             })
             .min();
         [
@@ -549,7 +578,7 @@ impl Center {
         let c = self
             .calls
             .get_mut(&call)
-            .filter(|c| c.ivr.is_some())
+            .filter(|c| c.ivr.is_some() || c.lookups.contains_key(&id))
             .ok_or(CenterError::UnknownCall(call))?;
         if c.lookups.remove(&id) == Some(ivr::LookupKind::CustomerByPhone)
             && let ivr::LookUpOutcome::Found(f) = &outcome
@@ -564,7 +593,13 @@ impl Center {
                 account_owner: f.get("account_owner").cloned(),
             });
         }
-        self.ivr_input(now, call, ivr::Input::LookUpResult { id, outcome });
+        if id == CUSTOMER_LOOKUP_ID {
+            if let Some((qi, _)) = c.pending_queue.take() {
+                self.enter_queue(now, call, qi);
+            }
+        } else {
+            self.ivr_input(now, call, ivr::Input::LookUpResult { id, outcome });
+        }
         self.pump(now);
         Ok(())
     }
@@ -588,6 +623,17 @@ impl Center {
             self.pump(now);
         }
         recording
+    }
+
+    /// Identifies callers bound for a queue who are not identified yet (no IVR
+    /// `customer_by_phone` look-up found them): an [`Event::LookUp`] of kind
+    /// `customer_by_phone` on the caller's number (id [`CUSTOMER_LOOKUP_ID`]), answered with
+    /// [`Self::answer_lookup`] like an IVR's. The caller enters the queue when the answer
+    /// comes, or after `wait` without one, so a found customer is in the screen pop, the
+    /// interaction record and the routing (VIP, account owner). `None` (the default) turns
+    /// it off, for a host that answers no look-ups.
+    pub fn set_customer_lookup(&mut self, wait: Option<Duration>) {
+        self.customer_lookup = wait;
     }
 
     /// Sets the CRM customer of a call (the host's look-up by the caller's number), shown
@@ -1238,6 +1284,8 @@ impl Center {
                         post_call: None,
                         last_agent: None,
                         voicemail: None,
+                        customer_asked: false,
+                        pending_queue: None,
                     },
                 );
                 self.caller_legs.insert(leg, call);
@@ -1566,7 +1614,7 @@ impl Center {
                     return;
                 }
                 match self.config.queue_by_target(&name) {
-                    Some(qi) => self.enter_queue(now, call, qi),
+                    Some(qi) => self.enter_queue_identified(now, call, qi),
                     None => self.clear_leg(now, leg, Cause::UNALLOCATED_NUMBER),
                 }
             }
@@ -1615,6 +1663,30 @@ impl Center {
             leg,
             source: Source::MusicOnHold,
         }));
+    }
+
+    /// Enters queue `qi`, first asking the host who the caller is when no look-up has
+    /// ([`Self::set_customer_lookup`]).
+    fn enter_queue_identified(&mut self, now: Instant, call: CallId, qi: usize) {
+        if let (Some(wait), Some(c)) = (self.customer_lookup, self.calls.get_mut(&call))
+            && c.customer.is_none()
+            && !c.customer_asked
+            && !c.caller.is_empty()
+        {
+            c.customer_asked = true;
+            c.lookups
+                .insert(CUSTOMER_LOOKUP_ID, ivr::LookupKind::CustomerByPhone);
+            c.pending_queue = Some((qi, now + wait));
+            let request = ivr::LookUpRequest {
+                id: CUSTOMER_LOOKUP_ID,
+                kind: ivr::LookupKind::CustomerByPhone,
+                key: c.caller.clone(),
+            };
+            self.events
+                .push_back((now, Event::LookUp { call, request }));
+            return;
+        }
+        self.enter_queue(now, call, qi);
     }
 
     fn enter_queue(&mut self, now: Instant, call: CallId, qi: usize) {
@@ -2722,7 +2794,7 @@ impl Center {
                 .with("target", format!("{target:?}")),
         );
         if let Some((qi, _)) = to {
-            self.enter_queue(now, call, qi);
+            self.enter_queue_identified(now, call, qi);
         }
     }
 }

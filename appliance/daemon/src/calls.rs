@@ -44,6 +44,10 @@ use crate::sipside::SipSide;
 /// Silence played for a prompt whose file is absent.
 const PROMPT_FALLBACK: Duration = Duration::from_secs(1);
 
+/// Longest a caller bound for a queue waits for the CRM look-up of its number (the look-up
+/// thread answers in milliseconds; a busy database must not hold callers back).
+const CUSTOMER_LOOKUP_WAIT: Duration = Duration::from_millis(500);
+
 /// What a span task tells the engine (keyed by the span's Q.931 call reference).
 #[derive(Debug)]
 pub(crate) enum SpanEv {
@@ -1342,9 +1346,12 @@ impl Engine {
         }
     }
 
-    /// IVR look-ups go to this thread from now on.
+    /// IVR look-ups go to this thread from now on, and so does the call center's look-up
+    /// of a caller bound for a queue whom no IVR identified (the caller waits at most
+    /// [`CUSTOMER_LOOKUP_WAIT`] for it).
     pub(crate) fn set_lookups(&mut self, l: crate::lookups::Lookups) {
         self.lookups = Some(l);
+        self.sw.set_customer_lookup(Some(CUSTOMER_LOOKUP_WAIT));
     }
 
     pub(crate) fn set_recorder(&mut self, r: crate::recorder::Recorder) {
