@@ -161,9 +161,45 @@ fn balance_is_looked_up_read_out_and_carried_to_the_agent() {
             "num-jiao",
             "num-5",
             "currency-minor",
-            "main-menu"
+            "account-menu"
         ]
     );
+    // 2: the latest bill (45.60, due 2026-12-15), back to the account menu.
+    h.press("2");
+    let answers = serve(&mut h, &s);
+    assert!(matches!(&answers[..], [LookUpOutcome::Found(f)] if f["period"] == "2026-11"));
+    let said = h.finish_prompts();
+    assert_eq!(
+        said[..10],
+        [
+            "your-bill-is",
+            "num-4",
+            "num-10",
+            "num-5",
+            "currency-major",
+            "num-6",
+            "num-jiao",
+            "bill-due-on",
+            "num-2",
+            "num-0"
+        ],
+        "{said:?}"
+    );
+    assert_eq!(said.last().map(String::as_str), Some("account-menu"));
+    // 3: the next appointment, its date and time, and its status.
+    h.press("3");
+    let answers = serve(&mut h, &s);
+    assert!(matches!(&answers[..], [LookUpOutcome::Found(f)] if f["when"] == "2026-12-01 09:30"));
+    let said = h.finish_prompts();
+    assert_eq!(said[0], "your-appointment-is", "{said:?}");
+    assert_eq!(
+        said[said.len() - 2..],
+        ["appointment-confirmed", "account-menu"],
+        "{said:?}"
+    );
+    // 0: the main menu; 2 there: support, with what was looked up.
+    h.press("0");
+    assert_eq!(h.finish_prompts(), ["main-menu"]);
     h.press("2");
     let Some(Action::Transfer { target, data }) = h.log.last().cloned() else {
         panic!("{:?}", h.log.last())
@@ -171,6 +207,8 @@ fn balance_is_looked_up_read_out_and_carried_to_the_agent() {
     assert_eq!(target, Target::Queue("702".into()));
     assert_eq!(data.0["account"], account);
     assert_eq!(data.0["acct.balance_cents"], "12345");
+    assert_eq!(data.0["bill.amount_cents"], "4560");
+    assert_eq!(data.0["appt.status"], "confirmed");
     assert_eq!(data.0["customer.name"], "李雷");
     assert_eq!(data.0["caller"], "13800138000");
     assert_eq!(data.to_json()["customer.vip"], "true");
@@ -246,7 +284,7 @@ fn a_balance_in_credit_is_read_out_as_minus() {
             "currency-major",
             "num-5",
             "num-jiao",
-            "main-menu"
+            "account-menu"
         ]
     );
 }
