@@ -679,7 +679,8 @@ impl Center {
         from: &str,
         to: &str,
     ) -> Result<(CallId, LegId), CenterError> {
-        let r = self.switch.make_call(now, from, to)?;
+        let to = self.dialable(to);
+        let r = self.switch.make_call(now, from, &to)?;
         self.drain_switch(now);
         self.pump(now);
         Ok(r)
@@ -1114,6 +1115,24 @@ impl Center {
 
     /// Click-to-dial for the CTI model: the switch rings `device` first; the model hears
     /// `Originated` when it answers (goes off-hook), then `Alerting`/`Answered` of the far end.
+    /// What an agent's phone dials for click-to-dial, a scheduled callback or a CTI
+    /// MakeCall/ConsultationCall to `number`: the number itself when the dial plan routes it
+    /// as dialled (extensions, queues, services, numbers already with the outside prefix),
+    /// else with the outside-line prefix the dial plan implies ([`Config::callback_number`]):
+    /// a customer's number as the CRM keeps it (`13800138000`) reaches the trunk.
+    fn dialable(&self, number: &str) -> String {
+        if self
+            .config
+            .switch
+            .route(OriginClass::Extension, number)
+            .is_ok()
+        {
+            number.to_owned()
+        } else {
+            self.config.callback_number(number, true)
+        }
+    }
+
     fn originate(
         &mut self,
         now: Instant,
@@ -1122,7 +1141,8 @@ impl Center {
         destination: &str,
         command: &cti::SwitchCommand,
     ) {
-        match self.switch.make_call(now, device, destination) {
+        let dial = self.dialable(destination);
+        match self.switch.make_call(now, device, &dial) {
             Ok((call, leg)) => {
                 self.originated.insert(
                     call,
