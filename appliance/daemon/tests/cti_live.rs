@@ -28,7 +28,6 @@ use nix::sys::signal::Signal;
 use serde_json::json;
 use store::Store;
 use store::config::{Command as StoreCommand, CommandContext, Language, NewUser, Role};
-use store::crm::{NewContact, NewCustomer};
 
 const AGENT_PASSWORD: &str = "agent-2001-secret";
 const SUP_PASSWORD: &str = "supervisor-secret";
@@ -183,21 +182,7 @@ fn an_agent_on_the_cti_websocket_takes_an_ivr_caller_and_the_call_lands_in_the_c
             },
         )
         .expect("link agent");
-        st.create_customer(
-            &NewCustomer {
-                name: "Li Wei".into(),
-                company: "ACME".into(),
-                vip: true,
-                contacts: vec![NewContact {
-                    name: "Li Wei".into(),
-                    phone: "1001".into(),
-                    email: String::new(),
-                }],
-                ..NewCustomer::default()
-            },
-            store::Timestamp(1),
-        )
-        .expect("customer")
+        common::add_customer(&mut st, "Li Wei", "1001", true)
     };
 
     // The agent's desktop: log in, monitor the extension, log on, Ready.

@@ -33,7 +33,6 @@ use nix::sys::signal::Signal;
 use serde_json::Value;
 use store::Store;
 use store::config::{Command as StoreCommand, CommandContext, Language, NewUser, Role};
-use store::crm::{NewContact, NewCustomer};
 use store::events::{EventFilter, EventKind};
 use store::recordings::{Legs, RecordingPolicy};
 
@@ -203,19 +202,7 @@ fn a_queue_call_recorded_by_policy_holds_both_sides_and_the_paused_card_part_is_
         )
         .expect("policy");
         supervisor(st);
-        st.create_customer(
-            &NewCustomer {
-                name: "Li Wei".into(),
-                contacts: vec![NewContact {
-                    name: "Li Wei".into(),
-                    phone: "1001".into(),
-                    email: String::new(),
-                }],
-                ..NewCustomer::default()
-            },
-            store::Timestamp(1),
-        )
-        .expect("customer");
+        common::add_customer(st, "Li Wei", "1001", false);
     });
     let (mut d, sip) = start(dir, data);
     let http = d.http_addr();

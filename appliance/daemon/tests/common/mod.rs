@@ -238,3 +238,23 @@ pub fn metric(body: &str, prefix: &str) -> Option<f64> {
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
 }
+
+/// A CRM customer `name` of company ACME with one contact, `phone`; returns its id.
+pub fn add_customer(st: &mut store::Store, name: &str, phone: &str, vip: bool) -> i64 {
+    use store::crm::{NewContact, NewCustomer};
+    st.create_customer(
+        &NewCustomer {
+            name: name.into(),
+            company: "ACME".into(),
+            vip,
+            contacts: vec![NewContact {
+                name: name.into(),
+                phone: phone.into(),
+                email: String::new(),
+            }],
+            ..NewCustomer::default()
+        },
+        store::Timestamp(1),
+    )
+    .expect("customer")
+}
