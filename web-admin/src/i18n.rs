@@ -133,8 +133,10 @@ catalogue! {
     CompleteTransfer => "Complete transfer", "完成转接";
     Conference => "Conference", "会议通话";
     SendDtmf => "Send DTMF", "发送按键";
+    StartRecording => "Start recording", "开始录音";
     PauseRecording => "Pause recording", "暂停录音";
     ResumeRecording => "Resume recording", "恢复录音";
+    StopRecording => "Stop recording", "停止录音";
     RecordingState => "Recording", "录音状态";
     Customer => "Customer", "客户";
     IvrData => "IVR data", "IVR 收集信息";
