@@ -101,8 +101,11 @@ pub async fn page(State(st): State<WebState>, caller: Caller) -> Result<Response
                         button type="button" data-op="conference" { (t(Msg::Conference)) }
                         input id="dtmf" placeholder="DTMF" size="6";
                         button type="button" data-op="dtmf" { (t(Msg::SendDtmf)) }
-                        button type="button" data-op="rec-pause" { (t(Msg::PauseRecording)) }
-                        button type="button" data-op="rec-resume" { (t(Msg::ResumeRecording)) }
+                        // Enabled by the call's recording state (desk.js `renderRecording`).
+                        button type="button" data-op="rec-start" disabled { (t(Msg::StartRecording)) }
+                        button type="button" data-op="rec-pause" disabled { (t(Msg::PauseRecording)) }
+                        button type="button" data-op="rec-resume" disabled { (t(Msg::ResumeRecording)) }
+                        button type="button" data-op="rec-stop" disabled { (t(Msg::StopRecording)) }
                         span { (t(Msg::RecordingState)) ": " span id="rec-state" { "-" } }
                     }
                     p id="cti-error" .error {}

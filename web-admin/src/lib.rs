@@ -342,8 +342,11 @@ pub const ROUTES: &[RouteRule] = &[
     r("POST", "/admin/skills/{id}/delete", SUPERVISOR),
     r("GET", "/admin/agents", SUPERVISOR),
     r("GET", "/admin/extensions", ADMIN),
+    r("POST", "/admin/extensions/{id}/caller-id", ADMIN),
     r("GET", "/admin/spans", ADMIN),
+    r("POST", "/admin/spans/{id}/caller-id", ADMIN),
     r("GET", "/admin/sip-trunks", ADMIN),
+    r("POST", "/admin/sip-trunks/{id}/caller-id", ADMIN),
     r("GET", "/admin/trunk-groups", ADMIN),
     r("GET", "/admin/dial-rules", ADMIN),
     r("GET", "/admin/audit", ADMIN),
@@ -560,8 +563,17 @@ pub fn router(state: WebState) -> Router {
         .route("/admin/skills/{id}/delete", post(pages::skills_delete))
         .route("/admin/agents", get(pages::agents_page))
         .route("/admin/extensions", get(pages::extensions_page))
+        .route(
+            "/admin/extensions/{id}/caller-id",
+            post(pages::extension_caller_id),
+        )
         .route("/admin/spans", get(pages::spans_page))
+        .route("/admin/spans/{id}/caller-id", post(pages::span_caller_id))
         .route("/admin/sip-trunks", get(pages::sip_trunks_page))
+        .route(
+            "/admin/sip-trunks/{id}/caller-id",
+            post(pages::sip_trunk_caller_id),
+        )
         .route("/admin/trunk-groups", get(pages::trunk_groups_page))
         .route("/admin/dial-rules", get(pages::dial_rules_page))
         .route("/admin/audit", get(pages::audit_page))

@@ -921,11 +921,321 @@ macro_rules! list_pages {
 }
 
 list_pages! {
-    extensions_page, Msg::Extensions, crate::api::list_extensions;
-    spans_page, Msg::Spans, crate::api::list_spans;
-    sip_trunks_page, Msg::SipTrunks, crate::api::list_sip_trunks;
     trunk_groups_page, Msg::TrunkGroups, crate::api::list_trunk_groups;
     dial_rules_page, Msg::DialPlan, crate::api::list_dial_rules;
+}
+
+// ---------------------------------------------------------------- caller-ID settings
+
+/// Which caller-ID page: spans and SIP trunks carry a trunk's rule, extensions their own
+/// outbound number and presentation. The rest of each row is edited through REST.
+#[derive(Debug, Clone, Copy)]
+enum CidPage {
+    Spans,
+    SipTrunks,
+    Extensions,
+}
+
+impl CidPage {
+    fn base(self) -> &'static str {
+        match self {
+            Self::Spans => "/admin/spans",
+            Self::SipTrunks => "/admin/sip-trunks",
+            Self::Extensions => "/admin/extensions",
+        }
+    }
+    fn title(self) -> Msg {
+        match self {
+            Self::Spans => Msg::Spans,
+            Self::SipTrunks => Msg::SipTrunks,
+            Self::Extensions => Msg::Extensions,
+        }
+    }
+}
+
+/// One row of a caller-ID page: id, name, the row as JSON, and its form's current values.
+struct CidRow {
+    id: i64,
+    name: String,
+    json: String,
+    fields: CidFields,
+}
+
+enum CidFields {
+    Trunk(store::config::TrunkCallerId),
+    Extension(store::config::ExtensionCallerId),
+}
+
+async fn cid_rows(st: &WebState, which: CidPage) -> Result<Vec<CidRow>, WebError> {
+    st.db(move |s| {
+        Ok(match which {
+            CidPage::Spans => s
+                .spans()?
+                .into_iter()
+                .zip(crate::api::list_spans(s)?)
+                .map(|(c, i)| CidRow {
+                    id: c.id,
+                    name: c.config.name,
+                    json: serde_json::to_string(&i.config).unwrap_or_default(),
+                    fields: CidFields::Trunk(c.config.caller_id),
+                })
+                .collect(),
+            CidPage::SipTrunks => s
+                .sip_trunks()?
+                .into_iter()
+                .zip(crate::api::list_sip_trunks(s)?)
+                .map(|(c, i)| CidRow {
+                    id: c.id,
+                    name: c.config.name,
+                    json: serde_json::to_string(&i.config).unwrap_or_default(),
+                    fields: CidFields::Trunk(c.config.caller_id),
+                })
+                .collect(),
+            CidPage::Extensions => s
+                .extensions()?
+                .into_iter()
+                .zip(crate::api::list_extensions(s)?)
+                .map(|(c, i)| CidRow {
+                    id: c.id,
+                    name: format!("{} {}", c.config.number, c.config.name),
+                    json: serde_json::to_string(&i.config).unwrap_or_default(),
+                    fields: CidFields::Extension(c.config.caller_id),
+                })
+                .collect(),
+        })
+    })
+    .await
+}
+
+/// A list page of spans, SIP trunks or extensions with one caller-ID form per row
+/// (`POST {base}/{id}/caller-id`); `err` is shown above it, with its 4xx status.
+async fn cid_view(
+    st: &WebState,
+    caller: &Caller,
+    which: CidPage,
+    err: Option<WebError>,
+) -> Result<Response, WebError> {
+    let rows = cid_rows(st, which).await?;
+    let l = caller.lang();
+    let t = |m: Msg| m.text(l);
+    let base = which.base();
+    let restricted_label = match which {
+        CidPage::SipTrunks => Msg::SendPai,
+        _ => Msg::SendRestricted,
+    };
+    let form = html! {
+        h2 { (t(Msg::CallerIdSettings)) }
+        @for r in &rows {
+            form.caller-id method="post" action=(format!("{base}/{}/caller-id", r.id)) data-id=(r.id) {
+                (csrf_input(caller))
+                strong { "#" (r.id) " " (r.name) } " "
+                @match &r.fields {
+                    CidFields::Trunk(c) => {
+                        label { (t(Msg::CallerIdMode)) " "
+                            select name="caller_id_mode" {
+                                @for (v, m) in [("pass", Msg::CidPass), ("prefix", Msg::CidPrefix), ("fixed", Msg::CidFixed)] {
+                                    option value=(v) selected[c.mode.as_str() == v] { (t(m)) }
+                                }
+                            }
+                        } " "
+                        label { (t(Msg::CallerIdNumber)) " " input name="caller_id_number" value=(c.number) size="20"; } " "
+                        label { input type="checkbox" name="send_restricted" value="on" checked[c.send_restricted]; " " (t(restricted_label)) } " "
+                    }
+                    CidFields::Extension(c) => {
+                        label { (t(Msg::OutboundNumber)) " " input name="outbound_caller_id" value=(c.number.as_deref().unwrap_or("")) size="20"; } " "
+                        label { (t(Msg::Presentation)) " "
+                            select name="presentation" {
+                                @for (v, m) in [("allowed", Msg::PresentationAllowed), ("restricted", Msg::PresentationRestricted)] {
+                                    option value=(v) selected[c.presentation.as_str() == v] { (t(m)) }
+                                }
+                            }
+                        } " "
+                    }
+                }
+                button type="submit" { (t(Msg::Save)) }
+            }
+        }
+        p { "REST: " code { "/api/v1/…" } " · " a href="/api/openapi.json" { "OpenAPI" } " (" (t(Msg::Create)) ", " (t(Msg::Save)) ", " (t(Msg::Delete)) ")" }
+    };
+    let status = err.as_ref().map_or(StatusCode::OK, WebError::status);
+    let table_rows = rows
+        .iter()
+        .map(|r| vec![r.id.to_string(), r.json.clone()])
+        .collect();
+    Ok(page(
+        status,
+        list_page(
+            caller,
+            which.title(),
+            err.as_ref(),
+            Table {
+                head: &[Msg::Id, Msg::Details],
+                rows: table_rows,
+                delete_base: None,
+                ids: &[],
+            },
+            form,
+        ),
+    ))
+}
+
+/// `GET /admin/spans`: the spans, each with its caller-ID rule's form.
+pub async fn spans_page(State(st): State<WebState>, caller: Caller) -> Result<Response, WebError> {
+    cid_view(&st, &caller, CidPage::Spans, None).await
+}
+
+/// `GET /admin/sip-trunks`: the SIP trunks, each with its caller-ID rule's form.
+pub async fn sip_trunks_page(
+    State(st): State<WebState>,
+    caller: Caller,
+) -> Result<Response, WebError> {
+    cid_view(&st, &caller, CidPage::SipTrunks, None).await
+}
+
+/// `GET /admin/extensions`: the extensions, each with its outbound number and presentation.
+pub async fn extensions_page(
+    State(st): State<WebState>,
+    caller: Caller,
+) -> Result<Response, WebError> {
+    cid_view(&st, &caller, CidPage::Extensions, None).await
+}
+
+/// A trunk's caller-ID form (span or SIP trunk). An unchecked box is absent.
+#[derive(Debug, Deserialize)]
+pub struct TrunkCallerIdForm {
+    caller_id_mode: String,
+    #[serde(default)]
+    caller_id_number: String,
+    #[serde(default)]
+    send_restricted: Option<String>,
+}
+
+impl TrunkCallerIdForm {
+    /// Validated as the REST API does: the mode here, the number by the store's command.
+    fn into_rule(self, field: &str) -> Result<store::config::TrunkCallerId, WebError> {
+        Ok(store::config::TrunkCallerId {
+            mode: store::config::CallerIdMode::parse(&self.caller_id_mode).ok_or_else(|| {
+                WebError::invalid(field, format!("unknown value `{}`", self.caller_id_mode))
+            })?,
+            number: self.caller_id_number.trim().to_owned(),
+            send_restricted: self.send_restricted.is_some(),
+        })
+    }
+}
+
+/// An extension's caller-ID form: an empty number sends the extension number.
+#[derive(Debug, Deserialize)]
+pub struct ExtensionCallerIdForm {
+    #[serde(default)]
+    outbound_caller_id: String,
+    presentation: String,
+}
+
+/// The command that changes only the caller-ID part of row `id`, or why not.
+async fn cid_command(
+    st: &WebState,
+    which: CidPage,
+    id: i64,
+    trunk: Option<TrunkCallerIdForm>,
+    ext: Option<ExtensionCallerIdForm>,
+) -> Result<Command, WebError> {
+    let missing = || WebError::new(StatusCode::NOT_FOUND, format!("no such row: {id}"));
+    match (which, trunk, ext) {
+        (CidPage::Spans, Some(f), _) => {
+            let rule = f.into_rule("span.caller_id_mode")?;
+            let mut config = st
+                .db(move |s| Ok(s.spans()?.into_iter().find(|x| x.id == id)))
+                .await?
+                .ok_or_else(missing)?
+                .config;
+            config.caller_id = rule;
+            Ok(Command::UpdateSpan { id, config })
+        }
+        (CidPage::SipTrunks, Some(f), _) => {
+            let rule = f.into_rule("sip_trunk.caller_id_mode")?;
+            let mut config = st
+                .db(move |s| Ok(s.sip_trunks()?.into_iter().find(|x| x.id == id)))
+                .await?
+                .ok_or_else(missing)?
+                .config;
+            config.caller_id = rule;
+            Ok(Command::UpdateSipTrunk { id, config })
+        }
+        (CidPage::Extensions, _, Some(f)) => {
+            let presentation =
+                store::config::Presentation::parse(&f.presentation).ok_or_else(|| {
+                    WebError::invalid(
+                        "extension.presentation",
+                        format!("unknown value `{}`", f.presentation),
+                    )
+                })?;
+            let number = f.outbound_caller_id.trim();
+            let number = (!number.is_empty()).then(|| number.to_owned());
+            let mut config = st
+                .db(move |s| Ok(s.extensions()?.into_iter().find(|x| x.id == id)))
+                .await?
+                .ok_or_else(missing)?
+                .config;
+            config.caller_id = store::config::ExtensionCallerId {
+                number,
+                presentation,
+            };
+            Ok(Command::UpdateExtension { id, config })
+        }
+        _ => Err(WebError::new(StatusCode::BAD_REQUEST, "wrong form")),
+    }
+}
+
+/// Runs the caller-ID change; back to the list, or the list again with the error (4xx,
+/// nothing changed).
+async fn cid_submit(
+    st: &WebState,
+    caller: &Caller,
+    which: CidPage,
+    cmd: Result<Command, WebError>,
+) -> Result<Response, WebError> {
+    let r = match cmd {
+        Ok(c) => run_command(st, caller, c).await.map(drop),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to(which.base()).into_response()),
+        Err(e) if e.status().is_client_error() => cid_view(st, caller, which, Some(e)).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /admin/spans/{id}/caller-id`.
+pub async fn span_caller_id(
+    State(st): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<TrunkCallerIdForm>,
+) -> Result<Response, WebError> {
+    let cmd = cid_command(&st, CidPage::Spans, id, Some(f), None).await;
+    cid_submit(&st, &caller, CidPage::Spans, cmd).await
+}
+
+/// `POST /admin/sip-trunks/{id}/caller-id`.
+pub async fn sip_trunk_caller_id(
+    State(st): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<TrunkCallerIdForm>,
+) -> Result<Response, WebError> {
+    let cmd = cid_command(&st, CidPage::SipTrunks, id, Some(f), None).await;
+    cid_submit(&st, &caller, CidPage::SipTrunks, cmd).await
+}
+
+/// `POST /admin/extensions/{id}/caller-id`.
+pub async fn extension_caller_id(
+    State(st): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<ExtensionCallerIdForm>,
+) -> Result<Response, WebError> {
+    let cmd = cid_command(&st, CidPage::Extensions, id, None, Some(f)).await;
+    cid_submit(&st, &caller, CidPage::Extensions, cmd).await
 }
 
 /// `GET /admin/agents`: the agents, and a form that creates one through the REST API

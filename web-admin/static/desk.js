@@ -9,7 +9,7 @@
   const $ = (id) => document.getElementById(id);
   let ws = null, invoke = 0;
   const pending = new Map();
-  const calls = new Map(); // call id -> {number, state}
+  const calls = new Map(); // call id -> {number, state, rec}
   let lastCall = null; // the call notes and disposition go to
   let popCustomer = null;
 
@@ -43,10 +43,39 @@
       return tr;
     });
     $("call-list").replaceChildren(...rows);
+    renderRecording();
   }
   function callIn(...states) {
     const found = [...calls.entries()].reverse().find(([, c]) => states.includes(c.state));
     return found ? { call: Number(found[0]), device: me } : null;
+  }
+  // The recording buttons act on the call callIn("connected", "hold") picks; they are enabled
+  // by its recording's state as the model allows it: Start when it is not recording (none
+  // yet, or stopped), Pause when recording, Resume when suspended, Stop when recording or
+  // suspended. No connected or held call: all off.
+  const recOps = {
+    "rec-start": (r) => r == null || r === "stopped",
+    "rec-pause": (r) => r === "recording",
+    "rec-resume": (r) => r === "suspended",
+    "rec-stop": (r) => r === "recording" || r === "suspended",
+  };
+  function renderRecording() {
+    const c = callIn("connected", "hold");
+    const rec = c ? calls.get(String(c.call)).rec : undefined;
+    $("rec-state").textContent = rec || "-";
+    if (rec) desk.dataset.recording = rec; else delete desk.dataset.recording;
+    for (const [op, fits] of Object.entries(recOps)) {
+      document.querySelector('button[data-op="' + op + '"]').disabled = !c || !fits(rec);
+    }
+  }
+  // A call's recording state as the model knows it (after a reconnect, a transfer or a
+  // conference, when the Recording events that set it went to another call id or were missed).
+  async function syncRecording(id) {
+    try {
+      const r = await request({ service: "SnapshotCall", snapshotObject: Number(id) });
+      const c = calls.get(String(id));
+      if (c) { c.rec = r.snapshot.recording || undefined; renderRecording(); }
+    } catch (_) { /* the call is gone */ }
   }
 
   const connKeys = ["connection", "initiatedConnection", "originatedConnection", "queuedConnection",
@@ -63,8 +92,7 @@
         // The call's recording (policy, supervisor or this desk): recording, suspended, stopped.
         const c = calls.get(String(ev.call));
         if (c) c.rec = ev.recordingState;
-        $("rec-state").textContent = ev.recordingState;
-        desk.dataset.recording = ev.recordingState;
+        renderRecording();
         return;
       }
       case "Transferred": case "Conferenced": {
@@ -73,6 +101,7 @@
         else {
           const prev = calls.get(String(ev.primaryOldCall)) || { number: "" };
           calls.set(String(ev.resultingCall), { number: prev.number, state: r.localConnectionInfo });
+          syncRecording(ev.resultingCall);
         }
         renderCalls(); return;
       }
@@ -199,8 +228,10 @@
     conference: () => { const h = callIn("hold"), a = callIn("connected"); return h && a && { service: "ConferenceCall", heldCall: h, activeCall: a }; },
     dtmf: () => { const c = callIn("connected"); return c && { service: "GenerateDigits", connectionToSendDigits: c, charToSend: $("dtmf").value }; },
     dial: () => ({ service: "MakeCall", callingDevice: me, calledDirectoryNumber: $("dial-number").value }),
+    "rec-start": () => { const c = callIn("connected", "hold"); return c && { service: "StartRecording", callToBeRecorded: c }; },
     "rec-pause": () => { const c = callIn("connected", "hold"); return c && { service: "SuspendRecording", callToBeRecorded: c }; },
     "rec-resume": () => { const c = callIn("connected", "hold"); return c && { service: "ResumeRecording", callToBeRecorded: c }; },
+    "rec-stop": () => { const c = callIn("connected", "hold"); return c && { service: "StopRecording", callToBeRecorded: c }; },
   };
   for (const b of document.querySelectorAll("button[data-op]")) {
     b.addEventListener("click", () => {
@@ -265,8 +296,15 @@
       try {
         const r = await request({ service: "MonitorStart", monitorObject: me });
         setAgentState(r.snapshot.agentState);
-        for (const c of r.snapshot.calls) calls.set(String(c.call), { number: "", state: c.localConnectionState });
+        // The snapshot is the whole truth after a reconnect: calls that ended meanwhile go.
+        const before = new Map(calls);
+        calls.clear();
+        for (const c of r.snapshot.calls) {
+          const prev = before.get(String(c.call)) || {};
+          calls.set(String(c.call), { number: prev.number || "", state: c.localConnectionState, rec: prev.rec });
+        }
         renderCalls();
+        for (const c of r.snapshot.calls) syncRecording(c.call);
         desk.dataset.monitor = String(r.monitorCrossRefId);
       } catch (e) { showError(e); }
     };

@@ -1085,3 +1085,259 @@ async fn caller_id_settings_of_spans_trunks_and_extensions_go_through_the_api() 
     }
     assert_eq!(h.revision(), rev, "nothing was written");
 }
+
+#[tokio::test]
+async fn caller_id_settings_are_edited_through_the_html_forms() {
+    let h = Harness::new();
+    let mut c = h.client();
+    c.login_form("root", PASSWORD).await;
+    let span = h.peek().spans().unwrap()[0].clone();
+    let page = c.get("/admin/spans").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let action = format!("/admin/spans/{}/caller-id", span.id);
+    assert!(
+        page.text.contains(&format!("action=\"{action}\""))
+            && page.text.contains("name=\"caller_id_mode\""),
+        "{}",
+        page.text
+    );
+    c.csrf = common::hidden_csrf(&page.text);
+    let rev = h.revision();
+
+    // Bad values: the page again with the message naming the field, nothing written.
+    for (path, form, field) in [
+        (
+            action.as_str(),
+            vec![("caller_id_mode", "sometimes"), ("caller_id_number", "")],
+            "span.caller_id_mode",
+        ),
+        (
+            action.as_str(),
+            vec![("caller_id_mode", "prefix"), ("caller_id_number", "55x")],
+            "span.caller_id.number",
+        ),
+        (
+            action.as_str(),
+            vec![("caller_id_mode", "pass"), ("caller_id_number", "555")],
+            "span.caller_id.number",
+        ),
+    ] {
+        let r = c.form(path, &form, true).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(
+            r.text.contains(field) && r.text.contains("name=\"caller_id_mode\""),
+            "{field}: {}",
+            r.text
+        );
+    }
+    // Without the CSRF token: refused.
+    let r = c
+        .form(
+            &action,
+            &[("caller_id_mode", "prefix"), ("caller_id_number", "555")],
+            false,
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert_eq!(h.revision(), rev, "nothing was written");
+
+    // Saved: a prefix, the box unchecked (absent) turns send-restricted off; the rest of the
+    // span is kept.
+    let r = c
+        .form(
+            &action,
+            &[("caller_id_mode", "prefix"), ("caller_id_number", " 555 ")],
+            true,
+        )
+        .await;
+    assert_eq!(r.location(), Some("/admin/spans"), "{}", r.text);
+    let stored = h
+        .peek()
+        .spans()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == span.id)
+        .unwrap()
+        .config;
+    assert_eq!(
+        (
+            stored.caller_id.mode,
+            stored.caller_id.number.as_str(),
+            stored.caller_id.send_restricted
+        ),
+        (store::config::CallerIdMode::Prefix, "555", false)
+    );
+    assert_eq!(
+        (stored.name.as_str(), stored.device.as_str()),
+        (span.config.name.as_str(), span.config.device.as_str())
+    );
+    // Shown in the form.
+    let page = c.get("/admin/spans").await;
+    assert!(
+        page.text.contains("value=\"prefix\" selected")
+            && page
+                .text
+                .contains("name=\"caller_id_number\" value=\"555\""),
+        "{}",
+        page.text
+    );
+
+    // A SIP trunk (created through REST): a fixed number, P-Asserted-Identity on.
+    let trunk = json!({"name": "prov", "host": "192.0.2.7", "port": 5060, "transport": "udp",
+        "username": "acct", "password": "s3cret", "register": false, "max_channels": 10,
+        "enabled": true});
+    let r = c.json(Method::POST, "/api/v1/sip-trunks", &trunk).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let tid = r.json()["id"].as_i64().unwrap();
+    let taction = format!("/admin/sip-trunks/{tid}/caller-id");
+    let page = c.get("/admin/sip-trunks").await;
+    assert!(page.text.contains(&format!("action=\"{taction}\"")));
+    let rev = h.revision();
+    let r = c
+        .form(
+            &taction,
+            &[("caller_id_mode", "fixed"), ("caller_id_number", "5")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("sip_trunk.caller_id.number"), "{}", r.text);
+    assert_eq!(h.revision(), rev, "nothing was written");
+    let r = c
+        .form(
+            &taction,
+            &[
+                ("caller_id_mode", "fixed"),
+                ("caller_id_number", "5550000"),
+                ("send_restricted", "on"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.location(), Some("/admin/sip-trunks"), "{}", r.text);
+    let t = h
+        .peek()
+        .sip_trunks()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == tid)
+        .unwrap()
+        .config;
+    assert_eq!(
+        (
+            t.caller_id.mode,
+            t.caller_id.number.as_str(),
+            t.caller_id.send_restricted
+        ),
+        (store::config::CallerIdMode::Fixed, "5550000", true)
+    );
+    assert_eq!(t.password.as_deref(), Some("s3cret"), "the secret is kept");
+    let page = c.get("/admin/sip-trunks").await;
+    assert!(
+        page.text.contains("value=\"fixed\" selected")
+            && page.text.contains("value=\"5550000\"")
+            && page
+                .text
+                .contains("name=\"send_restricted\" value=\"on\" checked"),
+        "{}",
+        page.text
+    );
+
+    // An extension: its own outbound number and withheld presentation.
+    let ext = h.peek().extension_by_number("1001").unwrap().unwrap();
+    let eaction = format!("/admin/extensions/{}/caller-id", ext.id);
+    let page = c.get("/admin/extensions").await;
+    assert!(page.text.contains(&format!("action=\"{eaction}\"")));
+    let rev = h.revision();
+    for (form, field) in [
+        (
+            [
+                ("outbound_caller_id", "5551001"),
+                ("presentation", "hidden"),
+            ],
+            "extension.presentation",
+        ),
+        (
+            [("outbound_caller_id", "+86"), ("presentation", "allowed")],
+            "extension.caller_id.number",
+        ),
+    ] {
+        let r = c.form(&eaction, &form, true).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains(field), "{field}: {}", r.text);
+    }
+    assert_eq!(h.revision(), rev, "nothing was written");
+    let r = c
+        .form(
+            &eaction,
+            &[
+                ("outbound_caller_id", "5551001"),
+                ("presentation", "restricted"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.location(), Some("/admin/extensions"), "{}", r.text);
+    let e = h
+        .peek()
+        .extension_by_number("1001")
+        .unwrap()
+        .unwrap()
+        .config;
+    assert_eq!(
+        (e.caller_id.number.as_deref(), e.caller_id.presentation),
+        (Some("5551001"), store::config::Presentation::Restricted)
+    );
+    assert_eq!(
+        e.sip_password, ext.config.sip_password,
+        "the secret is kept"
+    );
+    let page = c.get("/admin/extensions").await;
+    assert!(
+        page.text.contains("value=\"5551001\"")
+            && page.text.contains("value=\"restricted\" selected"),
+        "{}",
+        page.text
+    );
+    // Emptied: the extension number again.
+    let r = c
+        .form(
+            &eaction,
+            &[("outbound_caller_id", ""), ("presentation", "allowed")],
+            true,
+        )
+        .await;
+    assert_eq!(r.location(), Some("/admin/extensions"), "{}", r.text);
+    let e = h
+        .peek()
+        .extension_by_number("1001")
+        .unwrap()
+        .unwrap()
+        .config;
+    assert_eq!(e.caller_id, store::config::ExtensionCallerId::default());
+    // Audited as updates by the user.
+    let audit = audit_of(&h, rev);
+    assert_eq!(audit.len(), 2);
+    assert!(
+        audit
+            .iter()
+            .all(|a| a.0 == "web:root" && a.1 == "extension" && a.3 == "update"),
+        "{audit:?}"
+    );
+
+    // Chinese labels.
+    let r = c
+        .json(
+            Method::PUT,
+            "/api/v1/me/language",
+            &json!({"language": "zh"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let page = c.get("/admin/extensions").await;
+    assert!(
+        page.text.contains("外显号码") && page.text.contains("主叫号码设置"),
+        "{}",
+        page.text
+    );
+}

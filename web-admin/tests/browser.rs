@@ -4,8 +4,9 @@
 //!   (`target/test-artifacts/web-admin-e2e.png`);
 //! - an agent logs in, goes Ready, a queue call is delivered through the CTI backend (the
 //!   real `cti` model), the screen pop shows the customer, the agent answers, saves notes
-//!   and a disposition, pauses and resumes the call recording (Pause/Resume recording
-//!   buttons, `Recording` events), hangs up, ends wrap-up; the entry is in the store's history
+//!   and a disposition, starts, pauses, resumes and stops the call recording (the
+//!   Start/Pause/Resume/Stop buttons, enabled by the call's state from the `Recording`
+//!   events), hangs up, ends wrap-up; the entry is in the store's history
 //!   (`web-admin-desk-screen-pop.png`, `web-admin-desk-after-call.png`);
 //! - a supervisor searches recordings, plays one (Range requests) and scores it
 //!   (`web-admin-recordings.png`);
@@ -221,23 +222,84 @@ async fn an_agent_answers_a_queue_call_with_screen_pop_notes_and_disposition_in_
         "answered",
     )
     .await;
-    // Card payment: the policy records the call; the agent pauses, then resumes it.
-    cti.start_recording(call);
+    // Recording control: the buttons follow the call's recording state from the `Recording`
+    // events. Not recording yet: only Start.
     let rec = |s: &str| format!("document.getElementById('desk').dataset.recording === '{s}'");
-    cdp.until(&rec("recording"), "recording shown").await;
+    let enabled = |ops: &str| {
+        format!(
+            "['rec-start', 'rec-pause', 'rec-resume', 'rec-stop']\
+             .filter((o) => !document.querySelector('[data-op=' + o + ']').disabled)\
+             .join(' ') === '{ops}'"
+        )
+    };
+    cdp.until(
+        &format!(
+            "{} && document.getElementById('rec-state').textContent === '-'",
+            enabled("rec-start")
+        ),
+        "only Start while not recording",
+    )
+    .await;
+    // The agent starts it; Pause and Stop, not Start or Resume.
+    cdp.eval("document.querySelector('[data-op=rec-start]').click(); true")
+        .await;
+    cdp.until(
+        &format!("{} && {}", rec("recording"), enabled("rec-pause rec-stop")),
+        "recording started from the desk",
+    )
+    .await;
+    // Card payment: the agent pauses it; Resume and Stop.
     cdp.eval("document.querySelector('[data-op=rec-pause]').click(); true")
         .await;
     cdp.until(
         &format!(
-            "{} && document.getElementById('rec-state').textContent === 'suspended'",
-            rec("suspended")
+            "{} && document.getElementById('rec-state').textContent === 'suspended' && {}",
+            rec("suspended"),
+            enabled("rec-resume rec-stop")
         ),
         "recording paused",
     )
     .await;
     cdp.eval("document.querySelector('[data-op=rec-resume]').click(); true")
         .await;
-    cdp.until(&rec("recording"), "recording resumed").await;
+    cdp.until(
+        &format!("{} && {}", rec("recording"), enabled("rec-pause rec-stop")),
+        "recording resumed",
+    )
+    .await;
+    // Stopped: Start again.
+    cdp.eval("document.querySelector('[data-op=rec-stop]').click(); true")
+        .await;
+    cdp.until(
+        &format!("{} && {}", rec("stopped"), enabled("rec-start")),
+        "recording stopped",
+    )
+    .await;
+    // A recording started elsewhere (the policy, a supervisor) takes Start away too.
+    cti.start_recording(call);
+    cdp.until(
+        &format!("{} && {}", rec("recording"), enabled("rec-pause rec-stop")),
+        "recording started by the policy",
+    )
+    .await;
+    // On hold the recording can still be controlled.
+    cdp.eval("document.querySelector('[data-op=hold]').click(); true")
+        .await;
+    cdp.until(
+        &format!(
+            "!!document.querySelector('#call-list tr[data-state=hold]') && {}",
+            enabled("rec-pause rec-stop")
+        ),
+        "held, recording controls kept",
+    )
+    .await;
+    cdp.eval("document.querySelector('[data-op=retrieve]').click(); true")
+        .await;
+    cdp.until(
+        "!!document.querySelector('#call-list tr[data-state=connected]')",
+        "retrieved",
+    )
+    .await;
     cdp.eval(
         "const f = document.getElementById('wrapup-form');\
          f.disposition.value = 'resolved';\
@@ -250,9 +312,33 @@ async fn an_agent_answers_a_queue_call_with_screen_pop_notes_and_disposition_in_
         "notes saved",
     )
     .await;
+    // A reloaded desk gets the call from the monitor's snapshot and its recording state
+    // from SnapshotCall.
+    cdp.eval("window.beforeReload = true; location.reload(); true")
+        .await;
+    cdp.until(
+        &format!(
+            "window.beforeReload === undefined && \
+             !!document.getElementById('desk').dataset.monitor && \
+             !!document.querySelector('#call-list tr[data-state=connected]') && {} && {}",
+            rec("recording"),
+            enabled("rec-pause rec-stop")
+        ),
+        "recording state after a reload",
+    )
+    .await;
     cdp.eval("document.querySelector('[data-op=hangup]').click(); true")
         .await;
     cdp.until(&state("workingAfterCall"), "wrap-up").await;
+    // No call: every recording button is off.
+    cdp.until(
+        &format!(
+            "{} && document.getElementById('rec-state').textContent === '-'",
+            enabled("")
+        ),
+        "no recording controls without a call",
+    )
+    .await;
     assert_eq!(
         h.peek().interactions(cust, 10).unwrap().len(),
         1,
