@@ -392,7 +392,7 @@ async fn receive(
 
 /// `n` bytes as an operator reads it: whole MiB when it is, bytes otherwise.
 fn size_text(n: u64) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else {
         format!("{n} bytes")
