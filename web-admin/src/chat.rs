@@ -22,10 +22,12 @@
 //! **What it is not:** no HTML ever leaves this module with customer text in it (pages and
 //! scripts put text in with `textContent`); no file transfer or rich text; no e-mail. In
 //! this crate the chat ACD is its own instance, not the one that routes calls: "one call
-//! or chats" holds one way on the server, [`ChatService::set_phone_busy`] (the daemon
-//! says which agents are on a call; they get no chat offers meanwhile). The other way, a
-//! call offered to an agent holding chats, needs the call ACD to know about chats: one
-//! `acd` instance for both is the next step.
+//! or chats" is kept by the host across the two, both ways. [`ChatService::set_phone_busy`]:
+//! the host says which agents are on a call; they get no chat offers meanwhile.
+//! [`ChatService::chat_load`] (woken by [`ChatService::load_changed`]): the host reads
+//! how many chats each agent holds or is offered, for the call side to keep them from
+//! calls (the daemon hands it to its call center). One `acd` instance for both is the next
+//! step.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -42,8 +44,8 @@ use serde_json::{Value, json};
 use store::Timestamp;
 use store::chat::{ChatLine, MAX_BODY_CHARS, Sender};
 use store::crm::Interaction;
-use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{Notify, broadcast};
 
 use crate::{Caller, Clock, Peer, WebError, WebState};
 
@@ -194,6 +196,8 @@ pub struct ChatService {
     inner: Mutex<Inner>,
     tx: broadcast::Sender<Event>,
     clock: Clock,
+    /// Woken after every routing step ([`Self::load_changed`]).
+    routed: Notify,
 }
 
 impl std::fmt::Debug for ChatService {
@@ -245,6 +249,7 @@ impl ChatService {
             }),
             tx: broadcast::channel(4096).0,
             clock,
+            routed: Notify::new(),
         }))
     }
 
@@ -262,6 +267,35 @@ impl ChatService {
     #[must_use]
     pub fn open_chats(&self) -> usize {
         self.lock().sessions.len()
+    }
+
+    /// Every chat agent (by number) with how many chats it holds (accepted, not closed) or
+    /// is being offered: what the call side needs for "one call or chats" (the daemon hands
+    /// it to the call center, which keeps an agent with chats out of voice routing).
+    #[must_use]
+    pub fn chat_load(&self) -> BTreeMap<String, usize> {
+        let g = self.lock();
+        let mut load: BTreeMap<String, usize> =
+            g.cfg.agents.keys().map(|n| (n.clone(), 0)).collect();
+        for s in g.sessions.values() {
+            let mut mine: BTreeSet<&str> = s.offered.iter().map(String::as_str).collect();
+            if let Some(a) = &s.agent {
+                mine.insert(a);
+            }
+            for a in mine {
+                if let Some(n) = load.get_mut(a) {
+                    *n += 1;
+                }
+            }
+        }
+        load
+    }
+
+    /// Returns once the chats may have moved since the last call (a chat offered, accepted,
+    /// withdrawn or closed): wake-up for a task that follows [`Self::chat_load`]. A change
+    /// while nobody waits is kept for the next call.
+    pub async fn load_changed(&self) {
+        self.routed.notified().await;
     }
 
     /// A customer opens a chat in `queue` (from source `ip`). Returns the chat id. The
@@ -797,6 +831,7 @@ impl ChatService {
     /// Carries out the ACD's outputs (bounded: a closed chat's outputs are carried out in
     /// the next round).
     fn pump(&self, g: &mut Inner, now: Timestamp) {
+        self.routed.notify_one();
         for _ in 0..16 {
             let mut overflowed = Vec::new();
             while let Some(o) = g.acd.poll_output() {

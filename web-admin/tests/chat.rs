@@ -460,6 +460,47 @@ async fn an_agent_on_a_phone_call_is_offered_no_chat_until_the_call_is_over() {
     );
 }
 
+/// What the daemon hands the call center for "one call or chats": per agent, the chats it
+/// holds or is being offered; every change wakes `load_changed`.
+#[tokio::test]
+async fn the_chat_load_counts_offered_and_accepted_chats_per_agent() {
+    let h = Harness::desk();
+    let chat = enable_chat(&h, 2);
+    let addr = serve(&h).await;
+    let load = |a: &str| chat.chat_load().get(a).copied();
+    assert_eq!(load("2001"), Some(0));
+    assert_eq!(load("2002"), Some(0), "every chat agent is listed");
+    assert_eq!(load("9999"), None);
+    let mut a = agent(&h, addr).await;
+    send(&mut a, json!({"type": "ready"})).await;
+    next_json(&mut a).await;
+    // Drain the wake-up of the steps so far.
+    tokio::time::timeout(Duration::from_secs(5), chat.load_changed())
+        .await
+        .expect("woken by the steps so far");
+    let mut c1 = customer(addr, "queue=web&name=one").await;
+    let chat1 = next_json(&mut c1).await["chat"].as_u64().unwrap();
+    assert_eq!(next_json(&mut a).await["type"], "offer");
+    tokio::time::timeout(Duration::from_secs(5), chat.load_changed())
+        .await
+        .expect("woken by the offer");
+    assert_eq!(load("2001"), Some(1), "offered counts");
+    send(&mut a, json!({"type": "accept", "chat": chat1})).await;
+    assert_eq!(next_json(&mut a).await["type"], "accepted");
+    assert_eq!(load("2001"), Some(1), "accepted counts once");
+    let mut c2 = customer(addr, "queue=web&name=two").await;
+    next_json(&mut c2).await;
+    assert_eq!(next_json(&mut a).await["type"], "offer");
+    assert_eq!(load("2001"), Some(2));
+    send(&mut c1, json!({"type": "close"})).await;
+    assert_eq!(next_json(&mut a).await["type"], "closed");
+    assert_eq!(load("2001"), Some(1));
+    send(&mut c2, json!({"type": "close"})).await;
+    assert_eq!(next_json(&mut a).await["type"], "withdrawn");
+    assert_eq!(load("2001"), Some(0));
+    assert_eq!(load("2002"), Some(0));
+}
+
 /// The chat capacity is a store setting (`/admin/chat`, `PUT /api/v1/chat/settings`): the
 /// service takes the stored value when chat starts (here 1, over the routing
 /// configuration's 2), so the agent is offered one chat at a time; raising it on the

@@ -1,5 +1,11 @@
 //! The Center: one sans-IO state machine joining the switch, the ACD, IVR calls and the CTI
 //! model (see the crate docs for the driving loop and how a call moves).
+//!
+//! Its ACD routes voice only. Web chats are routed by the host's chat service (its own ACD
+//! instance); the Center hears how many chats each agent holds or is offered
+//! ([`Center::set_chat_load`]) and keeps such an agent out of voice routing, as it does an
+//! agent on an outside call (a pause with [`CHAT_LOAD_REASON`] / [`OUTSIDE_CALL_REASON`]
+//! that leaves the agent's CTI state alone).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -26,6 +32,10 @@ pub const AUTO_REJECTED_REASON: u16 = 0xFFF2;
 /// is on a call the ACD did not offer (CTI MakeCall, click-to-dial, a call dialled from or
 /// to the extension): the agent is busy, not missing offers.
 pub const OUTSIDE_CALL_REASON: u16 = 0xFFF3;
+
+/// Reason code the ACD shows for an agent it keeps from queue calls while the agent holds
+/// web chats (accepted or offered, [`Center::set_chat_load`]): "one call or chats".
+pub const CHAT_LOAD_REASON: u16 = 0xFFF4;
 
 /// The key a waiting caller presses to be called back instead of waiting on the line
 /// (offered by the `callback-offer` prompt of queue announcements when the queue allows
@@ -177,8 +187,12 @@ pub struct Center {
     agent_last: Vec<Option<(CallId, usize)>>,
     /// Live legs of agents' phones in calls the ACD did not offer, by agent index.
     outside: BTreeMap<LegId, usize>,
-    /// Agents the Center paused in the ACD ([`OUTSIDE_CALL_REASON`]) for an outside call.
-    outside_paused: Vec<bool>,
+    /// Web chats each agent holds or is offered, by agent index, as the host last said
+    /// ([`Center::set_chat_load`]).
+    chat_load: Vec<usize>,
+    /// Agents the Center paused in the ACD ([`OUTSIDE_CALL_REASON`], [`CHAT_LOAD_REASON`])
+    /// for an outside call or chats.
+    held: Vec<bool>,
     /// Calls deflected (CSTA DeflectCall) whose new destination leg has not appeared yet.
     deflected: BTreeMap<CallId, String>,
     /// Legs of deflection destinations, known to the CTI model.
@@ -262,7 +276,8 @@ impl Center {
             agent_state: vec![AcdAgentState::LoggedOut; n],
             agent_last: vec![None; n],
             outside: BTreeMap::new(),
-            outside_paused: vec![false; n],
+            chat_load: vec![0; n],
+            held: vec![false; n],
             deflected: BTreeMap::new(),
             diverted_legs: BTreeSet::new(),
             callback_out: BTreeMap::new(),
@@ -294,17 +309,20 @@ impl Center {
         let mut state = Vec::with_capacity(config.agents.len());
         let mut last = Vec::with_capacity(config.agents.len());
         let mut paused = Vec::with_capacity(config.agents.len());
+        let mut chats = Vec::with_capacity(config.agents.len());
         for a in &config.agents {
             match self.config.agents.iter().position(|o| o.number == a.number) {
                 Some(i) => {
                     state.push(self.agent_state[i]);
                     last.push(self.agent_last[i]);
-                    paused.push(self.outside_paused[i]);
+                    paused.push(self.held[i]);
+                    chats.push(self.chat_load[i]);
                 }
                 None => {
                     state.push(AcdAgentState::LoggedOut);
                     last.push(None);
                     paused.push(false);
+                    chats.push(0);
                 }
             }
         }
@@ -347,7 +365,8 @@ impl Center {
             .into_iter()
             .filter_map(|(l, a)| agent_map[a].map(|a| (l, a)))
             .collect();
-        self.outside_paused = paused;
+        self.held = paused;
+        self.chat_load = chats;
         self.agent_state = state;
         self.agent_last = last
             .into_iter()
@@ -636,6 +655,40 @@ impl Center {
         self.customer_lookup = wait;
     }
 
+    /// Says how many web chats agent `agent` (its number) holds or is being offered: "one
+    /// call or chats". While it is one or more, the agent is kept out of voice routing: a
+    /// Ready agent is paused in the ACD with [`CHAT_LOAD_REASON`] (no queue call is offered
+    /// to it), as for an outside call ([`OUTSIDE_CALL_REASON`]); its CTI state stays as the
+    /// agent set it. At 0 the pause is lifted and the agent is offered calls again, unless
+    /// it chose another state meanwhile (a break is kept). An agent on a queue call or in
+    /// wrap-up when chats come is paused when it is Ready again. Returns whether the
+    /// agent's ACD state changed (paused or released) by this call.
+    ///
+    /// # Errors
+    /// [`CenterError::UnknownAgent`]; nothing changed then.
+    pub fn set_chat_load(
+        &mut self,
+        now: Instant,
+        agent: &str,
+        chats: usize,
+    ) -> Result<bool, CenterError> {
+        let ai = self
+            .agent_index(&cti::AgentId::new(agent))
+            .ok_or_else(|| CenterError::UnknownAgent(agent.to_owned()))?;
+        self.chat_load[ai] = chats;
+        let changed = self.hold_update(now, ai);
+        self.pump(now);
+        Ok(changed)
+    }
+
+    /// The web chats agent `agent` holds or is offered, as last set with
+    /// [`Self::set_chat_load`] (`None` for an unknown agent).
+    #[must_use]
+    pub fn chat_load(&self, agent: &str) -> Option<usize> {
+        self.agent_index(&cti::AgentId::new(agent))
+            .map(|ai| self.chat_load[ai])
+    }
+
     /// Sets the CRM customer of a call (the host's look-up by the caller's number), shown
     /// in the screen pop of every agent offered the call from now on, and used for routing
     /// (VIP priority, the account owner as preferred agent) if it comes before the call
@@ -882,37 +935,60 @@ impl Center {
     /// An agent's phone joined a call the ACD did not offer.
     fn outside_started(&mut self, now: Instant, leg: LegId, ai: usize) {
         self.outside.insert(leg, ai);
-        self.outside_update(now, ai);
+        self.hold_update(now, ai);
     }
 
-    /// Keeps the ACD's view of an agent in line with its phone: a ready agent whose phone is
-    /// on an outside call is paused with [`OUTSIDE_CALL_REASON`] (so no queue call is
-    /// offered to a busy phone and counted as missed); when the last outside call ends the
-    /// pause is lifted, unless the agent chose another state meanwhile.
-    fn outside_update(&mut self, now: Instant, ai: usize) {
-        if ai >= self.config.agents.len() {
-            return;
+    /// Why agent `ai` is to be kept from queue calls now, if it is: an outside call first,
+    /// then chats.
+    fn hold_reason(&self, ai: usize) -> Option<u16> {
+        if self.outside.values().any(|&a| a == ai) {
+            Some(OUTSIDE_CALL_REASON)
+        } else if self.chat_load.get(ai).is_some_and(|&n| n > 0) {
+            Some(CHAT_LOAD_REASON)
+        } else {
+            None
         }
-        let busy = self.outside.values().any(|&a| a == ai);
+    }
+
+    /// Keeps the ACD's view of an agent in line with its phone and its chats: a ready agent
+    /// whose phone is on an outside call is paused with [`OUTSIDE_CALL_REASON`] (so no queue
+    /// call is offered to a busy phone and counted as missed), one holding web chats with
+    /// [`CHAT_LOAD_REASON`] (an outside call shows first; the reason follows what is left
+    /// when one of the two ends). When neither is left the pause is lifted, unless the agent
+    /// chose another state meanwhile. The agent's own CTI state is not touched. Returns
+    /// whether the ACD state was changed.
+    fn hold_update(&mut self, now: Instant, ai: usize) -> bool {
+        if ai >= self.config.agents.len() {
+            return false;
+        }
+        let want = self.hold_reason(ai);
         let id = self.acd_agent(ai);
         let Some(state) = self.acd.agent_snapshot(id).map(|s| s.state) else {
-            return;
+            return false;
         };
-        let ours = AcdAgentState::NotReady(PauseReason::Code(OUTSIDE_CALL_REASON));
-        if busy && state == AcdAgentState::Ready {
-            self.outside_paused[ai] = true;
-            let _ = self.acd_input(
-                now,
-                acd::Input::NotReady {
-                    agent: id,
-                    reason: PauseReason::Code(OUTSIDE_CALL_REASON),
-                },
-            );
-        } else if !busy && self.outside_paused[ai] {
-            self.outside_paused[ai] = false;
-            if state == ours {
-                let _ = self.acd_input(now, acd::Input::Ready { agent: id });
+        let ours = self.held[ai]
+            && matches!(state, AcdAgentState::NotReady(PauseReason::Code(c))
+                if c == OUTSIDE_CALL_REASON || c == CHAT_LOAD_REASON);
+        match want {
+            Some(code)
+                if state == AcdAgentState::Ready
+                    || (ours && state != AcdAgentState::NotReady(PauseReason::Code(code))) =>
+            {
+                self.held[ai] = true;
+                self.acd_input(
+                    now,
+                    acd::Input::NotReady {
+                        agent: id,
+                        reason: PauseReason::Code(code),
+                    },
+                )
+                .is_ok()
             }
+            None if self.held[ai] => {
+                self.held[ai] = false;
+                ours && self.acd_input(now, acd::Input::Ready { agent: id }).is_ok()
+            }
+            _ => false,
         }
     }
 
@@ -955,7 +1031,20 @@ impl Center {
             cti::AcdCommand::Ready { agent } => {
                 if let Some(ai) = agent_of(self, &agent) {
                     let id = self.acd_agent(ai);
-                    let _ = self.acd_input(now, acd::Input::Ready { agent: id });
+                    // Ready (by hand, or at the end of a wrap-up) while on an outside call or
+                    // holding chats: straight to the hold, so the ACD does not offer a
+                    // waiting caller in between.
+                    let input = match self.hold_reason(ai) {
+                        Some(code) => {
+                            self.held[ai] = true;
+                            acd::Input::NotReady {
+                                agent: id,
+                                reason: PauseReason::Code(code),
+                            }
+                        }
+                        None => acd::Input::Ready { agent: id },
+                    };
+                    let _ = self.acd_input(now, input);
                 }
             }
             cti::AcdCommand::NotReady { agent, reason } => {
@@ -1724,7 +1813,7 @@ impl Center {
 
     fn leg_ended(&mut self, now: Instant, leg: LegId, cause: Cause) {
         if let Some(ai) = self.outside.remove(&leg) {
-            self.outside_update(now, ai);
+            self.hold_update(now, ai);
         }
         if let Some((&out, _)) = self.callback_out.iter().find(|(_, x)| x.leg == leg) {
             self.callback_leg_ended(now, out, cause);
@@ -2194,8 +2283,9 @@ impl Center {
                 } else if !matches!(old, AcdAgentState::Ringing(_)) {
                     self.log(now, base(LogKind::AgentReady));
                 }
-                // Ready again (after wrap-up, or by hand) while still on an outside call.
-                self.outside_update(now, ai);
+                // Ready again (after wrap-up, or by hand) while still on an outside call or
+                // holding chats.
+                self.hold_update(now, ai);
             }
             _ => {}
         }
@@ -2708,6 +2798,8 @@ impl Center {
                         .push_back(Command::Media(MediaCommand::StopPlay { leg }));
                 }
                 ivr::Action::LookUp(request) => {
+                    // The flow identifies the caller itself: no second look-up at the queue.
+                    c.customer_asked |= request.kind == ivr::LookupKind::CustomerByPhone;
                     c.lookups.insert(request.id, request.kind);
                     self.events
                         .push_back((now, Event::LookUp { call, request }));

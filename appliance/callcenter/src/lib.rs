@@ -42,7 +42,9 @@
 //!   `post_call` node is handed back by the switch when the agent hangs up;
 //! - business-hours calendars ([`Calendar`]) close queues and answer IVR `open` conditions;
 //! - an agent whose phone is on a call the ACD did not offer (MakeCall, click-to-dial) is
-//!   kept from queue offers meanwhile ([`OUTSIDE_CALL_REASON`]).
+//!   kept from queue offers meanwhile ([`OUTSIDE_CALL_REASON`]); so is an agent holding web
+//!   chats, as the host reports them ([`Center::set_chat_load`], [`CHAT_LOAD_REASON`]):
+//!   "one call or chats" from the call side.
 //!
 //! **What it is not:** no I/O, no clock, no threads (time is a [`tdm::Instant`] passed
 //! in; the wall clock for IVR conditions and calendars comes from [`Config::epoch_unix_s`]);
@@ -51,14 +53,17 @@
 //! AnswerCall is refused). Supervisors monitor an agent's call (listen, whisper, barge) with
 //! CTI SingleStepConference ([`cti::ServiceRequest::SingleStepConference`]): the
 //! supervisor's phone is rung and joins the call through [`switch::Switch::monitor`].
+//! It does not route web chats: the host's chat service does, with an ACD instance of its
+//! own; the Center only hears how many chats each agent holds ([`Center::set_chat_load`]).
 
 mod center;
 mod config;
 mod event;
 
 pub use center::{
-    AUTO_NO_ANSWER_REASON, AUTO_REJECTED_REASON, CALLBACK_KEY, CUSTOMER_LOOKUP_ID, Center,
-    MANUAL_WRAPUP_REASON, OUTSIDE_CALL_REASON, VOICEMAIL_BEEP, VOICEMAIL_END_KEY, VOICEMAIL_MAX,
+    AUTO_NO_ANSWER_REASON, AUTO_REJECTED_REASON, CALLBACK_KEY, CHAT_LOAD_REASON,
+    CUSTOMER_LOOKUP_ID, Center, MANUAL_WRAPUP_REASON, OUTSIDE_CALL_REASON, VOICEMAIL_BEEP,
+    VOICEMAIL_END_KEY, VOICEMAIL_MAX,
 };
 pub use config::{AgentSpec, Calendar, Config, FlowSpec, QueueSpec};
 pub use event::{Event, LogEvent, LogKind};
@@ -86,6 +91,9 @@ pub enum CenterError {
     /// No such call (or not in the state asked for).
     #[error("unknown call {0:?}")]
     UnknownCall(switch::engine::CallId),
+    /// No agent with this number.
+    #[error("unknown agent {0:?}")]
+    UnknownAgent(String),
 }
 
 /// A rule of the Center's configuration that was broken.

@@ -147,3 +147,31 @@ fn off_by_default_the_caller_is_queued_at_once() {
     assert!(h.lookups().is_empty());
     assert_eq!(h.legs_to("2001").len(), 1);
 }
+
+#[test]
+fn a_caller_the_ivr_looked_up_is_not_looked_up_again() {
+    let mut h = ready_pair();
+    // 8000 runs the demo flow, whose first node looks the caller up.
+    let a = h.incoming(CALLER, "8000");
+    let asked = h.lookups();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    let (call, req) = asked[0].clone();
+    assert_ne!(req.id, CUSTOMER_LOOKUP_ID);
+    assert_eq!(req.kind, ivr::LookupKind::CustomerByPhone);
+    // Not found; the caller picks sales (1) during the menu and goes into the queue.
+    h.advance(ms(20));
+    h.c.answer_lookup(h.now, call, req.id, ivr::LookUpOutcome::NotFound)
+        .unwrap();
+    h.drain();
+    h.finish_prompts(a, 1);
+    assert_eq!(h.prompts(), ["welcome", "main-menu"]);
+    h.advance(ms(800));
+    h.input(LegEvent::Digits {
+        leg: a,
+        digits: "1".into(),
+    });
+    h.advance(ms(100));
+    assert_eq!(h.lookups().len(), 1, "no second look-up: {:?}", h.lookups());
+    assert!(h.log_kinds().contains(&LogKind::QueueEnter));
+    assert_eq!(h.legs_to("2001").len(), 1, "queued at once");
+}

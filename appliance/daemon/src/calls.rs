@@ -138,6 +138,9 @@ pub(crate) enum ToEngine {
         id: u32,
         outcome: ivr::LookUpOutcome,
     },
+    /// Agent `agent` (its number) holds or is offered `chats` web chats
+    /// ([`crate::webchat`]): "one call or chats" from the call side.
+    ChatLoad { agent: String, chats: usize },
 }
 
 #[derive(Debug)]
@@ -371,6 +374,17 @@ impl Engine {
                 }
             }
             ToEngine::Line { port, ev } => crate::lines::on_event(self, port, ev),
+            ToEngine::ChatLoad { agent, chats } => {
+                match self.sw.set_chat_load(self.clock.now(), &agent, chats) {
+                    Ok(true) if chats > 0 => {
+                        info!(%agent, chats, "agent held out of voice routing: holding web chats");
+                    }
+                    Ok(true) => info!(%agent, "agent back in voice routing: web chats done"),
+                    Ok(false) => debug!(%agent, chats, "chat load"),
+                    Err(e) => debug!(%agent, chats, "chat load not applied: {e}"),
+                }
+                self.pump();
+            }
             ToEngine::Reconfigure(mut cfg) => {
                 cfg.epoch_unix_s = self.clock.epoch_unix_s();
                 crate::sipside::apply_trunk_trust(self, &cfg.switch);

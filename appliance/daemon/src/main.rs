@@ -341,7 +341,7 @@ async fn run(args: Args, store: Store) -> Result<()> {
     };
     // Web chat: the same queues and agents as calls (webchat.rs).
     if let Some(p) = &panel {
-        webchat::enable(p, switch.config());
+        webchat::enable(p, switch.config(), engine_tx.downgrade());
     }
     // Its own runtime thread: a CTI request waits there for the call engine's answer.
     http::spawn(listener, https, Arc::clone(&shared), panel)?;

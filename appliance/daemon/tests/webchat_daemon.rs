@@ -5,7 +5,9 @@
 //! history in the store then holds the chat (channel `chat`, the agent, the disposition)
 //! and its transcript. "One call or chats": while the demo's simulated agent 2001 takes a
 //! queue call from sipp, its chat socket says it is out of chat routing (`on_call`), and it
-//! is Ready for chats again when the call and its wrap-up are over. Every wait is bounded.
+//! is Ready for chats again when the call and its wrap-up are over; the other way, while
+//! 2001 holds a chat a queue caller waits (2001's phone does not ring), and once the agent
+//! closes the chat the call is offered to 2001 and answered. Every wait is bounded.
 
 mod common;
 #[path = "common/cti.rs"]
@@ -159,4 +161,86 @@ fn an_agent_on_a_queue_call_is_out_of_chat_routing_until_the_call_is_done() {
     agent.find_from(busy_at + 1, "ready for chats after the call", |m| {
         *m == json!({"type": "state", "ready": true})
     });
+}
+
+#[test]
+fn an_agent_holding_a_chat_is_offered_no_queue_call_until_the_chat_is_closed() {
+    if !std::path::Path::new(SIPP).exists() {
+        eprintln!("SKIP: {SIPP} not installed (Debian package sip-tester)");
+        return;
+    }
+    let mut d = Daemon::start(&[
+        "--demo",
+        "--demo-agents",
+        "1",
+        "--carrier-interval-ms",
+        "0",
+        "--drain-secs",
+        "1",
+    ]);
+    d.wait_notify("READY=1");
+    d.wait_log(&["web chat on"]);
+    d.wait_log(&["call center", "agent_ready", "2001"]);
+    let http = d.http_addr();
+    let sip = d.sip_addr();
+    let (agent_user, agent_pw) = panel_users::add_agent_user(&d.db(), "2001");
+    let cookie = cti_client::login(&http, &agent_user, &agent_pw);
+    let mut agent = Ws::connect(&format!("ws://{http}/api/chat/v1/agent/ws"), Some(&cookie));
+    agent.send(&json!({"type": "ready"}));
+    agent.find_from(0, "ready for chats", |m| {
+        *m == json!({"type": "state", "ready": true})
+    });
+
+    // 2001 (Ready for calls, its simulated phone registered) takes a chat.
+    let mut cust = Ws::connect(
+        &format!("ws://{http}/api/chat/v1/ws?queue=sales&name=Ann"),
+        None,
+    );
+    let chat = cust.wait("queued")["chat"].as_u64().expect("chat id");
+    assert_eq!(agent.wait("offer")["chat"], chat);
+    agent.send(&json!({"type": "accept", "chat": chat}));
+    assert_eq!(cust.wait("joined")["agent"], "2001");
+    d.wait_log(&["agent held out of voice routing", "2001"]);
+
+    // A caller dials queue 702, whose only logged-in member is 2001: the caller waits.
+    let rtp = UdpSocket::bind("127.0.0.1:0").expect("caller rtp");
+    let caller = phone(
+        &sip,
+        "caller_until_bye.xml",
+        "1001",
+        "702",
+        rtp.local_addr().unwrap().port(),
+        free_port(),
+        &["-auth_uri", &format!("702@{sip}")],
+    );
+    d.wait_log(&["call center", "queue_enter"]);
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        d.drain_log();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let offered = |l: &String| {
+        l.contains("simulated agent: ringing") || (l.contains("queue_offer") && l.contains("2001"))
+    };
+    assert!(
+        !d.log.iter().any(offered),
+        "a queue call was offered to an agent holding a chat; log:\n{}",
+        d.log.join("\n")
+    );
+
+    // The agent closes the chat: back in voice routing, the waiting call rings 2001.
+    agent.send(&json!({"type": "close", "chat": chat, "disposition": "solved"}));
+    assert_eq!(cust.wait("closed")["by"], "agent");
+    d.wait_log(&["agent back in voice routing", "2001"]);
+    d.wait_log(&["call center", "queue_offer", "2001"]);
+    d.wait_log(&["simulated agent: ringing", "2001"]);
+    d.wait_log(&["simulated agent: answered", "2001"]);
+    let at = |what: &dyn Fn(&String) -> bool| d.log.iter().position(what).expect("in the log");
+    assert!(
+        at(&|l| l.contains("agent back in voice routing")) < at(&offered),
+        "offered only after the chat: log:\n{}",
+        d.log.join("\n")
+    );
+    // The simulated agent hangs up after its talk time (8–20 s): the caller gets the BYE.
+    finish(caller, "caller", Duration::from_secs(40));
 }
