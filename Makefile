@@ -127,15 +127,20 @@ clean:
 	$(CARGO) clean
 
 # --- the appliance image (docs/image.md) -----------------------------------------------------
+# Two passes: installing one package can remove another that was present (a backports
+# qemu-utils is removed by bookworm's qemu-system-x86), so what is missing after the first
+# pass is installed by the second.
 image-deps:
-	@missing=""; for p in $(IMAGE_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	@for pass in 1 2; do \
+	  missing=""; for p in $(IMAGE_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  fi; \
+	done
 
 # The release daemon (and the technician's console when its crate exists), then the disk image.
 image: image-deps
