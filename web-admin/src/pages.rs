@@ -966,42 +966,53 @@ enum CidFields {
     Extension(store::config::ExtensionCallerId),
 }
 
+/// Pairs each store row (id, name, caller-ID fields) with its REST item's JSON by row id,
+/// not by list position.
+fn join_cid<T: serde::Serialize>(
+    rows: impl IntoIterator<Item = (i64, String, CidFields)>,
+    items: Vec<crate::api::Item<T>>,
+) -> Vec<CidRow> {
+    let mut json: std::collections::HashMap<i64, String> = items
+        .into_iter()
+        .map(|i| (i.id, serde_json::to_string(&i.config).unwrap_or_default()))
+        .collect();
+    rows.into_iter()
+        .map(|(id, name, fields)| CidRow {
+            id,
+            name,
+            json: json.remove(&id).unwrap_or_default(),
+            fields,
+        })
+        .collect()
+}
+
 async fn cid_rows(st: &WebState, which: CidPage) -> Result<Vec<CidRow>, WebError> {
     st.db(move |s| {
         Ok(match which {
-            CidPage::Spans => s
-                .spans()?
-                .into_iter()
-                .zip(crate::api::list_spans(s)?)
-                .map(|(c, i)| CidRow {
-                    id: c.id,
-                    name: c.config.name,
-                    json: serde_json::to_string(&i.config).unwrap_or_default(),
-                    fields: CidFields::Trunk(c.config.caller_id),
-                })
-                .collect(),
-            CidPage::SipTrunks => s
-                .sip_trunks()?
-                .into_iter()
-                .zip(crate::api::list_sip_trunks(s)?)
-                .map(|(c, i)| CidRow {
-                    id: c.id,
-                    name: c.config.name,
-                    json: serde_json::to_string(&i.config).unwrap_or_default(),
-                    fields: CidFields::Trunk(c.config.caller_id),
-                })
-                .collect(),
-            CidPage::Extensions => s
-                .extensions()?
-                .into_iter()
-                .zip(crate::api::list_extensions(s)?)
-                .map(|(c, i)| CidRow {
-                    id: c.id,
-                    name: format!("{} {}", c.config.number, c.config.name),
-                    json: serde_json::to_string(&i.config).unwrap_or_default(),
-                    fields: CidFields::Extension(c.config.caller_id),
-                })
-                .collect(),
+            CidPage::Spans => {
+                let rows = s
+                    .spans()?
+                    .into_iter()
+                    .map(|c| (c.id, c.config.name, CidFields::Trunk(c.config.caller_id)));
+                join_cid(rows.collect::<Vec<_>>(), crate::api::list_spans(s)?)
+            }
+            CidPage::SipTrunks => {
+                let rows = s
+                    .sip_trunks()?
+                    .into_iter()
+                    .map(|c| (c.id, c.config.name, CidFields::Trunk(c.config.caller_id)));
+                join_cid(rows.collect::<Vec<_>>(), crate::api::list_sip_trunks(s)?)
+            }
+            CidPage::Extensions => {
+                let rows = s.extensions()?.into_iter().map(|c| {
+                    (
+                        c.id,
+                        format!("{} {}", c.config.number, c.config.name),
+                        CidFields::Extension(c.config.caller_id),
+                    )
+                });
+                join_cid(rows.collect::<Vec<_>>(), crate::api::list_extensions(s)?)
+            }
         })
     })
     .await
